@@ -1,0 +1,139 @@
+"""Budget analytics: execution, schedule progress, adjustment and control rates from a budget block.
+
+Every rate a rule or a report uses is computed here from the amounts (万元), never typed in; the
+figures a report *states* are kept beside them so that reconciliation can show where they differ.
+Rates are percentages, as printed in the reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .params import Budget
+
+SCHEDULE = (25.0, 50.0, 75.0, 100.0)  # 序时进度: the share of the year elapsed at each quarter end
+
+
+def _pct(numerator: float, denominator: float) -> float:
+    return float("nan") if denominator == 0 else 100.0 * numerator / denominator
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A rate derived from the budget block: what it is called, its formula, the fields it needs."""
+
+    name: str
+    term: str
+    formula: str
+    needs: str
+    compute: Callable[[Budget], float | list[float] | None]
+
+
+def _quarterly(b: Budget) -> list[float] | None:
+    if b.quarterly_spent is None:
+        return None
+    return [_pct(q, b.adjusted) for q in b.quarterly_spent]
+
+
+MEASURES: dict[str, Measure] = {
+    m.name: m
+    for m in (
+        Measure("execution_rate", "预算执行率", "spent / adjusted", "adjusted, spent",
+                lambda b: _pct(b.spent, b.adjusted)),
+        Measure("quarterly_execution_rates", "分季度累计执行率", "quarterly_spent / adjusted",
+                "quarterly_spent", _quarterly),
+        Measure("adjustment_rate", "预算调整率", "(adjusted − initial) / initial", "initial",
+                lambda b: None if b.initial is None else _pct(b.adjusted - b.initial, b.initial)),
+        Measure("procurement_rate", "政府采购执行率", "procurement.actual / procurement.plan", "procurement",
+                lambda b: None if b.procurement is None else _pct(b.procurement.actual, b.procurement.plan)),
+        Measure("fixed_asset_use_rate", "固定资产利用率", "assets.fixed_in_use / assets.fixed_total", "assets",
+                lambda b: None if b.assets is None else _pct(b.assets.fixed_in_use, b.assets.fixed_total)),
+        Measure("staff_control_rate", "财政供养人员控制率", "staff.actual / staff.establishment", "staff",
+                lambda b: None if b.staff is None else _pct(b.staff.actual, b.staff.establishment)),
+        Measure("contract_staff_rate", "编外人员控制率", "staff.contract / (staff.actual + staff.contract)",
+                "staff", lambda b: None if b.staff is None
+                else _pct(b.staff.contract, b.staff.actual + b.staff.contract)),
+        Measure("three_public_control_rate", "“三公”经费控制率", "three_public.spent / three_public.budget",
+                "three_public", lambda b: None if b.three_public is None
+                else _pct(b.three_public.spent, b.three_public.budget)),
+        Measure("public_expense_control_rate", "日常公用经费控制率", "public_expense.spent / public_expense.budget",
+                "public_expense", lambda b: None if b.public_expense is None
+                else _pct(b.public_expense.spent, b.public_expense.budget)),
+        Measure("carry_over_rate", "结转结余率", "carry_over / adjusted", "carry_over",
+                lambda b: None if b.carry_over is None else _pct(b.carry_over, b.adjusted)),
+    )
+}
+
+MEASURE_PREFIX = "budget."
+
+
+class MeasureUnavailable(LookupError):
+    """A rule asks for a measure the budget block cannot give (unknown name or a missing field)."""
+
+
+def measure(budget: Budget | None, name: str) -> float | list[float]:
+    """The value of ``budget.<name>``; raises MeasureUnavailable naming what is missing."""
+    key = name.removeprefix(MEASURE_PREFIX)
+    if not name.startswith(MEASURE_PREFIX) or key not in MEASURES:
+        known = ", ".join(MEASURE_PREFIX + k for k in MEASURES)
+        raise MeasureUnavailable(f"unknown measure {name!r}; expected one of {known}")
+    if budget is None:
+        raise MeasureUnavailable(f"{name} needs a budget block, and none is given")
+    value = MEASURES[key].compute(budget)
+    if value is None:
+        raise MeasureUnavailable(f"{name} needs budget.{MEASURES[key].needs}, which is not given")
+    return value
+
+
+def all_measures(budget: Budget | None) -> dict[str, float | list[float]]:
+    """Every measure the block can give, keyed by name (without the ``budget.`` prefix)."""
+    if budget is None:
+        return {}
+    out = {}
+    for key, m in MEASURES.items():
+        value = m.compute(budget)
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def schedule_gaps(budget: Budget, schedule: tuple[float, ...] = SCHEDULE) -> list[float] | None:
+    """Cumulative execution minus the time-elapsed schedule, per quarter, in percentage points."""
+    rates = _quarterly(budget)
+    if rates is None:
+        return None
+    return [r - s for r, s in zip(rates, schedule)]
+
+
+def quarterly_spending(budget: Budget) -> list[float] | None:
+    """Spending within each quarter (not cumulative), from the cumulative figures."""
+    if budget.quarterly_spent is None:
+        return None
+    return list(np.diff([0.0, *budget.quarterly_spent]))
+
+
+def category_table(budget: Budget):
+    """Budget by category as a DataFrame: initial, adjusted, spent, change and execution rate."""
+    import pandas as pd
+
+    rows = []
+
+    def walk(lines, depth):
+        for line in lines:
+            rows.append({
+                "name": ("  " * depth) + line.name,
+                "initial": line.initial,
+                "adjusted": line.adjusted,
+                "spent": line.spent,
+            })
+            walk(line.children, depth + 1)
+
+    walk(budget.by_category, 0)
+    rows.append({"name": "合计", "initial": budget.initial, "adjusted": budget.adjusted, "spent": budget.spent})
+    df = pd.DataFrame(rows)
+    df["change"] = df["adjusted"] - df["initial"]
+    df["execution_rate"] = 100.0 * df["spent"] / df["adjusted"]
+    return df

@@ -1,0 +1,143 @@
+"""The ``perfkit`` command: a thin layer that parses arguments and delegates to the library.
+
+Every user-facing failure is a message naming the file, field and expectation; a traceback is shown
+only with ``PERFKIT_DEBUG=1`` (for developers reporting a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from .errors import ParameterError
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _print_problems(exc: ParameterError) -> None:
+    for p in exc.problems:
+        print(str(p), file=sys.stderr)
+
+
+def cmd_validate(args) -> int:
+    from .load import discover, load
+    from .scoring import compile_evaluation
+    from .framework import points_findings, walk
+
+    paths: list[str] = []
+    for p in args.paths:
+        if os.path.isdir(p):
+            found = discover(p)
+            if not found:
+                print(f"{p}: no <department>/<year>.yaml files found under this directory", file=sys.stderr)
+                return EXIT_INVALID
+            paths += found
+        else:
+            paths.append(p)
+    bad = 0
+    for path in paths:
+        try:
+            if "frameworks" in Path(path).parts:
+                from .load import load_framework
+
+                fw, _ = load_framework(Path(path).stem, str(Path(path).parent.parent))
+                notes = points_findings(walk(fw.tree), fw) if fw.tree else []
+            else:
+                bundle = load(path)
+                notes = []
+                for located in bundle.evaluations:
+                    try:
+                        compiled = compile_evaluation(located, bundle.frameworks[located.evaluation.framework],
+                                                      bundle.data.budget)
+                        notes += [(located.evaluation.id, f) for f in points_findings(compiled.nodes,
+                                                                                       compiled.framework)]
+                    except ParameterError as exc:
+                        raise exc
+                notes = [f for _, f in notes]
+            print(f"{path}: valid" + (f" ({len(notes)} structural findings)" if notes else ""))
+            if args.verbose:
+                for f in notes:
+                    print(f"  [{f.severity}] {f.code}: {f.message}")
+        except ParameterError as exc:
+            bad += 1
+            _print_problems(exc)
+    return EXIT_INVALID if bad else EXIT_OK
+
+
+def cmd_score(args) -> int:
+    from .export import bundle_dict, render_scores
+    from .load import load
+    from .scoring import score_bundle
+
+    try:
+        bundle = load(args.params)
+        results = score_bundle(bundle)
+    except ParameterError as exc:
+        _print_problems(exc)
+        return EXIT_INVALID
+    if args.json:
+        json.dump(bundle_dict(bundle, results), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        print(render_scores(bundle, results))
+    return EXIT_OK
+
+
+def cmd_schema(args) -> int:
+    from .schema import write_schemas
+
+    for path in write_schemas(args.out):
+        print(path)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="perfkit",
+        description="Budget performance evaluation (预算绩效评价): validate, score, reconcile and report.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check parameter files (exit 1 and one line per problem if invalid)")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="department-year files, frameworks or directories")
+    p.add_argument("-v", "--verbose", action="store_true", help="also list structural findings")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("score", help="score a department-year and reconcile with the reported scores")
+    p.add_argument("params", metavar="PARAMS", help="parameters/<department>/<year>.yaml")
+    p.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("schema", help="write the parameter files' JSON Schema")
+    p.add_argument("--out", default="docs/schema", help="output directory (default: docs/schema)")
+    p.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ParameterError as exc:
+        _print_problems(exc)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback at a user
+        if os.environ.get("PERFKIT_DEBUG"):
+            raise
+        print(f"perfkit: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in perfkit, not in your files; rerun with PERFKIT_DEBUG=1 for the traceback "
+              "and report it.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Findings: what perfkit reports about an evaluation beyond its scores, each with a stable code.
+
+Codes are part of the public interface (JSON output, notebooks, tests): add new ones, never rename.
+Severity: ``error`` — the report contradicts its own rules or arithmetic; ``warning`` — a
+structural or labelling defect; ``info`` — a remark a reviewer should see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+CODES: dict[str, str] = {
+    "NODE_POINTS_MISMATCH": "a node's stated points differ from the sum of its children",
+    "TOTAL_POINTS_MISMATCH": "the leaves' points do not sum to the framework total",
+    "PARTS_POINTS_MISMATCH": "a composite indicator's parts do not sum to its points",
+    "CRITERIA_POINTS_CONFLICT": "the criteria text names other points than the indicator's weight",
+    "LEVELS_MISMATCH": "leaves stand at another depth than the framework states",
+    "SCORE_MISMATCH": "a recomputed indicator score differs from the reported one",
+    "SCORE_ABOVE_POINTS": "a reported score exceeds the indicator's points",
+    "REPORTED_SUM_MISMATCH": "reported indicator scores do not add up to the reported total",
+    "REPORTED_NODE_MISMATCH": "a reported subtotal differs from the sum of the reported scores beneath it",
+    "TOTAL_MISMATCH": "the recomputed total differs from the reported total",
+    "GRADE_MISMATCH": "the reported grade is not the grade of the total",
+    "RATE_MISMATCH": "a stated rate differs from the one computed from the budget figures",
+    "FULL_MARKS_ON_MISSED_TARGET": "full marks awarded on a target that was not met",
+    "TIER_MISMATCH": "a qualitative score lies outside the tier it is given for",
+    "NO_REPORTED_SCORE": "a reproduced report gives no score for an indicator",
+    "JUDGED_WITHOUT_MEASUREMENT": "a measured rule was scored by the evaluator's judgement for want of a measurement",
+    "UNSCORED_INPUT": "an input was given that the indicator's rule does not use",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    indicator: str | None
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.code not in CODES:
+            raise ValueError(f"unknown finding code {self.code!r}")
+        if self.severity not in ("error", "warning", "info"):
+            raise ValueError(f"unknown severity {self.severity!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "indicator": self.indicator,
+            "message": self.message,
+            "data": self.data,
+        }

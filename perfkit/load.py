@@ -1,0 +1,283 @@
+"""Reading parameter files: YAML with line numbers, schema validation, includes and frameworks.
+
+Everything a user can get wrong in a file becomes a :class:`~perfkit.errors.Problem` naming the file,
+the line, the field path and what was expected; nothing here raises a bare traceback at a user.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import ParameterError, Problem
+from .params import DepartmentYear, Evaluation, EvaluationList, Framework
+
+YEAR_FILE = re.compile(r"^(\d{4})\.ya?ml$")
+
+
+# --------------------------------------------------------------------------------------------
+# YAML with a map from field path to line
+# --------------------------------------------------------------------------------------------
+
+
+def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
+    out = {} if out is None else out
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            k = key.value
+            out[path + (k,)] = key.start_mark.line + 1
+            _line_map(value, path + (k,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_map(item, path + (i,), out)
+    return out
+
+
+@dataclass
+class YamlDoc:
+    path: str
+    data: Any
+    lines: dict[tuple, int]
+
+    def line(self, loc: tuple) -> int | None:
+        loc = tuple(loc)
+        while loc:
+            if loc in self.lines:
+                return self.lines[loc]
+            loc = loc[:-1]
+        return self.lines.get(())
+
+
+def read_yaml(path: str | os.PathLike) -> YamlDoc:
+    """Parse a YAML file, keeping the line of every field; problems become ParameterError."""
+    path = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParameterError([Problem(path, "", "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise ParameterError([Problem(path, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+    except OSError as exc:
+        raise ParameterError([Problem(path, "", f"cannot be read: {exc.strerror}")]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ParameterError([Problem(path, "", f"not valid YAML: {problem}", line)]) from None
+    lines = _line_map(node) if node is not None else {}
+    return YamlDoc(path, data, lines)
+
+
+def format_loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _clean_loc(loc: tuple) -> tuple:
+    """Drop pydantic's union/discriminator tags (e.g. 'ratio', 'str') from a location."""
+    from .params import RuleSpec  # noqa: F401  (families live in the discriminated union)
+    from .rules import REGISTRY
+
+    tags = set(REGISTRY) | {"str", "float", "int", "bool", "function-after[_ordered(), Interval]"}
+    return tuple(p for p in loc if not (isinstance(p, str) and (p in tags or p.startswith("function-"))))
+
+
+def _expected(err: dict) -> str:
+    kind, msg = err["type"], err["msg"]
+    given = err.get("input")
+    shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field (check the spelling against docs/parameters.md)"
+    if kind == "union_tag_invalid":
+        return f"unknown rule family {given!r}; expected one of {err.get('ctx', {}).get('expected_tags')}"
+    if kind == "union_tag_not_found":
+        return "a rule needs a `family:` naming its rule family"
+    return f"{msg[0].lower() + msg[1:]} (got {shown})"
+
+
+def validate_model(doc: YamlDoc, model: type[BaseModel], base: tuple = ()) -> Any:
+    """Validate ``doc.data`` (or the part at ``base``) against a model; errors name file, line, field."""
+    try:
+        return model.model_validate(doc.data if not base else _get(doc.data, base))
+    except ValidationError as exc:
+        problems = []
+        seen = set()
+        for err in exc.errors():
+            loc = base + _clean_loc(err["loc"])
+            key = (loc, err["type"])
+            if key in seen:
+                continue
+            seen.add(key)
+            problems.append(Problem(doc.path, format_loc(loc), _expected(err), doc.line(loc)))
+        raise ParameterError(problems) from None
+
+
+def _get(data: Any, loc: tuple) -> Any:
+    for part in loc:
+        data = data[part]
+    return data
+
+
+# --------------------------------------------------------------------------------------------
+# Department-years and frameworks
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Located:
+    """A loaded evaluation with where it came from, for error messages."""
+
+    evaluation: Evaluation
+    file: str
+    loc: tuple
+    doc: YamlDoc
+
+    def where(self, *more) -> tuple[str, str, int | None]:
+        loc = self.loc + tuple(more)
+        return self.file, format_loc(loc), self.doc.line(loc)
+
+
+@dataclass
+class Bundle:
+    """A department-year with its included evaluations and the frameworks they use."""
+
+    path: str
+    params_dir: str
+    doc: YamlDoc
+    data: DepartmentYear
+    evaluations: list[Located]
+    frameworks: dict[str, Framework] = field(default_factory=dict)
+    framework_files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def department(self):
+        return self.data.department
+
+    @property
+    def year(self) -> int:
+        return self.data.year
+
+    def input_files(self) -> list[str]:
+        """Every file this unit reads, for hashing a run's inputs."""
+        files = [self.path, *{loc.file for loc in self.evaluations}, *self.framework_files.values()]
+        return sorted(set(files))
+
+
+def params_dir_of(path: str | os.PathLike) -> str:
+    """``parameters/<dept>/<year>.yaml`` → ``parameters``."""
+    return str(Path(path).resolve().parent.parent)
+
+
+def load_framework(framework_id: str, params_dir: str) -> tuple[Framework, str]:
+    path = os.path.join(params_dir, "frameworks", f"{framework_id}.yaml")
+    if not os.path.exists(path):
+        raise ParameterError([Problem(path, "", f"framework {framework_id!r} not found (expected this file)")])
+    doc = read_yaml(path)
+    fw = validate_model(doc, Framework)
+    if fw.id != framework_id:
+        raise ParameterError([Problem(path, "id", f"expected {framework_id!r} (the file name), got {fw.id!r}",
+                                      doc.line(("id",)))])
+    return fw, path
+
+
+def load(path: str | os.PathLike, params_dir: str | None = None) -> Bundle:
+    """Load and schema-check a department-year, its includes and its frameworks.
+
+    Raises ParameterError listing every problem found (all files are checked before raising).
+    """
+    path = str(path)
+    doc = read_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise ParameterError([Problem(path, "", "expected a mapping with department, year and evaluations")])
+    data = validate_model(doc, DepartmentYear)
+    problems: list[Problem] = []
+    p = Path(path)
+    if m := YEAR_FILE.match(p.name):
+        if int(m.group(1)) != data.year:
+            problems.append(Problem(path, "year", f"expected {m.group(1)} (the file name), got {data.year}",
+                                    doc.line(("year",))))
+    if p.parent.name != data.department.id:
+        problems.append(Problem(path, "department.id",
+                                f"expected {p.parent.name!r} (the folder name), got {data.department.id!r}",
+                                doc.line(("department", "id"))))
+    evaluations = [Located(ev, path, ("evaluations", i), doc) for i, ev in enumerate(data.evaluations)]
+    for j, pattern in enumerate(data.include):
+        matches = sorted(glob.glob(os.path.join(os.path.dirname(path), pattern)))
+        if not matches:
+            problems.append(Problem(path, f"include[{j}]", f"no file matches {pattern!r}", doc.line(("include", j))))
+        for inc in matches:
+            try:
+                idoc = read_yaml(inc)
+                lst = validate_model(idoc, EvaluationList)
+                evaluations += [Located(ev, inc, ("evaluations", i), idoc) for i, ev in enumerate(lst.evaluations)]
+            except ParameterError as exc:
+                problems += exc.problems
+    seen: dict[str, Located] = {}
+    for loc in evaluations:
+        if loc.evaluation.id in seen:
+            f, fld, ln = loc.where("id")
+            problems.append(Problem(f, fld, f"evaluation id {loc.evaluation.id!r} is used twice "
+                                            f"(also in {seen[loc.evaluation.id].file})", ln))
+        seen[loc.evaluation.id] = loc
+    from .reconcile import check_stated_keys
+
+    problems += check_stated_keys(data.budget, lambda k: (path, f"budget.stated.{k}", doc.line(("budget", "stated", k))))
+    for loc in evaluations:
+        problems += check_stated_keys(loc.evaluation.budget, lambda k, loc=loc: loc.where("budget", "stated", k))
+    pdir = params_dir or params_dir_of(path)
+    bundle = Bundle(path, pdir, doc, data, evaluations)
+    for loc in evaluations:
+        fid = loc.evaluation.framework
+        if fid in bundle.frameworks:
+            continue
+        try:
+            bundle.frameworks[fid], bundle.framework_files[fid] = load_framework(fid, pdir)
+        except ParameterError as exc:
+            f, fld, ln = loc.where("framework")
+            problems.append(Problem(f, fld, f"framework {fid!r} cannot be used:", ln))
+            problems += exc.problems
+    if problems:
+        raise ParameterError(problems)
+    return bundle
+
+
+def discover(params_dir: str | os.PathLike) -> list[str]:
+    """Every department-year file under a parameters directory: ``<dept>/<year>.yaml``."""
+    out = []
+    for dept in sorted(Path(params_dir).iterdir()):
+        if not dept.is_dir() or dept.name == "frameworks" or dept.name.startswith("."):
+            continue
+        out += [str(f) for f in sorted(dept.iterdir()) if f.is_file() and YEAR_FILE.match(f.name)]
+    return out
+
+
+def find_unit(params_dir: str | os.PathLike, department: str, year: int | str) -> str:
+    """The parameter file of one department-year; ParameterError naming what exists otherwise."""
+    base = Path(params_dir) / department
+    for ext in ("yaml", "yml"):
+        f = base / f"{year}.{ext}"
+        if f.exists():
+            return str(f)
+    if not base.is_dir():
+        known = ", ".join(sorted(d.name for d in Path(params_dir).iterdir() if d.is_dir() and d.name != "frameworks"))
+        raise ParameterError([Problem(str(base), "", f"no department {department!r}; known: {known or 'none'}")])
+    years = ", ".join(sorted(f.stem for f in base.iterdir() if YEAR_FILE.match(f.name)))
+    raise ParameterError([Problem(str(base / f"{year}.yaml"), "", f"no such year; this department has: {years}")])

@@ -1,0 +1,263 @@
+"""Reconciliation: what a published report states against what its own rules and figures give.
+
+Every check here produces :class:`~perfkit.findings.Finding` objects with a stable code. Nothing is
+silently fixed: a reported score the rule does not produce stays reported, and the finding says by
+how much it differs and, where the rule declares alternative readings, which reading reproduces it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .budget import MEASURES, all_measures
+from .errors import ParameterError, Problem
+from .findings import Finding
+from .framework import TOLERANCE, grade_of, points_findings
+from .params import Budget, SumRule
+from .quantity import parse_quantity
+
+RATE_TOLERANCE = 0.005  # stated rates are printed with two decimals
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def rescore_leaf(result, index: int, rule, part: str | None = None) -> float | None:
+    """The score of leaf ``index`` with its rule (or one part's rule) replaced; None if it cannot run."""
+    from .scoring import Compiled, Leaf, Row, _Ctx, _family, compile_rule
+
+    compiled = result.compiled
+    leaf = compiled.leaves[index]
+    ev = result.evaluation
+    ctx = _Ctx(result.located, ev.budget or result.department_budget)
+    rows = []
+    if part is None and not isinstance(rule, SumRule):
+        args = compile_rule(ctx, rule, leaf.points, leaf.inputs, leaf.loc)
+        if args is None:
+            return None
+        rows.append(Row(0, None, _family(rule, args), leaf.points, args, False, [], rule))
+    else:
+        base = leaf.rule if part is not None else rule
+        pin = (leaf.inputs.parts if leaf.inputs is not None else None) or {}
+        for p in base.parts:
+            prule = rule if p.id == part else p.rule
+            args = compile_rule(ctx, prule, p.points, pin.get(p.id), leaf.loc + ("parts", p.id))
+            if args is None:
+                return None
+            old = next((r for r in compiled.rows if r.leaf == index and r.part == p.id), None)
+            zero = bool(old and old.zero)
+            rows.append(Row(0, p.id, _family(prule, args), p.points, args, zero, [], prule))
+    mini = Compiled(compiled.framework, [leaf.node], [Leaf(leaf.node, rule, leaf.inputs, leaf.loc, leaf.zero)], rows)
+    return float(mini.leaf_scores()[0])
+
+
+def _alternatives(leaf):
+    """(label, description, rule, part) for every declared alternative reading of a leaf's rule."""
+    out = []
+    for alt in leaf.rule.alternatives:
+        out.append((alt.label, alt.description, type(leaf.rule).model_validate(
+            {**leaf.rule.model_dump(exclude_unset=False), **alt.set}), None))
+    if isinstance(leaf.rule, SumRule):
+        for p in leaf.rule.parts:
+            for alt in p.rule.alternatives:
+                out.append((alt.label, alt.description, type(p.rule).model_validate(
+                    {**p.rule.model_dump(exclude_unset=False), **alt.set}), p.id))
+    return out
+
+
+def _missed_target(leaf) -> tuple[float, float] | None:
+    """(target, actual) when a target-based leaf's actual falls short of its target."""
+    inp = leaf.inputs
+    if inp is None or inp.target is None or inp.actual is None:
+        return None
+    t, a = parse_quantity(inp.target), parse_quantity(inp.actual)
+    if not (t.measurable and a.measurable):
+        return None
+    av = a.comparable(t)
+    family = leaf.rule.family
+    if family == "ratio" and av < t.value:
+        return t.value, av
+    if family == "inverse_ratio" and av > t.value:
+        return t.value, av
+    return None
+
+
+def leaf_findings(result) -> list[Finding]:
+    findings = []
+    scores = result.table.set_index("id")["score"]
+    reproduces = result.evaluation.reported is not None
+    for i, leaf in enumerate(result.compiled.leaves):
+        name = leaf.node.indicator.name
+        rep = leaf.inputs.reported_score if leaf.inputs is not None else None
+        got = float(scores[leaf.id])
+        rows = [r for r in result.compiled.rows if r.leaf == i]
+        for r in rows:
+            if r.args.get("judged"):
+                findings.append(Finding(
+                    "JUDGED_WITHOUT_MEASUREMENT", "info", leaf.id,
+                    f"{name}{' (' + r.part + ')' if r.part else ''}: the {r.rule.family} rule has no measurement to "
+                    f"work on; the evaluator's {r.args['score']:g} is used as a judgement",
+                    {"rule": r.rule.family, "score": r.args["score"], "part": r.part},
+                ))
+            if r.family == "qualitative_tiers" and "tier" in r.args:
+                iv = r.rule.tiers[r.args["tier"]]
+                share = 100.0 * r.args["score"] / r.points if r.points else 0.0
+                lo = -np.inf if iv.min is None else iv.min
+                hi = np.inf if iv.max is None else iv.max
+                inside = (share >= lo if iv.min_inclusive else share > lo) and (share <= hi if iv.max_inclusive
+                                                                                  else share < hi)
+                if not inside:
+                    findings.append(Finding(
+                        "TIER_MISMATCH", "error", leaf.id,
+                        f"{name}: {r.args['score']:g} of {r.points:g} ({share:.2f}%) lies outside the tier "
+                        f"{r.args['tier']} {iv.label()}%",
+                        {"tier": r.args["tier"], "score": r.args["score"], "share": share},
+                    ))
+        if rep is None:
+            if reproduces:
+                findings.append(Finding("NO_REPORTED_SCORE", "info", leaf.id,
+                                        f"{name}: the report gives no score for this indicator", {}))
+            continue
+        if rep > leaf.points + TOLERANCE:
+            findings.append(Finding(
+                "SCORE_ABOVE_POINTS", "error", leaf.id,
+                f"{name}: reported {rep:g} exceeds its {leaf.points:g} points", {"reported": rep,
+                                                                                "points": leaf.points},
+            ))
+        if abs(got - rep) > TOLERANCE:
+            reading = getattr(leaf.rule, "reading", None)
+            msg = (f"{name}: the {leaf.rule.family} rule gives {_fmt(got)}, the report awards {_fmt(rep)} "
+                   f"(difference {rep - got:+.2f})")
+            if reading:
+                msg += f"; reading used: {reading}"
+            data = {"recomputed": round(got, 6), "reported": rep, "rule": leaf.rule.family,
+                    "reading": reading, "alternatives": []}
+            matched = None
+            for label, description, rule, part in _alternatives(leaf):
+                alt_score = rescore_leaf(result, i, rule, part)
+                data["alternatives"].append({"label": label, "description": description, "score": alt_score})
+                if alt_score is not None and abs(alt_score - rep) <= TOLERANCE and matched is None:
+                    matched = (label, description, alt_score)
+            if matched:
+                msg += (f". The alternative reading '{matched[0]}' ({matched[1]}) gives {_fmt(matched[2])} and "
+                        "reproduces the reported score")
+                data["reproduced_by"] = matched[0]
+            elif data["alternatives"]:
+                msg += ". None of the declared alternative readings reproduces it (" + ", ".join(
+                    f"{a['label']}: {'n/a' if a['score'] is None else _fmt(a['score'])}"
+                    for a in data["alternatives"]) + ")"
+            findings.append(Finding("SCORE_MISMATCH", "error", leaf.id, msg, data))
+        missed = _missed_target(leaf)
+        if missed and rep >= leaf.points - TOLERANCE and leaf.points > 0:
+            findings.append(Finding(
+                "FULL_MARKS_ON_MISSED_TARGET", "error", leaf.id,
+                f"{name}: full marks ({rep:g}/{leaf.points:g}) although the actual {missed[1]:g} misses the "
+                f"target {missed[0]:g}",
+                {"target": missed[0], "actual": missed[1], "reported": rep, "points": leaf.points},
+            ))
+    return findings
+
+
+def sum_findings(result) -> list[Finding]:
+    """Reported subtotals and total against the reported scores beneath them, and the grade."""
+    findings = []
+    rep = result.evaluation.reported
+    if rep is None:
+        return findings
+    nodes = result.nodes.set_index("id")
+    unknown = [k for k in rep.nodes if k not in nodes.index]
+    if unknown:
+        f, fld, line = result.located.where("reported", "nodes", unknown[0])
+        raise ParameterError([Problem(f, fld, f"no node {k!r} in the tree; nodes are "
+                                      + ", ".join(nodes.index), line) for k in unknown])
+    for node_id, stated in rep.nodes.items():
+        row = nodes.loc[node_id]
+        leaf_sum = row["reported_leaf_sum"]
+        if leaf_sum is not None and not np.isnan(leaf_sum) and abs(leaf_sum - stated) > TOLERANCE:
+            findings.append(Finding(
+                "REPORTED_NODE_MISMATCH", "error", node_id,
+                f"{row['name']} is stated as {_fmt(stated)} but its reported indicator scores sum to "
+                f"{_fmt(leaf_sum)}",
+                {"stated": stated, "sum": leaf_sum},
+            ))
+    reported_scores = result.table["reported_score"]
+    if rep.total is not None and reported_scores.notna().all():
+        s = float(reported_scores.sum())
+        if abs(s - rep.total) > TOLERANCE:
+            findings.append(Finding(
+                "REPORTED_SUM_MISMATCH", "error", None,
+                f"the reported indicator scores sum to {_fmt(s)}, the reported total is {_fmt(rep.total)}",
+                {"sum": s, "reported_total": rep.total},
+            ))
+    if rep.total is not None and abs(result.total - rep.total) > TOLERANCE:
+        g = grade_of(result.total, result.framework)
+        findings.append(Finding(
+            "TOTAL_MISMATCH", "warning", None,
+            f"recomputed total {_fmt(result.total)} ({g}) against the reported {_fmt(rep.total)}"
+            f" ({grade_of(rep.total, result.framework)})",
+            {"recomputed": result.total, "reported": rep.total, "recomputed_grade": g,
+             "reported_total_grade": grade_of(rep.total, result.framework)},
+        ))
+    if rep.grade is not None and rep.total is not None:
+        g = grade_of(rep.total, result.framework)
+        if g != rep.grade:
+            findings.append(Finding(
+                "GRADE_MISMATCH", "error", None,
+                f"the report grades {_fmt(rep.total)} as {rep.grade}; the framework's bands give {g}",
+                {"reported_grade": rep.grade, "band_grade": g},
+            ))
+    return findings
+
+
+def rate_findings(budget: Budget | None, owner: str) -> list[Finding]:
+    """Rates a report states against the rates computed from its own budget figures."""
+    if budget is None:
+        return []
+    findings = []
+    computed = all_measures(budget)
+    for key, stated in budget.stated.items():
+        if key not in MEASURES:
+            continue  # validated elsewhere
+        if key not in computed:
+            continue
+        got = computed[key]
+        pairs = list(zip(stated, got)) if isinstance(stated, list) else [(stated, got)]
+        for j, (s, g) in enumerate(pairs):
+            if isinstance(g, list):
+                continue
+            if abs(round(g, 2) - s) > RATE_TOLERANCE + 1e-9:
+                which = f" (item {j + 1})" if isinstance(stated, list) else ""
+                findings.append(Finding(
+                    "RATE_MISMATCH", "error", None,
+                    f"{owner}: {MEASURES[key].term} stated as {s:.2f}%{which}, but "
+                    f"{MEASURES[key].formula} gives {g:.2f}%",
+                    {"measure": key, "stated": s, "computed": g, "item": j if isinstance(stated, list) else None},
+                ))
+    return findings
+
+
+def reconcile(result, department_budget: Budget | None) -> list[Finding]:
+    result.department_budget = department_budget
+    ev = result.evaluation
+    findings = points_findings(result.compiled.nodes, result.framework)
+    findings += leaf_findings(result)
+    findings += sum_findings(result)
+    if ev.budget is not None:
+        findings += rate_findings(ev.budget, "the evaluation's budget")
+    else:
+        findings += rate_findings(department_budget, "the department budget")
+    return findings
+
+
+def check_stated_keys(budget: Budget | None, where) -> list[Problem]:
+    """Stated rates must name a known measure."""
+    if budget is None:
+        return []
+    problems = []
+    for key in budget.stated:
+        if key not in MEASURES:
+            f, fld, line = where(key)
+            problems.append(Problem(f, fld, f"unknown stated rate {key!r}; expected one of {', '.join(MEASURES)}",
+                                    line))
+    return problems
