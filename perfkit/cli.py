@@ -7,12 +7,16 @@ only with ``PERFKIT_DEBUG=1`` (for developers reporting a bug).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
 from pathlib import Path
 
 from .errors import ParameterError
+
+# Modules that add subcommands: each has ``register(subparsers)`` (reports and target sensitivity).
+COMMAND_MODULES: list[str] = []
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -114,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="write the parameter files' JSON Schema")
     p.add_argument("--out", default="docs/schema", help="output directory (default: docs/schema)")
     p.set_defaults(func=cmd_schema)
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
