@@ -71,10 +71,18 @@ class Quantity:
         return 1.0
 
     def comparable(self, other: "Quantity") -> float | None:
-        """This value expressed in ``other``'s unit scale, when both carry magnitude words or neither does."""
+        """This value in ``other``'s unit scale.
+
+        Rescaled only when both units carry a magnitude word and the words differ (654亿 against
+        0.5万亿); when one side has none ("153万" against "153"), both are taken to be in the same unit,
+        as forms write the unit once in the header.
+        """
         if self.value is None:
             return None
-        return self.value * self.scale / other.scale
+        a, b = self.scale, other.scale
+        if a == b or a == 1.0 or b == 1.0:
+            return self.value
+        return self.value * a / b
 
 
 def parse_quantity(raw: str | float | int | None, unit: str | None = None) -> Quantity:

@@ -74,7 +74,7 @@ def _missed_target(leaf) -> tuple[float, float] | None:
     t, a = parse_quantity(inp.target), parse_quantity(inp.actual)
     if not (t.measurable and a.measurable):
         return None
-    av = a.comparable(t)
+    av = a.value if inp.unit is not None else a.comparable(t)
     family = leaf.rule.family
     if family == "ratio" and av < t.value:
         return t.value, av
@@ -190,7 +190,7 @@ def sum_findings(result) -> list[Finding]:
                 f"the reported indicator scores sum to {_fmt(s)}, the reported total is {_fmt(rep.total)}",
                 {"sum": s, "reported_total": rep.total},
             ))
-    if rep.total is not None and abs(result.total - rep.total) > TOLERANCE:
+    if rep.total is not None and not result.reproduces_total(TOLERANCE):
         g = grade_of(result.total, result.framework)
         findings.append(Finding(
             "TOTAL_MISMATCH", "warning", None,

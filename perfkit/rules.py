@@ -37,7 +37,7 @@ def ratio(points: ArrayLike, target: ArrayLike, actual: ArrayLike, cap: ArrayLik
     scores full marks when anything non-negative is delivered.
     """
     W, A, B = _arr(points), _arr(target), _arr(actual)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = np.where(A > 0, B / np.where(A > 0, A, 1.0), np.where(B >= A, np.inf, 0.0))
     return clip_to_points(W * np.minimum(r, _arr(cap)), W)
 
@@ -49,7 +49,7 @@ def inverse_ratio(points: ArrayLike, target: ArrayLike, actual: ArrayLike, cap: 
     (S35: 故障率 0 against ≤10%); an actual of zero has met any upper limit, so it scores full marks.
     """
     W, A, B = _arr(points), _arr(target), _arr(actual)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = np.where(B > 0, A / np.where(B > 0, B, 1.0), np.inf)
     return clip_to_points(W * np.minimum(r, _arr(cap)), W)
 

@@ -116,7 +116,7 @@ def _target_actual(ctx, inputs, loc, rule_name) -> tuple[float | None, float | N
     """Target and actual as numbers on a common scale (亿 against 亿元, 万 against 亿)."""
     t = _number(ctx, inputs, "target", loc, rule_name)
     a = _number(ctx, inputs, "actual", loc, rule_name)
-    if t is not None and a is not None:
+    if t is not None and a is not None and inputs.unit is None:
         qt, qa = parse_quantity(inputs.target), parse_quantity(inputs.actual)
         a = qa.comparable(qt)
     return t, a
@@ -547,6 +547,18 @@ class EvaluationResult:
     def reported_total(self) -> float | None:
         r = self.evaluation.reported
         return None if r is None else r.total
+
+    @property
+    def rounded_total(self) -> float:
+        """The total as a report adds it up: the sum of leaf scores printed to two decimals."""
+        return float(self.table["score"].round(2).sum())
+
+    def reproduces_total(self, tolerance: float = 0.005) -> bool | None:
+        """Whether the recomputed total matches the reported one, summed exactly or as printed."""
+        rep = self.reported_total
+        if rep is None:
+            return None
+        return min(abs(self.total - rep), abs(self.rounded_total - rep)) <= tolerance + 1e-9
 
     @property
     def reported_grade(self) -> str | None:
