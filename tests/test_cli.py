@@ -1,0 +1,129 @@
+"""The perfkit command as a user meets it: exit codes, one line per problem, JSON shape."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PARAMS, ROOT
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "perfkit.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_validate_shipped_parameters():
+    r = run("validate", "parameters")
+    assert r.returncode == 0, r.stderr
+    for unit in ("luohu-fsa/2022.yaml", "shenzhen-lfsb/2020.yaml", "beijing-lfsb/2021.yaml"):
+        assert f"{unit}: valid" in r.stdout
+
+
+def test_score_luohu_json_as_the_issue_specifies():
+    r = run("score", "parameters/luohu-fsa/2022.yaml", "--json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)  # exactly one JSON document
+    assert doc["department"] == {"id": "luohu-fsa", "name": "深圳市罗湖区金融服务署"}
+    assert doc["year"] == 2022
+    [ev] = doc["evaluations"]
+    assert {"id", "kind", "title", "framework", "total", "grade", "reported_total", "reported_grade",
+            "indicators", "findings"} <= set(ev)
+    assert len(ev["indicators"]) == 21
+    assert ev["reported_total"] == 88.62
+    [ind] = [i for i in ev["indicators"] if i["name"] == "预算执行率"]
+    assert {"id", "path", "name", "points", "rule", "score", "reported_score"} <= set(ind)
+    assert round(ind["score"], 2) == 3.53 and ind["reported_score"] == 4.62
+    hits = [f for f in ev["findings"] if f["indicator"] == ind["id"] and f["code"] == "SCORE_MISMATCH"]
+    assert hits and {"code", "severity", "indicator", "message"} <= set(hits[0])
+    assert "year-end" in hits[0]["message"]
+
+
+def test_score_table_is_readable():
+    r = run("score", "parameters/shenzhen-lfsb/2020.yaml")
+    assert r.returncode == 0, r.stderr
+    assert "预算执行率" in r.stdout and "total 93.70 (优); reported 93.11 (优)" in r.stdout
+    assert "SCORE_MISMATCH" in r.stdout
+
+
+@pytest.fixture
+def broken_params(tmp_path):
+    dst = tmp_path / "parameters"
+    shutil.copytree(PARAMS / "frameworks", dst / "frameworks")
+    (dst / "luohu-fsa").mkdir(parents=True)
+    return dst
+
+
+def write_variant(params: Path, old: str, new: str) -> Path:
+    text = (PARAMS / "luohu-fsa" / "2022.yaml").read_text(encoding="utf-8")
+    assert old in text
+    path = params / "luohu-fsa" / "2022.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("old,new,field,expect", [
+    ("adjusted: 20179.71", "adjusted: lots", "budget.adjusted", "valid number"),
+    ("evaluator: self", "evaluator: myself", "evaluations[0].evaluator", "'self' or 'third_party'"),
+    ("framework: luohu-department-2022", "framework: luohu-department-2099",
+     "evaluations[0].framework", "not found"),
+])
+def test_validate_names_file_field_and_expectation(broken_params, old, new, field, expect):
+    path = write_variant(broken_params, old, new)
+    r = run("validate", str(path))
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    line = next(ln for ln in r.stderr.splitlines() if field in ln)
+    assert str(path) in line and expect in r.stderr
+    assert line.split(":")[1].isdigit(), "the line number is given"
+
+
+def test_missing_judgement_reason_is_an_error(broken_params):
+    import yaml
+
+    data = yaml.safe_load((PARAMS / "luohu-fsa" / "2022.yaml").read_text(encoding="utf-8"))
+    assert data["evaluations"][0]["indicators"]["effectiveness"].pop("reason")
+    path = broken_params / "luohu-fsa" / "2022.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    r = run("score", str(path))
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "indicators.effectiveness.reason" in r.stderr and "written reason" in r.stderr
+
+
+def test_unknown_checklist_answer_and_unknown_leaf(broken_params):
+    path = write_variant(broken_params, "      budget-execution:", "      budget-executon:")
+    r = run("score", str(path))
+    assert r.returncode == 1
+    assert "indicators.budget-executon: no leaf indicator 'budget-executon'" in r.stderr
+
+
+def test_not_yaml_and_missing_file(tmp_path):
+    bad = tmp_path / "x" / "2022.yaml"
+    bad.parent.mkdir()
+    bad.write_text("department: [unclosed\n", encoding="utf-8")
+    r = run("validate", str(bad))
+    assert r.returncode == 1 and "not valid YAML" in r.stderr and "Traceback" not in r.stderr
+    r = run("score", str(tmp_path / "nope.yaml"))
+    assert r.returncode == 1 and "file not found" in r.stderr
+
+
+def test_schema_is_generated_from_the_models(tmp_path):
+    r = run("schema", "--out", str(tmp_path))
+    assert r.returncode == 0
+    doc = json.loads((tmp_path / "department-year.schema.json").read_text(encoding="utf-8"))
+    assert "evaluations" in doc["properties"]
+    fw = json.loads((tmp_path / "framework.schema.json").read_text(encoding="utf-8"))
+    families = json.dumps(fw)
+    for fam in ("schedule_progress", "base_slope", "low_target_penalty", "qualitative_tiers"):
+        assert fam in families
+
+
+def test_committed_schema_matches_the_code(tmp_path):
+    run("schema", "--out", str(tmp_path))
+    for f in tmp_path.iterdir():
+        committed = ROOT / "docs" / "schema" / f.name
+        assert committed.exists(), f"docs/schema/{f.name} missing: run `perfkit schema`"
+        assert committed.read_text(encoding="utf-8") == f.read_text(encoding="utf-8"), \
+            f"docs/schema/{f.name} is stale: run `perfkit schema`"

@@ -1,0 +1,63 @@
+"""Aggregation properties over random trees, and scoring under overrides (the sensitivity path)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from perfkit.load import Located, YamlDoc
+from perfkit.params import Evaluation, Framework
+from perfkit.scoring import compile_evaluation, score
+
+
+def make(tree, inputs):
+    fw = Framework.model_validate({"id": "random", "name": "random", "total": 100, "tree": tree})
+    ev = Evaluation.model_validate({"id": "e", "kind": "project", "evaluator": "self", "title": "t",
+                                    "framework": "random", "indicators": inputs})
+    return Located(ev, "<memory>", ("evaluations", 0), YamlDoc("<memory>", {}, {})), fw
+
+
+leaf_spec = st.tuples(st.floats(0.5, 20), st.sampled_from(["ratio", "judgement", "deduct"]),
+                      st.floats(0.1, 500), st.floats(0, 1000), st.floats(0, 1), st.integers(0, 5))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(leaf_spec, min_size=1, max_size=5), min_size=1, max_size=4))
+def test_totals_equal_sum_of_leaves_and_stay_within_points(groups):
+    tree, inputs = [], {}
+    for g, leaves in enumerate(groups):
+        children = []
+        for k, (w, fam, target, actual, share, n) in enumerate(leaves):
+            lid = f"l{g}-{k}"
+            rule = {"ratio": {"family": "ratio"}, "judgement": {"family": "judgement"},
+                    "deduct": {"family": "deduct_per_item", "per_item": 1}}[fam]
+            children.append({"id": lid, "name": lid, "points": w, "rule": rule})
+            inputs[lid] = {"ratio": {"target": target, "actual": actual},
+                           "judgement": {"score": w * share, "reason": "r"},
+                           "deduct": {"count": n}}[fam]
+        tree.append({"id": f"g{g}", "name": f"g{g}", "points": sum(c["points"] for c in children),
+                     "children": children})
+    located, fw = make(tree, inputs)
+    r = score(located, fw, None)
+    leaves = r.table["score"].to_numpy()
+    assert r.total == pytest.approx(leaves.sum())
+    assert (leaves >= 0).all() and (leaves <= r.table["points"].to_numpy() + 1e-9).all()
+    nodes = r.nodes.set_index("id")
+    for g in range(len(groups)):
+        kids = [i for i in r.table["id"] if i.startswith(f"l{g}-")]
+        assert nodes.loc[f"g{g}", "score"] == pytest.approx(r.table.set_index("id").loc[kids, "score"].sum())
+
+
+def test_overrides_broadcast_over_scenarios(scored):
+    _, results = scored("beijing")
+    c = results["department"].compiled
+    base = c.totals()
+    targets = c.row_vector("target")
+    assert np.isfinite(targets).sum() == 3  # the three task-count ratios of D0
+    scenarios = np.where(np.isfinite(targets), targets, np.nan) * np.array([[1.0], [0.5], [2.0]])
+    totals = c.totals({"target": scenarios})
+    assert totals.shape == (3,)
+    assert totals[0] == pytest.approx(base)
+    assert totals[1] > totals[0] > totals[2]  # halving the targets helps, doubling them hurts
+    # 37/39·10 + 36/37·10 + 35/38·5 at double targets: each ratio halves
+    assert totals[0] - totals[2] == pytest.approx((37 / 39 * 10 + 36 / 37 * 10 + 35 / 38 * 5) / 2)
