@@ -237,9 +237,9 @@ def rate_findings(budget: Budget | None, owner: str) -> list[Finding]:
     return findings
 
 
-def reconcile(result, department_budget: Budget | None) -> list[Finding]:
-    result.department_budget = department_budget
+def reconcile(result) -> list[Finding]:
     ev = result.evaluation
+    department_budget = result.department_budget
     findings = points_findings(result.compiled.nodes, result.framework)
     findings += leaf_findings(result)
     findings += sum_findings(result)

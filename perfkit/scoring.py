@@ -538,6 +538,7 @@ class EvaluationResult:
     total: float
     grade: str
     findings: list = field(default_factory=list)
+    department_budget: Budget | None = None
 
     @property
     def evaluation(self):
@@ -635,8 +636,9 @@ def score(located: Located, framework: Framework, budget: Budget | None) -> Eval
     table = pd.DataFrame.from_records(records)
     nodes = node_table(compiled, leaf_scores, located.evaluation.reported)
     total = float(leaf_scores.sum())
-    result = EvaluationResult(located, framework, compiled, table, nodes, total, grade_of(total, framework))
-    result.findings = reconcile(result, budget)
+    result = EvaluationResult(located, framework, compiled, table, nodes, total, grade_of(total, framework),
+                              department_budget=budget)
+    result.findings = reconcile(result)
     return result
 
 
