@@ -90,12 +90,29 @@ def format_loc(loc: tuple) -> str:
 
 
 def _clean_loc(loc: tuple) -> tuple:
-    """Drop pydantic's union/discriminator tags (e.g. 'ratio', 'str') from a location."""
-    from .params import RuleSpec  # noqa: F401  (families live in the discriminated union)
-    from .rules import REGISTRY
+    """Drop pydantic's union bookkeeping from a location.
 
-    tags = set(REGISTRY) | {"str", "float", "int", "bool", "function-after[_ordered(), Interval]"}
-    return tuple(p for p in loc if not (isinstance(p, str) and (p in tags or p.startswith("function-"))))
+    A discriminated union adds its own label and then the tag (``tagged-union[…]``, ``'ratio'``);
+    a plain union adds the member's type name (``str``, ``float``, ``function-after[…]``).
+    """
+    out, skip_next = [], False
+    for part in loc:
+        if skip_next:
+            skip_next = False
+            continue
+        if isinstance(part, str) and part.startswith("tagged-union["):
+            skip_next = True
+            continue
+        if isinstance(part, str) and (part in {"str", "float", "int", "bool", "list[float]", "dict[str,float]"}
+                                      or part.startswith(("function-", "list[", "dict[", "nullable["))):
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def _is_other_branch(err: dict) -> bool:
+    """An error from the union member that was not meant (e.g. 'not a string' for a rule mapping)."""
+    return err["type"] in {"string_type", "float_parsing", "float_type"} and isinstance(err.get("input"), (dict, list))
 
 
 def _expected(err: dict) -> str:
@@ -107,7 +124,8 @@ def _expected(err: dict) -> str:
     if kind == "extra_forbidden":
         return "unknown field (check the spelling against docs/parameters.md)"
     if kind == "union_tag_invalid":
-        return f"unknown rule family {given!r}; expected one of {err.get('ctx', {}).get('expected_tags')}"
+        ctx = err.get("ctx", {})
+        return f"unknown rule family {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return "a rule needs a `family:` naming its rule family"
     return f"{msg[0].lower() + msg[1:]} (got {shown})"
@@ -120,7 +138,9 @@ def validate_model(doc: YamlDoc, model: type[BaseModel], base: tuple = ()) -> An
     except ValidationError as exc:
         problems = []
         seen = set()
-        for err in exc.errors():
+        errors = exc.errors()
+        meant = [e for e in errors if not _is_other_branch(e)] or errors
+        for err in meant:
             loc = base + _clean_loc(err["loc"])
             key = (loc, err["type"])
             if key in seen:

@@ -127,3 +127,22 @@ def test_committed_schema_matches_the_code(tmp_path):
         assert committed.exists(), f"docs/schema/{f.name} missing: run `perfkit schema`"
         assert committed.read_text(encoding="utf-8") == f.read_text(encoding="utf-8"), \
             f"docs/schema/{f.name} is stale: run `perfkit schema`"
+
+
+def test_framework_rule_errors_read_as_the_file_does(tmp_path):
+    (tmp_path / "frameworks").mkdir()
+    (tmp_path / "x").mkdir()
+    (tmp_path / "frameworks" / "fw.yaml").write_text(
+        "id: fw\nname: t\ntree:\n"
+        "  - {id: a, name: A, points: 10, rule: {family: ratoi}}\n"
+        "  - {id: b, name: B, points: 90, rule: {family: bands, bands: [{min: 90, points: 1, maxx: 3}]}}\n",
+        encoding="utf-8")
+    (tmp_path / "x" / "2022.yaml").write_text(
+        "department: {id: x, name: X}\nyear: 2022\n"
+        "evaluations:\n  - {id: e, kind: project, evaluator: self, title: T, framework: fw}\n", encoding="utf-8")
+    r = run("validate", str(tmp_path / "x" / "2022.yaml"))
+    assert r.returncode == 1
+    lines = r.stderr.splitlines()
+    assert any("fw.yaml:4: tree[0].rule: unknown rule family 'ratoi'" in ln for ln in lines), r.stderr
+    assert any("fw.yaml:5: tree[1].rule.bands[0].maxx: unknown field" in ln for ln in lines), r.stderr
+    assert "tagged-union" not in r.stderr and "valid string" not in r.stderr
