@@ -146,3 +146,20 @@ def test_framework_rule_errors_read_as_the_file_does(tmp_path):
     assert any("fw.yaml:4: tree[0].rule: unknown rule family 'ratoi'" in ln for ln in lines), r.stderr
     assert any("fw.yaml:5: tree[1].rule.bands[0].maxx: unknown field" in ln for ln in lines), r.stderr
     assert "tagged-union" not in r.stderr and "valid string" not in r.stderr
+
+
+def test_xlsx_score_sheet(tmp_path):
+    import openpyxl
+
+    out = tmp_path / "luohu.xlsx"
+    r = run("score", "parameters/luohu-fsa/2022.yaml", "--xlsx", str(out))
+    assert r.returncode == 0, r.stderr
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["summary", "department", "findings"]
+    rows = list(wb["department"].iter_rows(values_only=True))
+    header, body = rows[0], rows[1:]
+    assert len(body) == 21
+    row = next(x for x in body if x[header.index("三级指标")] == "预算执行率")
+    assert round(row[header.index("重算得分 score")], 2) == 3.53 and row[header.index("报告得分 reported")] == 4.62
+    codes = [x[1] for x in wb["findings"].iter_rows(min_row=2, values_only=True)]
+    assert "SCORE_MISMATCH" in codes and "NODE_POINTS_MISMATCH" in codes
