@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import ParameterError
 
 # Modules that add subcommands: each has ``register(subparsers)`` (reports and target sensitivity).
-COMMAND_MODULES: list[str] = ["perfkit.cli_reports"]
+COMMAND_MODULES: list[str] = ["perfkit.cli_targets"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -75,6 +75,10 @@ def cmd_score(args) -> int:
     except ParameterError as exc:
         _print_problems(exc)
         return EXIT_INVALID
+    if args.xlsx:
+        from .export import write_xlsx
+
+        print(f"score sheet written to {write_xlsx(bundle, results, args.xlsx)}", file=sys.stderr)
     if args.json:
         json.dump(bundle_dict(bundle, results), sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -106,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="score a department-year and reconcile with the reported scores")
     p.add_argument("params", metavar="PARAMS", help="parameters/<department>/<year>.yaml")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    p.add_argument("--xlsx", metavar="FILE", help="also write the score sheet (评分表) as an Excel workbook")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("schema", help="write the parameter files' JSON Schema")

@@ -1,0 +1,450 @@
+"""Target-setting diagnostics (目标设置): how ambitious each target was, read from the figures.
+
+This module owns the *diagnosis* of targets; ``perfkit.sensitivity`` owns what the targets are worth
+(rescoring). It looks at two kinds of target-based indicator:
+
+* scored rows with a numeric target (ratio, inverse ratio, base-plus-slope with a target driver), as
+  compiled by ``perfkit.scoring`` — the figures are exactly the ones the score was computed from;
+* every row of an evaluation's ``targets:`` list (绩效目标表), which is evidence and is not scored.
+
+For each it gives the ambition ratio (实际完成值 / 年度指标值, inverted for lower-is-better targets)
+and these flags:
+
+``low_ambition``                the actual exceeds the target by the ratio threshold or more
+``ratchet``                     the target is below what was already achieved the year before
+``equal_to_actual``             target and actual agree to many significant digits (written from it)
+``lowered_in_year``             an in-year change moved the target toward the actual
+``not_measurable``              the target holds no number ("显著提升")
+``unchanged_while_budget_grew`` the budget behind it grew sharply and the target stayed put
+``unchanged_while_budget_cut``  the budget was cut sharply and the target stayed put (and was met)
+
+Thresholds are a :class:`Thresholds` value whose docstring gives each default and why. Sentences
+about the flags come from :data:`TEMPLATES` (zh and en), never from strings in code.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .params import Budget, IndicatorInput, PerformanceTarget
+from .quantity import Quantity, direction_of, parse_quantity
+
+# Flags that say the target itself was set low; the budget flags describe its context.
+AMBITION_FLAGS = ("low_ambition", "ratchet", "equal_to_actual", "lowered_in_year")
+ALL_FLAGS = AMBITION_FLAGS + ("not_measurable", "unchanged_while_budget_grew", "unchanged_while_budget_cut")
+
+# Words that say a row does not apply (附件2 "不适用"); such rows are listed but never flagged.
+NOT_APPLICABLE = ("不适用", "不涉及", "无")
+
+# Families whose compiled rows carry a numeric target (``Compiled.target_rows``).
+TARGET_FAMILIES = ("ratio", "inverse_ratio", "base_slope")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where a diagnostic starts to flag. Each default and its reason:
+
+    ``low_ambition = 1.3``
+        Flag when the actual is at least 1.3× the target (direction-aware). The smallest overshoot a
+        published third-party evaluation counted against a target is 11 → 15 (×1.36, Shenzhen fund A21,
+        which also named 200 → 329, ×1.65). The self-evaluations name smaller ones (110 → 119, ×1.08),
+        but overshoots under 30% are within ordinary forecasting error for counts and rates, and
+        flagging them would bury the 5×–8× cases (130亿 → 654亿, 21000 → 169161).
+    ``ratchet_tolerance = 0.0``
+        A target below last year's actual by any margin is a ratchet: 金融业增加值占GDP ≥13% after a
+        13.6% year is 4% below and is exactly the case the design names, so no slack is allowed.
+    ``equal_min_digits = 3``
+        Target equal to actual counts as written-from-the-actual only with three or more significant
+        digits. One- and two-digit counts and round rates (2家, 12个, 100%) are routinely planned and
+        met exactly; agreement in three digits or more (117家, 117.610734万元) is unlikely by chance.
+    ``equal_rel_tol = 1e-9``
+        Equality is numeric equality up to floating-point noise, not "close".
+    ``budget_change = 0.20``
+        A budget change of 20% or more (adjusted against initial) is "sharp": it is the size of the
+        in-year changes the seeds show (Shenzhen department +27.8%, Beijing S11/S18/S23 about −40%,
+        S19 −21.6%), while routine adjustments stay within a few percent.
+    """
+
+    low_ambition: float = 1.3
+    ratchet_tolerance: float = 0.0
+    equal_min_digits: int = 3
+    equal_rel_tol: float = 1e-9
+    budget_change: float = 0.20
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class TargetDiagnostic:
+    """One target-based indicator and what its figures say about the target.
+
+    ``target``, ``actual``, ``prior_actual`` and ``initial_target`` are numbers on the target's unit
+    scale (None when absent or not numeric); the ``*_text`` fields keep the report's words.
+    ``row`` is the index into ``Compiled.rows`` for a scored row, None for a 绩效目标表 row.
+    """
+
+    id: str
+    name: str
+    source: str  # "scored" or "target_table"
+    indicator: str | None  # the scored leaf it is (scored) or feeds (target table)
+    row: int | None
+    direction: str | None
+    unit: str | None
+    target_text: str | None
+    actual_text: str | None
+    prior_text: str | None
+    target: float | None
+    actual: float | None
+    prior_actual: float | None
+    initial_target: float | None
+    ratio: float | None
+    flags: tuple[str, ...]
+    applicable: bool = True
+    budget_change: float | None = None
+    points: float | None = None
+    category: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def flagged(self) -> bool:
+        """True when a flag says the target itself was set low (see AMBITION_FLAGS)."""
+        return any(f in AMBITION_FLAGS for f in self.flags)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["flags"] = list(self.flags)
+        d["category"] = list(self.category)
+        return d
+
+
+# --------------------------------------------------------------------------------------------
+# Small readers
+# --------------------------------------------------------------------------------------------
+
+_NUM = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def significant_digits(raw) -> int:
+    """Significant digits of the first number in a value as written (117.610734 → 9, 100% → 1)."""
+    if raw is None or isinstance(raw, bool):
+        return 0
+    text = repr(float(raw)).removesuffix(".0") if isinstance(raw, (int, float)) else str(raw)
+    m = _NUM.search(text)
+    if not m:
+        return 0
+    s = m.group(0).replace(",", "")
+    if "." in s:
+        return len(s.replace(".", "").lstrip("0"))
+    return len(s.lstrip("0").rstrip("0")) or 1
+
+
+def _text(raw) -> str | None:
+    if raw is None:
+        return None
+    return raw if isinstance(raw, str) else f"{raw:g}"
+
+
+_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月(?:底|份|末|前|\d)|[一二三四]季度|上半年|下半年")
+_DIGIT = re.compile(r"\d")
+
+# The longest text read as a quantity; longer cells are sentences (see ``read_number``).
+MAX_QUANTITY_CHARS = 14
+
+
+def read_number(raw) -> tuple[float | None, bool]:
+    """The number a 目标表 cell states, and whether it states one at all.
+
+    Returns ``(value, has_number)``. A short cell is a quantity as written ("≥130亿", "不少于10家",
+    "十名以内", "117.610734万元"). A longer cell is a sentence whose numbers may be anything ("进一步"
+    parses as 1, "每月…1份" is a rate), so its number is not used — the parameter file gives
+    ``target_value`` / ``actual_value`` where a sentence holds the figure — but a sentence with digits
+    still *has* a number and is not reported as unmeasurable. Dates and deadlines ("2022年1月完成",
+    "上半年") are milestones, not quantities: no value, but measurable.
+    """
+    if raw is None:
+        return None, False
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return float(raw), True
+    text = str(raw).strip()
+    if _DATE.search(text):
+        return None, True
+    q = parse_quantity(text)
+    if not q.measurable:
+        return None, False
+    if len(text) <= MAX_QUANTITY_CHARS:
+        return q.value, True
+    return None, bool(_DIGIT.search(text))
+
+
+def _on_scale(raw, ref: Quantity, unit: str | None) -> float | None:
+    """A value on the target's scale: rescaled by magnitude words only when no unit is given,
+    as ``perfkit.scoring`` does for target and actual."""
+    value, _ = read_number(raw)
+    if value is None:
+        return None
+    q = parse_quantity(raw)
+    return value if unit is not None or not ref.measurable else q.comparable(ref)
+
+
+def _applicable(raw) -> bool:
+    return not (isinstance(raw, str) and raw.strip() in NOT_APPLICABLE)
+
+
+def ambition_ratio(target: float | None, actual: float | None, direction: str | None) -> float | None:
+    """Actual over target, inverted for lower-is-better (``negative``) targets; None if undefined.
+
+    ``equal`` targets are read like positive ones: 42 → 49 against "=42家" is a ratio of 1.17.
+    """
+    if target is None or actual is None or direction == "qualitative":
+        return None
+    num, den = (target, actual) if direction == "negative" else (actual, target)
+    if den == 0 or not math.isfinite(num) or not math.isfinite(den):
+        return None
+    return num / den
+
+
+def budget_change(budget: Budget | None) -> float | None:
+    """Relative change of the adjusted budget against the initial one (0.278 = +27.8%)."""
+    if budget is None or budget.initial is None or not budget.initial:
+        return None
+    return budget.adjusted / budget.initial - 1.0
+
+
+def _flags(target, actual, prior, initial, direction, unit, target_raw, measurable, applicable,
+           change, th: Thresholds, category=()) -> tuple[list[str], float | None]:
+    """The flags of one target and its ambition ratio.
+
+    The budget flags apply to quantities that money buys: targets that are met or not yet known,
+    higher-is-better, not rates (unit %) and not cost rows (category 成本), whose targets follow the
+    budget by construction. A target is taken as unchanged unless an ``initial_target`` shows a change.
+    """
+    flags: list[str] = []
+    if not applicable:
+        return flags, None
+    if not measurable:
+        return ["not_measurable"], None
+    ratio = ambition_ratio(target, actual, direction)
+    if ratio is not None and ratio >= th.low_ambition:
+        flags.append("low_ambition")
+    if prior is not None and target is not None and direction != "qualitative":
+        if direction == "negative":
+            below = target > prior * (1 + th.ratchet_tolerance) if prior >= 0 else target > prior
+        else:
+            below = target < prior * (1 - th.ratchet_tolerance) if prior >= 0 else target < prior
+        if below:
+            flags.append("ratchet")
+    if target is not None and actual is not None:
+        if (abs(target - actual) <= th.equal_rel_tol * max(abs(target), abs(actual), 1e-300)
+                and significant_digits(target_raw) >= th.equal_min_digits):
+            flags.append("equal_to_actual")
+    if initial is not None and target is not None and actual is not None and initial != target:
+        easier = target > initial if direction == "negative" else target < initial
+        if easier and abs(target - actual) < abs(initial - actual):
+            flags.append("lowered_in_year")
+    unchanged = initial is None or initial == target
+    scales_with_money = (direction in ("positive", "equal", None) and not (unit and "%" in unit)
+                         and not any("成本" in c for c in category))
+    if change is not None and unchanged and scales_with_money and target is not None:
+        if change >= th.budget_change:
+            flags.append("unchanged_while_budget_grew")
+        elif change <= -th.budget_change and (ratio is None or ratio >= 1):
+            flags.append("unchanged_while_budget_cut")
+    return flags, ratio
+
+
+# --------------------------------------------------------------------------------------------
+# Diagnosis
+# --------------------------------------------------------------------------------------------
+
+
+def _row_inputs(compiled, row) -> IndicatorInput | None:
+    inputs = compiled.leaves[row.leaf].inputs
+    if row.part is not None:
+        inputs = ((inputs.parts or {}) if inputs is not None else {}).get(row.part)
+    return inputs
+
+
+def _row_direction(row, inputs: IndicatorInput | None) -> str:
+    if inputs is not None and inputs.direction in ("positive", "negative", "equal"):
+        return inputs.direction
+    if row.family == "inverse_ratio" or (row.family == "base_slope" and row.args.get("sign", 1) < 0):
+        return "negative"
+    return "positive"
+
+
+def row_direction_sign(compiled) -> np.ndarray:
+    """+1 where a higher target is more ambitious, −1 where a lower one is (per compiled row)."""
+    out = np.ones(len(compiled.rows))
+    for i, row in enumerate(compiled.rows):
+        if _row_direction(row, _row_inputs(compiled, row)) == "negative":
+            out[i] = -1.0
+    return out
+
+
+def diagnose_scored(result, budget: Budget | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
+                    ) -> list[TargetDiagnostic]:
+    """Diagnostics of the scored rows with a numeric target (``Compiled.target_rows``)."""
+    compiled = result.compiled
+    change = budget_change(_budget_for(result, budget))
+    out = []
+    for i in compiled.target_rows:
+        row = compiled.rows[int(i)]
+        inputs = _row_inputs(compiled, row)
+        leaf = compiled.leaves[row.leaf]
+        target, actual = float(row.args["target"]), float(row.args["actual"])
+        direction = _row_direction(row, inputs)
+        unit = inputs.unit if inputs is not None else None
+        t_raw = inputs.target if inputs is not None else target
+        qt = parse_quantity(t_raw)
+        prior = _on_scale(inputs.prior_actual, qt, unit) if inputs is not None else None
+        flags, ratio = _flags(target, actual, prior, None, direction, unit, t_raw, True, True, change, thresholds,
+                             leaf.node.names[:-1])
+        out.append(TargetDiagnostic(
+            id=leaf.id + (f"/{row.part}" if row.part else ""),
+            name=leaf.node.indicator.name,
+            source="scored",
+            indicator=leaf.id,
+            row=int(i),
+            direction=direction,
+            unit=unit,
+            target_text=_text(t_raw),
+            actual_text=_text(inputs.actual if inputs is not None else actual),
+            prior_text=_text(inputs.prior_actual if inputs is not None else None),
+            target=target,
+            actual=actual,
+            prior_actual=prior,
+            initial_target=None,
+            ratio=ratio,
+            flags=tuple(flags),
+            budget_change=change,
+            points=row.points,
+            category=tuple(leaf.node.names[:-1]),
+        ))
+    return out
+
+
+def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None = None,
+                    thresholds: Thresholds = DEFAULT_THRESHOLDS) -> TargetDiagnostic:
+    """Diagnostic of one 绩效目标表 row (not scored)."""
+    qt = parse_quantity(t.target)
+    applicable = _applicable(t.target)
+    if t.target_value is not None:
+        target, measurable = t.target_value, True
+    elif t.direction == "qualitative":  # the file says the target is words: its digits are not a target
+        target, measurable = None, bool(_DIGIT.search(str(t.target)))
+    else:
+        target, measurable = read_number(t.target)
+    if t.actual_value is not None:
+        actual = t.actual_value
+    elif t.actual is not None and _applicable(t.actual):
+        actual = _on_scale(t.actual, qt, t.unit)
+    else:
+        actual = None
+    prior = _on_scale(t.prior_actual, qt, t.unit) if t.prior_actual is not None else None
+    initial = _on_scale(t.initial_target, qt, t.unit) if t.initial_target is not None else None
+    direction = t.direction or direction_of(qt) or ("positive" if target is not None else None)
+    if direction == "qualitative" and target is not None:
+        direction = direction_of(qt) or "positive"
+    flags, ratio = _flags(target, actual, prior, initial, direction, t.unit or qt.unit,
+                          t.target_value if t.target_value is not None else t.target,
+                          measurable, applicable, change, thresholds, t.category)
+    return TargetDiagnostic(
+        id=t.id or f"target-{index + 1}",
+        name=t.name,
+        source="target_table",
+        indicator=t.indicator,
+        row=None,
+        direction=direction,
+        unit=t.unit or qt.unit,
+        target_text=_text(t.target),
+        actual_text=_text(t.actual),
+        prior_text=_text(t.prior_actual),
+        target=target,
+        actual=actual,
+        prior_actual=prior,
+        initial_target=initial,
+        ratio=ratio,
+        flags=tuple(flags),
+        applicable=applicable,
+        budget_change=change,
+        category=tuple(t.category),
+    )
+
+
+def _budget_for(result, department_budget: Budget | None) -> Budget | None:
+    ev = result.evaluation
+    if ev.budget is not None:
+        return ev.budget
+    return department_budget if ev.kind == "department" else None
+
+
+def diagnose(result, budget: Budget | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
+             ) -> list[TargetDiagnostic]:
+    """Every target-based indicator of a scored evaluation: scored rows first, then the 绩效目标表.
+
+    ``budget`` is the department-year's budget; it is used for a department-overall evaluation that
+    has none of its own (a project or fund is compared only with its own budget).
+    """
+    change = budget_change(_budget_for(result, budget))
+    scored = diagnose_scored(result, budget, thresholds)
+    table = [diagnose_target(t, i, change, thresholds) for i, t in enumerate(result.evaluation.targets)]
+    return scored + table
+
+
+def diagnose_bundle(bundle, results, thresholds: Thresholds = DEFAULT_THRESHOLDS
+                    ) -> dict[str, list[TargetDiagnostic]]:
+    """Diagnostics of every evaluation of a department-year, keyed by evaluation id."""
+    return {r.evaluation.id: diagnose(r, bundle.data.budget, thresholds) for r in results}
+
+
+def table(diagnostics: list[TargetDiagnostic]) -> pd.DataFrame:
+    """The diagnostics as a DataFrame, one row per indicator, flags joined by commas."""
+    cols = ["id", "name", "source", "indicator", "direction", "unit", "target_text", "actual_text", "target",
+            "actual", "prior_actual", "initial_target", "ratio", "flags"]
+    rows = [{**{c: getattr(d, c) for c in cols}, "flags": ", ".join(d.flags)} for d in diagnostics]
+    return pd.DataFrame(rows, columns=cols)
+
+
+# --------------------------------------------------------------------------------------------
+# Sentences (templates, per language)
+# --------------------------------------------------------------------------------------------
+
+TEMPLATES: dict[str, dict[str, str]] = {
+    "zh": {
+        "low_ambition": "{name}：目标值{target_text}，实际完成{actual_text}，为目标的{ratio:.1f}倍，目标值明显偏低。",
+        "ratchet": "{name}：目标值{target_text}低于上年实际{prior_text}。",
+        "equal_to_actual": "{name}：目标值{target_text}与实际值完全相同，疑为按实际值填报。",
+        "lowered_in_year": "{name}：年中将目标由{initial_target:g}调整为{target:g}，向实际值{actual:g}靠拢。",
+        "not_measurable": "{name}：目标值“{target_text}”没有可衡量的数值。",
+        "unchanged_while_budget_grew": "{name}：预算调增{budget_pct:.1f}%，目标值{target_text}未作调整。",
+        "unchanged_while_budget_cut": "{name}：预算调减{budget_pct:.1f}%，目标值{target_text}未作调整且已完成。",
+        "none": "未发现目标设置方面的信号。",
+    },
+    "en": {
+        "low_ambition": "{name}: target {target_text}, actual {actual_text}, {ratio:.1f}x the target.",
+        "ratchet": "{name}: target {target_text} is below last year's actual {prior_text}.",
+        "equal_to_actual": "{name}: target {target_text} equals the actual exactly.",
+        "lowered_in_year": "{name}: target lowered in-year from {initial_target:g} to {target:g}, toward the actual "
+                           "{actual:g}.",
+        "not_measurable": "{name}: target '{target_text}' has no measurable value.",
+        "unchanged_while_budget_grew": "{name}: budget up {budget_pct:.1f}%, target {target_text} unchanged.",
+        "unchanged_while_budget_cut": "{name}: budget down {budget_pct:.1f}%, target {target_text} unchanged and met.",
+        "none": "No target-setting signals.",
+    },
+}
+
+
+def sentences(diagnostics: list[TargetDiagnostic], lang: str = "zh", flags: tuple[str, ...] = ALL_FLAGS
+              ) -> list[str]:
+    """One sentence per (indicator, flag), from :data:`TEMPLATES`; the "none" sentence if nothing is flagged."""
+    tpl = TEMPLATES[lang]
+    out = []
+    for d in diagnostics:
+        values = {**d.to_dict(), "budget_pct": abs(d.budget_change or 0.0) * 100}
+        out += [tpl[f].format(**values) for f in d.flags if f in flags]
+    return out or [tpl["none"]]

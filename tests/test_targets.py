@@ -1,0 +1,159 @@
+"""Target-setting diagnostics on the shipped reports: the low targets the issue names are found."""
+
+import pytest
+
+from perfkit.params import PerformanceTarget
+from perfkit.targets import (
+    Thresholds,
+    ambition_ratio,
+    diagnose,
+    diagnose_bundle,
+    diagnose_target,
+    sentences,
+    significant_digits,
+    table,
+)
+
+
+def by_id(diags):
+    return {d.id: d for d in diags}
+
+
+@pytest.fixture(scope="module")
+def shenzhen():
+    from conftest import _scored
+
+    bundle, results = _scored("shenzhen")
+    return bundle, results, diagnose_bundle(bundle, results.values())
+
+
+def test_shenzhen_department_flags_the_two_targets_the_report_calls_low(shenzhen):
+    _, _, diags = shenzhen
+    d = by_id(diags["department"])
+    financing, platform = d["a2-32"], d["a2-36"]
+    assert (financing.target, financing.actual) == (130, 654)  # ≥130亿 → 654亿元
+    assert financing.ratio == pytest.approx(654 / 130)  # 5.03×
+    assert "low_ambition" in financing.flags and financing.flagged
+    assert (platform.target, platform.actual) == (21000, 169161)  # ≥21000家 → 169161家
+    assert platform.ratio == pytest.approx(8.055, abs=1e-3)
+    assert "low_ambition" in platform.flags
+
+
+def test_small_overshoots_are_not_low_ambition(shenzhen):
+    # 110 → 119 (×1.08) and 75 → 84 (×1.12) are within the default 1.3 threshold
+    d = by_id(shenzhen[2]["department"])
+    assert "low_ambition" not in d["a2-10"].flags and "low_ambition" not in d["a2-02"].flags
+
+
+def test_rank_target_is_direction_aware(shenzhen):
+    # 金融中心指数排名 十名以内 → 第八名, 2019 already 9th: lower is better, so 10/8 and a ratchet
+    t22 = by_id(shenzhen[2]["fund"])["t22"]
+    assert t22.direction == "negative"
+    assert t22.ratio == pytest.approx(10 / 8)
+    assert "ratchet" in t22.flags
+
+
+def test_fund_targets_below_last_years_actual_are_ratchets(shenzhen):
+    d = by_id(shenzhen[2]["fund"])
+    assert "ratchet" in d["t20"].flags  # ≥13% when 2019 was 13.6%
+    assert d["t20"].prior_actual == 13.6
+    assert {"low_ambition", "ratchet"} <= set(d["D17"].flags)  # scored: 4.5万亿 target, 5.95 in 2019, 6.8 actual
+    assert "ratchet" in d["D22"].flags and "low_ambition" not in d["D22"].flags  # 8500 < 10300; ×1.27
+    assert "ratchet" not in d["D16"].flags  # no prior-year figure given
+
+
+def test_scored_rows_use_the_compiled_figures(shenzhen):
+    _, results, diags = shenzhen
+    fund = results["fund"]
+    scored = [d for d in diags["fund"] if d.source == "scored"]
+    assert [d.id for d in scored] == ["D15", "D16", "D17", "D18", "D22", "D23"]
+    for d in scored:
+        assert d.target == fund.compiled.rows[d.row].args["target"]
+
+
+def test_beijing_s19_lecture_hall_is_flagged(scored):
+    bundle, results = scored("beijing")
+    o1 = by_id(diagnose(results["s19"], bundle.data.budget))["o1"]
+    assert (o1.target, o1.actual, o1.ratio) == (20, 50, 2.5)  # 20期 → 50期
+    assert "low_ambition" in o1.flags
+    # the project budget was cut 37.04 → 29.04 (−21.6%) and the target stayed at 20
+    assert "unchanged_while_budget_cut" in o1.flags
+    assert o1.budget_change == pytest.approx(29.04 / 37.04 - 1)
+
+
+def test_luohu_other_institutions_and_the_vague_target(scored):
+    bundle, results = scored("luohu")
+    d = by_id(diagnose(results["department"], bundle.data.budget))
+    other = d["other-institutions"]
+    assert (other.target, other.actual) == (10, 18)  # 不少于10家 → 18家
+    assert other.ratio == pytest.approx(1.8) and "low_ambition" in other.flags
+    vague = d["certification-share"]
+    assert vague.target_text == "显著提升"
+    assert vague.flags == ("not_measurable",) and vague.target is None and vague.ratio is None
+    assert "low_ambition" not in d["licensed-institutions"].flags  # 不少于6家 → 7家 (×1.17)
+
+
+def test_targets_equal_to_the_actual_to_many_digits(scored):
+    bundle, results = scored("beijing")
+    s23 = by_id(diagnose(results["s23"], bundle.data.budget))["o4"]
+    assert s23.target_text == "117.610734万元" and "equal_to_actual" in s23.flags
+    s12 = by_id(diagnose(results["s12"], bundle.data.budget))["o1"]
+    assert (s12.target, s12.actual) == (117, 117) and "equal_to_actual" in s12.flags  # 典当年审 117家
+    from conftest import _scored
+
+    fund = by_id(diagnose(_scored("shenzhen")[1]["fund"]))
+    assert "equal_to_actual" not in fund["t02"].flags  # "=2家" → 2家: one digit, routinely met exactly
+
+
+def test_lowered_in_year_with_the_s12_figures():
+    # D0: the pawnshop target was 130 (a third of the firms at budgeting), the S12 form shows 117 = actual
+    lowered = PerformanceTarget(id="s12-annual-review", name="典当年审", target="117家", initial_target="130家",
+                                actual="117家", unit="家", direction="positive")
+    assert "lowered_in_year" in diagnose_target(lowered).flags
+    raised = PerformanceTarget(id="x", name="典当年审", target="140家", initial_target="130家", actual="117家",
+                               unit="家", direction="positive")
+    assert "lowered_in_year" not in diagnose_target(raised).flags
+
+
+def test_budget_growth_flag_needs_a_budget_comparison(shenzhen):
+    bundle, results, diags = shenzhen
+    dept = by_id(diags["department"])
+    assert dept["a2-32"].budget_change == pytest.approx(58993.40 / 46150.66 - 1)  # +27.8%
+    assert "unchanged_while_budget_grew" in dept["a2-32"].flags
+    assert "unchanged_while_budget_grew" not in dept["a2-33"].flags  # a rank, not a quantity money buys
+    assert "unchanged_while_budget_grew" not in dept["a2-29"].flags  # a rate (%)
+    assert all(d.budget_change is None for d in diags["fund"])  # the fund states no initial budget
+
+
+def test_not_applicable_and_dates_are_not_flagged(scored, shenzhen):
+    d = by_id(shenzhen[2]["department"])
+    assert d["a2-37"].flags == () and not d["a2-37"].applicable  # 生态效益指标: 不适用
+    bundle, results = scored("beijing")
+    dept = by_id(diagnose(results["department"], bundle.data.budget))
+    assert dept["cloud-hosts"].flags == () and dept["cloud-hosts"].target is None  # "2022年1月完成"
+
+
+def test_thresholds_are_parameters(scored):
+    bundle, results = scored("luohu")
+    strict = by_id(diagnose(results["department"], bundle.data.budget, Thresholds(low_ambition=2.0)))
+    assert "low_ambition" not in strict["other-institutions"].flags  # ×1.8 < 2.0
+    loose = by_id(diagnose(results["department"], bundle.data.budget, Thresholds(low_ambition=1.1)))
+    assert "low_ambition" in loose["licensed-institutions"].flags  # ×1.17 ≥ 1.1
+
+
+def test_helpers():
+    assert significant_digits("117.610734万元") == 9
+    assert significant_digits("117家") == 3
+    assert significant_digits("100%") == 1
+    assert significant_digits(1950) == 3
+    assert ambition_ratio(10, 8, "negative") == 1.25
+    assert ambition_ratio(42, 49, "equal") == pytest.approx(49 / 42)
+    assert ambition_ratio(0, 5, "positive") is None
+
+
+def test_sentences_come_from_templates(shenzhen):
+    d = [x for x in shenzhen[2]["department"] if x.id == "a2-32"]
+    zh = sentences(d, "zh", ("low_ambition",))
+    assert zh == ["帮助企业累计实现融资金额：目标值≥130亿，实际完成654亿元，为目标的5.0倍，目标值明显偏低。"]
+    assert sentences([], "en") == ["No target-setting signals."]
+    assert list(table(d)["flags"]) == ["low_ambition, unchanged_while_budget_grew"]
