@@ -1,0 +1,421 @@
+"""Charts for evaluation reports, drawn with matplotlib in a font that renders Chinese.
+
+This module owns two things:
+
+* **the font** — :func:`find_cjk_font` looks through matplotlib's font list for an installed CJK
+  font (Noto Sans/Serif CJK, Source Han, WenQuanYi, …) and checks that it really holds Chinese
+  glyphs. When none is listed it rebuilds matplotlib's font cache once (a font installed after
+  matplotlib built its cache is otherwise invisible) and looks again; if there is still none it
+  raises :class:`CJKFontNotFound` saying how to install one. :func:`use_cjk_font` puts the font
+  into ``rcParams`` and returns which font it chose.
+* **the charts** — budget by category (initial against adjusted), cumulative quarterly execution
+  against the 25/50/75/100% schedule (序时进度), points against score by level-1 and level-2
+  node, and the distribution of project totals and grades of a department-year with many project
+  evaluations.
+
+Every chart is a :class:`matplotlib.figure.Figure` of a fixed size built without pyplot (so a
+notebook shows it once, through :func:`show`), and renders to PNG without timestamps or software
+metadata, so the same inputs give the same bytes. Labels come from the narrative templates of the
+chosen language (``perfkit/templates/narrative.<lang>.yaml``, key ``chart``).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+log = logging.getLogger(__name__)
+
+# Families tried first, best first. Any other installed font that holds the sample glyphs is used
+# after these, so an unlisted CJK font still works.
+CJK_FAMILIES: tuple[str, ...] = (
+    "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans CJK HK", "Noto Sans CJK KR",
+    "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN", "Source Han Sans",
+    "Noto Serif CJK SC", "Noto Serif CJK JP", "Noto Serif CJK TC", "Source Han Serif SC", "Source Han Serif CN",
+    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Droid Sans Fallback", "AR PL UMing CN", "AR PL UKai CN",
+    "SimHei", "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC", "STHeiti", "Arial Unicode MS",
+)
+# Characters every chart label may use: a font must hold all of them to be chosen.
+SAMPLE = "预算绩效评价得分执行率调整后年初季度序时进度万元优良中差一二三四级指标合计项目总分等"
+
+INSTALL_HELP = (
+    "No font with Chinese glyphs is installed, so charts cannot render Chinese text. Install one, e.g. on "
+    "Debian/Ubuntu as root: `apt-get install -y fonts-noto-cjk` (or the smaller fonts-wqy-microhei); "
+    "the project's `scripts/bootstrap.sh` installs one and refreshes matplotlib's font cache. "
+    "Then restart the Python kernel."
+)
+
+# Chart geometry: fixed sizes so output does not depend on the screen or the backend.
+DPI = 110
+WIDTH = 9.0
+COLORS = {
+    "initial": "#9fb7d4",
+    "adjusted": "#2f5d8c",
+    "spent": "#d98c3f",
+    "points": "#dde3ea",
+    "score": "#2f5d8c",
+    "schedule": "#c0392b",
+    "reported": "#d98c3f",
+    "grid": "#e6e6e6",
+}
+GRADE_COLORS = ["#2e7d32", "#2f5d8c", "#d98c3f", "#c0392b", "#7f7f7f", "#8e44ad"]
+
+
+class CJKFontNotFound(RuntimeError):
+    """No installed font renders Chinese; the message says how to install one."""
+
+
+@dataclass(frozen=True)
+class FontChoice:
+    """The font charts use: its family name, its file, and whether the font cache had to be rebuilt."""
+
+    name: str
+    path: str
+    rebuilt_cache: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.path})"
+
+
+# --------------------------------------------------------------------------------------------
+# Finding a CJK font
+# --------------------------------------------------------------------------------------------
+
+
+def _covers(path: str, sample: str = SAMPLE) -> bool:
+    """Does the font file hold a glyph for every character of ``sample``?"""
+    try:
+        font = matplotlib.ft2font.FT2Font(path)
+    except Exception:  # unreadable or unsupported font file
+        return False
+    return all(font.get_char_index(ord(ch)) for ch in sample)
+
+
+def _search(manager: font_manager.FontManager) -> tuple[str, str] | None:
+    """(family, file) of the best CJK font the manager lists, or None."""
+    entries = sorted({(f.name, f.fname) for f in manager.ttflist})
+    by_name: dict[str, list[str]] = {}
+    for name, fname in entries:
+        by_name.setdefault(name, []).append(fname)
+    checked: dict[str, bool] = {}
+
+    def ok(fname: str) -> bool:
+        if fname not in checked:
+            checked[fname] = _covers(fname)
+        return checked[fname]
+
+    for family in CJK_FAMILIES:
+        for fname in by_name.get(family, []):
+            if ok(fname):
+                return family, fname
+    for name, fname in entries:  # any other font that holds the glyphs
+        if ok(fname):
+            return name, fname
+    return None
+
+
+def _cache_file() -> Path:
+    return Path(matplotlib.get_cachedir(), f"fontlist-v{font_manager.FontManager.__version__}.json")
+
+
+def rebuild_font_cache() -> None:
+    """Rescan the system's fonts, write matplotlib's font cache anew and use the fresh list now."""
+    fresh = font_manager.FontManager()
+    try:
+        font_manager.json_dump(fresh, _cache_file())
+    except OSError as exc:  # a read-only cache directory still lets this process use the fresh list
+        log.warning("could not write matplotlib's font cache %s: %s", _cache_file(), exc)
+    live = font_manager.fontManager
+    live.ttflist = fresh.ttflist
+    live.afmlist = fresh.afmlist
+    live._findfont_cached.cache_clear()
+
+
+_CHOICE: FontChoice | None = None
+
+
+def find_cjk_font(rebuild: bool = True) -> FontChoice:
+    """The installed font charts should use for Chinese text.
+
+    Looks through matplotlib's font list; when it holds no CJK font and ``rebuild`` is true, rebuilds
+    the font cache once (fonts installed after matplotlib built its cache) and looks again.
+    Raises :class:`CJKFontNotFound` with installation instructions when there is none.
+    """
+    found = _search(font_manager.fontManager)
+    rebuilt = False
+    if found is None and rebuild:
+        log.info("no CJK font in matplotlib's font list; rebuilding the font cache %s", _cache_file())
+        rebuild_font_cache()
+        rebuilt = True
+        found = _search(font_manager.fontManager)
+    if found is None:
+        raise CJKFontNotFound(INSTALL_HELP)
+    return FontChoice(found[0], found[1], rebuilt)
+
+
+def use_cjk_font(verbose: bool = False) -> FontChoice:
+    """Configure matplotlib to draw Chinese text and return the font chosen (found once per process)."""
+    global _CHOICE
+    if _CHOICE is None or not os.path.exists(_CHOICE.path):
+        _CHOICE = find_cjk_font()
+        log.info("charts use the font %s", _CHOICE)
+    rc = matplotlib.rcParams
+    rc["font.family"] = ["sans-serif"]
+    rc["font.sans-serif"] = [_CHOICE.name] + [f for f in rc["font.sans-serif"] if f != _CHOICE.name]
+    rc["axes.unicode_minus"] = False  # many CJK fonts lack U+2212; use the hyphen-minus
+    rc["svg.hashsalt"] = "perfkit"  # deterministic ids should anyone save SVG
+    if verbose:
+        print(f"Charts use the font {_CHOICE}" + (" (after rebuilding matplotlib's font cache)"
+                                                   if _CHOICE.rebuilt_cache else ""))
+    return _CHOICE
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------
+
+
+def to_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes, without timestamps or software metadata (same input, same bytes)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def show(fig: Figure) -> None:
+    """Display a figure once in a notebook, as an embedded PNG."""
+    from IPython.display import Image, display
+
+    display(Image(data=to_png(fig), format="png"))
+
+
+def _figure(height: float, ncols: int = 1, width: float = WIDTH, nrows: int = 1, **kw) -> tuple[Figure, list]:
+    use_cjk_font()
+    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = list(fig.subplots(nrows, ncols, squeeze=False, **kw).flat)
+    for ax in axes:
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_axisbelow(True)
+    return fig, axes
+
+
+def _labels(language: str) -> dict:
+    from .narrative import load_templates
+
+    return load_templates(language)["chart"]
+
+
+def _fmt_money(x: float) -> str:
+    return f"{x:,.2f}"
+
+
+# --------------------------------------------------------------------------------------------
+# Charts
+# --------------------------------------------------------------------------------------------
+
+
+def budget_chart(budget, language: str = "zh") -> Figure:
+    """Initial against adjusted budget (and spending where given) by top-level category, 万元."""
+    lab = _labels(language)
+    lines = [ln for ln in budget.by_category if any((getattr(ln, k) or 0) for k in ("initial", "adjusted", "spent"))]
+    names = [(ln.name_en or ln.name) if language == "en" else ln.name for ln in lines]
+    series = [(k, lab[f"budget_{k}"]) for k in ("initial", "adjusted", "spent")
+              if any(getattr(ln, k) is not None for ln in lines)]
+    fig, (ax,) = _figure(1.4 + 0.9 * max(len(lines), 1) * max(len(series), 1) / 2)
+    n = len(series)
+    height = 0.8 / max(n, 1)
+    y = np.arange(len(lines))
+    top = max([getattr(ln, k) or 0 for ln in lines for k, _ in series] + [1.0])
+    for j, (key, label) in enumerate(series):
+        vals = np.array([getattr(ln, key) or 0.0 for ln in lines], dtype=float)
+        pos = y - 0.4 + height * (j + 0.5)
+        ax.barh(pos, vals, height=height * 0.92, color=COLORS[key], label=label)
+        for p, v, ln in zip(pos, vals, lines):
+            if getattr(ln, key) is not None:
+                ax.text(v + top * 0.01, p, _fmt_money(v), va="center", fontsize=8)
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.22)
+    ax.set_xlabel(lab["money_unit"])
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.grid(axis="x", color=COLORS["grid"])
+    ax.set_title(lab["budget_title"])
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=len(series), frameon=False)
+    return fig
+
+
+def execution_chart(budget, language: str = "zh", schedule: Sequence[float] = (25.0, 50.0, 75.0, 100.0)) -> Figure:
+    """Cumulative execution rate at each quarter end against the time-elapsed schedule (序时进度)."""
+    lab = _labels(language)
+    if budget.quarterly_spent is None:
+        raise ValueError("the budget gives no quarterly spending (budget.quarterly_spent)")
+    rates = [100.0 * q / budget.adjusted for q in budget.quarterly_spent]
+    fig, (ax,) = _figure(3.8)
+    x = np.arange(len(rates))
+    bars = ax.bar(x, rates, width=0.55, color=COLORS["adjusted"], label=lab["execution_actual"])
+    ax.plot(x, schedule[: len(rates)], color=COLORS["schedule"], marker="o", linestyle="--",
+            label=lab["execution_schedule"])
+    for b, r in zip(bars, rates):
+        ax.text(b.get_x() + b.get_width() / 2, r + 1.5, f"{r:.2f}%", ha="center", va="bottom", fontsize=9)
+    ax.set_xticks(x, [f"{q}\n{lab['execution_schedule_short']} {s:g}%" for q, s in zip(lab["quarters"], schedule)])
+    ax.set_ylim(0, max(110.0, max(rates) + 12))
+    ax.set_ylabel(lab["execution_ylabel"])
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0f}%"))
+    ax.grid(axis="y", color=COLORS["grid"])
+    ax.set_title(lab["execution_title"])
+    ax.legend(loc="upper left", frameon=False)
+    return fig
+
+
+def _node_name(row, language: str) -> str:
+    name_en = row.get("name_en")
+    if language == "en" and isinstance(name_en, str) and name_en:
+        return name_en
+    return row["name"]
+
+
+def _wrap(text: str, width: int) -> str:
+    """Wrap a label to lines of about ``width`` display columns (a CJK character counts two)."""
+    import unicodedata
+
+    out, line, w = [], "", 0
+    for word in (text.split(" ") if " " in text else list(text)):
+        piece = (word + " ") if " " in text else word
+        pw = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in piece)
+        if w + pw > width and line:
+            out.append(line.rstrip())
+            line, w = "", 0
+        line += piece
+        w += pw
+    out.append(line.rstrip())
+    return "\n".join(out)
+
+
+def scores_chart(result, language: str = "zh") -> Figure:
+    """Points against score of every level-1 node (top panel) and level-2 node (bottom panel)."""
+    lab = _labels(language)
+    nodes = result.nodes
+    panels = [(lvl, lab[f"scores_level{lvl}"]) for lvl in (1, 2) if (nodes["level"] == lvl).any()]
+    counts = [int((nodes["level"] == lvl).sum()) for lvl, _ in panels]
+    fig, axes = _figure(1.0 + 0.8 * len(panels) + 0.34 * sum(counts), nrows=len(panels),
+                        gridspec_kw={"height_ratios": [c + 1.2 for c in counts]})
+    for ax, (lvl, title) in zip(axes, panels):
+        sub = nodes[nodes["level"] == lvl].to_dict("records")
+        names = [_wrap(_node_name(r, language), 40 if language == "en" else 30) for r in sub]
+        pts = np.array([r["points"] for r in sub], dtype=float)
+        sc = np.array([r["score"] for r in sub], dtype=float)
+        y = np.arange(len(sub))
+        ax.barh(y, pts, height=0.72, color=COLORS["points"], label=lab["scores_points"])
+        ax.barh(y, sc, height=0.42, color=COLORS["score"], label=lab["scores_score"])
+        top = float(pts.max()) if len(pts) else 1.0
+        for yi, p, s in zip(y, pts, sc):
+            ax.text(p + top * 0.01, yi, f"{s:.2f} / {p:g}", va="center", fontsize=8)
+        ax.set_yticks(y, names, fontsize=8)
+        ax.set_ylim(len(sub) - 0.5, -0.5)
+        ax.set_xlim(0, top * 1.18)
+        ax.grid(axis="x", color=COLORS["grid"])
+        ax.set_title(title, fontsize=10)
+    axes[-1].set_xlabel(lab["points_unit"])
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper right", ncol=2, frameon=False, fontsize=8)
+    return fig
+
+
+def portfolio_chart(results, language: str = "zh") -> Figure:
+    """Distribution of recomputed (and reported) totals with grade bands, and the count per grade."""
+    lab = _labels(language)
+    fw = results[0].framework
+    grades = [g.grade for g in fw.grades]
+    totals = np.array([r.total for r in results], dtype=float)
+    reported = np.array([r.reported_total for r in results if r.reported_total is not None], dtype=float)
+    fig, (ax, bx) = _figure(3.8, ncols=2, width=WIDTH + 2.5, gridspec_kw={"width_ratios": [1.6, 1.0]})
+    lo = float(np.floor(min(totals.min(), reported.min() if len(reported) else 100) / 2) * 2) - 2
+    bins = np.arange(lo, 102.0, 2.0)
+    ax.hist(totals, bins=bins, color=COLORS["score"], alpha=0.85, label=lab["portfolio_recomputed"])
+    if len(reported):
+        ax.hist(reported, bins=bins, histtype="step", linewidth=1.8, color=COLORS["reported"],
+                label=lab["portfolio_reported"])
+    for g in fw.grades:
+        if lo < g.min <= 100:
+            ax.axvline(g.min, color="#888888", linewidth=0.8, linestyle=":")
+            ax.text(g.min + 0.2, 0.98, g.grade, transform=ax.get_xaxis_transform(), va="top", fontsize=9)
+    ax.set_xlabel(lab["portfolio_total"])
+    ax.set_ylabel(lab["portfolio_count"])
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.grid(axis="y", color=COLORS["grid"])
+    ax.set_title(lab["portfolio_hist_title"])
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
+
+    names = {g.grade: (f"{g.name_en} ({g.grade})" if language == "en" and g.name_en else g.grade) for g in fw.grades}
+    rec_counts = [int(sum(r.grade == g for r in results)) for g in grades]
+    rep_grades = [r.reported_grade or (None if r.reported_total is None else _grade(r.reported_total, fw))
+                  for r in results]
+    rep_counts = [int(sum(x == g for x in rep_grades)) for g in grades]
+    x = np.arange(len(grades))
+    b1 = bx.bar(x - 0.2, rec_counts, width=0.38, color=COLORS["score"], label=lab["portfolio_recomputed"])
+    bars = [b1]
+    if any(g is not None for g in rep_grades):
+        bars.append(bx.bar(x + 0.2, rep_counts, width=0.38, color=COLORS["reported"],
+                           label=lab["portfolio_reported"]))
+    for group in bars:
+        for b in group:
+            bx.text(b.get_x() + b.get_width() / 2, b.get_height() + 0.2, f"{int(b.get_height())}", ha="center",
+                    va="bottom", fontsize=8)
+    bx.set_xticks(x, [names[g] for g in grades], fontsize=8)
+    bx.set_ylim(0, max(rec_counts + rep_counts + [1]) * 1.2 + 0.5)
+    bx.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    bx.set_ylabel(lab["portfolio_count"])
+    bx.grid(axis="y", color=COLORS["grid"])
+    bx.set_title(lab["portfolio_grades_title"])
+    bx.legend(loc="upper right", frameon=False, fontsize=8)
+    return fig
+
+
+def _grade(total: float, framework) -> str:
+    from .framework import grade_of
+
+    return grade_of(total, framework)
+
+
+def tornado_chart(table, baseline: float, language: str = "zh", names: Sequence[str] | None = None,
+                  limit: int = 12) -> Figure:
+    """One-at-a-time swings of the total: each target lowered and raised alone (``sensitivity.tornado``).
+
+    ``table`` has columns ``name``, ``total_low`` and ``total_high``, sorted by swing; ``names``
+    replaces the row labels (e.g. English indicator names).
+    """
+    lab = _labels(language)
+    rows = table.head(limit).to_dict("records")
+    labels = list(names)[: len(rows)] if names is not None else [r["name"] for r in rows]
+    fig, (ax,) = _figure(1.4 + 0.38 * max(len(rows), 1))
+    y = np.arange(len(rows))
+    low = np.array([r["total_low"] for r in rows], dtype=float) - baseline
+    high = np.array([r["total_high"] for r in rows], dtype=float) - baseline
+    ax.barh(y, low, height=0.6, color=COLORS["initial"], label=lab["tornado_low"])
+    ax.barh(y, high, height=0.6, color=COLORS["schedule"], label=lab["tornado_high"])
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    span = float(max(np.abs(low).max(initial=0), np.abs(high).max(initial=0), 0.01))
+    for yi, lo, hi in zip(y, low, high):
+        for v in (lo, hi):
+            if abs(v) >= 0.005:
+                ax.text(v + (span * 0.02 if v > 0 else -span * 0.02), yi, f"{v:+.2f}", va="center",
+                        ha="left" if v > 0 else "right", fontsize=8)
+    ax.set_yticks(y, [_wrap(n, 40 if language == "en" else 30) for n in labels], fontsize=8)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlim(-span * 1.35, span * 1.35)
+    ax.set_xlabel(f"{lab['tornado_baseline']} {baseline:.2f} ± ({lab['points_unit']})")
+    ax.grid(axis="x", color=COLORS["grid"])
+    ax.set_title(lab["tornado_title"])
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False, fontsize=8)
+    return fig

@@ -1,0 +1,236 @@
+"""The narrative: numbers as the reports print them, templates in both languages, the Luohu figures in the
+text as the scoring gives them, and the evaluation notebook run by papermill for every shipped unit."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from perfkit import narrative
+from perfkit.budget import MEASURES
+from perfkit.findings import CODES
+from perfkit.load import discover
+from perfkit.narrative import Report, md_escape, money, num, pct, pct_ratio, pts, ratio, resolve_params_dir, score
+from perfkit.rules import REGISTRY
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAMS = ROOT / "parameters"
+NOTEBOOK = ROOT / "notebooks" / "evaluation.ipynb"
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+@pytest.fixture(scope="module")
+def luohu():
+    return {lang: Report.load("luohu-fsa", 2022, language=lang, params_dir=str(PARAMS)) for lang in ("zh", "en")}
+
+
+# ---- numbers ----------------------------------------------------------------------------------
+
+
+def test_money_in_wan_yuan_with_two_decimals_and_separators():
+    assert money(58993.4) == "58,993.40"
+    assert money(1167.07) == "1,167.07"
+    assert money(20179.71 - 1167.07) == "19,012.64"
+    assert money(-0.001) == "0.00"  # never −0.00
+    assert money(None) == "—"
+
+
+def test_rates_and_scores():
+    assert pct(98.62) == "98.62%"
+    assert pct(100 * 58177.14 / 58993.40) == "98.62%"
+    assert pct(1629.0893) == "1,629.09%"
+    assert pct_ratio(2 / 3) == "66.67%"
+    assert score(86.533104) == "86.53"
+    assert score(4.62) == "4.62"
+    assert pts(6) == "6" and pts(1.5) == "1.5" and pts(0.25) == "0.25"
+    assert num(169161) == "169,161" and num(127.702) == "127.702" and num(12.0) == "12"
+    assert ratio(1.8) == "1.80" and ratio(float("inf")) == "∞"
+
+
+def test_markdown_escape_and_tidy():
+    assert md_escape("2~3个") == "2\\~3个"
+    assert md_escape("a*b_c") == "a\\*b\\_c"
+    assert narrative.tidy("显著提升”， 缺乏考核标准") == "显著提升”，缺乏考核标准"
+    assert narrative.tidy("S01 金融") == "S01 金融"  # a space after Latin text stays
+
+
+def test_chinese_heading_numbers():
+    assert narrative.heading_number("zh", (1,)) == "一、"
+    assert narrative.heading_number("zh", (2, 12)) == "（十二）"
+    assert narrative.heading_number("zh", (6, 5, 37)) == "37. "
+    assert narrative.chinese_number(37) == "三十七"
+    assert narrative.heading_number("en", (2, 1, 3)) == "2.1.3 "
+
+
+# ---- templates --------------------------------------------------------------------------------
+
+
+def _keys(d, prefix=""):
+    out = set()
+    for k, v in d.items():
+        out.add(prefix + str(k))
+        if isinstance(v, dict) and prefix + str(k) != "grades.meaning":
+            out |= _keys(v, prefix + str(k) + ".")
+    return out
+
+
+def test_both_languages_have_the_same_template_keys():
+    zh, en = narrative.load_templates("zh"), narrative.load_templates("en")
+    assert _keys(zh) == _keys(en)
+    for lang in (zh, en):
+        assert set(CODES) <= set(lang["findings"]), "every finding code is rendered from its data"
+        assert set(CODES) <= set(lang["finding_short"])
+        assert set(REGISTRY) <= set(lang["rule_names"])
+        assert set(REGISTRY) - {"sum"} <= set(lang["rules"]) | {"sum"}
+        assert set(MEASURES) <= set(lang["measures"])
+    with pytest.raises(ValueError, match="unknown language"):
+        narrative.load_templates("fr")
+
+
+def test_english_templates_hold_no_chinese_beyond_quoted_terms():
+    """English prose is written in English; Chinese appears only where a term is quoted deliberately."""
+    text = (Path(narrative.__file__).parent / "templates" / "narrative.en.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    allowed = ("万元",)
+
+    def strings(d):  # values only: keys such as grades.meaning.优 name Chinese grades on purpose
+        if isinstance(d, dict):
+            for v in d.values():
+                yield from strings(v)
+        elif isinstance(d, list):
+            for v in d:
+                yield from strings(v)
+        elif isinstance(d, str):
+            yield d
+
+    for s in strings(data):
+        for a in allowed:
+            s = s.replace(a, "")
+        assert not CJK.search(s), s
+
+
+# ---- the Luohu report as the scoring gives it --------------------------------------------------
+
+
+def test_luohu_totals_in_both_narratives(luohu):
+    for lang, report in luohu.items():
+        r = report.main[0]
+        assert r.reported_total == 88.62  # what the published report prints
+        recomputed = f"{r.total:.2f}"
+        assert recomputed != "88.62"
+        text = report.results_section().markdown()
+        assert recomputed in text and "88.62" in text
+        diff = f"{r.reported_total - r.total:.2f}"
+        assert diff in text
+    zh = luohu["zh"].results_section().markdown()
+    assert f"总分为{luohu['zh'].main[0].total:.2f}分" in zh and "报告所列总分为88.62分" in zh
+    en = luohu["en"].results_section().markdown()
+    assert f"the total is {luohu['en'].main[0].total:.2f} points" in en and "The report gives 88.62 points" in en
+
+
+def test_luohu_first_paragraphs(luohu):
+    zh = luohu["zh"].title().markdown()
+    assert zh.startswith("# 深圳市罗湖区金融服务署2022年度预算绩效评价报告")
+    assert "金额单位为万元" in zh
+    en = luohu["en"].title().markdown()
+    assert en.startswith("# Luohu District Financial Services Agency, Shenzhen: performance evaluation report for 2022")
+    assert "For 2022, this report covers one evaluation of the Luohu District Financial Services Agency" in en
+
+
+def test_luohu_budget_and_execution_sentences(luohu):
+    zh = luohu["zh"].background().markdown()
+    b = luohu["zh"].bundle.data.budget
+    assert f"调整后预算{money(b.adjusted)}万元" in zh and f"年初预算{money(b.initial)}万元" in zh
+    assert "预算执行率99.17%" in zh
+    assert "15.08%、24.50%、41.16%、99.17%" in zh
+    en = luohu["en"].background().markdown()
+    assert "an execution rate of 99.17%" in en
+    assert "behind schedule at every quarter end" in en
+
+
+def test_luohu_reconciliation_names_the_year_end_reading(luohu):
+    zh = luohu["zh"].reconciliation().markdown()
+    assert "应得3.53分，报告给4.62分" in zh and "与报告一致" in zh
+    en = luohu["en"].reconciliation().markdown()
+    assert "gives 3.53 points, but the report awards 4.62" in en and "exactly the reported score" in en
+    assert "Department performance is labelled 55 points, but the indicators beneath it add up to 60." in en
+
+
+def test_luohu_problems_come_from_findings_scores_and_budget(luohu):
+    zh = luohu["zh"].problems().markdown()
+    assert "预算执行进度与序时进度差距较大" in zh
+    assert "年中预算调整幅度大" in zh
+    assert "评分与规则不一致" in zh
+    assert "“显著提升”" in zh  # the unmeasurable target
+    for p in luohu["zh"].main[0].evaluation.problems:  # evaluator text from the parameters
+        assert md_escape(narrative.tidy(p)) in zh
+
+
+def test_every_finding_of_every_unit_renders_from_its_template():
+    for path in discover(PARAMS):
+        for lang in ("zh", "en"):
+            parts = Path(path).parts
+            report = Report.load(parts[-2], int(Path(path).stem), language=lang, params_dir=str(PARAMS))
+            for r in report.results:
+                for f in r.findings:
+                    sentence = report.finding_sentence(r, f)
+                    assert sentence and sentence != narrative.md_escape(f.message), (path, f.code)
+                    if lang == "en" and f.indicator is None:
+                        assert not CJK.search(sentence), sentence
+
+
+def test_portfolio_only_for_many_project_self_evaluations():
+    beijing = Report.load("beijing-lfsb", 2021, params_dir=str(PARAMS))
+    assert len(beijing.portfolio) == 35
+    assert {r.evaluation.id for r in beijing.main} == {"department", "e1-sme-advisor"}
+    text = beijing.portfolio_section().markdown()
+    assert "35个项目填报了绩效自评表" in text
+    lowest = min(beijing.portfolio, key=lambda r: r.total)
+    assert f"最低{lowest.total:.2f}分" in text
+    luohu = Report.load("luohu-fsa", 2022, params_dir=str(PARAMS))
+    assert luohu.portfolio == [] and luohu.portfolio_section().blocks == []
+
+
+def test_params_dir_resolution(tmp_path, monkeypatch):
+    assert resolve_params_dir(str(PARAMS)) == str(PARAMS.resolve())
+    monkeypatch.chdir(ROOT)
+    assert resolve_params_dir("parameters") == str(PARAMS.resolve())
+    assert resolve_params_dir("../parameters") == str(PARAMS.resolve())  # relative to notebooks/
+    monkeypatch.chdir(tmp_path)
+    assert resolve_params_dir("../parameters") == str(PARAMS.resolve())
+    with pytest.raises(FileNotFoundError, match="absolute path"):
+        resolve_params_dir("no-such-folder")
+
+
+# ---- the notebook under papermill ---------------------------------------------------------------
+
+UNITS = [(Path(p).parent.name, int(Path(p).stem)) for p in discover(PARAMS)]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("department,year", UNITS)
+def test_papermill_runs_the_evaluation_notebook(department, year, language, tmp_path):
+    """Every shipped department-year in both languages, run from the repository root with the default
+    (relative) params_dir, as the batch runner would."""
+    import papermill
+
+    out = tmp_path / "report.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"department": department, "year": year,
+                                                                   "language": language},
+                               cwd=str(ROOT), kernel_name="python3", progress_bar=False)
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert not [o for o in outputs if "missing from font" in o.get("text", "")]  # matplotlib's glyph warning
+    markdown = "\n".join(o["data"]["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {}))
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    report = Report.load(department, year, language=language, params_dir=str(PARAMS))
+    for r in report.main:
+        assert f"{r.total:.2f}" in markdown
+    assert len(images) >= 2  # budget and score charts at least
+    heading = "基本情况" if language == "zh" else "Background"
+    assert heading in markdown
