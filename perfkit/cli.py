@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import ParameterError
 
 # Modules that add subcommands: each has ``register(subparsers)`` (reports and target sensitivity).
-COMMAND_MODULES: list[str] = ["perfkit.cli_targets"]
+COMMAND_MODULES: list[str] = ["perfkit.cli_reports", "perfkit.cli_targets"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 

@@ -6,10 +6,10 @@ compact summary (wording from :data:`TEMPLATES`) or one JSON document (``--json`
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
+from .cli_args import positive_float, positive_int
 from .errors import ParameterError
 
 TEMPLATES = {
@@ -38,26 +38,6 @@ TEMPLATES = {
 OVERLAY_CHOICES = ("framework", "none", "beijing", "beijing-ratio", "beijing-closed", "ten-hao")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {v}")
-    return v
-
-
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {v:g}")
-    return v
-
-
 def register(subparsers) -> None:
     from .sensitivity import DEFAULT_DRAWS, DEFAULT_K, DEFAULT_SEED
 
@@ -66,9 +46,9 @@ def register(subparsers) -> None:
     p.add_argument("params", metavar="PARAMS", help="parameters/<department>/<year>.yaml")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of the summary")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"Monte Carlo seed (default {DEFAULT_SEED})")
-    p.add_argument("--draws", type=_positive_int, default=DEFAULT_DRAWS,
+    p.add_argument("--draws", type=positive_int, default=DEFAULT_DRAWS,
                    help=f"Monte Carlo draws (default {DEFAULT_DRAWS})")
-    p.add_argument("--k", type=_positive_float, default=DEFAULT_K,
+    p.add_argument("--k", type=positive_float, default=DEFAULT_K,
                    help=f"multiplier of the 'scaled' counterfactual (default {DEFAULT_K:g})")
     p.add_argument("--overlay", choices=OVERLAY_CHOICES, default="framework",
                    help="low-target penalty: as the framework says (default), none, or a named reading")

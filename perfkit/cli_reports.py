@@ -1,0 +1,120 @@
+"""``perfkit run`` and ``perfkit batch``: the command-line face of :mod:`perfkit.batch` (parse, delegate, print).
+
+Registered through ``COMMAND_MODULES`` in :mod:`perfkit.cli`. Exit codes: 0 every report written; 1 a unit
+failed or its parameters are invalid (the others are still written); 2 the run could not start (no
+notebook, no kernel, bad option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .cli_args import positive_int
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _timeout(text: str) -> float | None:
+    try:
+        t = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    return None if t <= 0 else t
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    from .batch import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL
+
+    p.add_argument("--out", default="reports", metavar="DIR", help="output directory (default: reports)")
+    p.add_argument("--notebook", default=None, metavar="PATH",
+                   help="the notebook to run (default: notebooks/evaluation.ipynb of the source tree)")
+    p.add_argument("--kernel", default=DEFAULT_KERNEL, metavar="NAME",
+                   help=f"Jupyter kernel to execute with (default: {DEFAULT_KERNEL}, registered by scripts/bootstrap.sh)")
+    p.add_argument("--timeout", type=_timeout, default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
+                   help=f"fail a unit whose notebook cell runs longer (default: {DEFAULT_CELL_TIMEOUT}; 0: no limit)")
+
+
+def register(subparsers) -> None:
+    from .batch import EXECUTORS, LANGUAGES
+
+    p = subparsers.add_parser(
+        "run", help="write one department-year's report: <out>/<department>/<year>/report.ipynb and report.html",
+        description="Validate one department-year's parameters, run the evaluation notebook for it and write "
+                    "report.ipynb (executed) and report.html (client version); English: report.en.*.")
+    p.add_argument("department", metavar="DEPARTMENT", help="folder name under the parameters directory")
+    p.add_argument("year", type=int, metavar="YEAR")
+    p.add_argument("--language", choices=list(LANGUAGES), default="zh", help="report language (default: zh)")
+    p.add_argument("--params", default="parameters", metavar="DIR",
+                   help="parameters directory (default: parameters)")
+    _common(p)
+    p.set_defaults(func=cmd_run)
+
+    p = subparsers.add_parser(
+        "batch", help="write the reports of every department-year under a parameters directory, in parallel",
+        description="Run the evaluation notebook for every <department>/<year>.yaml, in Chinese and English by "
+                    "default; a failing unit does not stop the others. Writes <out>/manifest.json.")
+    p.add_argument("params", nargs="?", default="parameters", metavar="PARAMS_DIR",
+                   help="parameters directory (default: parameters)")
+    p.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                   help="units run at once (default: CPU count, at most the number of reports)")
+    p.add_argument("--language", choices=[*LANGUAGES, "all"], default="all",
+                   help="report language(s) (default: all)")
+    p.add_argument("--executor", choices=list(EXECUTORS), default="process",
+                   help="process: local processes (default); dask: a Dask cluster (optional extra 'dask')")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="with --executor dask: the scheduler's address (default: a local cluster)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _common(p)
+    p.set_defaults(func=cmd_batch)
+
+
+def _print_problems(rec) -> None:
+    """Every problem line of an invalid unit (the summary shows only the first)."""
+    problems = (rec.error or {}).get("problems", [])
+    if len(problems) > 1:
+        for line in problems:
+            print(f"    {line}", file=sys.stderr)
+
+
+def cmd_run(args) -> int:
+    from .batch import RunError, run_unit
+
+    try:
+        rec = run_unit(args.department, args.year, args.language, args.params, args.out,
+                       notebook=args.notebook, kernel_name=args.kernel, timeout=args.timeout)
+    except RunError as exc:
+        print(f"perfkit run: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if rec.ok:
+        for path in rec.outputs.values():
+            print(f"{args.out.rstrip('/')}/{path}")
+        print(f"{rec.title} ({rec.duration_s:.1f}s)", file=sys.stderr)
+        return EXIT_OK
+    from .batch import describe_failure
+
+    print(f"perfkit run: {describe_failure(rec, args.out)}", file=sys.stderr)
+    _print_problems(rec)
+    return EXIT_FAILED
+
+
+def cmd_batch(args) -> int:
+    from .batch import RunError, describe_failure, group_failures, run_batch
+
+    try:
+        result = run_batch(args.params, args.out, workers=args.workers, languages=args.language,
+                           notebook=args.notebook, kernel_name=args.kernel, timeout=args.timeout,
+                           executor=args.executor, scheduler=args.scheduler, progress=not args.no_progress)
+    except RunError as exc:
+        print(f"perfkit batch: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    n, bad = len(result.records), result.failed
+    print(f"{n - len(bad)} of {n} reports written to {args.out} in {result.duration_s:.1f}s; "
+          f"manifest: {result.manifest}")
+    if not bad:
+        return EXIT_OK
+    print(f"{len(bad)} failed:", file=sys.stderr)
+    for rec, languages in group_failures(bad):
+        print(f"  {describe_failure(rec, args.out, languages)}", file=sys.stderr)
+        _print_problems(rec)
+    return EXIT_FAILED
