@@ -1235,6 +1235,13 @@ class Report:
                 sec.md(f"**{label}**" if bold_labels else label)
                 sec.bullets(items)
 
+    def localized_alternative(self, alt: dict) -> dict:
+        """An alternative reading with its label and description in the report's language where given."""
+        if self.language == "zh":
+            return alt
+        return {**alt, "label": alt.get("label_en") or alt["label"],
+                "description": alt.get("description_en") or alt["description"]}
+
     def finding_sentence(self, r, f) -> str:
         """One finding in a sentence of the report's language, from its code and data."""
         t, fw = self.t, r.framework
@@ -1245,8 +1252,9 @@ class Report:
         if code == "SCORE_MISMATCH":
             ctx["diff"] = data["reported"] - data["recomputed"]
             ctx["rule"] = rule_names.get(data.get("rule"), data.get("rule"))
-            alts = data.get("alternatives") or []
-            ctx["reproduced"] = next((a for a in alts if a["label"] == data.get("reproduced_by")), None)
+            alts = [self.localized_alternative(a) for a in data.get("alternatives") or []]
+            ctx["reproduced"] = next((a for a, raw in zip(alts, data.get("alternatives") or [])
+                                      if raw["label"] == data.get("reproduced_by")), None)
             ctx["alternatives"] = [t("findings.alternative", **a) if a["score"] is not None
                                    else t("findings.alternative_na", label=a["label"]) for a in alts]
         elif code == "TOTAL_MISMATCH":

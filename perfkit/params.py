@@ -90,6 +90,8 @@ class Alternative(Model):
 
     label: str
     description: str
+    label_en: str | None = None
+    description_en: str | None = None
     set: dict[str, Any]
 
 

@@ -56,13 +56,11 @@ def _alternatives(leaf):
     """(label, description, rule, part) for every declared alternative reading of a leaf's rule."""
     out = []
     for alt in leaf.rule.alternatives:
-        out.append((alt.label, alt.description, type(leaf.rule).model_validate(
-            {**leaf.rule.model_dump(exclude_unset=False), **alt.set}), None))
+        out.append((alt, type(leaf.rule).model_validate({**leaf.rule.model_dump(), **alt.set}), None))
     if isinstance(leaf.rule, SumRule):
         for p in leaf.rule.parts:
             for alt in p.rule.alternatives:
-                out.append((alt.label, alt.description, type(p.rule).model_validate(
-                    {**p.rule.model_dump(exclude_unset=False), **alt.set}), p.id))
+                out.append((alt, type(p.rule).model_validate({**p.rule.model_dump(), **alt.set}), p.id))
     return out
 
 
@@ -134,11 +132,13 @@ def leaf_findings(result) -> list[Finding]:
             data = {"recomputed": round(got, 6), "reported": rep, "rule": leaf.rule.family,
                     "reading": reading, "alternatives": []}
             matched = None
-            for label, description, rule, part in _alternatives(leaf):
+            for alt, rule, part in _alternatives(leaf):
                 alt_score = rescore_leaf(result, i, rule, part)
-                data["alternatives"].append({"label": label, "description": description, "score": alt_score})
+                data["alternatives"].append({"label": alt.label, "description": alt.description,
+                                             "label_en": alt.label_en, "description_en": alt.description_en,
+                                             "score": alt_score})
                 if alt_score is not None and abs(alt_score - rep) <= TOLERANCE and matched is None:
-                    matched = (label, description, alt_score)
+                    matched = (alt.label, alt.description, alt_score)
             if matched:
                 msg += (f". The alternative reading '{matched[0]}' ({matched[1]}) gives {_fmt(matched[2])} and "
                         "reproduces the reported score")

@@ -38,7 +38,7 @@ def test_score_luohu_json_as_the_issue_specifies():
     assert round(ind["score"], 2) == 3.53 and ind["reported_score"] == 4.62
     hits = [f for f in ev["findings"] if f["indicator"] == ind["id"] and f["code"] == "SCORE_MISMATCH"]
     assert hits and {"code", "severity", "indicator", "message"} <= set(hits[0])
-    assert "year-end" in hits[0]["message"]
+    assert "年末口径" in hits[0]["message"]
 
 
 def test_score_table_is_readable():

@@ -41,7 +41,8 @@ def test_luohu_budget_execution_and_the_reading_that_reproduces_it(scored):
     score, reported = leaf(r, "budget-execution")
     assert round(score, 2) == 3.53 and reported == 4.62
     [f] = [f for f in codes(r, "SCORE_MISMATCH") if f.indicator == "budget-execution"]
-    assert f.data["reproduced_by"] == "year-end"
+    assert f.data["reproduced_by"] == "年末口径"
+    assert f.data["alternatives"][0]["label_en"] == "year-end"
     assert "4.62" in f.message and "3.53" in f.message
 
 
