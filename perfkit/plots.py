@@ -416,6 +416,8 @@ def tornado_chart(table, baseline: float, language: str = "zh", names: Sequence[
     ax.set_xlim(-span * 1.35, span * 1.35)
     ax.set_xlabel(f"{lab['tornado_baseline']} {baseline:.2f} ± ({lab['points_unit']})")
     ax.grid(axis="x", color=COLORS["grid"])
-    ax.set_title(lab["tornado_title"])
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False, fontsize=8)
+    # The legend sits between the title and the bars: below the axes it collides with the x label when
+    # there are only one or two rows (the axes are then short, and offsets in axes units shrink with them).
+    ax.set_title(lab["tornado_title"], pad=22)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=8)
     return fig
