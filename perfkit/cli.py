@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--xlsx", metavar="FILE", help="also write the score sheet (评分表) as an Excel workbook")
     p.set_defaults(func=cmd_score)
 
-    p = sub.add_parser("schema", help="write the parameter files' JSON Schema")
+    p = sub.add_parser("schema", help="write the parameter files' JSON Schema and field reference (docs/schema/fields.md)")
     p.add_argument("--out", default="docs/schema", help="output directory (default: docs/schema)")
     p.set_defaults(func=cmd_schema)
 

@@ -163,3 +163,15 @@ def test_xlsx_score_sheet(tmp_path):
     assert round(row[header.index("重算得分 score")], 2) == 3.53 and row[header.index("报告得分 reported")] == 4.62
     codes = [x[1] for x in wb["findings"].iter_rows(min_row=2, values_only=True)]
     assert "SCORE_MISMATCH" in codes and "NODE_POINTS_MISMATCH" in codes
+
+
+def test_nested_sum_parts_are_a_clear_error(tmp_path):
+    (tmp_path / "frameworks").mkdir()
+    (tmp_path / "frameworks" / "fw.yaml").write_text(
+        "id: fw\nname: t\ntree:\n"
+        "  - id: a\n    name: A\n    points: 100\n    rule:\n      family: sum\n      parts:\n"
+        "        - {id: p, name: P, points: 100, rule: {family: sum, parts: [{id: q, name: Q, points: 100,"
+        " rule: {family: judgement}}]}}\n", encoding="utf-8")
+    r = run("validate", str(tmp_path / "frameworks" / "fw.yaml"))
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "internal error" not in r.stderr
+    assert "tree[0].rule.parts[0]" in r.stderr and "parts do not nest" in r.stderr
