@@ -546,6 +546,17 @@ class IndicatorInput(Model):
         description="The previous year's actual (上年实际值), as a number or as written; used by base_slope with "
         "`driver: change_from_prior`, and by target diagnostics to flag a target set below it.",
     )
+    target_value: float | None = Field(
+        None,
+        description="The number to score with when `target` keeps words that hold none or a misleading one "
+        "(\"每天不少于8条\" scored as 2920 a year); `target` then stays as printed, for the report.",
+    )
+    actual_value: float | None = Field(
+        None, description="The number to score with when `actual` keeps words; same unit as the target's number."
+    )
+    prior_actual_value: float | None = Field(
+        None, description="The number to use when `prior_actual` keeps words; same unit as the actual's number."
+    )
     unit: str | None = Field(
         None,
         description="Unit of target and actual (e.g. %, 万元, 家). Given: the numbers are compared as written. "

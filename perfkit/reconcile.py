@@ -67,17 +67,23 @@ def _alternatives(leaf):
 def _missed_target(leaf) -> tuple[float, float] | None:
     """(target, actual) when a target-based leaf's actual falls short of its target."""
     inp = leaf.inputs
-    if inp is None or inp.target is None or inp.actual is None:
+    if inp is None:
         return None
     t, a = parse_quantity(inp.target), parse_quantity(inp.actual)
-    if not (t.measurable and a.measurable):
+    if inp.target_value is not None or inp.actual_value is not None:
+        tv = inp.target_value if inp.target_value is not None else t.value
+        av = inp.actual_value if inp.actual_value is not None else a.value
+    elif t.measurable and a.measurable:
+        tv, av = t.value, (a.value if inp.unit is not None else a.comparable(t))
+    else:
         return None
-    av = a.value if inp.unit is not None else a.comparable(t)
+    if tv is None or av is None:
+        return None
     family = leaf.rule.family
-    if family == "ratio" and av < t.value:
-        return t.value, av
-    if family == "inverse_ratio" and av > t.value:
-        return t.value, av
+    if family == "ratio" and av < tv:
+        return tv, av
+    if family == "inverse_ratio" and av > tv:
+        return tv, av
     return None
 
 

@@ -101,6 +101,9 @@ class _Ctx:
 
 
 def _number(ctx: _Ctx, inputs: IndicatorInput | None, name: str, loc: tuple, rule_name: str) -> float | None:
+    explicit = getattr(inputs, f"{name}_value", None) if inputs is not None else None
+    if explicit is not None:
+        return explicit
     raw = getattr(inputs, name, None) if inputs is not None else None
     if raw is None:
         ctx.problem(loc + (name,), f"required by the {rule_name} rule: expected a number")
@@ -116,7 +119,8 @@ def _target_actual(ctx, inputs, loc, rule_name) -> tuple[float | None, float | N
     """Target and actual as numbers on a common scale (亿 against 亿元, 万 against 亿)."""
     t = _number(ctx, inputs, "target", loc, rule_name)
     a = _number(ctx, inputs, "actual", loc, rule_name)
-    if t is not None and a is not None and inputs.unit is None:
+    explicit = inputs.target_value is not None or inputs.actual_value is not None
+    if t is not None and a is not None and inputs.unit is None and not explicit:
         qt, qa = parse_quantity(inputs.target), parse_quantity(inputs.actual)
         a = qa.comparable(qt)
     return t, a

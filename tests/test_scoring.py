@@ -61,3 +61,16 @@ def test_overrides_broadcast_over_scenarios(scored):
     assert totals[1] > totals[0] > totals[2]  # halving the targets helps, doubling them hurts
     # 37/39·10 + 36/37·10 + 35/38·5 at double targets: each ratio halves
     assert totals[0] - totals[2] == pytest.approx((37 / 39 * 10 + 36 / 37 * 10 + 35 / 38 * 5) / 2)
+
+
+def test_inputs_keep_their_words_and_score_with_the_given_number():
+    # Beijing S02: "官方微博…平均每天发布信息不少于8条" is 2920 a year against 506 published, scored 3/3.
+    tree = [{"id": "o4", "name": "官方微博、官方微信、官方网站信息平均发布信息", "points": 100, "rule": {"family": "ratio"}}]
+    inputs = {"o4": {"target": "平均每天不少于8条", "target_value": 2920, "actual": "全年发布506条",
+                     "actual_value": 506, "reported_score": 100}}
+    located, fw = make(tree, inputs)
+    r = score(located, fw, None)
+    assert round(float(r.table["score"][0]), 2) == round(100 * 506 / 2920, 2)
+    assert r.table["target"][0] == "平均每天不少于8条"  # the words stay for the report
+    [full] = [f for f in r.findings if f.code == "FULL_MARKS_ON_MISSED_TARGET"]
+    assert full.data["target"] == 2920 and full.data["actual"] == 506
