@@ -40,7 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .errors import ParameterError
+from .errors import ParameterError, Problem
 
 DEFAULT_KERNEL = "python3"
 DEFAULT_CELL_TIMEOUT = 600  # seconds one notebook cell may run before the unit is failed
@@ -324,7 +324,7 @@ def export_html(nb, title: str, language: str) -> str:
     c.HTMLExporter.exclude_output_prompt = True
     c.HTMLExporter.embed_images = True
     c.HTMLExporter.exclude_anchor_links = True
-    c.HTMLExporter.language_code = language if language in ("zh", "en") else "en"
+    c.HTMLExporter.language_code = language if language in LANGUAGES else "en"
     c.TagRemovePreprocessor.enabled = True
     c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
     c.TagRemovePreprocessor.remove_input_tags = set(REMOVE_INPUT_TAGS)
@@ -365,51 +365,45 @@ def _remove(*paths: Path) -> None:
             p.unlink()
 
 
-@contextlib.contextmanager
-def _environ(extra: dict[str, str]):
-    saved = {k: os.environ.get(k) for k in extra}
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+# The kernel's environment, working directory and stderr are given to the kernel process alone, through a
+# kernel manager that passes them to its Popen, never by changing ``os.environ``, the working directory or
+# file descriptor 2 of this process: a Dask worker may run several units at once in threads of one process
+# (``--scheduler`` with ``nthreads > 1``), and process-wide changes would then undo each other.
+
+@lru_cache(maxsize=1)
+def kernel_manager_class() -> type:
+    """``PerfkitKernelManager``: a Jupyter kernel manager that starts its kernel with extra environment
+    variables (``kernel_env``), in ``kernel_cwd`` and with its stderr on file descriptor ``kernel_stderr``,
+    all set through the config nbclient hands it; a restart reuses them. (Made on first use: importing
+    jupyter_client costs every perfkit command otherwise.)"""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import Dict, Int, Unicode
+
+    class PerfkitKernelManager(AsyncKernelManager):
+        kernel_env = Dict(config=True, help="variables added to the kernel's environment")
+        kernel_cwd = Unicode("", config=True, help="the kernel's working directory")
+        kernel_stderr = Int(-1, config=True, help="file descriptor the kernel's stderr goes to (-1: inherited)")
+
+        async def start_kernel(self, **kw):
+            if self.kernel_env:
+                kw["env"] = {**(kw.get("env") or os.environ), **self.kernel_env}
+            if self.kernel_cwd:
+                kw.setdefault("cwd", self.kernel_cwd)
+            if self.kernel_stderr >= 0:
+                kw.setdefault("stderr", self.kernel_stderr)
+            await super().start_kernel(**kw)
+
+    return PerfkitKernelManager
 
 
 @contextlib.contextmanager
-def _captured_stderr():
-    """Send file descriptor 2 (ours and the kernel's, which inherits it) to a file while running a notebook;
-    yields a function returning the lines captured, less known noise. Keeps the terminal and the progress
-    bar clean; what the kernel said goes to the manifest instead."""
-    import tempfile
+def _kernel_config(cwd: Path):
+    """The config of one notebook run: yields (config, function returning the lines the kernel printed on
+    its stderr, less known noise). The kernel gets ``KERNEL_ENV``, runs in ``cwd`` and writes its stderr to a
+    private temporary file (which keeps the terminal and the progress bar clean; what the kernel said goes
+    to the manifest instead).
 
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as f:
-        os.dup2(f.fileno(), 2)
-        lines: list[str] = []
-
-        def captured() -> list[str]:
-            return lines
-
-        try:
-            yield captured
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            f.seek(0)
-            text = f.read().decode("utf-8", "replace")
-            lines += [ln.rstrip() for ln in text.splitlines()
-                      if ln.strip() and not any(noise in ln for noise in KERNEL_NOISE)]
-
-
-@contextlib.contextmanager
-def _kernel_config():
-    """Kernels talk over Unix sockets in a private directory where there are such sockets: kernels started at
+    Kernels talk over Unix sockets in a private directory where there are such sockets: kernels started at
     once in parallel then cannot race for the same free TCP port (which kills a kernel's heartbeat with
     "Address already in use"), and no socket file lands in the notebook's directory."""
     import shutil
@@ -418,16 +412,25 @@ def _kernel_config():
     from traitlets.config import Config
 
     c = Config()
-    if os.name != "posix":
-        yield c
-        return
-    sockets = tempfile.mkdtemp(prefix="perfkit-kernel-")
-    c.KernelManager.transport = "ipc"
-    c.KernelManager.ip = os.path.join(sockets, "k")  # sockets k-1, k-2, …: short paths (Unix limit ~107 bytes)
-    try:
-        yield c
-    finally:
-        shutil.rmtree(sockets, ignore_errors=True)
+    c.NotebookClient.kernel_manager_class = kernel_manager_class()
+    c.PerfkitKernelManager.kernel_env = dict(KERNEL_ENV)
+    c.PerfkitKernelManager.kernel_cwd = str(cwd)
+    lines: list[str] = []
+    with contextlib.ExitStack() as stack:
+        f = stack.enter_context(tempfile.TemporaryFile(mode="w+b"))
+        c.PerfkitKernelManager.kernel_stderr = f.fileno()  # open until the kernel is gone
+        if os.name == "posix":
+            sockets = tempfile.mkdtemp(prefix="perfkit-kernel-")
+            stack.callback(shutil.rmtree, sockets, ignore_errors=True)
+            c.KernelManager.transport = "ipc"
+            c.KernelManager.ip = os.path.join(sockets, "k")  # sockets k-1, k-2, …: short (Unix limit ~107 bytes)
+        try:
+            yield c, lambda: lines
+        finally:
+            f.seek(0)
+            text = f.read().decode("utf-8", "replace")
+            lines += [ln.rstrip() for ln in text.splitlines()
+                      if ln.strip() and not any(noise in ln for noise in KERNEL_NOISE)]
 
 
 def _now() -> str:
@@ -499,6 +502,8 @@ def run_unit(department: str, year: int | str, language: str = "zh", params_dir:
 
     languages_of(language)
     year = int(year)
+    if not Path(params_dir).is_dir():
+        raise RunError(f"{params_dir}: parameters directory not found")
     find_unit(params_dir, department, year)  # ParameterError naming what exists, before any record is made
     params_dir = Path(params_dir).resolve()
     notebook = Path(notebook) if notebook else default_notebook()
@@ -523,6 +528,16 @@ def run_unit(department: str, year: int | str, language: str = "zh", params_dir:
     return rec
 
 
+def notebook_relative(params_dir: Path, notebook: Path) -> str:
+    """``params_dir`` as the notebook is given it: relative to the notebook's folder, where its kernel runs
+    (``perfkit.narrative.resolve_params_dir`` resolves it against the working directory), so report.ipynb
+    does not name the checkout it was made in; absolute only where no relative path exists (another drive)."""
+    try:
+        return Path(os.path.relpath(params_dir, notebook.parent)).as_posix()
+    except ValueError:
+        return str(params_dir)
+
+
 def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, kernel_name: str,
               timeout: float | None) -> None:
     import nbformat
@@ -537,6 +552,11 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
     from .load import find_unit
 
     unit_file = find_unit(params_dir, rec.department, rec.year)
+    if len(files := unit_files(params_dir, rec.department, rec.year)) > 1:
+        rec.inputs = hash_inputs(files, params_dir, notebook)
+        rec.status, rec.error = INVALID, _invalid(ambiguous_unit(files))
+        _remove(final_nb, final_html, failed_nb)
+        return
     try:
         bundle = validate_unit(params_dir, rec.department, rec.year)
         rec.inputs = hash_inputs(bundle.input_files(), params_dir, notebook)
@@ -550,15 +570,17 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
     udir.mkdir(parents=True, exist_ok=True)
     tmp_nb = _tmp_name(final_nb)
     parameters = {"department": rec.department, "year": rec.year, "language": rec.language,
-                  "params_dir": str(params_dir)}
+                  "params_dir": notebook_relative(params_dir, notebook)}
     logging.getLogger("papermill").setLevel(logging.ERROR)
     try:
         stderr: Callable[[], list[str]] = list
         try:
-            with _environ(KERNEL_ENV), _kernel_config() as config, _captured_stderr() as stderr:
+            # The kernel runs in the notebook's directory (set by the kernel manager, not papermill's cwd=,
+            # which would change this whole process's working directory).
+            with _kernel_config(notebook.parent) as (config, stderr):
                 nb = papermill.execute_notebook(
                     str(notebook), str(tmp_nb), parameters=parameters, kernel_name=kernel_name,
-                    progress_bar=False, log_output=False, cwd=str(notebook.parent),
+                    progress_bar=False, log_output=False,
                     execution_timeout=timeout, request_save_on_cell_execute=True, config=config)
         except PapermillExecutionError as exc:
             rec.status, rec.error = FAILED, summarize_execution_error(exc)
@@ -689,13 +711,27 @@ def write_manifest(out_dir: str | os.PathLike, records: list[UnitRecord], *, par
 
 
 def discover_units(params_dir: str | os.PathLike) -> list[tuple[str, int]]:
-    """Every (department, year) under a parameters directory, from the file layout alone (a unit whose
-    file is invalid is still found, so that it is reported rather than silently skipped)."""
+    """Every (department, year) under a parameters directory, once each, from the file layout alone (a unit
+    whose file is invalid is still found, so that it is reported rather than silently skipped; so is one with
+    both ``<year>.yaml`` and ``<year>.yml``, which runs as invalid: see :func:`unit_files`)."""
     from .load import discover
 
     if not Path(params_dir).is_dir():
         raise RunError(f"{params_dir}: parameters directory not found")
-    return [(Path(f).parent.name, int(Path(f).stem)) for f in discover(params_dir)]
+    return list(dict.fromkeys((Path(f).parent.name, int(Path(f).stem)) for f in discover(params_dir)))
+
+
+def unit_files(params_dir: str | os.PathLike, department: str, year: int) -> list[str]:
+    """The files that could be a unit's parameters: one normally, two if both ``.yaml`` and ``.yml`` exist."""
+    base = Path(params_dir) / department
+    return [str(base / f"{year}.{ext}") for ext in ("yaml", "yml") if (base / f"{year}.{ext}").is_file()]
+
+
+def ambiguous_unit(files: list[str]) -> ParameterError:
+    """Two files for one department-year: neither is chosen silently."""
+    names = " and ".join(Path(f).name for f in files)
+    return ParameterError([Problem(f, "", f"{names} both exist for this department-year; keep one of them")
+                           for f in files])
 
 
 def _run_task(task: dict[str, Any]) -> dict[str, Any]:
@@ -743,8 +779,10 @@ def _check_dask() -> None:
 
 
 def _dask_executor(tasks: list[dict], workers: int, *, scheduler: str | None = None, **_options) -> Iterator[dict]:
-    """A Dask cluster: ``scheduler`` is its address, else a local cluster of ``workers`` processes.
-    Workers must see the caller's parameters, notebook and output directory at the same paths."""
+    """A Dask cluster: ``scheduler`` is its address, else a local cluster of ``workers`` single-threaded
+    processes. Workers must see the caller's parameters, notebook and output directory at the same paths.
+    A worker of another cluster may run several units at once in threads: that is safe, as each unit gives
+    its kernel its own environment, working directory and stderr (:func:`kernel_manager_class`)."""
     from distributed import Client, LocalCluster, as_completed
 
     with contextlib.ExitStack() as stack:
@@ -839,7 +877,10 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
             rec = UnitRecord.from_dict(result)
             rec.kernel = {**kernel, **(rec.kernel or {})}
             records.append(rec)
-            said = (rec.department, rec.year, rec.status, (rec.error or {}).get("summary"))
+            # Recorded as it finishes: a batch interrupted half-way leaves a manifest describing the reports
+            # on disk (the ones written so far, with the earlier run's entries for the others).
+            write_manifest(out_dir, [rec], params_dir=params_dir, notebook=notebook)
+            said = failure_key(rec)
             if not rec.ok and said not in told:  # an invalid unit fails alike in every language: say it once
                 told.add(said)
                 bar.write(f"✗ {describe_failure(rec, out_dir)}", file=sys.stderr)
@@ -864,12 +905,16 @@ def describe_failure(rec: UnitRecord, out_dir: str | os.PathLike | None = None,
     return text
 
 
+def failure_key(rec: UnitRecord) -> tuple:
+    """Failures with the same key are one problem (an invalid unit fails alike in every language)."""
+    return rec.department, rec.year, rec.status, (rec.error or {}).get("summary")
+
+
 def group_failures(records: list[UnitRecord]) -> list[tuple[UnitRecord, list[str]]]:
     """Failed records with the same unit and cause merged: (first record, its languages)."""
     groups: dict[tuple, tuple[UnitRecord, list[str]]] = {}
     for r in records:
         if r.ok:
             continue
-        key = (r.department, r.year, r.status, (r.error or {}).get("summary"))
-        groups.setdefault(key, (r, []))[1].append(r.language)
+        groups.setdefault(failure_key(r), (r, []))[1].append(r.language)
     return list(groups.values())

@@ -2,7 +2,7 @@
 
 Registered through ``COMMAND_MODULES`` in :mod:`perfkit.cli`. Exit codes: 0 every report written; 1 a unit
 failed or its parameters are invalid (the others are still written); 2 the run could not start (no
-notebook, no kernel, bad option).
+notebook, no kernel, no parameters directory, bad option).
 """
 
 from __future__ import annotations

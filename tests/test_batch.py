@@ -12,8 +12,10 @@ import html
 import json
 import re
 import shutil
+import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -132,6 +134,64 @@ def test_reports_are_moved_into_place_whole(run):
     assert all("execution" not in c.metadata for c in nb.cells)
 
 
+def test_report_ipynb_names_no_checkout(run, params, tmp_path):
+    _, out, _ = run
+    nb = nbformat.read(out / "luohu-fsa" / "2022" / "report.ipynb", as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    given = nb.metadata["papermill"]["parameters"]["params_dir"]
+    assert given == Path(os.path.relpath(params, NOTEBOOK.parent)).as_posix()
+    assert f'params_dir = "{given}"' in injected.source and f'"{params}' not in injected.source, injected.source
+    # Two checkouts with identical files give identical reports, byte for byte.
+    made = []
+    for checkout in (tmp_path / "one", tmp_path / "two" / "deeper"):
+        small = checkout / "parameters"
+        shutil.copytree(params / "frameworks", small / "frameworks")
+        shutil.copytree(params / "luohu-fsa", small / "luohu-fsa")
+        (checkout / "notebooks").mkdir()
+        shutil.copy(NOTEBOOK, checkout / "notebooks" / NOTEBOOK.name)
+        result = batch.run_batch(small, checkout / "reports", workers=1, languages="zh", progress=False,
+                                 notebook=checkout / "notebooks" / NOTEBOOK.name)
+        assert result.ok, [r.error for r in result.records]
+        made.append((checkout / "reports" / "luohu-fsa" / "2022" / "report.ipynb").read_bytes())
+    assert made[0] == made[1]
+    assert str(tmp_path).encode() not in made[0]
+
+
+def test_the_manifest_is_written_as_each_unit_finishes(params, tmp_path, monkeypatch):
+    """An interrupted batch leaves a manifest that records the units finished before the interruption."""
+
+    def interrupted(tasks, workers, **_options):
+        yield batch._run_task(tasks[0])
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(batch.EXECUTORS, "interrupted", batch.Executor(interrupted))
+    monkeypatch.setattr("papermill.execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
+    small = tmp_path / "parameters"
+    shutil.copytree(params / "frameworks", small / "frameworks")
+    shutil.copytree(params / BROKEN[0], small / BROKEN[0])  # invalid: recorded without a kernel
+    shutil.copytree(params / "luohu-fsa", small / "luohu-fsa")
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch(small, tmp_path / "out", languages="all", executor="interrupted", progress=False)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["format"] == batch.MANIFEST_FORMAT and manifest["summary"] == {"units": 1, "invalid": 1}
+    assert [(u["department"], u["year"], u["language"]) for u in manifest["units"]] == [(*BROKEN, "zh")]
+
+
+def test_a_unit_with_both_yaml_and_yml_is_invalid_and_runs_once(params, tmp_path, monkeypatch):
+    small = tmp_path / "parameters"
+    shutil.copytree(params / "frameworks", small / "frameworks")
+    shutil.copytree(params / "luohu-fsa", small / "luohu-fsa")
+    shutil.copy(small / "luohu-fsa" / "2022.yaml", small / "luohu-fsa" / "2022.yml")
+    assert batch.discover_units(small) == [("luohu-fsa", 2022)]
+    monkeypatch.setattr("papermill.execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
+    result = batch.run_batch(small, tmp_path / "out", languages="all", progress=False)
+    assert [(r.language, r.status) for r in result.records] == [("zh", "invalid"), ("en", "invalid")]
+    for rec in result.records:
+        assert "2022.yaml and 2022.yml both exist" in rec.error["summary"]
+        assert sorted(Path(p.split(":")[0]).name for p in rec.error["problems"]) == ["2022.yaml", "2022.yml"]
+    assert not (tmp_path / "out" / "luohu-fsa").exists()
+
+
 # --------------------------------------------------------------------------------------------
 # One unit
 # --------------------------------------------------------------------------------------------
@@ -164,6 +224,31 @@ def test_a_failing_notebook_keeps_its_executed_notebook_and_the_cause(params, tm
     assert any(o.get("ename") == "ValueError" for c in kept.cells for o in c.get("outputs", []))
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["units"][0]["outputs"] == {"failed_notebook": "luohu-fsa/2022/report.failed.ipynb"}
+
+
+def test_units_in_threads_of_one_process_do_not_disturb_each_other(run, params, tmp_path):
+    """A Dask worker may run several units at once in threads: the kernel's environment and stderr are its
+    own, and this process's environment, working directory and stderr are left alone."""
+    _, batch_out, _ = run
+    environ, cwd, stderr = dict(os.environ), os.getcwd(), os.fstat(2)
+    with ThreadPoolExecutor(2) as pool:
+        recs = list(pool.map(lambda lang: batch.run_unit("luohu-fsa", 2022, lang, params, tmp_path, record=False),
+                             ["zh", "en"]))
+    assert [r.status for r in recs] == ["ok", "ok"], [r.error for r in recs]
+    assert dict(os.environ) == environ and os.getcwd() == cwd
+    assert (os.fstat(2).st_dev, os.fstat(2).st_ino) == (stderr.st_dev, stderr.st_ino)
+    for lang in ("zh", "en"):
+        for name in (batch.LANGUAGES[lang].notebook, batch.LANGUAGES[lang].html):
+            assert (tmp_path / "luohu-fsa" / "2022" / name).read_bytes() == \
+                (batch_out / "luohu-fsa" / "2022" / name).read_bytes(), name
+
+
+def test_run_with_a_missing_parameters_directory_says_so(tmp_path):
+    proc = perfkit("run", "luohu-fsa", "2022", "--params", "no/such/dir", "--out", str(tmp_path / "out"))
+    assert proc.returncode == 2, proc.stderr
+    assert "perfkit run: no/such/dir: parameters directory not found" in proc.stderr
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_invalid_parameters_fail_fast_without_a_kernel(params, tmp_path, monkeypatch):
@@ -273,5 +358,5 @@ def test_dask_executor_writes_the_same_reports(run, params, tmp_path):
     out = tmp_path / "reports"
     proc = perfkit("batch", str(small), "--out", str(out), "--executor", "dask", "--workers", "1", "--no-progress")
     assert proc.returncode == 0, proc.stderr
-    for name in ("report.html", "report.en.html"):  # the .ipynb names the parameters directory it was given
+    for name in ("report.html", "report.en.html"):  # the .ipynb names the parameters directory (relative to the notebook)
         assert (out / "luohu-fsa" / "2022" / name).read_bytes() == (batch_out / "luohu-fsa" / "2022" / name).read_bytes()
