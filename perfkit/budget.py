@@ -7,6 +7,7 @@ Rates are percentages, as printed in the reports.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -21,15 +22,42 @@ def _pct(numerator: float, denominator: float) -> float:
     return float("nan") if denominator == 0 else 100.0 * numerator / denominator
 
 
+def percent(numerator: float, denominator: float) -> float:
+    """``numerator / denominator`` in percent; NaN when the denominator is 0 (never a ZeroDivisionError)."""
+    return _pct(numerator, denominator)
+
+
+Parts = Callable[[Budget], "tuple[float, float] | None"]
+
+
 @dataclass(frozen=True)
 class Measure:
-    """A rate derived from the budget block: what it is called, its formula, the fields it needs."""
+    """A rate derived from the budget block: what it is called, its formula, the fields it needs.
+
+    ``parts(budget)`` gives the rate's numerator and denominator (None when the block lacks a field
+    it needs), in ``unit`` (万元, or 人 for head counts); a rate with parts is computed from them, so
+    a report can print the figures (``20,011.39 / 20,179.71``) beside the rate they give. A measure
+    that is not one ratio (the quarterly series) has ``parts`` None and its own ``compute``.
+    """
 
     name: str
     term: str
     formula: str
     needs: str
-    compute: Callable[[Budget], float | list[float] | None]
+    compute: Callable[[Budget], float | list[float] | None] | None = None
+    parts: Parts | None = None
+    unit: str = "万元"
+
+    def __post_init__(self):
+        if self.compute is None:
+            if self.parts is None:
+                raise ValueError(f"measure {self.name!r} needs compute or parts")
+            object.__setattr__(self, "compute", functools.partial(_from_parts, self.parts))
+
+
+def _from_parts(parts: Parts, budget: Budget) -> float | None:
+    p = parts(budget)
+    return None if p is None else _pct(*p)
 
 
 def _quarterly(b: Budget) -> list[float] | None:
@@ -42,28 +70,28 @@ MEASURES: dict[str, Measure] = {
     m.name: m
     for m in (
         Measure("execution_rate", "预算执行率", "spent / adjusted", "adjusted, spent",
-                lambda b: _pct(b.spent, b.adjusted)),
+                parts=lambda b: (b.spent, b.adjusted)),
         Measure("quarterly_execution_rates", "分季度累计执行率", "quarterly_spent / adjusted",
                 "quarterly_spent", _quarterly),
         Measure("adjustment_rate", "预算调整率", "(adjusted − initial) / initial", "initial",
-                lambda b: None if b.initial is None else _pct(b.adjusted - b.initial, b.initial)),
+                parts=lambda b: None if b.initial is None else (b.adjusted - b.initial, b.initial)),
         Measure("procurement_rate", "政府采购执行率", "procurement.actual / procurement.plan", "procurement",
-                lambda b: None if b.procurement is None else _pct(b.procurement.actual, b.procurement.plan)),
+                parts=lambda b: None if b.procurement is None else (b.procurement.actual, b.procurement.plan)),
         Measure("fixed_asset_use_rate", "固定资产利用率", "assets.fixed_in_use / assets.fixed_total", "assets",
-                lambda b: None if b.assets is None else _pct(b.assets.fixed_in_use, b.assets.fixed_total)),
+                parts=lambda b: None if b.assets is None else (b.assets.fixed_in_use, b.assets.fixed_total)),
         Measure("staff_control_rate", "财政供养人员控制率", "staff.actual / staff.establishment", "staff",
-                lambda b: None if b.staff is None else _pct(b.staff.actual, b.staff.establishment)),
+                parts=lambda b: None if b.staff is None else (b.staff.actual, b.staff.establishment), unit="人"),
         Measure("contract_staff_rate", "编外人员控制率", "staff.contract / (staff.actual + staff.contract)",
-                "staff", lambda b: None if b.staff is None
-                else _pct(b.staff.contract, b.staff.actual + b.staff.contract)),
+                "staff", parts=lambda b: None if b.staff is None
+                else (b.staff.contract, b.staff.actual + b.staff.contract), unit="人"),
         Measure("three_public_control_rate", "“三公”经费控制率", "three_public.spent / three_public.budget",
-                "three_public", lambda b: None if b.three_public is None
-                else _pct(b.three_public.spent, b.three_public.budget)),
+                "three_public", parts=lambda b: None if b.three_public is None
+                else (b.three_public.spent, b.three_public.budget)),
         Measure("public_expense_control_rate", "日常公用经费控制率", "public_expense.spent / public_expense.budget",
-                "public_expense", lambda b: None if b.public_expense is None
-                else _pct(b.public_expense.spent, b.public_expense.budget)),
+                "public_expense", parts=lambda b: None if b.public_expense is None
+                else (b.public_expense.spent, b.public_expense.budget)),
         Measure("carry_over_rate", "结转结余率", "carry_over / adjusted", "carry_over",
-                lambda b: None if b.carry_over is None else _pct(b.carry_over, b.adjusted)),
+                parts=lambda b: None if b.carry_over is None else (b.carry_over, b.adjusted)),
     )
 }
 

@@ -30,7 +30,7 @@ from typing import Any, Iterable
 import jinja2
 import yaml
 
-from .budget import MEASURES, SCHEDULE, all_measures, category_table, quarterly_spending, schedule_gaps
+from .budget import MEASURES, SCHEDULE, all_measures, category_table, percent, quarterly_spending, schedule_gaps
 from .framework import TOLERANCE, grade_of
 
 LANGUAGES = ("zh", "en")
@@ -130,7 +130,7 @@ def quantity_text(raw: Any) -> str:
 
 
 class Safe(str):
-    """Text already rendered (escaped) by a template: inserted into another one as is."""
+    """Text already rendered by a template (escaped as its :class:`Text` escapes): inserted into another one as is."""
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
@@ -150,15 +150,16 @@ def tidy(text: str) -> str:
     return _CJK_GAP.sub("", text)
 
 
-def _escape(value: Any) -> Any:
+def _escape(value: Any, markdown: bool = True) -> Any:
+    """Data text as a template should insert it: tidied, and Markdown-escaped when ``markdown``."""
     if isinstance(value, Safe):
         return value
     if isinstance(value, str):
-        return md_escape(tidy(value))
+        return md_escape(tidy(value)) if markdown else tidy(value)
     if isinstance(value, dict):
-        return {k: _escape(v) for k, v in value.items()}
+        return {k: _escape(v, markdown) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_escape(v) for v in value]
+        return [_escape(v, markdown) for v in value]
     return value
 
 
@@ -233,13 +234,27 @@ def _environment(language: str) -> jinja2.Environment:
 
 
 class Text:
-    """Renders the templates of one language: ``text("results.total", total=86.53, grade="良")``."""
+    """Renders the templates of one language: ``text("results.total", total=86.53, grade="良")``.
 
-    def __init__(self, language: str = "zh"):
+    With ``escape`` (the default) data text is Markdown-escaped, for Markdown blocks. Text for an
+    HTML table cell, where Markdown is not read, comes from :attr:`plain` (``escape=False``): the
+    same templates with data text inserted as is (:func:`html_table` escapes it for HTML).
+    """
+
+    def __init__(self, language: str = "zh", escape: bool = True):
         self.language = language
+        self.escape = escape
         self.data = load_templates(language)
         self.env = _environment(language)
         self._compiled: dict[str, jinja2.Template] = {}
+        self._plain: Text | None = None if escape else self
+
+    @property
+    def plain(self) -> "Text":
+        """The same templates without Markdown escaping: text for HTML table cells."""
+        if self._plain is None:
+            self._plain = Text(self.language, escape=False)
+        return self._plain
 
     def raw(self, key: str) -> Any:
         node: Any = self.data
@@ -262,11 +277,8 @@ class Text:
             if not isinstance(source, str):
                 raise KeyError(f"template {key!r} in narrative.{self.language}.yaml is not text")
             self._compiled[key] = self.env.from_string(source)
-        out = self._compiled[key].render(**_escape(context))
+        out = self._compiled[key].render(**_escape(context, self.escape))
         return Safe(re.sub(r"[ \t]*\n[ \t]*", "\n", out).strip().replace("\n", "" if self.language == "zh" else " "))
-
-    def each(self, key: str, items: Iterable[dict]) -> list[Safe]:
-        return [self(key, **item) for item in items]
 
     def label(self, key: str) -> str:
         """A plain label (column name, heading word) — not a template."""
@@ -461,7 +473,7 @@ def describe_rule(t: Text, rule, points: float, inputs=None, zero_if=()) -> str:
     elif fam == "checklist":
         items = []
         for it in rule.items:
-            tiers = "、".join(f"{k}{v:g}" for k, v in it.tiers.items()) if it.tiers else ""
+            tiers = _join_list(t.language)([f"{k}{v:g}" for k, v in it.tiers.items()]) if it.tiers else ""
             items.append(t("rules.checklist_item", text=it.text, points=it.points, tiers=tiers))
         s = t("rules.checklist", items=items, points=[it.points for it in rule.items])
     elif fam == "overrun_penalty":
@@ -496,13 +508,13 @@ def describe_rule(t: Text, rule, points: float, inputs=None, zero_if=()) -> str:
     return sep.join([s, *extra])
 
 
-def _measure_value(budget, measure: str) -> str | None:
+def _measure_value(budget, measure: str, language: str) -> str | None:
     if budget is None:
         return None
     value = all_measures(budget).get(measure.removeprefix("budget."))
     if value is None:
         return None
-    return "、".join(pct(v) for v in value) if isinstance(value, list) else pct(value)
+    return _join_list(language)(pct(v) for v in value) if isinstance(value, list) else pct(value)
 
 
 def _base_slope_text(row, score_value: float) -> str:
@@ -518,8 +530,17 @@ def _base_slope_text(row, score_value: float) -> str:
     return f"x = {x:+.2f}; {W:g}×{a['base']:g} + {scale:g}×{a['slope']:g}×x → {score_value:.2f}"
 
 
-def inputs_text(t: Text, result, index: int) -> str:
-    """What a leaf's score was computed from: target and actual, measures used, and the arithmetic."""
+NOT_EXPLAINED = ("judgement", "qualitative_tiers")  # rule families whose arithmetic the inputs column leaves out
+
+
+def inputs_text(t: Text, result, index: int, row_scores=None) -> str:
+    """What a leaf's score was computed from: target and actual, measures used, and the arithmetic.
+
+    ``row_scores`` is ``result.compiled.row_scores()``; a caller rendering many leaves of one result
+    passes it (computed once) rather than have it recomputed for each leaf.
+    """
+    from .scoring import explain
+
     compiled = result.compiled
     leaf = compiled.leaves[index]
     inp = leaf.inputs
@@ -532,23 +553,21 @@ def inputs_text(t: Text, result, index: int) -> str:
     if inp is not None and inp.prior_actual is not None:
         parts.append(t("rules.inputs.prior", prior=quantity_text(inp.prior_actual)))
     rows = [(j, r) for j, r in enumerate(compiled.rows) if r.leaf == index]
-    row_scores = compiled.row_scores()
     sep = "；" if t.language == "zh" else "; "
     for j, r in rows:
         m = getattr(r.rule, "measure", None)
-        if m and not r.args.get("judged"):
-            value = _measure_value(budget, m)
-            if value is not None:
-                parts.append(t("rules.inputs.measure", name=measure_name(t, m), value=value))
         if r.args.get("judged"):
             parts.append(t("rules.inputs.judged", score=r.args["score"]))
+        elif m:
+            value = _measure_value(budget, m, t.language)
+            if value is not None:
+                parts.append(t("rules.inputs.measure", name=measure_name(t, m), value=value))
+    explained = [(j, r) for j, r in rows if r.family not in NOT_EXPLAINED]
+    if explained and row_scores is None:
+        row_scores = compiled.row_scores()
     expl = []
-    from .scoring import explain
-
-    for j, r in rows:
+    for j, r in explained:
         body = _base_slope_text(r, float(row_scores[j])) if r.family == "base_slope" else explain(r, float(row_scores[j]))
-        if r.family in ("judgement", "qualitative_tiers"):
-            continue
         part = next((p.name for p in getattr(leaf.rule, "parts", []) if p.id == r.part), r.part)
         expl.append((f"{part}: " if r.part and len(rows) > 1 else "") + body)
     if leaf.zero:
@@ -560,8 +579,11 @@ def inputs_text(t: Text, result, index: int) -> str:
 
 
 def explain_leaf(result, leaf_id: str, language: str = "en") -> dict[str, str]:
-    """One scored indicator in words: its rule, the inputs and arithmetic, the score and the reported one."""
-    t = Text(language)
+    """One scored indicator in words: its rule, the inputs and arithmetic, the score and the reported one.
+
+    Plain text (no Markdown escaping): the notebooks show it in a table.
+    """
+    t = Text(language, escape=False)
     index = next(i for i, lf in enumerate(result.compiled.leaves) if lf.id == leaf_id)
     leaf = result.compiled.leaves[index]
     row = result.table.iloc[index]
@@ -577,11 +599,18 @@ def explain_leaf(result, leaf_id: str, language: str = "en") -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def target_diagnostics(result, budget=None) -> tuple[list, float]:
-    """(diagnostics from perfkit.targets, low-ambition threshold) for one evaluation."""
+def target_diagnostics(result, budget=None) -> list:
+    """The diagnostics of perfkit.targets for one evaluation (default thresholds)."""
     from . import targets
 
-    return targets.diagnose(result, budget), targets.DEFAULT_THRESHOLDS.low_ambition
+    return targets.diagnose(result, budget)
+
+
+def _low_ambition() -> float:
+    """The completion ratio at or above which a target is flagged as set low (the reports' default)."""
+    from .targets import DEFAULT_THRESHOLDS
+
+    return DEFAULT_THRESHOLDS.low_ambition
 
 
 def target_status(d) -> str | None:
@@ -595,6 +624,15 @@ def target_status(d) -> str | None:
     if d.ratio is not None and d.ratio < 1 - 1e-9:
         return "missed"
     return "met"
+
+
+def reported_grade(result) -> str | None:
+    """The grade a report gives: as printed, or else the framework's grade of the reported total."""
+    if result.reported_grade is not None:
+        return result.reported_grade
+    if result.reported_total is None:
+        return None
+    return grade_of(result.reported_total, result.framework)
 
 
 # --------------------------------------------------------------------------------------------
@@ -626,7 +664,9 @@ class Report:
         ids = {id(r) for r in self.portfolio}
         self.main = [r for r in self.results if id(r) not in ids]
         self._names: dict[int, dict[str, tuple[str, str | None]]] = {}
-        self._diagnostics: dict[int, tuple[list, float]] = {}
+        self._diagnostics: dict[int, list] = {}
+        self._analyses: dict[int, Any] = {}
+        self._row_scores: dict[int, Any] = {}
 
     @classmethod
     def load(cls, department: str, year: int, language: str = "zh", params_dir: str | None = "../parameters"
@@ -687,11 +727,7 @@ class Report:
         return band.name_en.capitalize() if band is not None and band.name_en else grade
 
     def reported_grade(self, result) -> str | None:
-        if result.reported_grade is not None:
-            return result.reported_grade
-        if result.reported_total is None:
-            return None
-        return grade_of(result.reported_total, result.framework)
+        return reported_grade(result)
 
     def _budget_of(self, result):
         ev = result.evaluation
@@ -699,10 +735,29 @@ class Report:
             return ev.budget
         return self.bundle.data.budget if ev.kind == "department" else None
 
-    def diagnostics(self, result) -> tuple[list, float]:
+    def analysis(self, result):
+        """perfkit.sensitivity's analysis of one main evaluation (computed once)."""
+        from . import sensitivity
+
+        if id(result) not in self._analyses:
+            self._analyses[id(result)] = sensitivity.analyse(result, self.bundle.data.budget)
+        return self._analyses[id(result)]
+
+    def diagnostics(self, result) -> list:
+        """The target diagnostics of one evaluation, computed once: a main evaluation's come with its
+        sensitivity analysis (which diagnoses the targets itself), a portfolio project's alone."""
         if id(result) not in self._diagnostics:
-            self._diagnostics[id(result)] = target_diagnostics(result, self.bundle.data.budget)
+            if any(r is result for r in self.main):
+                self._diagnostics[id(result)] = self.analysis(result).diagnostics
+            else:
+                self._diagnostics[id(result)] = target_diagnostics(result, self.bundle.data.budget)
         return self._diagnostics[id(result)]
+
+    def row_scores(self, result):
+        """``result.compiled.row_scores()``, computed once per evaluation."""
+        if id(result) not in self._row_scores:
+            self._row_scores[id(result)] = result.compiled.row_scores()
+        return self._row_scores[id(result)]
 
     # ---- title ------------------------------------------------------------------------------
 
@@ -757,6 +812,10 @@ class Report:
             yield depth, line
             yield from self._budget_lines(line.children, depth + 1)
 
+    def _category_numbers(self, budget) -> tuple[list, Any]:
+        """The category lines walked in order beside ``budget.category_table`` (the same order, then 合计)."""
+        return list(self._budget_lines(budget.by_category)), category_table(budget)
+
     def _budget_preparation(self, sec: Section, budget) -> None:
         from . import plots
 
@@ -765,7 +824,7 @@ class Report:
         if budget.initial is not None:
             change = budget.adjusted - budget.initial
             sec.md(t("background.adjustment", year=self.bundle.year, initial=budget.initial, adjusted=budget.adjusted,
-                     change=change, change_rate=100.0 * change / budget.initial if budget.initial else float("nan"),
+                     change=change, change_rate=all_measures(budget)["adjustment_rate"],
                      multiple=budget.adjusted / budget.initial if budget.initial else 0.0))
             lines = [ln for ln in top if ln.initial is not None and ln.adjusted is not None
                      and (ln.initial or ln.adjusted)]
@@ -790,8 +849,10 @@ class Report:
 
     def _budget_table(self, budget, lines, with_total: bool) -> str:
         t = self.t
-        walked = list(self._budget_lines(lines))
-        numbers = category_table(budget) if lines is budget.by_category else None
+        if lines is budget.by_category:
+            walked, numbers = self._category_numbers(budget)
+        else:
+            walked, numbers = list(self._budget_lines(lines)), None
         records = []
         for i, (depth, ln) in enumerate(walked):
             rec = {"name": "　" * depth + self._line_name(ln), "initial": ln.initial, "adjusted": ln.adjusted,
@@ -820,14 +881,18 @@ class Report:
 
         t = self.t
         measures = all_measures(budget)
-        lines = [ln for ln in budget.by_category if ln.spent is not None and ln.adjusted]
+        lines = []
+        if budget.by_category:
+            walked, numbers = self._category_numbers(budget)
+            lines = [(ln, numbers.loc[i, "execution_rate"]) for i, (depth, ln) in enumerate(walked)
+                     if depth == 0 and ln.spent is not None and ln.adjusted]
         sec.md(t("background.execution", spent=budget.spent, adjusted=budget.adjusted,
                  rate=measures.get("execution_rate"), carry_over=budget.carry_over,
                  carry_rate=measures.get("carry_over_rate")))
         if lines:
             sec.md(t("background.execution_lines", items=[
-                t("background.execution_line", name=self._line_name(ln), spent=ln.spent,
-                  rate=100.0 * ln.spent / ln.adjusted) for ln in lines]))
+                t("background.execution_line", name=self._line_name(ln), spent=ln.spent, rate=rate)
+                for ln, rate in lines]))
         if budget.quarterly_spent is None:
             sec.md(t("background.no_quarters"))
             return
@@ -838,7 +903,7 @@ class Report:
         sec.md(t("background.quarters", cumulative=budget.quarterly_spent, rates=rates, schedule=list(SCHEDULE),
                  gaps=[t("background.quarter_gap", quarter=qnames[i], gap=g) for i, g in enumerate(gaps)],
                  gap_values=gaps, behind=sum(g < -0.005 for g in gaps), ahead=sum(g > 0.005 for g in gaps),
-                 last=within[-1], last_share=100.0 * within[-1] / budget.quarterly_spent[-1]))
+                 last=within[-1], last_share=percent(within[-1], budget.quarterly_spent[-1])))
         header = [t.label(f"columns.{c}") for c in ("quarter", "cumulative_spent", "quarter_spent", "cumulative_rate",
                                                    "schedule", "gap")]
         rows = [[t.raw("chart.quarters")[i], money(c), money(w), pct(r), pct0(s), f"{g:+.2f}"]
@@ -847,30 +912,20 @@ class Report:
         sec.md(t("background.execution_chart_note"))
         sec.figure(plots.execution_chart(budget, self.language))
 
-    _MEASURE_FIGURES = {
-        "execution_rate": lambda b: (b.spent, b.adjusted),
-        "adjustment_rate": lambda b: (b.adjusted - b.initial, b.initial),
-        "procurement_rate": lambda b: (b.procurement.actual, b.procurement.plan),
-        "fixed_asset_use_rate": lambda b: (b.assets.fixed_in_use, b.assets.fixed_total),
-        "staff_control_rate": lambda b: (b.staff.actual, b.staff.establishment),
-        "contract_staff_rate": lambda b: (b.staff.contract, b.staff.actual + b.staff.contract),
-        "three_public_control_rate": lambda b: (b.three_public.spent, b.three_public.budget),
-        "public_expense_control_rate": lambda b: (b.public_expense.spent, b.public_expense.budget),
-        "carry_over_rate": lambda b: (b.carry_over, b.adjusted),
-    }
-
     def _controls(self, sec: Section, budget) -> None:
         t = self.t
         computed = all_measures(budget)
         rows = []
-        for key in MEASURES:
+        for key, measure in MEASURES.items():
             value = computed.get(key)
             if value is None or isinstance(value, list):
                 continue
             m = t.raw("measures")[key]
-            numer, denom = self._MEASURE_FIGURES[key](budget)
-            staff = key in ("staff_control_rate", "contract_staff_rate")
-            figures = f"{num(numer)} / {num(denom)}" if staff else f"{money(numer)} / {money(denom)}"
+            figures = ""
+            if measure.parts is not None:
+                fmt = money if measure.unit == "万元" else num
+                numer, denom = measure.parts(budget)
+                figures = f"{fmt(numer)} / {fmt(denom)}"
             stated = budget.stated.get(key)
             rows.append([m["name"], m["formula"], figures, pct(value),
                          pct(stated) if stated is not None and not isinstance(stated, list) else ""])
@@ -997,6 +1052,8 @@ class Report:
 
     def scoring_table(self, r) -> str:
         t = self.t
+        cell = t.plain  # rendered text in HTML cells: no Markdown escaping
+        row_scores = self.row_scores(r)
         records = r.table.to_dict("records")
         leaves = r.compiled.leaves
         has_reported = any(not _missing(x["reported_score"]) for x in records)
@@ -1012,8 +1069,8 @@ class Report:
             rep = x["reported_score"]
             rep_text = "" if _missing(rep) else score(rep) + (" ≠" if abs(rep - x["score"]) > TOLERANCE else "")
             cells = [show1, show2, self.node_name(r, x["id"]), pts(x["points"]),
-                     describe_rule(t, leaf.rule, x["points"], leaf.inputs, leaf.node.indicator.zero_if),
-                     inputs_text(t, r, i), score(x["score"])]
+                     describe_rule(cell, leaf.rule, x["points"], leaf.inputs, leaf.node.indicator.zero_if),
+                     inputs_text(cell, r, i, row_scores), score(x["score"])]
             if has_reported:
                 cells.append(rep_text)
             cells.append(reason)
@@ -1033,8 +1090,8 @@ class Report:
         k = 0
         for k, r in enumerate(self.main, 1):
             sec.heading(3, self._h((n, k), self.evaluation_title(r)))
-            diags, threshold = self.diagnostics(r)
-            sec.md(*self.target_sentences(diags, threshold))
+            diags = self.diagnostics(r)
+            sec.md(*self.target_sentences(diags))
             if diags:
                 sec.md(t("targets.table_note"))
                 sec.html(self.targets_table(diags))
@@ -1054,7 +1111,7 @@ class Report:
         from . import sensitivity as sens
 
         t, fw = self.t, r.framework
-        analysis = sens.analyse(r, self.bundle.data.budget)
+        analysis = self.analysis(r)
         doc = analysis.to_dict()
         model = analysis.model
         if not model.n_targets:
@@ -1063,9 +1120,10 @@ class Report:
         cfs = doc["counterfactuals"]
         sec.md(t("sensitivity.intro", n=model.n_targets))
         header = [t.label(f"sensitivity.columns.{c}") for c in ("scenario", "total", "grade", "change")]
-        rows = [([t("sensitivity.baseline"), score(doc["total"]), self.grade_label(doc["grade"], fw), ""], "total")]
+        rows = [([t.plain("sensitivity.baseline"), score(doc["total"]), self.grade_label(doc["grade"], fw), ""],
+                 "total")]
         for cf in cfs:
-            label = t(f"sensitivity.rules.{cf['rule']}", k=cf.get("k", 0.0)) if t.has(
+            label = t.plain(f"sensitivity.rules.{cf['rule']}", k=cf.get("k", 0.0)) if t.has(
                 f"sensitivity.rules.{cf['rule']}") else cf["rule"]
             rows.append([label, score(cf["total"]), self.grade_label(cf["grade"], fw), f"{cf['change']:+.2f}"])
         sec.html(html_table(header, rows, numeric=(1, 3)))
@@ -1117,7 +1175,7 @@ class Report:
             names = [self.node_name(r, str(i).split("/")[0]) for i in table["id"]]
             sec.figure(plots.tornado_chart(table, doc["total"], self.language, names=names))
 
-    def target_sentences(self, diags: list, threshold: float) -> list[str]:
+    def target_sentences(self, diags: list) -> list[str]:
         t = self.t
         if not diags:
             return [t("targets.none")]
@@ -1135,7 +1193,7 @@ class Report:
         low = [t("targets.low_item", name=d.name, target=text(d.target_text), actual=text(d.actual_text),
                  ratio=d.ratio) for d in diags if "low_ambition" in d.flags]
         if low:
-            out.append(t("targets.low", items=low, threshold=threshold))
+            out.append(t("targets.low", items=low, threshold=_low_ambition()))
         ratchet = [t("targets.ratchet_item", name=d.name, target=text(d.target_text), prior=text(d.prior_text))
                    for d in diags if "ratchet" in d.flags]
         if ratchet:
@@ -1144,8 +1202,8 @@ class Report:
                  if "equal_to_actual" in d.flags]
         if equal:
             out.append(t("targets.equal", items=equal))
-        lowered = [t("targets.equal_item", name=d.name, target=text(d.target_text)) for d in diags
-                   if "lowered_in_year" in d.flags]
+        lowered = [t("targets.lowered_item", name=d.name, initial=d.initial_target, target=text(d.target_text),
+                     actual=text(d.actual_text)) for d in diags if "lowered_in_year" in d.flags]
         if lowered:
             out.append(t("targets.lowered", items=lowered))
         vague = [t("targets.unmeasurable_item", name=d.name, target=text(d.target_text)) for d in diags
@@ -1187,19 +1245,16 @@ class Report:
 
     def _portfolio_targets(self, sec: Section) -> None:
         t = self.t
-        from .targets import DEFAULT_THRESHOLDS
-
-        all_d, project_of, threshold = [], {}, DEFAULT_THRESHOLDS.low_ambition
+        all_d, project_of = [], {}
         for r in self.portfolio:
-            diags, threshold = self.diagnostics(r)
-            for d in diags:
+            for d in self.diagnostics(r):
                 all_d.append(d)
                 project_of[id(d)] = self.evaluation_title(r, with_id=True)
         numeric = [d for d in all_d if d.ratio is not None]
         flagged = [d for d in all_d if getattr(d, "flagged", False) or "not_measurable" in d.flags]
         sec.md(t("targets_portfolio.summary", n_projects=len(self.portfolio), n=len(numeric),
                  n_missed=sum(target_status(d) == "missed" for d in numeric),
-                 n_low=sum("low_ambition" in d.flags for d in numeric), threshold=threshold))
+                 n_low=sum("low_ambition" in d.flags for d in numeric), threshold=_low_ambition()))
         if flagged:
             sec.md(t("targets_portfolio.table_intro"))
             sec.html(self.targets_table(flagged, project_of))
@@ -1220,7 +1275,7 @@ class Report:
             self._portfolio_findings(sec)
         return sec
 
-    def _findings_block(self, sec: Section, r, bold_labels: bool = True) -> None:
+    def _findings_block(self, sec: Section, r) -> None:
         t = self.t
         counts = {s: sum(f.severity == s for f in r.findings) for s in ("error", "warning", "info")}
         if not r.findings:
@@ -1232,7 +1287,7 @@ class Report:
             items = [self.finding_sentence(r, f) for f in r.findings if f.severity == s]
             if items:
                 label = t.label(f"reconciliation.severity.{s}")
-                sec.md(f"**{label}**" if bold_labels else label)
+                sec.md(f"**{label}**")
                 sec.bullets(items)
 
     def localized_alternative(self, alt: dict) -> dict:
@@ -1273,10 +1328,10 @@ class Report:
                 leaf = next((lf for lf in r.compiled.leaves if lf.id == f.indicator), None)
                 parts = getattr(leaf.rule, "parts", []) if leaf is not None else []
                 ctx["part"] = next((p.name for p in parts if p.id == part), part)
-        try:
-            return t(f"findings.{code}", **ctx)
-        except (KeyError, jinja2.UndefinedError, TypeError):
+        key = f"findings.{code}"
+        if not t.has(key):  # a code without a template: its message; a broken template raises
             return t("findings.generic", message=f.message)
+        return t(key, **ctx)
 
     # ---- 5 问题与建议 ------------------------------------------------------------------------
 
@@ -1308,7 +1363,7 @@ class Report:
             if lost and "low_scores" not in keys:
                 keys.append("low_scores")
             if keys:
-                diags, _ = self.diagnostics(r)
+                diags = self.diagnostics(r)
                 examples = list(dict.fromkeys(d.target_text for d in diags
                                               if "not_measurable" in d.flags and d.target_text))[:2]
                 sec.md(t("recommendations.intro"))
@@ -1353,9 +1408,9 @@ class Report:
                 rates = all_measures(budget)["quarterly_execution_rates"]
                 out.append(("schedule", t("problems.schedule", quarter=t.raw("background.quarter_names")[worst],
                                           rate=rates[worst], gap=gaps[worst],
-                                          last_share=100.0 * within[-1] / budget.quarterly_spent[-1])))
+                                          last_share=percent(within[-1], budget.quarterly_spent[-1]))))
         if budget is not None and budget.initial:
-            rate = 100.0 * (budget.adjusted - budget.initial) / budget.initial
+            rate = all_measures(budget)["adjustment_rate"]
             if abs(rate) > ADJUSTMENT_LIMIT:
                 out.append(("adjustment", t("problems.adjustment", change=budget.adjusted - budget.initial, rate=rate)))
         by_code: dict[str, list] = {}
@@ -1389,7 +1444,7 @@ class Report:
         judged = by_code.get("JUDGED_WITHOUT_MEASUREMENT", [])
         if judged:
             out.append(("judged", t("problems.judged", items=[self.node_name(r, f.indicator) for f in judged])))
-        diags, _ = self.diagnostics(r)
+        diags = self.diagnostics(r)
         low = [t("targets.low_item", name=d.name, target=d.target_text or "—", actual=d.actual_text or "—",
                  ratio=d.ratio) for d in diags if "low_ambition" in d.flags]
         if low:
@@ -1415,8 +1470,8 @@ class Report:
         sec.heading(2, self._h((n,), self.heading("portfolio")))
         sec.heading(3, self._h((n, 1), self.heading("portfolio_overview")))
         totals = [r.total for r in rs]
-        best = max(rs, key=lambda r: (r.total, -rs.index(r)))
-        worst = min(rs, key=lambda r: (r.total, rs.index(r)))
+        best = max(enumerate(rs), key=lambda ir: (ir[1].total, -ir[0]))[1]
+        worst = min(enumerate(rs), key=lambda ir: (ir[1].total, ir[0]))[1]
         grades = [g.grade for g in fw.grades]
         counts = [t("portfolio.count", grade=self.grade_label(g, fw), n=sum(r.grade == g for r in rs))
                   for g in grades if any(r.grade == g for r in rs)]
@@ -1433,7 +1488,7 @@ class Report:
         sec.figure(plots.portfolio_chart(rs, self.language))
 
         sec.heading(3, self._h((n, 2), self.heading("portfolio_lowest")))
-        lowest = sorted(rs, key=lambda r: (r.total, rs.index(r)))[:LOWEST_LISTED]
+        lowest = [r for _, r in sorted(enumerate(rs), key=lambda ir: (ir[1].total, ir[0]))][:LOWEST_LISTED]
         sec.md(t("portfolio.lowest_intro", k=len(lowest)))
         header = [t.label(f"columns.{c}") for c in ("id", "project", "total", "grade", "reported_total",
                                                    "reported_grade")]
@@ -1443,20 +1498,20 @@ class Report:
                             numeric=(2, 4)))
 
         sec.heading(3, self._h((n, 3), self.heading("portfolio_findings")))
-        with_errors = [r for r in rs if any(f.severity == "error" for f in r.findings)]
+        with_errors = [(i, r) for i, r in enumerate(rs) if any(f.severity == "error" for f in r.findings)]
         if with_errors:
-            with_errors.sort(key=lambda r: (-abs((r.reported_total or r.total) - r.total), rs.index(r)))
+            with_errors.sort(key=lambda ir: (-abs((ir[1].reported_total or ir[1].total) - ir[1].total), ir[0]))
             sec.md(t("portfolio.findings_intro"))
             header = [t.label(f"columns.{c}") for c in ("id", "project", "reported_total", "total", "difference",
                                                        "findings")]
             rows = []
-            for r in with_errors:
+            for _, r in with_errors:
                 codes: dict[str, int] = {}
                 for f in r.findings:
                     if f.severity == "error":
                         codes[f.code] = codes.get(f.code, 0) + 1
                 summary = ("；" if not self.en else "; ").join(
-                    t("finding_count", label=t.raw("finding_short").get(c, c), n=k) for c, k in codes.items())
+                    t.plain("finding_count", label=t.raw("finding_short").get(c, c), n=k) for c, k in codes.items())
                 diff = (r.reported_total - r.total) if r.reported_total is not None else None
                 rows.append([r.evaluation.id.upper(), self.evaluation_title(r), score(r.reported_total),
                              score(r.total), "" if diff is None else f"{diff:+.2f}", summary])
@@ -1472,8 +1527,7 @@ class Report:
         for r in rs:
             b = r.evaluation.budget
             rows.append([r.evaluation.id.upper(), self.evaluation_title(r), money(b.adjusted if b else None),
-                         money(b.spent if b else None),
-                         pct(100.0 * b.spent / b.adjusted) if b is not None and b.adjusted else "—",
+                         money(b.spent if b else None), pct(all_measures(b).get("execution_rate")),
                          score(r.reported_total), score(r.total), self.grade_label(r.grade, fw)])
         sec.html(html_table(header, rows, numeric=(2, 3, 4, 5, 6)))
 

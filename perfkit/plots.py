@@ -34,6 +34,10 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .budget import MEASURES, SCHEDULE
+from .export import display_width
+from .narrative import load_templates, money, reported_grade
+
 log = logging.getLogger(__name__)
 
 # Families tried first, best first. Any other installed font that holds the sample glyphs is used
@@ -68,7 +72,6 @@ COLORS = {
     "reported": "#d98c3f",
     "grid": "#e6e6e6",
 }
-GRADE_COLORS = ["#2e7d32", "#2f5d8c", "#d98c3f", "#c0392b", "#7f7f7f", "#8e44ad"]
 
 
 class CJKFontNotFound(RuntimeError):
@@ -211,13 +214,7 @@ def _figure(height: float, ncols: int = 1, width: float = WIDTH, nrows: int = 1,
 
 
 def _labels(language: str) -> dict:
-    from .narrative import load_templates
-
     return load_templates(language)["chart"]
-
-
-def _fmt_money(x: float) -> str:
-    return f"{x:,.2f}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -243,7 +240,7 @@ def budget_chart(budget, language: str = "zh") -> Figure:
         ax.barh(pos, vals, height=height * 0.92, color=COLORS[key], label=label)
         for p, v, ln in zip(pos, vals, lines):
             if getattr(ln, key) is not None:
-                ax.text(v + top * 0.01, p, _fmt_money(v), va="center", fontsize=8)
+                ax.text(v + top * 0.01, p, money(v), va="center", fontsize=8)
     ax.set_yticks(y, names)
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.22)
@@ -255,21 +252,25 @@ def budget_chart(budget, language: str = "zh") -> Figure:
     return fig
 
 
-def execution_chart(budget, language: str = "zh", schedule: Sequence[float] = (25.0, 50.0, 75.0, 100.0)) -> Figure:
-    """Cumulative execution rate at each quarter end against the time-elapsed schedule (序时进度)."""
+def execution_chart(budget, language: str = "zh", schedule: Sequence[float] = SCHEDULE) -> Figure:
+    """Cumulative execution rate at each quarter end against the time-elapsed schedule (序时进度).
+
+    With an adjusted budget of 0 the rates are undefined (NaN): the quarters are drawn without bars.
+    """
     lab = _labels(language)
     if budget.quarterly_spent is None:
         raise ValueError("the budget gives no quarterly spending (budget.quarterly_spent)")
-    rates = [100.0 * q / budget.adjusted for q in budget.quarterly_spent]
+    rates = MEASURES["quarterly_execution_rates"].compute(budget)
     fig, (ax,) = _figure(3.8)
     x = np.arange(len(rates))
     bars = ax.bar(x, rates, width=0.55, color=COLORS["adjusted"], label=lab["execution_actual"])
     ax.plot(x, schedule[: len(rates)], color=COLORS["schedule"], marker="o", linestyle="--",
             label=lab["execution_schedule"])
     for b, r in zip(bars, rates):
-        ax.text(b.get_x() + b.get_width() / 2, r + 1.5, f"{r:.2f}%", ha="center", va="bottom", fontsize=9)
+        if np.isfinite(r):
+            ax.text(b.get_x() + b.get_width() / 2, r + 1.5, f"{r:.2f}%", ha="center", va="bottom", fontsize=9)
     ax.set_xticks(x, [f"{q}\n{lab['execution_schedule_short']} {s:g}%" for q, s in zip(lab["quarters"], schedule)])
-    ax.set_ylim(0, max(110.0, max(rates) + 12))
+    ax.set_ylim(0, max([110.0] + [r + 12 for r in rates if np.isfinite(r)]))
     ax.set_ylabel(lab["execution_ylabel"])
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.0f}%"))
     ax.grid(axis="y", color=COLORS["grid"])
@@ -287,12 +288,10 @@ def _node_name(row, language: str) -> str:
 
 def _wrap(text: str, width: int) -> str:
     """Wrap a label to lines of about ``width`` display columns (a CJK character counts two)."""
-    import unicodedata
-
     out, line, w = [], "", 0
     for word in (text.split(" ") if " " in text else list(text)):
         piece = (word + " ") if " " in text else word
-        pw = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in piece)
+        pw = display_width(piece)
         if w + pw > width and line:
             out.append(line.rstrip())
             line, w = "", 0
@@ -359,8 +358,7 @@ def portfolio_chart(results, language: str = "zh") -> Figure:
 
     names = {g.grade: (f"{g.name_en} ({g.grade})" if language == "en" and g.name_en else g.grade) for g in fw.grades}
     rec_counts = [int(sum(r.grade == g for r in results)) for g in grades]
-    rep_grades = [r.reported_grade or (None if r.reported_total is None else _grade(r.reported_total, fw))
-                  for r in results]
+    rep_grades = [reported_grade(r) for r in results]
     rep_counts = [int(sum(x == g for x in rep_grades)) for g in grades]
     x = np.arange(len(grades))
     b1 = bx.bar(x - 0.2, rec_counts, width=0.38, color=COLORS["score"], label=lab["portfolio_recomputed"])
@@ -380,12 +378,6 @@ def portfolio_chart(results, language: str = "zh") -> Figure:
     bx.set_title(lab["portfolio_grades_title"])
     bx.legend(loc="upper right", frameon=False, fontsize=8)
     return fig
-
-
-def _grade(total: float, framework) -> str:
-    from .framework import grade_of
-
-    return grade_of(total, framework)
 
 
 def tornado_chart(table, baseline: float, language: str = "zh", names: Sequence[str] | None = None,

@@ -195,6 +195,135 @@ def test_portfolio_only_for_many_project_self_evaluations():
     assert luohu.portfolio == [] and luohu.portfolio_section().blocks == []
 
 
+# ---- review fixes: escaping, shared budget measures, computed once, templates ----------------------
+
+
+@pytest.fixture(scope="module")
+def beijing():
+    return {lang: Report.load("beijing-lfsb", 2021, language=lang, params_dir=str(PARAMS)) for lang in ("zh", "en")}
+
+
+def test_text_escapes_markdown_by_default_and_plain_text_for_table_cells():
+    t = narrative.Text("zh")
+    assert t("rules.inputs.actual", actual="7*24小时") == "完成7\\*24小时"  # Markdown blocks: escaped
+    assert t.plain("rules.inputs.actual", actual="7*24小时") == "完成7*24小时"
+    assert t.plain is t.plain and t.plain.plain is t.plain
+    assert narrative.Text("en", escape=False)("rules.inputs.actual", actual="a_b") == "actual a_b"
+
+
+def test_beijing_form_rows_with_an_asterisk_print_it_in_the_scoring_table(beijing):
+    """s33 安全运维: target “对局机关基础网络环境开展全年5*8小时安全运维服务” (forms-03.yaml) in an HTML cell."""
+    for lang, report in beijing.items():
+        r = next(r for r in report.results if r.evaluation.id == "s33")
+        html = report.scoring_table(r)
+        assert "5*8小时安全运维服务" in html and "7*24重点时期安全保障服务" in html, lang
+        assert "\\*" not in html, lang  # no Markdown escapes where Markdown is not read
+        section = report.portfolio_section()
+        assert not any("\\*" in b for kind, b in section.blocks if kind == "html"), lang
+
+
+def test_explain_leaf_is_plain_text():
+    report = Report.load("beijing-lfsb", 2021, params_dir=str(PARAMS))
+    r = next(r for r in report.results if r.evaluation.id == "s33")
+    leaf = next(lf for lf in r.compiled.leaves if "5*8" in str(getattr(lf.inputs, "target", "")))
+    assert "5*8小时" in narrative.explain_leaf(r, leaf.id, "zh")["inputs"]
+
+
+def test_control_rates_print_the_figures_of_every_measure(luohu):
+    from perfkit.budget import percent
+
+    budget = luohu["zh"].bundle.data.budget
+    for key, m in MEASURES.items():
+        value = m.compute(budget)
+        if value is None or isinstance(value, list):
+            continue
+        assert m.parts is not None, key  # a scalar rate can show its numerator and denominator
+        assert value == percent(*m.parts(budget)), key
+    sec = narrative.Section()
+    luohu["zh"]._controls(sec, budget)
+    html = "".join(b for kind, b in sec.blocks if kind == "html")
+    assert "20,011.39 / 20,179.71" in html and "99.17%" in html
+
+
+def test_english_lists_are_joined_in_english(luohu):
+    en = luohu["en"]
+    html = en.scoring_table(en.main[0])
+    assert "15.08%, 24.50%, 41.16% and 99.17%" in html
+    assert not re.search(r"\d%、", html)  # “、” stays only in Chinese data text
+
+
+def test_row_scores_once_per_evaluation_and_none_for_judgement_rows(luohu, monkeypatch):
+    from perfkit.scoring import Compiled
+
+    calls = []
+    original = Compiled.row_scores
+    monkeypatch.setattr(Compiled, "row_scores", lambda self, *a, **k: calls.append(id(self)) or original(self, *a, **k))
+    report = Report.load("luohu-fsa", 2022, language="zh", params_dir=str(PARAMS))
+    r = report.main[0]
+    calls.clear()  # scoring itself computed them while loading
+    report.scoring_table(r)
+    report.scoring_table(r)
+    assert calls == [id(r.compiled)]
+    calls.clear()
+    judged = [i for i, lf in enumerate(r.compiled.leaves)
+              if all(row.family in narrative.NOT_EXPLAINED for row in r.compiled.rows if row.leaf == i)]
+    assert judged
+    narrative.inputs_text(report.t, r, judged[0])
+    assert calls == []
+
+
+def test_target_diagnostics_come_from_the_one_sensitivity_analysis(monkeypatch):
+    from perfkit import sensitivity
+
+    calls = []
+    original = sensitivity.analyse
+    monkeypatch.setattr(sensitivity, "analyse", lambda *a, **k: calls.append(a[0]) or original(*a, **k))
+    report = Report.load("shenzhen-lfsb", 2020, params_dir=str(PARAMS))
+    report.problems()
+    report.targets_section()
+    report.targets_section()
+    assert len(calls) == len(report.main) and {id(r) for r in calls} == {id(r) for r in report.main}
+    for r in report.main:
+        assert report.diagnostics(r) is report.analysis(r).diagnostics
+
+
+def test_lowered_targets_are_stated_with_their_own_template(luohu):
+    import dataclasses
+
+    for lang, report in luohu.items():
+        d = next(d for d in report.diagnostics(report.main[0]) if d.target is not None)
+        lowered = dataclasses.replace(d, flags=("lowered_in_year",), initial_target=2 * d.target)
+        text = report.target_sentences([lowered])[0]
+        item = report.t("targets.lowered_item", name=d.name, initial=2 * d.target, target=d.target_text or "—",
+                        actual=d.actual_text or "—")
+        assert item in text and num(2 * d.target) in text, lang
+
+
+def test_a_finding_without_a_template_falls_back_but_a_broken_template_raises(luohu):
+    import copy
+
+    import jinja2
+
+    report = Report.load("luohu-fsa", 2022, params_dir=str(PARAMS))
+    r = report.main[0]
+    f = next(f for f in r.findings if f.code == "SCORE_MISMATCH")
+    report.t = narrative.Text("zh")
+    report.t.data = copy.deepcopy(report.t.data)
+    del report.t.data["findings"]["SCORE_MISMATCH"]
+    assert report.finding_sentence(r, f) == report.t("findings.generic", message=f.message)
+    report.t = narrative.Text("zh")
+    report.t.data = copy.deepcopy(report.t.data)
+    report.t.data["findings"]["SCORE_MISMATCH"] = "{{ no_such_field|score }}"
+    with pytest.raises(jinja2.UndefinedError):
+        report.finding_sentence(r, f)
+
+
+def test_every_finding_code_has_a_template_in_both_languages():
+    for lang in narrative.LANGUAGES:
+        t = narrative.Text(lang)
+        assert [c for c in CODES if not t.has(f"findings.{c}")] == [], lang
+
+
 def test_params_dir_resolution(tmp_path, monkeypatch):
     assert resolve_params_dir(str(PARAMS)) == str(PARAMS.resolve())
     monkeypatch.chdir(ROOT)

@@ -129,3 +129,23 @@ def test_execution_chart_needs_quarterly_figures():
     report = Report.load("beijing-lfsb", 2021, params_dir=str(PARAMS))
     with pytest.raises(ValueError, match="quarterly"):
         plots.execution_chart(report.bundle.data.budget)
+
+
+def test_execution_chart_with_a_zero_budget_does_not_divide_by_zero():
+    report = Report.load("luohu-fsa", 2022, params_dir=str(PARAMS))
+    budget = report.bundle.data.budget.model_copy(update={"adjusted": 0.0})
+    fig = plots.execution_chart(budget)  # rates undefined (NaN): no ZeroDivisionError, no "nan%" label
+    texts = [t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text"))]
+    assert not any("nan" in t for t in texts)
+    assert strict_png(fig).startswith(b"\x89PNG")
+
+
+def test_charts_share_the_report_helpers():
+    """Reported grades, money and label widths come from narrative and export, not from copies here."""
+    from perfkit import export, narrative
+
+    assert plots.money is narrative.money and plots.reported_grade is narrative.reported_grade
+    assert plots.display_width is export.display_width
+    assert plots._wrap("预算执行率预算执行率", 10) == "预算执行率\n预算执行率"
+    report = Report.load("beijing-lfsb", 2021, params_dir=str(PARAMS))
+    assert [plots.reported_grade(r) for r in report.portfolio] == [report.reported_grade(r) for r in report.portfolio]
