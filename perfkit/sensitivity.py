@@ -24,7 +24,8 @@ The pieces, in the order a reader meets them:
   switches, the base b of base-plus-slope rules, weight noise) shared by :func:`monte_carlo`,
   :func:`sobol_indices` and :func:`morris_screening` through :func:`evaluate`.
 * :func:`analyse` — all of it for one evaluation (what ``perfkit targets`` prints), and
-  :func:`sentences`, the findings stated from :data:`TEMPLATES` (zh, en).
+  :func:`sentences`, the findings stated from the ``sensitivity.*`` templates of
+  ``perfkit/templates/narrative.<lang>.yaml`` (zh, en), as the report states them.
 
 References: Sobol' (2001) Math. Comput. Simul. 55:271–280; Saltelli (2002) Comput. Phys. Commun.
 145:280–297; Saltelli et al. (2010) Comput. Phys. Commun. 181:259–270; Morris (1991) Technometrics
@@ -43,8 +44,9 @@ import numpy as np
 import pandas as pd
 
 from . import rules
+from .narrative import Text
 from .scoring import Compiled
-from .targets import DEFAULT_THRESHOLDS, Thresholds, TargetDiagnostic, diagnose, diagnose_scored
+from .targets import DEFAULT_THRESHOLDS, Thresholds, TargetDiagnostic, _row_inputs, diagnose, diagnose_scored
 
 DEFAULT_SEED = 20200101
 """Seed used when none is given; every output that draws random numbers records the seed it used."""
@@ -489,8 +491,9 @@ class Factor:
 
     ``kind``: ``target`` (multiplier of target row ``index``, m > 1 more ambitious), ``switch``
     (a rule-reading alternative, on when the draw is ≥ 0.5; ``settings`` are (argument, one value
-    per row of ``rows``)), ``base`` (multiplier of the base b of every base-plus-slope row), ``weight`` (relative
-    noise ε on leaf ``index``'s weight; weights are renormalised to the same total).
+    per row of ``rows``)), ``base`` (multiplier of the base b of every base-plus-slope row; the only
+    rows with a base, so it needs no ``rows``), ``weight`` (relative noise ε on leaf ``index``'s weight;
+    weights are renormalised to the same total). ``rows`` is read for switches only.
     """
 
     name: str
@@ -558,11 +561,14 @@ def _alternative_args(model: "TargetModel", row, alt) -> list[tuple[str, float]]
     except Exception:  # noqa: BLE001 - an alternative the schema rejects is simply not a switch
         return None
     leaf = model.compiled.leaves[row.leaf]
-    inputs = leaf.inputs
-    if row.part is not None:
-        inputs = ((inputs.parts or {}) if inputs is not None else {}).get(row.part)
+    inputs = _row_inputs(model.compiled, row)
+    # The budget the rules were compiled against, as ``scoring.compile_evaluation`` chooses it (own
+    # budget, else the department's, for every kind of evaluation) — not ``targets._budget_for``, which
+    # chooses the budget a *target is compared with* and gives a project without a budget none: a
+    # recompiled rule must see the same measures as the compiled one, or unchanged arguments would
+    # differ (or the switch fail to compile) for want of a budget.
     ev = model.result.evaluation
-    ctx = _Ctx(None, ev.budget or model.department_budget)
+    ctx = _Ctx(None, ev.budget or model.result.department_budget)
     args = compile_rule(ctx, new_rule, row.points, inputs, leaf.loc)
     if args is None or args.get("judged") or ctx.problems:
         return None
@@ -615,8 +621,7 @@ def base_factor(model: TargetModel, bounds: tuple[float, float] = (0.5 / 0.7, 0.
     common 70% across the 50%–80% the Shenzhen fund framework itself uses (×0.714 to ×1.143)."""
     if "base_slope" not in model.compiled.blocks:
         return Problem(())
-    rows_ = tuple(int(i) for i in model.compiled.blocks["base_slope"][0])
-    return Problem((Factor("base_slope:b", "base", "unif", tuple(bounds), rows=rows_, label="base b"),))
+    return Problem((Factor("base_slope:b", "base", "unif", tuple(bounds), label="base b"),))
 
 
 def weight_factors(model: TargetModel, noise: float = 0.10, group: str | None = "weights") -> Problem:
@@ -906,53 +911,43 @@ def bundle_dict(bundle, reports: list[TargetReport]) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
-# Sentences (templates, per language)
+# Sentences (the report's templates, per language)
 # --------------------------------------------------------------------------------------------
-
-TEMPLATES: dict[str, dict[str, str]] = {
-    "zh": {
-        "actual": "若各目标值等于实际完成值，总分由{total:.2f}（{grade}）变为{cf_total:.2f}（{cf_grade}），"
-                  "其中{at_risk:.2f}分依赖于目标设置。",
-        "flip_flagged": "被标记的目标值整体提高{pct:.1f}%，等级即由{grade}变为{new_grade}。",
-        "flip_flagged_none": "被标记的目标值提高至{k_max:g}倍，等级仍为{grade}。",
-        "fewest": "仅修正{count}项指标（{ids}）的目标值，等级即变为{new_grade}。",
-        "probability": "在{draws}个目标值情景中（随机种子{seed}），保持{grade}的概率为{p:.1%}。",
-    },
-    "en": {
-        "actual": "With every target equal to the actual, the total moves from {total:.2f} ({grade}) to "
-                  "{cf_total:.2f} ({cf_grade}); {at_risk:.2f} points depend on the targets.",
-        "flip_flagged": "Raising the flagged targets by {pct:.1f}% changes the grade from {grade} to {new_grade}.",
-        "flip_flagged_none": "The grade stays {grade} with the flagged targets raised up to {k_max:g}x.",
-        "fewest": "Correcting {count} target(s) ({ids}) changes the grade to {new_grade}.",
-        "probability": "Across {draws} target scenarios (seed {seed}) the grade stays {grade} with probability {p:.1%}.",
-    },
-}
 
 
 def sentences(report: TargetReport, lang: str = "zh") -> list[str]:
-    """The findings of a :class:`TargetReport` stated plainly, from :data:`TEMPLATES`.
+    """The findings of a :class:`TargetReport` as the report states them, from the ``sensitivity.*``
+    templates of ``narrative.<lang>.yaml`` (Markdown, like the report).
 
     Only what applies is said: nothing about counterfactuals for an evaluation without scored
-    targets, nothing about a flip when no target is flagged.
+    targets, nothing about a flip when no target is flagged (and the fewest corrections only when
+    the correction is to the actual, which is what the template says).
     """
-    tpl = TEMPLATES[lang]
+    t = Text(lang)
     m, out = report.model, []
     if not m.n_targets:
         return out
-    base = {"total": m.baseline_total, "grade": m.baseline_grade}
+    grade = m.baseline_grade
     cf = report.counterfactuals.table.set_index("rule")
     if "actual" in cf.index:
-        out.append(tpl["actual"].format(**base, cf_total=cf.loc["actual", "total"], cf_grade=cf.loc["actual", "grade"],
-                                        at_risk=float(report.counterfactuals.at_risk["actual"].sum())))
+        a = cf.loc["actual"]
+        out.append(t("sensitivity.actual", total=float(a["total"]), change=float(a["change"]),
+                     same=a["grade"] == grade, grade=a["grade"]))
     flip = report.grade_flip
     if m.flagged.any():
-        f = flip["flagged"]
-        out.append(tpl["flip_flagged_none"].format(**base, k_max=flip["k_max"]) if f is None else
-                   tpl["flip_flagged"].format(**base, pct=(f["k"] - 1) * 100, new_grade=f["grade"]))
-    if flip["fewest"]:
-        f = flip["fewest"]
-        out.append(tpl["fewest"].format(count=f["count"], ids=", ".join(f["indicators"]), new_grade=f["grade"]))
+        up = flip["flagged"] or flip["all"]
+        out.append(t("sensitivity.no_flip", k_max=flip["k_max"]) if up is None else
+                   t("sensitivity.flip_flagged", k=up["k"], total=up["total"], grade=up["grade"],
+                     flagged_only=flip["flagged"] is not None, baseline_grade=grade))
+    f = flip["fewest"]
+    if f and flip.get("correction", "actual") == "actual":
+        names = dict(zip(m.ids, m.names))
+        out.append(t("sensitivity.flip_fewest", count=f["count"], total=f["total"], grade=f["grade"],
+                     indicators=[names.get(i, i) for i in f["indicators"]]))
     mc = report.monte_carlo
-    out.append(tpl["probability"].format(draws=mc.draws, seed=mc.seed, grade=m.baseline_grade,
-                                         p=mc.probabilities.get(m.baseline_grade, 0.0)))
-    return out
+    q = mc.summary()
+    possible = [(g, p) for g, p in mc.probabilities.items() if p > 0]
+    out.append(t("sensitivity.monte_carlo", draws=mc.draws, seed=mc.seed, p50=q["p50"], p05=q["p05"], p95=q["p95"],
+                 only_grade=possible[0][0] if possible else "",
+                 probabilities=[t("sensitivity.probability", grade=g, p=p) for g, p in possible]))
+    return [str(x) for x in out]

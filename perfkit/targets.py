@@ -19,7 +19,8 @@ and these flags:
 ``unchanged_while_budget_cut``  the budget was cut sharply and the target stayed put (and was met)
 
 Thresholds are a :class:`Thresholds` value whose docstring gives each default and why. Sentences
-about the flags come from :data:`TEMPLATES` (zh and en), never from strings in code.
+about the flags come from the ``targets.*`` templates of ``perfkit/templates/narrative.<lang>.yaml``
+(the report's wording, rendered by ``perfkit.narrative.Text``), never from strings in code.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
 import pandas as pd
 
+from .budget import measure
+from .narrative import Text, quantity_text
 from .params import Budget, IndicatorInput, PerformanceTarget
 from .quantity import Quantity, direction_of, parse_quantity
 
@@ -40,9 +42,6 @@ ALL_FLAGS = AMBITION_FLAGS + ("not_measurable", "unchanged_while_budget_grew", "
 
 # Words that say a row does not apply (附件2 "不适用"); such rows are listed but never flagged.
 NOT_APPLICABLE = ("不适用", "不涉及", "无")
-
-# Families whose compiled rows carry a numeric target (``Compiled.target_rows``).
-TARGET_FAMILIES = ("ratio", "inverse_ratio", "base_slope")
 
 
 @dataclass(frozen=True)
@@ -144,9 +143,8 @@ def significant_digits(raw) -> int:
 
 
 def _text(raw) -> str | None:
-    if raw is None:
-        return None
-    return raw if isinstance(raw, str) else f"{raw:g}"
+    """A value as the report writes it: words kept, numbers exact (10819.42, 1,234,567)."""
+    return None if raw is None else quantity_text(raw)
 
 
 _DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月(?:底|份|末|前|\d)|[一二三四]季度|上半年|下半年")
@@ -209,10 +207,14 @@ def ambition_ratio(target: float | None, actual: float | None, direction: str | 
 
 
 def budget_change(budget: Budget | None) -> float | None:
-    """Relative change of the adjusted budget against the initial one (0.278 = +27.8%)."""
+    """Relative change of the adjusted budget against the initial one (0.278 = +27.8%).
+
+    This is ``budget.adjustment_rate`` (预算调整率) as a fraction; None where it is undefined (no
+    budget, no initial figure, or an initial figure of 0).
+    """
     if budget is None or budget.initial is None or not budget.initial:
         return None
-    return budget.adjusted / budget.initial - 1.0
+    return measure(budget, "budget.adjustment_rate") / 100.0
 
 
 def _flags(target, actual, prior, initial, direction, unit, target_raw, measurable, applicable,
@@ -275,15 +277,6 @@ def _row_direction(row, inputs: IndicatorInput | None) -> str:
     if row.family == "inverse_ratio" or (row.family == "base_slope" and row.args.get("sign", 1) < 0):
         return "negative"
     return "positive"
-
-
-def row_direction_sign(compiled) -> np.ndarray:
-    """+1 where a higher target is more ambitious, −1 where a lower one is (per compiled row)."""
-    out = np.ones(len(compiled.rows))
-    for i, row in enumerate(compiled.rows):
-        if _row_direction(row, _row_inputs(compiled, row)) == "negative":
-            out[i] = -1.0
-    return out
 
 
 def diagnose_scored(result, budget: Budget | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
@@ -377,6 +370,8 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
 
 
 def _budget_for(result, department_budget: Budget | None) -> Budget | None:
+    """The budget a target is compared with: the evaluation's own, else the department's for a
+    department-overall evaluation; a project or fund without a budget of its own has none."""
     ev = result.evaluation
     if ev.budget is not None:
         return ev.budget
@@ -411,40 +406,50 @@ def table(diagnostics: list[TargetDiagnostic]) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
-# Sentences (templates, per language)
+# Sentences (the report's templates, per language)
 # --------------------------------------------------------------------------------------------
 
+# Sentences the narrative templates have no key for (``targets.none`` says an evaluation has no
+# comparable targets at all, not that none of them is flagged).
 TEMPLATES: dict[str, dict[str, str]] = {
-    "zh": {
-        "low_ambition": "{name}：目标值{target_text}，实际完成{actual_text}，为目标的{ratio:.1f}倍，目标值明显偏低。",
-        "ratchet": "{name}：目标值{target_text}低于上年实际{prior_text}。",
-        "equal_to_actual": "{name}：目标值{target_text}与实际值完全相同，疑为按实际值填报。",
-        "lowered_in_year": "{name}：年中将目标由{initial_target:g}调整为{target:g}，向实际值{actual:g}靠拢。",
-        "not_measurable": "{name}：目标值“{target_text}”没有可衡量的数值。",
-        "unchanged_while_budget_grew": "{name}：预算调增{budget_pct:.1f}%，目标值{target_text}未作调整。",
-        "unchanged_while_budget_cut": "{name}：预算调减{budget_pct:.1f}%，目标值{target_text}未作调整且已完成。",
-        "none": "未发现目标设置方面的信号。",
-    },
-    "en": {
-        "low_ambition": "{name}: target {target_text}, actual {actual_text}, {ratio:.1f}x the target.",
-        "ratchet": "{name}: target {target_text} is below last year's actual {prior_text}.",
-        "equal_to_actual": "{name}: target {target_text} equals the actual exactly.",
-        "lowered_in_year": "{name}: target lowered in-year from {initial_target:g} to {target:g}, toward the actual "
-                           "{actual:g}.",
-        "not_measurable": "{name}: target '{target_text}' has no measurable value.",
-        "unchanged_while_budget_grew": "{name}: budget up {budget_pct:.1f}%, target {target_text} unchanged.",
-        "unchanged_while_budget_cut": "{name}: budget down {budget_pct:.1f}%, target {target_text} unchanged and met.",
-        "none": "No target-setting signals.",
-    },
+    "zh": {"none": "未发现目标设置方面的信号。"},
+    "en": {"none": "No target-setting signals."},
 }
 
+# Flag → (sentence key, item key) in the ``targets`` section of narrative.<lang>.yaml.
+_FLAG_TEMPLATES = {
+    "low_ambition": ("targets.low", "targets.low_item"),
+    "ratchet": ("targets.ratchet", "targets.ratchet_item"),
+    "equal_to_actual": ("targets.equal", "targets.equal_item"),
+    "lowered_in_year": ("targets.lowered", "targets.lowered_item"),
+    "not_measurable": ("targets.unmeasurable", "targets.unmeasurable_item"),
+}
+_BUDGET_FLAGS = ("unchanged_while_budget_grew", "unchanged_while_budget_cut")
 
-def sentences(diagnostics: list[TargetDiagnostic], lang: str = "zh", flags: tuple[str, ...] = ALL_FLAGS
-              ) -> list[str]:
-    """One sentence per (indicator, flag), from :data:`TEMPLATES`; the "none" sentence if nothing is flagged."""
-    tpl = TEMPLATES[lang]
-    out = []
-    for d in diagnostics:
-        values = {**d.to_dict(), "budget_pct": abs(d.budget_change or 0.0) * 100}
-        out += [tpl[f].format(**values) for f in d.flags if f in flags]
-    return out or [tpl["none"]]
+
+def sentences(diagnostics: list[TargetDiagnostic], lang: str = "zh", flags: tuple[str, ...] = ALL_FLAGS,
+              thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[str]:
+    """The flagged targets stated as the report states them: one sentence per flag (in
+    :data:`ALL_FLAGS` order) listing its indicators, from the ``targets.*`` templates of
+    ``narrative.<lang>.yaml``; the "none" sentence of :data:`TEMPLATES` if nothing is flagged.
+
+    The sentences are Markdown, as in the report. ``thresholds`` gives the low-ambition threshold the
+    sentence names (use the one the diagnostics were made with).
+    """
+    t = Text(lang)
+    out: list[str] = []
+    for flag in ALL_FLAGS:
+        hit = [d for d in diagnostics if flag in d.flags and flag in flags]
+        if not hit:
+            continue
+        if flag in _BUDGET_FLAGS:  # one sentence per budget change (diagnostics may span evaluations)
+            for change in dict.fromkeys(d.budget_change for d in hit):
+                if change is not None:
+                    n = sum(d.budget_change == change for d in hit)
+                    out.append(t("targets.budget_grew", change=100.0 * change, n=n))
+            continue
+        key, item = _FLAG_TEMPLATES[flag]
+        items = [t(item, name=d.name, target=d.target_text or "—", actual=d.actual_text or "—",
+                   prior=d.prior_text or "—", ratio=d.ratio, initial=d.initial_target) for d in hit]
+        out.append(t(key, items=items, threshold=thresholds.low_ambition))
+    return [str(x) for x in out] or [TEMPLATES[lang]["none"]]

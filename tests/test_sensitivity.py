@@ -210,8 +210,39 @@ def test_findings_are_stated_from_templates():
     bundle, results = _scored("shenzhen")
     report = S.analyse(results["fund"], bundle.data.budget, S.Settings(draws=10_000))
     zh = S.sentences(report, "zh")
-    assert zh[0] == "若各目标值等于实际完成值，总分由90.09（优）变为86.38（良），其中3.72分依赖于目标设置。"
-    assert zh[1] == "被标记的目标值整体提高7.4%，等级即由优变为良。"
-    assert zh[2] == "仅修正1项指标（D22）的目标值，等级即变为良。"
-    assert zh[3].startswith("在10000个目标值情景中（随机种子20200101），保持优的概率为")
+    assert zh[0] == "若目标值等于本年完成值，总分为86.38分（减少3.72分），等级变为“良”。"
+    assert zh[1] == "将目标可能偏低的各项目标统一提高到原来的1.07倍，总分即降至89.99分，等级由“优”变为“良”。"
+    assert zh[2] == "只需将保险密度共1项指标的目标值改为完成值，等级即变为“良”（总分89.09分）。"
+    assert zh[3].startswith("让各目标值在设定区间内随机变动，10,000次模拟（随机种子20200101）中总分中位数为")
     assert len(S.sentences(report, "en")) == 4
+    p = report.monte_carlo.probabilities["优"]
+    assert f"“优”{100 * p:.2f}%" in zh[3]  # probabilities as percentages with two decimals
+
+
+def test_cli_rejects_a_negative_seed():
+    r = run("targets", "parameters/luohu-fsa/2022.yaml", "--seed", "-1")
+    assert r.returncode == 2
+    assert "--seed: expected 0 or more, got -1" in r.stderr
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    assert run("targets", "parameters/luohu-fsa/2022.yaml", "--seed", "x").returncode == 2
+
+
+def test_cli_summary_prints_rates_as_percentages():
+    r = run("targets", "parameters/shenzhen-lfsb/2020.yaml", "--draws", "1000")
+    assert r.returncode == 0, r.stderr
+    assert "32 targets unchanged while the budget grew 27.83%" in r.stdout
+    assert "保险密度  8,500 -> 10,819.42" in r.stdout  # not 10819.4
+    assert "grade probabilities: 优 100.00% 良 0.00% 中 0.00% 差 0.00%" in r.stdout
+    assert "1,000 draws" in r.stdout
+
+
+def test_base_factor_scales_the_base_slope_rows_only(fund_model):
+    [f] = S.base_factor(fund_model).factors
+    assert f.kind == "base" and f.rows == ()  # evaluate scales every row with a base b: base-plus-slope rows
+    base = np.clip(fund_model.compiled.row_vector("base") * 0.9, 1e-9, 1.0)
+    rows = fund_model.row_scores(overrides={"base": base})
+    others = np.setdiff1d(np.arange(len(fund_model.compiled.rows)), fund_model.compiled.blocks["base_slope"][0])
+    assert np.allclose(rows[others], fund_model.baseline_rows[others])
+    total = S.evaluate(fund_model, S.base_factor(fund_model), np.array([[0.9]]))[0]
+    assert total == pytest.approx(float(fund_model.totals(overrides={"base": base})))
+    assert total < fund_model.baseline_total

@@ -154,6 +154,56 @@ def test_helpers():
 def test_sentences_come_from_templates(shenzhen):
     d = [x for x in shenzhen[2]["department"] if x.id == "a2-32"]
     zh = sentences(d, "zh", ("low_ambition",))
-    assert zh == ["帮助企业累计实现融资金额：目标值≥130亿，实际完成654亿元，为目标的5.0倍，目标值明显偏低。"]
+    assert zh == ["1项完成值达到目标值的1.30倍及以上，目标可能设定偏低：帮助企业累计实现融资金额（目标≥130亿，完成654亿元，"
+                  "为目标的5.03倍）。按比例计分且以满分为上限时，超额完成不再体现为得分差异，偏低的目标等于无条件得分。"]
     assert sentences([], "en") == ["No target-setting signals."]
     assert list(table(d)["flags"]) == ["low_ambition, unchanged_while_budget_grew"]
+
+
+def test_sentences_are_the_report_templates(shenzhen):
+    from perfkit.narrative import Text
+
+    t = Text("en")
+    dept = shenzhen[2]["department"]
+    [budget] = [x for x in sentences(dept, "en") if "budget" in x]
+    n = sum("unchanged_while_budget_grew" in d.flags for d in dept)
+    assert budget == t("targets.budget_grew", change=100 * (58993.40 / 46150.66 - 1), n=n)
+    assert "27.83%" in budget  # rates as percentages with two decimals, as the report prints them
+    d22 = by_id(shenzhen[2]["fund"])["D22"]
+    assert sentences([d22], "en", ("ratchet",)) == [
+        "One target is below the previous year's actual: 保险密度 (target “8,500”, previous year “10,300”)."]
+
+
+def test_numbers_keep_their_digits(shenzhen):
+    # :g kept six significant digits: 10819.42 printed as 10819.4, 1234567 as 1.23457e+06
+    d22 = by_id(shenzhen[2]["fund"])["D22"]
+    assert d22.actual == 10819.42 and d22.actual_text == "10,819.42"
+    big = diagnose_target(PerformanceTarget(name="x", target=1234567, actual=1234567.5,
+                                            prior_actual=10819.42))
+    assert (big.target_text, big.actual_text, big.prior_text) == ("1,234,567", "1,234,567.5", "10,819.42")
+    assert big.target == 1234567 and big.actual == 1234567.5
+
+
+def test_budget_change_is_the_budget_adjustment_rate():
+    from perfkit.budget import measure
+    from perfkit.params import Budget
+    from perfkit.targets import budget_change
+
+    b = Budget(initial=46150.66, adjusted=58993.40, spent=58000.0)
+    assert budget_change(b) == pytest.approx(measure(b, "budget.adjustment_rate") / 100)
+    assert budget_change(b) == pytest.approx(58993.40 / 46150.66 - 1)
+    assert budget_change(Budget(adjusted=10.0, spent=5.0)) is None  # no initial figure
+    assert budget_change(Budget(initial=0.0, adjusted=10.0, spent=5.0)) is None
+    assert budget_change(None) is None
+
+
+def test_lowered_in_year_sentence_names_the_initial_target():
+    from perfkit.targets import sentences
+
+    lowered = PerformanceTarget(id="s12-annual-review", name="典当年审", target="117家", initial_target="130家",
+                                actual="117家", direction="positive")
+    d = diagnose_target(lowered)
+    zh = " ".join(sentences([d], "zh", flags=("lowered_in_year",)))
+    en = " ".join(sentences([d], "en", flags=("lowered_in_year",)))
+    assert "年初目标130" in zh and "117家" in zh
+    assert "from 130" in en
