@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 
 
-def positive_int(text: str) -> int:
+def _whole_number(text: str) -> int:
     try:
-        n = int(text)
+        return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def positive_int(text: str) -> int:
+    n = _whole_number(text)
     if n < 1:
         raise argparse.ArgumentTypeError(f"expected at least 1, got {n}")
     return n
@@ -26,10 +30,7 @@ def positive_float(text: str) -> float:
 
 
 def non_negative_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    n = _whole_number(text)
     if n < 0:
         raise argparse.ArgumentTypeError(f"expected 0 or more, got {n}")
     return n

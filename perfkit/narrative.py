@@ -552,7 +552,7 @@ def inputs_text(t: Text, result, index: int, row_scores=None) -> str:
         parts.append(t("rules.inputs.actual", actual=quantity_text(inp.actual)))
     if inp is not None and inp.prior_actual is not None:
         parts.append(t("rules.inputs.prior", prior=quantity_text(inp.prior_actual)))
-    rows = [(j, r) for j, r in enumerate(compiled.rows) if r.leaf == index]
+    rows = [(j, compiled.rows[j]) for j in compiled.rows_of_leaf[index]]
     sep = "；" if t.language == "zh" else "; "
     for j, r in rows:
         m = getattr(r.rule, "measure", None)

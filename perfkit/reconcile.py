@@ -25,29 +25,17 @@ def _fmt(x: float) -> str:
 
 def rescore_leaf(result, index: int, rule, part: str | None = None) -> float | None:
     """The score of leaf ``index`` with its rule (or one part's rule) replaced; None if it cannot run."""
-    from .scoring import Compiled, Leaf, Row, _Ctx, _family, compile_rule
+    from .scoring import Compiled, Leaf, _Ctx, leaf_rows
 
     compiled = result.compiled
     leaf = compiled.leaves[index]
-    ev = result.evaluation
-    ctx = _Ctx(result.located, ev.budget or result.department_budget)
-    rows = []
-    if part is None and not isinstance(rule, SumRule):
-        args = compile_rule(ctx, rule, leaf.points, leaf.inputs, leaf.loc)
-        if args is None:
-            return None
-        rows.append(Row(0, None, _family(rule, args), leaf.points, args, False, [], rule))
-    else:
-        base = leaf.rule if part is not None else rule
-        pin = (leaf.inputs.parts if leaf.inputs is not None else None) or {}
-        for p in base.parts:
-            prule = rule if p.id == part else p.rule
-            args = compile_rule(ctx, prule, p.points, pin.get(p.id), leaf.loc + ("parts", p.id))
-            if args is None:
-                return None
-            old = next((r for r in compiled.rows if r.leaf == index and r.part == p.id), None)
-            zero = bool(old and old.zero)
-            rows.append(Row(0, p.id, _family(prule, args), p.points, args, zero, [], prule))
+    if part is not None:
+        rule = leaf.rule.model_copy(update={"parts": [p.model_copy(update={"rule": rule}) if p.id == part else p
+                                                      for p in leaf.rule.parts]})
+    ctx = _Ctx(result.located, result.evaluation.budget or result.department_budget)
+    rows = leaf_rows(ctx, 0, leaf, rule)
+    if ctx.problems:
+        return None
     mini = Compiled(compiled.framework, [leaf.node], [Leaf(leaf.node, rule, leaf.inputs, leaf.loc, leaf.zero)], rows)
     return float(mini.leaf_scores()[0])
 
@@ -95,7 +83,7 @@ def leaf_findings(result) -> list[Finding]:
         name = leaf.node.indicator.name
         rep = leaf.inputs.reported_score if leaf.inputs is not None else None
         got = float(scores[leaf.id])
-        rows = [r for r in result.compiled.rows if r.leaf == i]
+        rows = [result.compiled.rows[j] for j in result.compiled.rows_of_leaf[i]]
         for r in rows:
             if r.args.get("judged"):
                 findings.append(Finding(

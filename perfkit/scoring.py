@@ -343,6 +343,9 @@ class Compiled:
         self.row_zero = np.array([r.zero for r in self.rows], dtype=bool)
         self.leaf_points = np.array([lf.points for lf in self.leaves])
         self.leaf_zero = np.array([lf.zero for lf in self.leaves], dtype=bool)
+        self.rows_of_leaf = [[] for _ in range(n_leaves)]  # row indices of each leaf
+        for j, r in enumerate(self.rows):
+            self.rows_of_leaf[r.leaf].append(j)
         self.aggregate = np.zeros((n_rows, n_leaves))
         self.aggregate[np.arange(n_rows), self.row_leaf] = 1.0
         self.target_rows = np.array(
@@ -397,8 +400,8 @@ class Compiled:
 
     def row_vector(self, name: str) -> np.ndarray:
         """A compiled argument as a row vector (NaN where a row has no such argument)."""
-        return np.array([float(r.args.get(name, np.nan)) if np.isscalar(r.args.get(name, np.nan)) else np.nan
-                         for r in self.rows])
+        values = [r.args.get(name, np.nan) for r in self.rows]
+        return np.array([float(v) if np.isscalar(v) else np.nan for v in values])
 
 
 def _pad(rows: list[list], fill=np.nan) -> np.ndarray:
@@ -462,6 +465,30 @@ _FAMILY_EVAL = {
 }
 
 
+def leaf_rows(ctx: _Ctx, index: int, leaf: Leaf, rule) -> list[Row]:
+    """The scored rows of leaf ``index`` under ``rule``: one row, or one per part of a ``sum`` rule.
+
+    A unit whose inputs are lacking gets no row and a problem in ``ctx``.
+    """
+    inputs, loc = leaf.inputs, leaf.loc
+    if not isinstance(rule, SumRule):
+        args = compile_rule(ctx, rule, leaf.points, inputs, loc)
+        return [] if args is None else [Row(index, None, _family(rule, args), leaf.points, args, False, [], rule)]
+    part_inputs = (inputs.parts if inputs is not None else None) or {}
+    part_ids = {p.id for p in rule.parts}
+    for extra in sorted(set(part_inputs) - part_ids):
+        ctx.problem(loc + ("parts", extra), f"no such part; the parts are {', '.join(sorted(part_ids))}")
+    rows = []
+    for p in rule.parts:
+        pin = part_inputs.get(p.id)
+        ploc = loc + ("parts", p.id)
+        args = compile_rule(ctx, p.rule, p.points, pin, ploc)
+        held = _zero(ctx, p.zero_if, pin, ploc)
+        if args is not None:
+            rows.append(Row(index, p.id, _family(p.rule, args), p.points, args, bool(held), held, p.rule))
+    return rows
+
+
 def compile_evaluation(located: Located, framework: Framework, budget: Budget | None) -> Compiled:
     """Resolve the tree, inputs and measures of an evaluation; ParameterError lists every problem."""
     ev = located.evaluation
@@ -502,24 +529,8 @@ def compile_evaluation(located: Located, framework: Framework, budget: Budget | 
         leaf = Leaf(n, rule, inputs, loc)
         leaf.zero_reasons = _zero(ctx, n.indicator.zero_if, inputs, loc)
         leaf.zero = bool(leaf.zero_reasons)
-        index = len(leaves)
+        rows += leaf_rows(ctx, len(leaves), leaf, rule)
         leaves.append(leaf)
-        if isinstance(rule, SumRule):
-            part_inputs = (inputs.parts if inputs is not None else None) or {}
-            part_ids = {p.id for p in rule.parts}
-            for extra in sorted(set(part_inputs) - part_ids):
-                ctx.problem(loc + ("parts", extra), f"no such part; the parts are {', '.join(sorted(part_ids))}")
-            for p in rule.parts:
-                pin = part_inputs.get(p.id)
-                ploc = loc + ("parts", p.id)
-                args = compile_rule(ctx, p.rule, p.points, pin, ploc)
-                held = _zero(ctx, p.zero_if, pin, ploc)
-                if args is not None:
-                    rows.append(Row(index, p.id, _family(p.rule, args), p.points, args, bool(held), held, p.rule))
-        else:
-            args = compile_rule(ctx, rule, leaf.points, inputs, loc)
-            if args is not None:
-                rows.append(Row(index, None, _family(rule, args), leaf.points, args, False, [], rule))
     if ctx.problems:
         raise ParameterError(ctx.problems)
     return Compiled(framework, nodes, leaves, rows)
@@ -568,11 +579,7 @@ class EvaluationResult:
     @property
     def reported_grade(self) -> str | None:
         r = self.evaluation.reported
-        if r is None:
-            return None
-        if r.grade is not None:
-            return r.grade
-        return None
+        return None if r is None else r.grade
 
 
 def explain(row: Row, score: float) -> str:
@@ -615,7 +622,7 @@ def score(located: Located, framework: Framework, budget: Budget | None) -> Eval
     leaf_scores = compiled.leaf_scores()
     records = []
     for i, leaf in enumerate(compiled.leaves):
-        rows = [(r, row_scores[j]) for j, r in enumerate(compiled.rows) if r.leaf == i]
+        rows = [(compiled.rows[j], row_scores[j]) for j in compiled.rows_of_leaf[i]]
         inp = leaf.inputs
         records.append({
             "id": leaf.id,
