@@ -22,9 +22,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from perfkit import sensitivity as S  # noqa: E402
+from perfkit.analysis import sensitivity as S  # noqa: E402
 from perfkit.load import load  # noqa: E402
-from perfkit.scoring import score_bundle  # noqa: E402
+from perfkit.core.scoring import score_bundle  # noqa: E402
 
 
 def main() -> None:

@@ -26,3 +26,14 @@ class ParameterError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def format_loc(loc: tuple) -> str:
+    """A field path as a user writes it: ``("evaluations", 0, "budget")`` → ``evaluations[0].budget``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out

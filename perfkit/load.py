@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import ParameterError, Problem
-from .params import DepartmentYear, Evaluation, EvaluationList, Framework
+from .errors import ParameterError, Problem, format_loc
+from .params import STATED_MEASURES, Budget, DepartmentYear, Evaluation, EvaluationList, Framework
 
 YEAR_FILE = re.compile(r"^(\d{4})\.ya?ml$")
 
@@ -79,14 +79,6 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
     return YamlDoc(path, data, lines)
 
 
-def format_loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
 
 
 def _clean_loc(loc: tuple) -> tuple:
@@ -257,8 +249,6 @@ def load(path: str | os.PathLike, params_dir: str | None = None) -> Bundle:
             problems.append(Problem(f, fld, f"evaluation id {loc.evaluation.id!r} is used twice "
                                             f"(also in {seen[loc.evaluation.id].file})", ln))
         seen[loc.evaluation.id] = loc
-    from .reconcile import check_stated_keys
-
     problems += check_stated_keys(data.budget, lambda k: (path, f"budget.stated.{k}", doc.line(("budget", "stated", k))))
     for loc in evaluations:
         problems += check_stated_keys(loc.evaluation.budget, lambda k, loc=loc: loc.where("budget", "stated", k))
@@ -301,3 +291,16 @@ def find_unit(params_dir: str | os.PathLike, department: str, year: int | str) -
         raise ParameterError([Problem(str(base), "", f"no department {department!r}; known: {known or 'none'}")])
     years = ", ".join(sorted(f.stem for f in base.iterdir() if YEAR_FILE.match(f.name)))
     raise ParameterError([Problem(str(base / f"{year}.yaml"), "", f"no such year; this department has: {years}")])
+
+
+def check_stated_keys(budget: Budget | None, where) -> list[Problem]:
+    """Stated rates must name a known measure (``params.STATED_MEASURES``); ``where(key)`` locates one."""
+    if budget is None:
+        return []
+    problems = []
+    for key in budget.stated:
+        if key not in STATED_MEASURES:
+            f, fld, line = where(key)
+            problems.append(Problem(f, fld, f"unknown stated rate {key!r}; expected one of "
+                                    f"{', '.join(STATED_MEASURES)}", line))
+    return problems

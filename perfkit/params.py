@@ -20,6 +20,12 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+# Measures a budget block can state (``Budget.stated``); ``perfkit.core.budget.MEASURES`` computes each.
+STATED_MEASURES: tuple[str, ...] = (
+    "execution_rate", "quarterly_execution_rates", "adjustment_rate", "procurement_rate", "fixed_asset_use_rate",
+    "staff_control_rate", "contract_staff_rate", "three_public_control_rate", "public_expense_control_rate",
+    "carry_over_rate",
+)
 DEPARTMENT_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 NODE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 

@@ -20,7 +20,7 @@ UNITS = {
 @lru_cache(maxsize=None)
 def _scored(name):
     from perfkit.load import load
-    from perfkit.scoring import score_bundle
+    from perfkit.core.scoring import score_bundle
 
     bundle = load(UNITS[name])
     return bundle, {r.evaluation.id: r for r in score_bundle(bundle)}

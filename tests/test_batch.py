@@ -21,9 +21,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from perfkit import batch
+from perfkit.run import batch
 from perfkit.load import load
-from perfkit.scoring import score_bundle
+from perfkit.core.scoring import score_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "parameters"

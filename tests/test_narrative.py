@@ -10,12 +10,15 @@ import nbformat
 import pytest
 import yaml
 
-from perfkit import narrative
-from perfkit.budget import MEASURES
-from perfkit.findings import CODES
+from perfkit import fmt
+from perfkit.report import narrative, tables, text
+from perfkit.core.budget import MEASURES
+from perfkit.core.findings import CODES
 from perfkit.load import discover
-from perfkit.narrative import Report, md_escape, money, num, pct, pct_ratio, pts, ratio, resolve_params_dir, score
-from perfkit.rules import REGISTRY
+from perfkit.fmt import money, num, pct, pct_ratio, pts, ratio, score
+from perfkit.report.narrative import Report, resolve_params_dir
+from perfkit.report.text import md_escape
+from perfkit.core.rules import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "parameters"
@@ -54,15 +57,15 @@ def test_rates_and_scores():
 def test_markdown_escape_and_tidy():
     assert md_escape("2~3个") == "2\\~3个"
     assert md_escape("a*b_c") == "a\\*b\\_c"
-    assert narrative.tidy("显著提升”， 缺乏考核标准") == "显著提升”，缺乏考核标准"
-    assert narrative.tidy("S01 金融") == "S01 金融"  # a space after Latin text stays
+    assert text.tidy("显著提升”， 缺乏考核标准") == "显著提升”，缺乏考核标准"
+    assert text.tidy("S01 金融") == "S01 金融"  # a space after Latin text stays
 
 
 def test_chinese_heading_numbers():
     assert narrative.heading_number("zh", (1,)) == "一、"
     assert narrative.heading_number("zh", (2, 12)) == "（十二）"
     assert narrative.heading_number("zh", (6, 5, 37)) == "37. "
-    assert narrative.chinese_number(37) == "三十七"
+    assert fmt.chinese_number(37) == "三十七"
     assert narrative.heading_number("en", (2, 1, 3)) == "2.1.3 "
 
 
@@ -79,7 +82,7 @@ def _keys(d, prefix=""):
 
 
 def test_both_languages_have_the_same_template_keys():
-    zh, en = narrative.load_templates("zh"), narrative.load_templates("en")
+    zh, en = text.load_templates("zh"), text.load_templates("en")
     assert _keys(zh) == _keys(en)
     for lang in (zh, en):
         assert set(CODES) <= set(lang["findings"]), "every finding code is rendered from its data"
@@ -88,7 +91,7 @@ def test_both_languages_have_the_same_template_keys():
         assert set(REGISTRY) - {"sum"} <= set(lang["rules"]) | {"sum"}
         assert set(MEASURES) <= set(lang["measures"])
     with pytest.raises(ValueError, match="unknown language"):
-        narrative.load_templates("fr")
+        text.load_templates("fr")
 
 
 def test_english_templates_hold_no_chinese_beyond_quoted_terms():
@@ -167,7 +170,7 @@ def test_luohu_problems_come_from_findings_scores_and_budget(luohu):
     assert "评分与规则不一致" in zh
     assert "“显著提升”" in zh  # the unmeasurable target
     for p in luohu["zh"].main[0].evaluation.problems:  # evaluator text from the parameters
-        assert md_escape(narrative.tidy(p)) in zh
+        assert md_escape(text.tidy(p)) in zh
 
 
 def test_every_finding_of_every_unit_renders_from_its_template():
@@ -178,7 +181,7 @@ def test_every_finding_of_every_unit_renders_from_its_template():
             for r in report.results:
                 for f in r.findings:
                     sentence = report.finding_sentence(r, f)
-                    assert sentence and sentence != narrative.md_escape(f.message), (path, f.code)
+                    assert sentence and sentence != text.md_escape(f.message), (path, f.code)
                     if lang == "en" and f.indicator is None:
                         assert not CJK.search(sentence), sentence
 
@@ -204,11 +207,11 @@ def beijing():
 
 
 def test_text_escapes_markdown_by_default_and_plain_text_for_table_cells():
-    t = narrative.Text("zh")
+    t = text.Text("zh")
     assert t("rules.inputs.actual", actual="7*24小时") == "完成7\\*24小时"  # Markdown blocks: escaped
     assert t.plain("rules.inputs.actual", actual="7*24小时") == "完成7*24小时"
     assert t.plain is t.plain and t.plain.plain is t.plain
-    assert narrative.Text("en", escape=False)("rules.inputs.actual", actual="a_b") == "actual a_b"
+    assert text.Text("en", escape=False)("rules.inputs.actual", actual="a_b") == "actual a_b"
 
 
 def test_beijing_form_rows_with_an_asterisk_print_it_in_the_scoring_table(beijing):
@@ -230,7 +233,7 @@ def test_explain_leaf_is_plain_text():
 
 
 def test_control_rates_print_the_figures_of_every_measure(luohu):
-    from perfkit.budget import percent
+    from perfkit.core.budget import percent
 
     budget = luohu["zh"].bundle.data.budget
     for key, m in MEASURES.items():
@@ -239,7 +242,7 @@ def test_control_rates_print_the_figures_of_every_measure(luohu):
             continue
         assert m.parts is not None, key  # a scalar rate can show its numerator and denominator
         assert value == percent(*m.parts(budget)), key
-    sec = narrative.Section()
+    sec = tables.Section()
     luohu["zh"]._controls(sec, budget)
     html = "".join(b for kind, b in sec.blocks if kind == "html")
     assert "20,011.39 / 20,179.71" in html and "99.17%" in html
@@ -253,7 +256,7 @@ def test_english_lists_are_joined_in_english(luohu):
 
 
 def test_row_scores_once_per_evaluation_and_none_for_judgement_rows(luohu, monkeypatch):
-    from perfkit.scoring import Compiled
+    from perfkit.core.compile import Compiled
 
     calls = []
     original = Compiled.row_scores
@@ -273,7 +276,7 @@ def test_row_scores_once_per_evaluation_and_none_for_judgement_rows(luohu, monke
 
 
 def test_target_diagnostics_come_from_the_one_sensitivity_analysis(monkeypatch):
-    from perfkit import sensitivity
+    from perfkit.analysis import sensitivity
 
     calls = []
     original = sensitivity.analyse
@@ -307,11 +310,11 @@ def test_a_finding_without_a_template_falls_back_but_a_broken_template_raises(lu
     report = Report.load("luohu-fsa", 2022, params_dir=str(PARAMS))
     r = report.main[0]
     f = next(f for f in r.findings if f.code == "SCORE_MISMATCH")
-    report.t = narrative.Text("zh")
+    report.t = text.Text("zh")
     report.t.data = copy.deepcopy(report.t.data)
     del report.t.data["findings"]["SCORE_MISMATCH"]
     assert report.finding_sentence(r, f) == report.t("findings.generic", message=f.message)
-    report.t = narrative.Text("zh")
+    report.t = text.Text("zh")
     report.t.data = copy.deepcopy(report.t.data)
     report.t.data["findings"]["SCORE_MISMATCH"] = "{{ no_such_field|score }}"
     with pytest.raises(jinja2.UndefinedError):
@@ -319,8 +322,8 @@ def test_a_finding_without_a_template_falls_back_but_a_broken_template_raises(lu
 
 
 def test_every_finding_code_has_a_template_in_both_languages():
-    for lang in narrative.LANGUAGES:
-        t = narrative.Text(lang)
+    for lang in text.LANGUAGES:
+        t = text.Text(lang)
         assert [c for c in CODES if not t.has(f"findings.{c}")] == [], lang
 
 

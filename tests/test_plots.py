@@ -10,8 +10,8 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from perfkit import plots
-from perfkit.narrative import Report
+from perfkit.report import plots
+from perfkit.report.narrative import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "parameters"
@@ -141,11 +141,12 @@ def test_execution_chart_with_a_zero_budget_does_not_divide_by_zero():
 
 
 def test_charts_share_the_report_helpers():
-    """Reported grades, money and label widths come from narrative and export, not from copies here."""
-    from perfkit import export, narrative
+    """Reported grades, money and label widths come from the core result and fmt, not from copies here."""
+    from perfkit import fmt
+    from perfkit.core import result
 
-    assert plots.money is narrative.money and plots.reported_grade is narrative.reported_grade
-    assert plots.display_width is export.display_width
+    assert plots.money is fmt.money and plots.reported_grade is result.reported_grade
+    assert plots.display_width is fmt.display_width
     assert plots._wrap("预算执行率预算执行率", 10) == "预算执行率\n预算执行率"
     report = Report.load("beijing-lfsb", 2021, params_dir=str(PARAMS))
     assert [plots.reported_grade(r) for r in report.portfolio] == [report.reported_grade(r) for r in report.portfolio]

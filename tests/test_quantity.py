@@ -2,7 +2,7 @@
 
 import pytest
 
-from perfkit.quantity import chinese_numeral, direction_of, parse_quantity
+from perfkit.core.quantity import chinese_numeral, direction_of, parse_quantity
 
 
 @pytest.mark.parametrize("text,op,value,unit", [

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfkit import rules
+from perfkit.core import rules
 
 
 def test_registry_names_every_family_once():

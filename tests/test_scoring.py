@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from perfkit.load import Located, YamlDoc
 from perfkit.params import Evaluation, Framework
-from perfkit.scoring import score
+from perfkit.core.scoring import score
 
 
 def make(tree, inputs):

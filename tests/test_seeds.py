@@ -59,7 +59,7 @@ def test_luohu_structural_defects(scored):
 
 
 def test_luohu_rates_come_from_the_budget(scored):
-    from perfkit.budget import all_measures
+    from perfkit.core.budget import all_measures
 
     bundle, _ = scored("luohu")
     m = all_measures(bundle.data.budget)

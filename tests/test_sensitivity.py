@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, _scored
-from perfkit import sensitivity as S
+from perfkit.analysis import sensitivity as S
+from perfkit.report.sentences import sensitivity_sentences
 
 FUND_AT_RISK = {"D15": 0.6, "D16": 0.6, "D17": 0.6, "D18": 0.9, "D22": 1.0, "D23": 0.0175}
 
@@ -209,12 +210,12 @@ def test_cli_summary_and_bad_input(tmp_path):
 def test_findings_are_stated_from_templates():
     bundle, results = _scored("shenzhen")
     report = S.analyse(results["fund"], bundle.data.budget, S.Settings(draws=10_000))
-    zh = S.sentences(report, "zh")
+    zh = sensitivity_sentences(report, "zh")
     assert zh[0] == "若目标值等于本年完成值，总分为86.38分（减少3.72分），等级变为“良”。"
     assert zh[1] == "将目标可能偏低的各项目标统一提高到原来的1.07倍，总分即降至89.99分，等级由“优”变为“良”。"
     assert zh[2] == "只需将保险密度共1项指标的目标值改为完成值，等级即变为“良”（总分89.09分）。"
     assert zh[3].startswith("让各目标值在设定区间内随机变动，10,000次模拟（随机种子20200101）中总分中位数为")
-    assert len(S.sentences(report, "en")) == 4
+    assert len(sensitivity_sentences(report, "en")) == 4
     p = report.monte_carlo.probabilities["优"]
     assert f"“优”{100 * p:.2f}%" in zh[3]  # probabilities as percentages with two decimals
 

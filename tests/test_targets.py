@@ -3,16 +3,16 @@
 import pytest
 
 from perfkit.params import PerformanceTarget
-from perfkit.targets import (
+from perfkit.analysis.targets import (
     Thresholds,
     ambition_ratio,
     diagnose,
     diagnose_bundle,
     diagnose_target,
-    sentences,
     significant_digits,
     table,
 )
+from perfkit.report.sentences import target_sentences as sentences
 
 
 def by_id(diags):
@@ -161,7 +161,7 @@ def test_sentences_come_from_templates(shenzhen):
 
 
 def test_sentences_are_the_report_templates(shenzhen):
-    from perfkit.narrative import Text
+    from perfkit.report.text import Text
 
     t = Text("en")
     dept = shenzhen[2]["department"]
@@ -185,9 +185,9 @@ def test_numbers_keep_their_digits(shenzhen):
 
 
 def test_budget_change_is_the_budget_adjustment_rate():
-    from perfkit.budget import measure
+    from perfkit.core.budget import measure
     from perfkit.params import Budget
-    from perfkit.targets import budget_change
+    from perfkit.analysis.targets import budget_change
 
     b = Budget(initial=46150.66, adjusted=58993.40, spent=58000.0)
     assert budget_change(b) == pytest.approx(measure(b, "budget.adjustment_rate") / 100)
@@ -198,7 +198,6 @@ def test_budget_change_is_the_budget_adjustment_rate():
 
 
 def test_lowered_in_year_sentence_names_the_initial_target():
-    from perfkit.targets import sentences
 
     lowered = PerformanceTarget(id="s12-annual-review", name="典当年审", target="117家", initial_target="130家",
                                 actual="117家", direction="positive")

@@ -18,9 +18,8 @@ and these flags:
 ``unchanged_while_budget_grew`` the budget behind it grew sharply and the target stayed put
 ``unchanged_while_budget_cut``  the budget was cut sharply and the target stayed put (and was met)
 
-Thresholds are a :class:`Thresholds` value whose docstring gives each default and why. Sentences
-about the flags come from the ``targets.*`` templates of ``perfkit/templates/narrative.<lang>.yaml``
-(the report's wording, rendered by ``perfkit.narrative.Text``), never from strings in code.
+Thresholds are a :class:`Thresholds` value whose docstring gives each default and why. The sentences
+a report states about the flags are built in ``perfkit.report.sentences``.
 """
 
 from __future__ import annotations
@@ -31,10 +30,10 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from .budget import measure
-from .narrative import Text, quantity_text
-from .params import Budget, IndicatorInput, PerformanceTarget
-from .quantity import Quantity, direction_of, parse_quantity
+from ..core.budget import measure
+from ..fmt import quantity_text
+from ..params import Budget, IndicatorInput, PerformanceTarget
+from ..core.quantity import Quantity, direction_of, parse_quantity
 
 # Flags that say the target itself was set low; the budget flags describe its context.
 AMBITION_FLAGS = ("low_ambition", "ratchet", "equal_to_actual", "lowered_in_year")
@@ -403,53 +402,3 @@ def table(diagnostics: list[TargetDiagnostic]) -> pd.DataFrame:
             "actual", "prior_actual", "initial_target", "ratio", "flags"]
     rows = [{**{c: getattr(d, c) for c in cols}, "flags": ", ".join(d.flags)} for d in diagnostics]
     return pd.DataFrame(rows, columns=cols)
-
-
-# --------------------------------------------------------------------------------------------
-# Sentences (the report's templates, per language)
-# --------------------------------------------------------------------------------------------
-
-# Sentences the narrative templates have no key for (``targets.none`` says an evaluation has no
-# comparable targets at all, not that none of them is flagged).
-TEMPLATES: dict[str, dict[str, str]] = {
-    "zh": {"none": "未发现目标设置方面的信号。"},
-    "en": {"none": "No target-setting signals."},
-}
-
-# Flag → (sentence key, item key) in the ``targets`` section of narrative.<lang>.yaml.
-_FLAG_TEMPLATES = {
-    "low_ambition": ("targets.low", "targets.low_item"),
-    "ratchet": ("targets.ratchet", "targets.ratchet_item"),
-    "equal_to_actual": ("targets.equal", "targets.equal_item"),
-    "lowered_in_year": ("targets.lowered", "targets.lowered_item"),
-    "not_measurable": ("targets.unmeasurable", "targets.unmeasurable_item"),
-}
-_BUDGET_FLAGS = ("unchanged_while_budget_grew", "unchanged_while_budget_cut")
-
-
-def sentences(diagnostics: list[TargetDiagnostic], lang: str = "zh", flags: tuple[str, ...] = ALL_FLAGS,
-              thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[str]:
-    """The flagged targets stated as the report states them: one sentence per flag (in
-    :data:`ALL_FLAGS` order) listing its indicators, from the ``targets.*`` templates of
-    ``narrative.<lang>.yaml``; the "none" sentence of :data:`TEMPLATES` if nothing is flagged.
-
-    The sentences are Markdown, as in the report. ``thresholds`` gives the low-ambition threshold the
-    sentence names (use the one the diagnostics were made with).
-    """
-    t = Text(lang)
-    out: list[str] = []
-    for flag in ALL_FLAGS:
-        hit = [d for d in diagnostics if flag in d.flags and flag in flags]
-        if not hit:
-            continue
-        if flag in _BUDGET_FLAGS:  # one sentence per budget change (diagnostics may span evaluations)
-            for change in dict.fromkeys(d.budget_change for d in hit):
-                if change is not None:
-                    n = sum(d.budget_change == change for d in hit)
-                    out.append(t("targets.budget_grew", change=100.0 * change, n=n))
-            continue
-        key, item = _FLAG_TEMPLATES[flag]
-        items = [t(item, name=d.name, target=d.target_text or "—", actual=d.actual_text or "—",
-                   prior=d.prior_text or "—", ratio=d.ratio, initial=d.initial_target) for d in hit]
-        out.append(t(key, items=items, threshold=thresholds.low_ambition))
-    return [str(x) for x in out] or [TEMPLATES[lang]["none"]]

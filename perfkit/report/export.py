@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from typing import Any
 
-from .load import Bundle
+from ..fmt import display_width
+from ..load import Bundle
 
 
 def _num(x: Any) -> Any:
@@ -78,9 +78,6 @@ def bundle_dict(bundle: Bundle, results: list) -> dict[str, Any]:
 # Terminal tables that line up with Chinese text (wide characters take two columns)
 # --------------------------------------------------------------------------------------------
 
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _fit(text: str, width: int, right: bool = False) -> str:

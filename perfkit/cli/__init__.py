@@ -13,10 +13,10 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 # Modules that add subcommands: each has ``register(subparsers)`` (reports and target sensitivity).
-COMMAND_MODULES: list[str] = ["perfkit.cli_reports", "perfkit.cli_targets"]
+COMMAND_MODULES: list[str] = ["perfkit.cli.reports", "perfkit.cli.targets"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -27,9 +27,9 @@ def _print_problems(exc: ParameterError) -> None:
 
 
 def cmd_validate(args) -> int:
-    from .framework import points_findings, walk
-    from .load import discover, load, load_framework
-    from .scoring import compile_evaluation
+    from ..core.framework import points_findings, walk
+    from ..load import discover, load, load_framework
+    from ..core.compile import compile_evaluation
 
     paths: list[str] = []
     for p in args.paths:
@@ -65,9 +65,9 @@ def cmd_validate(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from .export import bundle_dict, render_scores
-    from .load import load
-    from .scoring import score_bundle
+    from ..report.export import bundle_dict, render_scores
+    from ..load import load
+    from ..core.scoring import score_bundle
 
     try:
         bundle = load(args.params)
@@ -76,7 +76,7 @@ def cmd_score(args) -> int:
         _print_problems(exc)
         return EXIT_INVALID
     if args.xlsx:
-        from .export import write_xlsx
+        from ..report.export import write_xlsx
 
         print(f"score sheet written to {write_xlsx(bundle, results, args.xlsx)}", file=sys.stderr)
     if args.json:
@@ -88,7 +88,7 @@ def cmd_score(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    from .schema import write_schemas
+    from ..schema import write_schemas
 
     for path in write_schemas(args.out):
         print(path)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from .budget import MEASURES, all_measures
-from .errors import ParameterError, Problem
+from .compile import CompileContext, Compiled, Leaf, leaf_rows
+from ..errors import ParameterError, Problem
 from .findings import Finding
 from .framework import TOLERANCE, grade_of, points_findings
-from .params import Budget, SumRule
+from ..params import Budget, SumRule
 from .quantity import parse_quantity
 
 RATE_TOLERANCE = 0.005  # stated rates are printed with two decimals
@@ -25,14 +26,12 @@ def _fmt(x: float) -> str:
 
 def rescore_leaf(result, index: int, rule, part: str | None = None) -> float | None:
     """The score of leaf ``index`` with its rule (or one part's rule) replaced; None if it cannot run."""
-    from .scoring import Compiled, Leaf, _Ctx, leaf_rows
-
     compiled = result.compiled
     leaf = compiled.leaves[index]
     if part is not None:
         rule = leaf.rule.model_copy(update={"parts": [p.model_copy(update={"rule": rule}) if p.id == part else p
                                                       for p in leaf.rule.parts]})
-    ctx = _Ctx(result.located, result.evaluation.budget or result.department_budget)
+    ctx = CompileContext(result.located, result.evaluation.budget or result.department_budget)
     rows = leaf_rows(ctx, 0, leaf, rule)
     if ctx.problems:
         return None
@@ -242,16 +241,3 @@ def reconcile(result) -> list[Finding]:
     else:
         findings += rate_findings(department_budget, "the department budget")
     return findings
-
-
-def check_stated_keys(budget: Budget | None, where) -> list[Problem]:
-    """Stated rates must name a known measure."""
-    if budget is None:
-        return []
-    problems = []
-    for key in budget.stated:
-        if key not in MEASURES:
-            f, fld, line = where(key)
-            problems.append(Problem(f, fld, f"unknown stated rate {key!r}; expected one of {', '.join(MEASURES)}",
-                                    line))
-    return problems

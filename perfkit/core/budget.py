@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .params import Budget
+from ..params import STATED_MEASURES, Budget
 
 SCHEDULE = (25.0, 50.0, 75.0, 100.0)  # 序时进度: the share of the year elapsed at each quarter end
 
@@ -94,6 +94,9 @@ MEASURES: dict[str, Measure] = {
                 parts=lambda b: None if b.carry_over is None else (b.carry_over, b.adjusted)),
     )
 }
+
+if tuple(MEASURES) != STATED_MEASURES:  # the schema names the measures a report may state
+    raise ImportError("perfkit.params.STATED_MEASURES and perfkit.core.budget.MEASURES list different measures")
 
 MEASURE_PREFIX = "budget."
 

@@ -16,7 +16,7 @@ This module owns two things:
 Every chart is a :class:`matplotlib.figure.Figure` of a fixed size built without pyplot (so a
 notebook shows it once, through :func:`show`), and renders to PNG without timestamps or software
 metadata, so the same inputs give the same bytes. Labels come from the narrative templates of the
-chosen language (``perfkit/templates/narrative.<lang>.yaml``, key ``chart``).
+chosen language (``perfkit/report/templates/narrative.<lang>.yaml``, key ``chart``).
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .budget import MEASURES, SCHEDULE
-from .export import display_width
-from .narrative import load_templates, money, reported_grade
+from ..core.budget import MEASURES, SCHEDULE
+from ..core.result import reported_grade
+from ..fmt import display_width, money
+from .text import load_templates
 
 log = logging.getLogger(__name__)
 

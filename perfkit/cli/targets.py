@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import sys
 
-from .cli_args import non_negative_int, positive_float, positive_int
-from .errors import ParameterError
+from .args import non_negative_int, positive_float, positive_int
+from ..errors import ParameterError
 
 TEMPLATES = {
     "header": "{name} ({id}) {year}: target sensitivity (seed {seed}, {draws} draws, overlay {overlay}, "
@@ -39,7 +39,7 @@ TEMPLATES = {
 
 
 def register(subparsers) -> None:
-    from .sensitivity import DEFAULT_DRAWS, DEFAULT_K, DEFAULT_SEED, OVERLAYS
+    from ..analysis.sensitivity import DEFAULT_DRAWS, DEFAULT_K, DEFAULT_SEED, OVERLAYS
 
     p = subparsers.add_parser(
         "targets", help="find low targets, the points that depend on them, and whether the grade survives")
@@ -59,9 +59,9 @@ def register(subparsers) -> None:
 
 
 def cmd_targets(args) -> int:
-    from .load import load
-    from .scoring import score_bundle
-    from .sensitivity import OVERLAYS, Settings, analyse_bundle, bundle_dict
+    from ..load import load
+    from ..core.scoring import score_bundle
+    from ..analysis.sensitivity import OVERLAYS, Settings, analyse_bundle, bundle_dict
 
     try:
         bundle = load(args.params)
@@ -82,15 +82,15 @@ def cmd_targets(args) -> int:
 
 
 def _num(x) -> str:
-    from .narrative import num
+    from ..fmt import num
 
     return "-" if x is None else num(x)
 
 
 def render(bundle, reports, settings) -> str:
     """The readable summary: per evaluation the flagged targets, counterfactuals, flip and odds."""
-    from .narrative import num, pct_ratio, score
-    from .targets import AMBITION_FLAGS
+    from ..fmt import num, pct_ratio, score
+    from ..analysis.targets import AMBITION_FLAGS
 
     T = TEMPLATES
     s = settings.describe()

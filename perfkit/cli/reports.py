@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .cli_args import positive_int
+from .args import positive_int
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -24,7 +24,7 @@ def _timeout(text: str) -> float | None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    from .batch import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL
+    from ..run.batch import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL
 
     p.add_argument("--out", default="reports", metavar="DIR", help="output directory (default: reports)")
     p.add_argument("--notebook", default=None, metavar="PATH",
@@ -36,7 +36,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers) -> None:
-    from .batch import EXECUTORS, LANGUAGES
+    from ..run.batch import EXECUTORS, LANGUAGES
 
     p = subparsers.add_parser(
         "run", help="write one department-year's report: <out>/<department>/<year>/report.ipynb and report.html",
@@ -78,7 +78,7 @@ def _print_problems(rec) -> None:
 
 
 def cmd_run(args) -> int:
-    from .batch import RunError, run_unit
+    from ..run.batch import RunError, run_unit
 
     try:
         rec = run_unit(args.department, args.year, args.language, args.params, args.out,
@@ -91,7 +91,7 @@ def cmd_run(args) -> int:
             print(f"{args.out.rstrip('/')}/{path}")
         print(f"{rec.title} ({rec.duration_s:.1f}s)", file=sys.stderr)
         return EXIT_OK
-    from .batch import describe_failure
+    from ..run.batch import describe_failure
 
     print(f"perfkit run: {describe_failure(rec, args.out)}", file=sys.stderr)
     _print_problems(rec)
@@ -99,7 +99,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from .batch import RunError, describe_failure, group_failures, run_batch
+    from ..run.batch import RunError, describe_failure, group_failures, run_batch
 
     try:
         result = run_batch(args.params, args.out, workers=args.workers, languages=args.language,

@@ -23,9 +23,8 @@ The pieces, in the order a reader meets them:
 * :class:`Problem` — one SALib-style description of uncertain factors (target multipliers, rule-reading
   switches, the base b of base-plus-slope rules, weight noise) shared by :func:`monte_carlo`,
   :func:`sobol_indices` and :func:`morris_screening` through :func:`evaluate`.
-* :func:`analyse` — all of it for one evaluation (what ``perfkit targets`` prints), and
-  :func:`sentences`, the findings stated from the ``sensitivity.*`` templates of
-  ``perfkit/templates/narrative.<lang>.yaml`` (zh, en), as the report states them.
+* :func:`analyse` — all of it for one evaluation (what ``perfkit targets`` prints); the report states
+  its findings through ``perfkit.report.sentences``.
 
 References: Sobol' (2001) Math. Comput. Simul. 55:271–280; Saltelli (2002) Comput. Phys. Commun.
 145:280–297; Saltelli et al. (2010) Comput. Phys. Commun. 181:259–270; Morris (1991) Technometrics
@@ -43,9 +42,8 @@ from typing import Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from . import rules
-from .narrative import Text
-from .scoring import Compiled
+from ..core import rules
+from ..core.compile import Compiled
 from .targets import DEFAULT_THRESHOLDS, Thresholds, TargetDiagnostic, _row_inputs, diagnose, diagnose_scored
 
 DEFAULT_SEED = 20200101
@@ -553,7 +551,7 @@ def _alternative_args(model: "TargetModel", row, alt) -> list[tuple[str, float]]
     """The scalar arguments an alternative reading changes on one compiled row, recompiled from the
     row's inputs (so a driver switch brings the prior-year figure it needs); None if it cannot be
     expressed as argument overrides (a different family, list-valued settings, missing inputs)."""
-    from .scoring import _Ctx, compile_rule
+    from ..core.compile import CompileContext, compile_rule
 
     rule = row.rule
     try:
@@ -568,7 +566,7 @@ def _alternative_args(model: "TargetModel", row, alt) -> list[tuple[str, float]]
     # recompiled rule must see the same measures as the compiled one, or unchanged arguments would
     # differ (or the switch fail to compile) for want of a budget.
     ev = model.result.evaluation
-    ctx = _Ctx(None, ev.budget or model.result.department_budget)
+    ctx = CompileContext(None, ev.budget or model.result.department_budget)
     args = compile_rule(ctx, new_rule, row.points, inputs, leaf.loc)
     if args is None or args.get("judged") or ctx.problems:
         return None
@@ -908,46 +906,3 @@ def bundle_dict(bundle, reports: list[TargetReport]) -> dict:
         "settings": settings,
         "evaluations": [r.to_dict() for r in reports],
     }
-
-
-# --------------------------------------------------------------------------------------------
-# Sentences (the report's templates, per language)
-# --------------------------------------------------------------------------------------------
-
-
-def sentences(report: TargetReport, lang: str = "zh") -> list[str]:
-    """The findings of a :class:`TargetReport` as the report states them, from the ``sensitivity.*``
-    templates of ``narrative.<lang>.yaml`` (Markdown, like the report).
-
-    Only what applies is said: nothing about counterfactuals for an evaluation without scored
-    targets, nothing about a flip when no target is flagged (and the fewest corrections only when
-    the correction is to the actual, which is what the template says).
-    """
-    t = Text(lang)
-    m, out = report.model, []
-    if not m.n_targets:
-        return out
-    grade = m.baseline_grade
-    cf = report.counterfactuals.table.set_index("rule")
-    if "actual" in cf.index:
-        a = cf.loc["actual"]
-        out.append(t("sensitivity.actual", total=float(a["total"]), change=float(a["change"]),
-                     same=a["grade"] == grade, grade=a["grade"]))
-    flip = report.grade_flip
-    if m.flagged.any():
-        up = flip["flagged"] or flip["all"]
-        out.append(t("sensitivity.no_flip", k_max=flip["k_max"]) if up is None else
-                   t("sensitivity.flip_flagged", k=up["k"], total=up["total"], grade=up["grade"],
-                     flagged_only=flip["flagged"] is not None, baseline_grade=grade))
-    f = flip["fewest"]
-    if f and flip.get("correction", "actual") == "actual":
-        names = dict(zip(m.ids, m.names))
-        out.append(t("sensitivity.flip_fewest", count=f["count"], total=f["total"], grade=f["grade"],
-                     indicators=[names.get(i, i) for i in f["indicators"]]))
-    mc = report.monte_carlo
-    q = mc.summary()
-    possible = [(g, p) for g, p in mc.probabilities.items() if p > 0]
-    out.append(t("sensitivity.monte_carlo", draws=mc.draws, seed=mc.seed, p50=q["p50"], p05=q["p05"], p95=q["p95"],
-                 only_grade=possible[0][0] if possible else "",
-                 probabilities=[t("sensitivity.probability", grade=g, p=p) for g, p in possible]))
-    return [str(x) for x in out]

@@ -1,7 +1,7 @@
 """Narrative: the sentences, tables and section layout of an evaluation report, per language.
 
 This module owns what a reader of a report reads. Every sentence comes from a template keyed by its
-purpose in ``perfkit/templates/narrative.<language>.yaml`` (``zh`` by default, ``en`` on request),
+purpose in ``perfkit/report/templates/narrative.<language>.yaml`` (``zh`` by default, ``en`` on request),
 rendered with numbers taken from the scoring results and formatted as the reports print them:
 
 * money in 万元 with two decimals and thousands separators — :func:`money` (58993.4 → ``58,993.40``);
@@ -16,24 +16,23 @@ framework. :class:`Report` assembles the sections of ``notebooks/evaluation.ipyn
 
 from __future__ import annotations
 
-import functools
-import html
-import math
 import os
-import re
 import statistics
-from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-import jinja2
-import yaml
+from ..analysis import sensitivity, targets
+from ..core.budget import MEASURES, SCHEDULE, all_measures, category_table, percent, quarterly_spending, schedule_gaps
+from ..core.compile import DRIVERS, explain
+from ..core.framework import TOLERANCE
+from ..core.result import reported_grade
+from ..core.scoring import score_bundle
+from ..fmt import chinese_number, missing as _missing, money, num, pct, pct0, pts, quantity_text, ratio, score
+from ..load import find_unit, load
+from . import plots
+from .tables import TABLE_STYLE, Section, html_table
+from .text import LANGUAGES, Safe, Text, join_list, md_escape, tidy
 
-from .budget import MEASURES, SCHEDULE, all_measures, category_table, percent, quarterly_spending, schedule_gaps
-from .framework import TOLERANCE, grade_of
-
-LANGUAGES = ("zh", "en")
 PORTFOLIO_MIN = 5  # this many project self-evaluations or more get a summary section of their own
 SCHEDULE_LAG = 10.0  # percentage points behind 序时进度 at a quarter end that count as a problem
 ADJUSTMENT_LIMIT = 10.0  # in-year adjustment (% of the initial budget) beyond the common 10% criterion
@@ -42,359 +41,7 @@ LOWEST_LISTED = 5  # projects listed as the lowest-scoring
 TORNADO = (0.8, 1.2)  # each target alone at 80% and 120% of its value in the one-at-a-time chart
 
 # Where the notebooks live in a source checkout; relative parameter paths are also tried from here.
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-
-
-# --------------------------------------------------------------------------------------------
-# Numbers as the reports print them
-# --------------------------------------------------------------------------------------------
-
-
-def _missing(x: Any) -> bool:
-    if x is None:
-        return True
-    try:
-        return math.isnan(float(x))
-    except (TypeError, ValueError):
-        return True
-
-
-def _clean(x: float, digits: int) -> float:
-    """Avoid printing −0.00."""
-    x = float(x)
-    return 0.0 if abs(x) < 0.5 * 10 ** -digits else x
-
-
-def money(x: Any) -> str:
-    """万元 with two decimals and thousands separators: 58993.4 → '58,993.40'."""
-    return "—" if _missing(x) else f"{_clean(x, 2):,.2f}"
-
-
-def pct(x: Any, digits: int = 2) -> str:
-    """A rate already in percent: 98.62 → '98.62%'."""
-    return "—" if _missing(x) else f"{_clean(x, digits):,.{digits}f}%"
-
-
-def pct0(x: Any) -> str:
-    """A round percentage as written: 25 → '25%'."""
-    return "—" if _missing(x) else f"{float(x):g}%"
-
-
-def pct_ratio(x: Any) -> str:
-    """A ratio as a percentage: 0.6667 → '66.67%'."""
-    return "—" if _missing(x) else pct(100.0 * float(x))
-
-
-def score(x: Any) -> str:
-    """A score with two decimals, as reports print totals and indicator scores: 86.5316 → '86.53'."""
-    return "—" if _missing(x) else f"{_clean(x, 2):.2f}"
-
-
-def pts(x: Any) -> str:
-    """Points (分值) as a framework states them: 6 → '6', 1.5 → '1.5'."""
-    return "—" if _missing(x) else f"{float(x):g}"
-
-
-def num(x: Any) -> str:
-    """A figure as written, with thousands separators: 169161 → '169,161', 127.702 → '127.702'."""
-    if _missing(x):
-        return "—"
-    x = float(x)
-    return f"{int(round(x)):,}" if x == round(x) and abs(x) < 1e15 else f"{x:,.10g}"
-
-
-def pp(x: Any) -> str:
-    """Percentage points with two decimals: 9.92."""
-    return "—" if _missing(x) else f"{_clean(x, 2):.2f}"
-
-
-def ratio(x: Any) -> str:
-    """A multiple with two decimals: 1.8 → '1.80'."""
-    if _missing(x):
-        return "—"
-    return "∞" if math.isinf(float(x)) else f"{float(x):.2f}"
-
-
-def quantity_text(raw: Any) -> str:
-    """A target or actual as the report writes it (numbers formatted, words kept)."""
-    if raw is None:
-        return "—"
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return num(raw)
-    return str(raw)
-
-
-# --------------------------------------------------------------------------------------------
-# Templates
-# --------------------------------------------------------------------------------------------
-
-
-class Safe(str):
-    """Text already rendered by a template (escaped as its :class:`Text` escapes): inserted into another one as is."""
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
-
-
-def md_escape(text: str) -> str:
-    """Escape characters Markdown would read as markup (data text is shown literally)."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-# Whitespace between two CJK characters or punctuation marks: left over from line folding in YAML.
-_CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
-
-
-def tidy(text: str) -> str:
-    """Data text as it should print: no stray spaces between Chinese characters."""
-    return _CJK_GAP.sub("", text)
-
-
-def _escape(value: Any, markdown: bool = True) -> Any:
-    """Data text as a template should insert it: tidied, and Markdown-escaped when ``markdown``."""
-    if isinstance(value, Safe):
-        return value
-    if isinstance(value, str):
-        return md_escape(tidy(value)) if markdown else tidy(value)
-    if isinstance(value, dict):
-        return {k: _escape(v, markdown) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_escape(v, markdown) for v in value]
-    return value
-
-
-@functools.lru_cache(maxsize=None)
-def load_templates(language: str) -> dict:
-    """The narrative templates of a language (``zh`` or ``en``), as a nested dict."""
-    if language not in LANGUAGES:
-        raise ValueError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
-    text = resources.files("perfkit").joinpath("templates", f"narrative.{language}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    if data.get("language") != language:
-        raise ValueError(f"narrative.{language}.yaml declares language {data.get('language')!r}")
-    return data
-
-
-def _join_list(language: str):
-    def join(items: Iterable[Any], sep: str | None = None) -> str:
-        items = [str(i) for i in items]
-        if sep is not None:
-            return sep.join(items)
-        if language == "zh":
-            return "、".join(items)
-        if len(items) <= 2:
-            return " and ".join(items)
-        return ", ".join(items[:-1]) + " and " + items[-1]
-
-    return join
-
-
-_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                 "twelve")
-
-
-def _nword(language: str):
-    def word(n: Any) -> str:
-        """Small counts as words in English prose ('one evaluation'); digits otherwise."""
-        if language == "en" and isinstance(n, int) and 0 <= n < len(_NUMBER_WORDS):
-            return _NUMBER_WORDS[n]
-        return str(n)
-
-    return word
-
-
-def _the(language: str):
-    def the(name: str) -> str:
-        """'Shenzhen Local … Bureau' → 'the Shenzhen Local … Bureau' in English prose."""
-        if language != "en" or not name or name.lower().startswith("the "):
-            return name
-        return "the " + name
-
-    return the
-
-
-def _capitalize_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _lcfirst(text: str) -> str:
-    """'Basic expenditure' → 'basic expenditure' (not for acronyms such as 'GDP')."""
-    if len(text) >= 2 and text[0].isupper() and text[1].islower():
-        return text[0].lower() + text[1:]
-    return text
-
-
-def _environment(language: str) -> jinja2.Environment:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=False)
-    env.filters.update(money=money, pct=pct, pct0=pct0, pct_ratio=pct_ratio, score=score, pts=pts, num=num, pp=pp,
-                       ratio=ratio, join_list=_join_list(language), lcfirst=_lcfirst, nword=_nword(language),
-                       the=_the(language), capitalize_first=_capitalize_first, quote=lambda x: f"“{x}”")
-    return env
-
-
-class Text:
-    """Renders the templates of one language: ``text("results.total", total=86.53, grade="良")``.
-
-    With ``escape`` (the default) data text is Markdown-escaped, for Markdown blocks. Text for an
-    HTML table cell, where Markdown is not read, comes from :attr:`plain` (``escape=False``): the
-    same templates with data text inserted as is (:func:`html_table` escapes it for HTML).
-    """
-
-    def __init__(self, language: str = "zh", escape: bool = True):
-        self.language = language
-        self.escape = escape
-        self.data = load_templates(language)
-        self.env = _environment(language)
-        self._compiled: dict[str, jinja2.Template] = {}
-        self._plain: Text | None = None if escape else self
-
-    @property
-    def plain(self) -> "Text":
-        """The same templates without Markdown escaping: text for HTML table cells."""
-        if self._plain is None:
-            self._plain = Text(self.language, escape=False)
-        return self._plain
-
-    def raw(self, key: str) -> Any:
-        node: Any = self.data
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise KeyError(f"no template {key!r} in narrative.{self.language}.yaml")
-            node = node[part]
-        return node
-
-    def has(self, key: str) -> bool:
-        try:
-            self.raw(key)
-            return True
-        except KeyError:
-            return False
-
-    def __call__(self, key: str, **context: Any) -> Safe:
-        if key not in self._compiled:
-            source = self.raw(key)
-            if not isinstance(source, str):
-                raise KeyError(f"template {key!r} in narrative.{self.language}.yaml is not text")
-            self._compiled[key] = self.env.from_string(source)
-        out = self._compiled[key].render(**_escape(context, self.escape))
-        return Safe(re.sub(r"[ \t]*\n[ \t]*", "\n", out).strip().replace("\n", "" if self.language == "zh" else " "))
-
-    def label(self, key: str) -> str:
-        """A plain label (column name, heading word) — not a template."""
-        return str(self.raw(key))
-
-
-# --------------------------------------------------------------------------------------------
-# Sections: Markdown, HTML tables and figures, displayed as one notebook result
-# --------------------------------------------------------------------------------------------
-
-TABLE_STYLE = """<style>
-table.perfkit{border-collapse:collapse;margin:0.4em 0 1.2em;font-size:0.9em;max-width:100%;table-layout:auto}
-table.perfkit th,table.perfkit td{border:1px solid #c8d0da !important;padding:3px 7px !important;
-  vertical-align:top !important;text-align:left !important;white-space:normal !important}
-table.perfkit th{background:#eef2f7 !important;font-weight:600}
-table.perfkit td.num{text-align:right !important;white-space:nowrap !important}
-table.perfkit td.name{min-width:5.5em}
-table.perfkit tr.total td,table.perfkit tr.level1 td{font-weight:600;background:#f7f9fb !important}
-table.perfkit td.diff{color:#b03a2e}
-</style>"""
-
-
-def html_table(header: list[str], rows: list, numeric: Iterable[int] = (), caption: str | None = None,
-               names: Iterable[int] = (0,)) -> str:
-    """A table with escaped cells; ``rows`` are lists of cells or (cells, css class) pairs.
-
-    Columns in ``numeric`` are right-aligned; columns in ``names`` keep a minimum width for labels.
-    """
-    numeric, names = set(numeric), set(names)
-    out = ['<table class="perfkit">']
-    if caption:
-        out.append(f"<caption>{html.escape(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr></thead><tbody>")
-    for row in rows:
-        cls = None
-        if isinstance(row, tuple):
-            row, cls = row
-        tr = f'<tr class="{cls}">' if cls else "<tr>"
-        cells = []
-        for j, cell in enumerate(row):
-            text = "" if cell is None else str(cell)
-            classes = (["num"] if j in numeric else []) + (["name"] if j in names else []) + (
-                ["diff"] if text.endswith("≠") else [])
-            attr = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{attr}>{html.escape(text)}</td>")
-        out.append(tr + "".join(cells) + "</tr>")
-    out.append("</tbody></table>")
-    return "".join(out)
-
-
-@dataclass
-class Section:
-    """Blocks of a report section: ``("md", text)``, ``("html", text)`` or ``("fig", Figure)``."""
-
-    blocks: list[tuple[str, Any]] = field(default_factory=list)
-
-    def md(self, *paragraphs: str) -> "Section":
-        text = "\n\n".join(p for p in paragraphs if p)
-        if text:
-            self.blocks.append(("md", text))
-        return self
-
-    def heading(self, level: int, text: str) -> "Section":
-        return self.md("#" * level + " " + text)
-
-    def bullets(self, items: Iterable[str], numbered: bool = False) -> "Section":
-        items = list(items)
-        if items:
-            self.md("\n".join((f"{i}. " if numbered else "- ") + str(x) for i, x in enumerate(items, 1)))
-        return self
-
-    def html(self, text: str) -> "Section":
-        self.blocks.append(("html", text))
-        return self
-
-    def figure(self, fig) -> "Section":
-        self.blocks.append(("fig", fig))
-        return self
-
-    def markdown(self) -> str:
-        """All Markdown of the section (for tests and plain-text use)."""
-        return "\n\n".join(b for k, b in self.blocks if k == "md")
-
-    def merged(self) -> list[tuple[str, Any]]:
-        out: list[tuple[str, Any]] = []
-        for kind, content in self.blocks:
-            if kind == "md" and out and out[-1][0] == "md":
-                out[-1] = ("md", out[-1][1] + "\n\n" + content)
-            else:
-                out.append((kind, content))
-        return out
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import HTML, Markdown, display
-
-        from . import plots
-
-        for kind, content in self.merged():
-            if kind == "md":
-                display(Markdown(content))
-            elif kind == "html":
-                display(HTML(content))
-            else:
-                plots.show(content)
-
-
-_CN_DIGITS = "零一二三四五六七八九"
-
-
-def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 37 → 三十七 (for headings up to 99)."""
-    if not 0 < n < 100:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    out = ("" if tens <= 1 else _CN_DIGITS[tens]) + ("十" if tens else "")
-    return out + (_CN_DIGITS[ones] if ones else "")
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def heading_number(language: str, numbers: tuple[int, ...]) -> str:
@@ -473,7 +120,7 @@ def describe_rule(t: Text, rule, points: float, inputs=None, zero_if=()) -> str:
     elif fam == "checklist":
         items = []
         for it in rule.items:
-            tiers = _join_list(t.language)([f"{k}{v:g}" for k, v in it.tiers.items()]) if it.tiers else ""
+            tiers = join_list(t.language)([f"{k}{v:g}" for k, v in it.tiers.items()]) if it.tiers else ""
             items.append(t("rules.checklist_item", text=it.text, points=it.points, tiers=tiers))
         s = t("rules.checklist", items=items, points=[it.points for it in rule.items])
     elif fam == "overrun_penalty":
@@ -514,12 +161,11 @@ def _measure_value(budget, measure: str, language: str) -> str | None:
     value = all_measures(budget).get(measure.removeprefix("budget."))
     if value is None:
         return None
-    return _join_list(language)(pct(v) for v in value) if isinstance(value, list) else pct(value)
+    return join_list(language)(pct(v) for v in value) if isinstance(value, list) else pct(value)
 
 
 def _base_slope_text(row, score_value: float) -> str:
     """The arithmetic of a base-plus-slope row with its driver value."""
-    from .scoring import DRIVERS
 
     a, W = row.args, row.points
     code = {v: k for k, v in DRIVERS.items()}[int(a["driver"])]
@@ -539,7 +185,6 @@ def inputs_text(t: Text, result, index: int, row_scores=None) -> str:
     ``row_scores`` is ``result.compiled.row_scores()``; a caller rendering many leaves of one result
     passes it (computed once) rather than have it recomputed for each leaf.
     """
-    from .scoring import explain
 
     compiled = result.compiled
     leaf = compiled.leaves[index]
@@ -601,16 +246,14 @@ def explain_leaf(result, leaf_id: str, language: str = "en") -> dict[str, str]:
 
 def target_diagnostics(result, budget=None) -> list:
     """The diagnostics of perfkit.targets for one evaluation (default thresholds)."""
-    from . import targets
 
     return targets.diagnose(result, budget)
 
 
 def _low_ambition() -> float:
     """The completion ratio at or above which a target is flagged as set low (the reports' default)."""
-    from .targets import DEFAULT_THRESHOLDS
 
-    return DEFAULT_THRESHOLDS.low_ambition
+    return targets.DEFAULT_THRESHOLDS.low_ambition
 
 
 def target_status(d) -> str | None:
@@ -626,13 +269,6 @@ def target_status(d) -> str | None:
     return "met"
 
 
-def reported_grade(result) -> str | None:
-    """The grade a report gives: as printed, or else the framework's grade of the reported total."""
-    if result.reported_grade is not None:
-        return result.reported_grade
-    if result.reported_total is None:
-        return None
-    return grade_of(result.reported_total, result.framework)
 
 
 # --------------------------------------------------------------------------------------------
@@ -672,8 +308,6 @@ class Report:
     def load(cls, department: str, year: int, language: str = "zh", params_dir: str | None = "../parameters"
              ) -> "Report":
         """Load, score and reconcile a department-year (see :func:`resolve_params_dir` for the path)."""
-        from .load import find_unit, load
-        from .scoring import score_bundle
 
         if language not in LANGUAGES:
             raise ValueError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
@@ -737,7 +371,6 @@ class Report:
 
     def analysis(self, result):
         """perfkit.sensitivity's analysis of one main evaluation (computed once)."""
-        from . import sensitivity
 
         if id(result) not in self._analyses:
             self._analyses[id(result)] = sensitivity.analyse(result, self.bundle.data.budget)
@@ -817,7 +450,6 @@ class Report:
         return list(self._budget_lines(budget.by_category)), category_table(budget)
 
     def _budget_preparation(self, sec: Section, budget) -> None:
-        from . import plots
 
         t = self.t
         top = budget.by_category
@@ -877,7 +509,6 @@ class Report:
         return html_table(header, rows, numeric=range(1, len(header)))
 
     def _execution(self, sec: Section, budget) -> None:
-        from . import plots
 
         t = self.t
         measures = all_measures(budget)
@@ -940,7 +571,6 @@ class Report:
 
     def results_section(self) -> Section:
         """Section 2: for each main evaluation, total, grade and its meaning, levels, full scoring table."""
-        from . import plots
 
         t, sec, n = self.t, Section(), self.SECTION_NUMBERS["results"]
         sec.heading(2, self._h((n,), self.heading("results")))
@@ -1107,8 +737,6 @@ class Report:
         """What the targets are worth (perfkit.sensitivity): counterfactual totals and grades, the
         grade flip, grade probabilities, points resting on targets, and the one-at-a-time tornado.
         """
-        from . import plots
-        from . import sensitivity as sens
 
         t, fw = self.t, r.framework
         analysis = self.analysis(r)
@@ -1168,7 +796,7 @@ class Report:
                                 numeric=(3, 4, 5, 6)))
         else:
             sec.md(t("sensitivity.no_at_risk"))
-        table = sens.tornado(model, *TORNADO)
+        table = sensitivity.tornado(model, *TORNADO)
         table = table[table["swing"] > 1e-9]
         if len(table):
             sec.md(t("sensitivity.tornado_note", low=TORNADO[0], high=TORNADO[1]))
@@ -1460,7 +1088,6 @@ class Report:
     def portfolio_section(self) -> Section:
         """Section 6 (only with many project self-evaluations): distribution of totals and grades,
         the lowest, the ones with findings, and each project's scoring."""
-        from . import plots
 
         t, sec, n = self.t, Section(), self.SECTION_NUMBERS["portfolio"]
         if not self.portfolio:

@@ -1,12 +1,10 @@
-"""Applying a framework to an evaluation's inputs: compile, score (vectorised), aggregate, grade.
+"""Compiling an evaluation: its tree, inputs and rules into arrays, one block per rule family.
 
 An evaluation is *compiled* once into a :class:`Compiled` object: one row per scored unit (a leaf, or
 one part of a composite leaf) with its family's arguments as arrays. ``Compiled.leaf_scores`` then
 evaluates every family with one call per family, optionally under *overrides* — arrays of
 alternative targets, actuals or rule settings with any number of leading scenario dimensions — so
 that reproducing one report, rescoring a portfolio and 100k Monte Carlo draws are the same code.
-
-Reconciliation with reported figures lives in ``perfkit.reconcile``; this module only computes.
 """
 
 from __future__ import annotations
@@ -15,22 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from ..errors import ParameterError, Problem, format_loc
+from ..load import Located
+from ..params import Budget, Framework, IndicatorInput, Interval, JudgementRule, SumRule, ZeroIf
 from . import rules
 from .budget import MeasureUnavailable, measure
-from .errors import ParameterError, Problem
-from .framework import Node, grade_of, resolve_rule, structure_problems, walk
-from .load import Bundle, Located, format_loc
-from .params import (
-    Budget,
-    Framework,
-    IndicatorInput,
-    Interval,
-    JudgementRule,
-    SumRule,
-    ZeroIf,
-)
+from .framework import Node, resolve_rule, structure_problems, walk
 from .quantity import parse_quantity
 
 JUDGED = JudgementRule(family="judgement")
@@ -72,7 +61,7 @@ class Leaf:
         return self.node.indicator.points
 
 
-class _Ctx:
+class CompileContext:
     """Collects problems while compiling, so that every one is reported, not only the first."""
 
     def __init__(self, located: Located | None, budget: Budget | None):
@@ -100,7 +89,7 @@ class _Ctx:
 # --------------------------------------------------------------------------------------------
 
 
-def _number(ctx: _Ctx, inputs: IndicatorInput | None, name: str, loc: tuple, rule_name: str) -> float | None:
+def _number(ctx: CompileContext, inputs: IndicatorInput | None, name: str, loc: tuple, rule_name: str) -> float | None:
     explicit = getattr(inputs, f"{name}_value", None) if inputs is not None else None
     if explicit is not None:
         return explicit
@@ -152,7 +141,7 @@ def _interval_arrays(intervals: list[Interval]) -> dict[str, list]:
     }
 
 
-def compile_rule(ctx: _Ctx, rule, points: float, inputs: IndicatorInput | None, loc: tuple) -> dict | None:
+def compile_rule(ctx: CompileContext, rule, points: float, inputs: IndicatorInput | None, loc: tuple) -> dict | None:
     """Arguments for one application of ``rule``; None (with problems recorded) if inputs are lacking."""
     fam = rule.family
     if fam not in ("judgement", "qualitative_tiers") and inputs is not None and inputs.score is not None:
@@ -298,7 +287,7 @@ def _family(rule, args: dict) -> str:
     return "judgement" if args.get("judged") else rule.family
 
 
-def _zero(ctx: _Ctx, zero_if: list[ZeroIf], inputs: IndicatorInput | None, loc: tuple) -> list[str]:
+def _zero(ctx: CompileContext, zero_if: list[ZeroIf], inputs: IndicatorInput | None, loc: tuple) -> list[str]:
     """The texts of the zero-if conditions that hold.
 
     A condition holds when its measure shows it or the evaluation says so in ``conditions``; one the
@@ -465,7 +454,7 @@ _FAMILY_EVAL = {
 }
 
 
-def leaf_rows(ctx: _Ctx, index: int, leaf: Leaf, rule) -> list[Row]:
+def leaf_rows(ctx: CompileContext, index: int, leaf: Leaf, rule) -> list[Row]:
     """The scored rows of leaf ``index`` under ``rule``: one row, or one per part of a ``sum`` rule.
 
     A unit whose inputs are lacking gets no row and a problem in ``ctx``.
@@ -492,7 +481,7 @@ def leaf_rows(ctx: _Ctx, index: int, leaf: Leaf, rule) -> list[Row]:
 def compile_evaluation(located: Located, framework: Framework, budget: Budget | None) -> Compiled:
     """Resolve the tree, inputs and measures of an evaluation; ParameterError lists every problem."""
     ev = located.evaluation
-    ctx = _Ctx(located, ev.budget or budget)
+    ctx = CompileContext(located, ev.budget or budget)
     if ev.tree is not None:
         tree, tree_loc, tree_file, tree_lines = ev.tree, ("tree",), located.file, lambda loc: located.doc.line(
             located.loc + loc)
@@ -536,52 +525,6 @@ def compile_evaluation(located: Located, framework: Framework, budget: Budget | 
     return Compiled(framework, nodes, leaves, rows)
 
 
-# --------------------------------------------------------------------------------------------
-# Results
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class EvaluationResult:
-    """A scored evaluation: leaf and node tables, total and grade, and the findings about it."""
-
-    located: Located
-    framework: Framework
-    compiled: Compiled
-    table: pd.DataFrame
-    nodes: pd.DataFrame
-    total: float
-    grade: str
-    findings: list = field(default_factory=list)
-    department_budget: Budget | None = None
-
-    @property
-    def evaluation(self):
-        return self.located.evaluation
-
-    @property
-    def reported_total(self) -> float | None:
-        r = self.evaluation.reported
-        return None if r is None else r.total
-
-    @property
-    def rounded_total(self) -> float:
-        """The total as a report adds it up: the sum of leaf scores printed to two decimals."""
-        return float(self.table["score"].round(2).sum())
-
-    def reproduces_total(self, tolerance: float = 0.005) -> bool | None:
-        """Whether the recomputed total matches the reported one, summed exactly or as printed."""
-        rep = self.reported_total
-        if rep is None:
-            return None
-        return min(abs(self.total - rep), abs(self.rounded_total - rep)) <= tolerance + 1e-9
-
-    @property
-    def reported_grade(self) -> str | None:
-        r = self.evaluation.reported
-        return None if r is None else r.grade
-
-
 def explain(row: Row, score: float) -> str:
     """The arithmetic of one row, as a formula with its numbers (language-neutral)."""
     a, W = row.args, row.points
@@ -611,80 +554,3 @@ def explain(row: Row, score: float) -> str:
     if f == "base_slope":
         return f"clamp({W:g}×{a['base']:g} + slope {a['slope']:g} × driver, 0, {W:g})"
     return f"{score:g}"
-
-
-def score(located: Located, framework: Framework, budget: Budget | None) -> EvaluationResult:
-    """Score one evaluation and reconcile it with what its report states."""
-    from .reconcile import reconcile
-
-    compiled = compile_evaluation(located, framework, budget)
-    row_scores = compiled.row_scores()
-    leaf_scores = compiled.leaf_scores()
-    records = []
-    for i, leaf in enumerate(compiled.leaves):
-        rows = [(compiled.rows[j], row_scores[j]) for j in compiled.rows_of_leaf[i]]
-        inp = leaf.inputs
-        records.append({
-            "id": leaf.id,
-            "path": "/".join(leaf.node.path),
-            "level1": leaf.node.names[0],
-            "level2": leaf.node.names[1] if len(leaf.node.names) > 2 else None,
-            "name": leaf.node.indicator.name,
-            "name_en": leaf.node.indicator.name_en,
-            "points": leaf.points,
-            "rule": leaf.rule.family,
-            "score": float(leaf_scores[i]),
-            "reported_score": None if inp is None else inp.reported_score,
-            "explanation": "; ".join(
-                (f"{r.part}: " if r.part else "") + explain(r, s) + (" → 0 (" + "; ".join(r.zero_reasons) + ")"
-                                                                     if r.zero else "")
-                for r, s in rows
-            ) + (" → 0 (" + "; ".join(leaf.zero_reasons) + ")" if leaf.zero else ""),
-            "target": None if inp is None else inp.target,
-            "actual": None if inp is None else inp.actual,
-            "reason": None if inp is None else (inp.reported_reason or inp.reason),
-        })
-    table = pd.DataFrame.from_records(records)
-    nodes = node_table(compiled, leaf_scores, located.evaluation.reported)
-    total = float(leaf_scores.sum())
-    result = EvaluationResult(located, framework, compiled, table, nodes, total, grade_of(total, framework),
-                              department_budget=budget)
-    result.findings = reconcile(result)
-    return result
-
-
-def node_table(compiled: Compiled, leaf_scores: np.ndarray, reported) -> pd.DataFrame:
-    """Every node with stated points, points of its leaves, recomputed and reported scores."""
-    pos = {lf.id: i for i, lf in enumerate(compiled.leaves)}
-    rep_leaf = {lf.id: (lf.inputs.reported_score if lf.inputs else None) for lf in compiled.leaves}
-    rows = []
-    for n in compiled.nodes:
-        ids = [x.id for x in n.leaves()]
-        rep = [rep_leaf[i] for i in ids]
-        rows.append({
-            "id": n.id,
-            "path": "/".join(n.path),
-            "level": n.level,
-            "name": n.indicator.name,
-            "name_en": n.indicator.name_en,
-            "stated_points": n.indicator.points,
-            "points": n.leaf_points,
-            "score": float(sum(leaf_scores[pos[i]] for i in ids)),
-            "reported_leaf_sum": None if any(r is None for r in rep) else float(sum(rep)),
-            "reported": (reported.nodes.get(n.id) if reported is not None else None),
-            "is_leaf": n.is_leaf,
-        })
-    return pd.DataFrame.from_records(rows)
-
-
-def score_bundle(bundle: Bundle) -> list[EvaluationResult]:
-    """Score every evaluation of a department-year; ParameterError lists the problems of all of them."""
-    results, problems = [], []
-    for located in bundle.evaluations:
-        try:
-            results.append(score(located, bundle.frameworks[located.evaluation.framework], bundle.data.budget))
-        except ParameterError as exc:
-            problems += exc.problems
-    if problems:
-        raise ParameterError(problems)
-    return results

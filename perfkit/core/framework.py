@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import Problem
+from ..errors import Problem, format_loc
 from .findings import Finding
-from .params import Framework, Indicator, SumRule
+from ..params import Framework, Indicator, SumRule
 
 TOLERANCE = 0.005  # half a cent of a point: reports print two decimals
 
@@ -76,23 +76,18 @@ def structure_problems(nodes: list[Node], fw: Framework, file: str, lines) -> li
     seen: dict[str, Node] = {}
     for n in nodes:
         if n.id in seen:
-            problems.append(Problem(file, _fmt(n.loc + ("id",)), f"indicator id {n.id!r} is used twice "
+            problems.append(Problem(file, format_loc(n.loc + ("id",)), f"indicator id {n.id!r} is used twice "
                                     f"(also at {'/'.join(seen[n.id].path)}); ids must be unique in a tree",
                                     lines(n.loc + ("id",))))
         seen[n.id] = n
         rule = n.indicator.rule
         if isinstance(rule, str) and rule not in fw.rule_templates:
             known = ", ".join(fw.rule_templates) or "none"
-            problems.append(Problem(file, _fmt(n.loc + ("rule",)),
+            problems.append(Problem(file, format_loc(n.loc + ("rule",)),
                                     f"unknown rule template {rule!r}; framework {fw.id!r} defines: {known}",
                                     lines(n.loc + ("rule",))))
     return problems
 
-
-def _fmt(loc: tuple) -> str:
-    from .load import format_loc
-
-    return format_loc(loc)
 
 
 def resolve_rule(indicator: Indicator, fw: Framework):

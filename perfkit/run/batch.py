@@ -40,7 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from .errors import ParameterError, Problem
+from ..errors import ParameterError, Problem
 
 DEFAULT_KERNEL = "python3"
 DEFAULT_CELL_TIMEOUT = 600  # seconds one notebook cell may run before the unit is failed
@@ -59,7 +59,7 @@ KERNEL_ENV = {"PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.b
               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 # nbconvert template of the client HTML (lab without network scripts); see its index.html.j2.
-TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
+TEMPLATES = Path(__file__).resolve().parents[1] / "report" / "templates" / "nbconvert"
 
 # Lines the kernel process prints on its stderr that say nothing about the report.
 KERNEL_NOISE = ("Kernel is running over TCP without encryption", "does not end in one of ['.ipynb'",
@@ -117,7 +117,7 @@ def unit_dir(out_dir: str | os.PathLike, department: str, year: int) -> Path:
 
 def default_notebook() -> Path:
     """``notebooks/evaluation.ipynb`` of the source tree perfkit is installed from (editable install)."""
-    return Path(__file__).resolve().parent.parent / "notebooks" / "evaluation.ipynb"
+    return Path(__file__).resolve().parents[2] / "notebooks" / "evaluation.ipynb"
 
 
 def check_notebook(path: str | os.PathLike) -> Path:
@@ -479,8 +479,8 @@ class UnitRecord:
 
 def validate_unit(params_dir: str | os.PathLike, department: str, year: int | str):
     """Load and score a unit without running anything: ParameterError names every problem."""
-    from .load import find_unit, load
-    from .scoring import score_bundle
+    from ..load import find_unit, load
+    from ..core.scoring import score_bundle
 
     bundle = load(find_unit(params_dir, department, year), str(params_dir))
     score_bundle(bundle)
@@ -498,7 +498,7 @@ def run_unit(department: str, year: int | str, language: str = "zh", params_dir:
     ``record=True`` also merges the record into ``<out_dir>/manifest.json``; ``checked=True`` skips the
     notebook and kernel checks (the batch does them once).
     """
-    from .load import find_unit
+    from ..load import find_unit
 
     languages_of(language)
     year = int(year)
@@ -530,7 +530,7 @@ def run_unit(department: str, year: int | str, language: str = "zh", params_dir:
 
 def notebook_relative(params_dir: Path, notebook: Path) -> str:
     """``params_dir`` as the notebook is given it: relative to the notebook's folder, where its kernel runs
-    (``perfkit.narrative.resolve_params_dir`` resolves it against the working directory), so report.ipynb
+    (``perfkit.report.narrative.resolve_params_dir`` resolves it against the working directory), so report.ipynb
     does not name the checkout it was made in; absolute only where no relative path exists (another drive)."""
     try:
         return Path(os.path.relpath(params_dir, notebook.parent)).as_posix()
@@ -549,7 +549,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
     final_nb, final_html, failed_nb = udir / names.notebook, udir / names.html, udir / names.failed
 
     # 1. Parameters first: an invalid unit fails here, with the problem lines, and no kernel is started.
-    from .load import find_unit
+    from ..load import find_unit
 
     unit_file = find_unit(params_dir, rec.department, rec.year)
     if len(files := unit_files(params_dir, rec.department, rec.year)) > 1:
@@ -714,7 +714,7 @@ def discover_units(params_dir: str | os.PathLike) -> list[tuple[str, int]]:
     """Every (department, year) under a parameters directory, once each, from the file layout alone (a unit
     whose file is invalid is still found, so that it is reported rather than silently skipped; so is one with
     both ``<year>.yaml`` and ``<year>.yml``, which runs as invalid: see :func:`unit_files`)."""
-    from .load import discover
+    from ..load import discover
 
     if not Path(params_dir).is_dir():
         raise RunError(f"{params_dir}: parameters directory not found")

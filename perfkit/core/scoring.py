@@ -1,0 +1,94 @@
+"""Scoring: one evaluation (or every evaluation of a department-year) compiled, scored, reconciled.
+
+``score`` is the one entry point that turns a located evaluation into an :class:`EvaluationResult`;
+compiling lives in ``perfkit.core.compile`` and the checks against reported figures in
+``perfkit.core.reconcile``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ParameterError
+from ..load import Bundle, Located
+from ..params import Budget, Framework
+from .compile import Compiled, compile_evaluation, explain
+from .framework import grade_of
+from .reconcile import reconcile
+from .result import EvaluationResult
+
+
+def score(located: Located, framework: Framework, budget: Budget | None) -> EvaluationResult:
+    """Score one evaluation and reconcile it with what its report states."""
+    compiled = compile_evaluation(located, framework, budget)
+    row_scores = compiled.row_scores()
+    leaf_scores = compiled.leaf_scores()
+    records = []
+    for i, leaf in enumerate(compiled.leaves):
+        rows = [(compiled.rows[j], row_scores[j]) for j in compiled.rows_of_leaf[i]]
+        inp = leaf.inputs
+        records.append({
+            "id": leaf.id,
+            "path": "/".join(leaf.node.path),
+            "level1": leaf.node.names[0],
+            "level2": leaf.node.names[1] if len(leaf.node.names) > 2 else None,
+            "name": leaf.node.indicator.name,
+            "name_en": leaf.node.indicator.name_en,
+            "points": leaf.points,
+            "rule": leaf.rule.family,
+            "score": float(leaf_scores[i]),
+            "reported_score": None if inp is None else inp.reported_score,
+            "explanation": "; ".join(
+                (f"{r.part}: " if r.part else "") + explain(r, s) + (" → 0 (" + "; ".join(r.zero_reasons) + ")"
+                                                                     if r.zero else "")
+                for r, s in rows
+            ) + (" → 0 (" + "; ".join(leaf.zero_reasons) + ")" if leaf.zero else ""),
+            "target": None if inp is None else inp.target,
+            "actual": None if inp is None else inp.actual,
+            "reason": None if inp is None else (inp.reported_reason or inp.reason),
+        })
+    table = pd.DataFrame.from_records(records)
+    nodes = node_table(compiled, leaf_scores, located.evaluation.reported)
+    total = float(leaf_scores.sum())
+    result = EvaluationResult(located, framework, compiled, table, nodes, total, grade_of(total, framework),
+                              department_budget=budget)
+    result.findings = reconcile(result)
+    return result
+
+
+def node_table(compiled: Compiled, leaf_scores: np.ndarray, reported) -> pd.DataFrame:
+    """Every node with stated points, points of its leaves, recomputed and reported scores."""
+    pos = {lf.id: i for i, lf in enumerate(compiled.leaves)}
+    rep_leaf = {lf.id: (lf.inputs.reported_score if lf.inputs else None) for lf in compiled.leaves}
+    rows = []
+    for n in compiled.nodes:
+        ids = [x.id for x in n.leaves()]
+        rep = [rep_leaf[i] for i in ids]
+        rows.append({
+            "id": n.id,
+            "path": "/".join(n.path),
+            "level": n.level,
+            "name": n.indicator.name,
+            "name_en": n.indicator.name_en,
+            "stated_points": n.indicator.points,
+            "points": n.leaf_points,
+            "score": float(sum(leaf_scores[pos[i]] for i in ids)),
+            "reported_leaf_sum": None if any(r is None for r in rep) else float(sum(rep)),
+            "reported": (reported.nodes.get(n.id) if reported is not None else None),
+            "is_leaf": n.is_leaf,
+        })
+    return pd.DataFrame.from_records(rows)
+
+
+def score_bundle(bundle: Bundle) -> list[EvaluationResult]:
+    """Score every evaluation of a department-year; ParameterError lists the problems of all of them."""
+    results, problems = [], []
+    for located in bundle.evaluations:
+        try:
+            results.append(score(located, bundle.frameworks[located.evaluation.framework], bundle.data.budget))
+        except ParameterError as exc:
+            problems += exc.problems
+    if problems:
+        raise ParameterError(problems)
+    return results

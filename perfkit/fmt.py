@@ -1,0 +1,105 @@
+"""Numbers as the reports print them, in one place (the lowest layer with ``errors``).
+
+Money is in 万元 with two decimals and thousands separators, rates are percentages with two decimals,
+scores have two decimals and points are printed as a framework states them. Every function takes
+``None`` or NaN and prints an em dash, so a missing figure is never printed as a number.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import Any
+
+
+def missing(x: Any) -> bool:
+    """True for None, NaN and anything that is not a number."""
+    if x is None:
+        return True
+    try:
+        return math.isnan(float(x))
+    except (TypeError, ValueError):
+        return True
+
+
+def _clean(x: float, digits: int) -> float:
+    """Avoid printing −0.00."""
+    x = float(x)
+    return 0.0 if abs(x) < 0.5 * 10 ** -digits else x
+
+
+def money(x: Any) -> str:
+    """万元 with two decimals and thousands separators: 58993.4 → '58,993.40'."""
+    return "—" if missing(x) else f"{_clean(x, 2):,.2f}"
+
+
+def pct(x: Any, digits: int = 2) -> str:
+    """A rate already in percent: 98.62 → '98.62%'."""
+    return "—" if missing(x) else f"{_clean(x, digits):,.{digits}f}%"
+
+
+def pct0(x: Any) -> str:
+    """A round percentage as written: 25 → '25%'."""
+    return "—" if missing(x) else f"{float(x):g}%"
+
+
+def pct_ratio(x: Any) -> str:
+    """A ratio as a percentage: 0.6667 → '66.67%'."""
+    return "—" if missing(x) else pct(100.0 * float(x))
+
+
+def score(x: Any) -> str:
+    """A score with two decimals, as reports print totals and indicator scores: 86.5316 → '86.53'."""
+    return "—" if missing(x) else f"{_clean(x, 2):.2f}"
+
+
+def pts(x: Any) -> str:
+    """Points (分值) as a framework states them: 6 → '6', 1.5 → '1.5'."""
+    return "—" if missing(x) else f"{float(x):g}"
+
+
+def num(x: Any) -> str:
+    """A figure as written, with thousands separators: 169161 → '169,161', 127.702 → '127.702'."""
+    if missing(x):
+        return "—"
+    x = float(x)
+    return f"{int(round(x)):,}" if x == round(x) and abs(x) < 1e15 else f"{x:,.10g}"
+
+
+def pp(x: Any) -> str:
+    """Percentage points with two decimals: 9.92."""
+    return "—" if missing(x) else f"{_clean(x, 2):.2f}"
+
+
+def ratio(x: Any) -> str:
+    """A multiple with two decimals: 1.8 → '1.80'."""
+    if missing(x):
+        return "—"
+    return "∞" if math.isinf(float(x)) else f"{float(x):.2f}"
+
+
+def quantity_text(raw: Any) -> str:
+    """A target or actual as the report writes it (numbers formatted, words kept)."""
+    if raw is None:
+        return "—"
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return num(raw)
+    return str(raw)
+
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 37 → 三十七 (for headings up to 99)."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    out = ("" if tens <= 1 else _CN_DIGITS[tens]) + ("十" if tens else "")
+    return out + (_CN_DIGITS[ones] if ones else "")
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a terminal: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

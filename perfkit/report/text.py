@@ -1,0 +1,177 @@
+"""Text per language: the narrative templates and the Jinja environment that renders them.
+
+Every sentence of a report comes from a template keyed by its purpose in
+``perfkit/report/templates/narrative.<language>.yaml`` (``zh`` by default, ``en`` on request), rendered
+with numbers formatted by ``perfkit.fmt`` as the reports print them. Data text inserted into a
+template is tidied (no stray spaces between Chinese characters) and Markdown-escaped.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+from typing import Any, Iterable
+
+import jinja2
+import yaml
+
+from ..fmt import money, num, pct, pct0, pct_ratio, pp, pts, ratio, score
+
+LANGUAGES = ("zh", "en")
+
+
+class Safe(str):
+    """Text already rendered by a template (escaped as its :class:`Text` escapes): inserted into another one as is."""
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
+
+
+def md_escape(text: str) -> str:
+    """Escape characters Markdown would read as markup (data text is shown literally)."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+# Whitespace between two CJK characters or punctuation marks: left over from line folding in YAML.
+_CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
+
+
+def tidy(text: str) -> str:
+    """Data text as it should print: no stray spaces between Chinese characters."""
+    return _CJK_GAP.sub("", text)
+
+
+def _escape(value: Any, markdown: bool = True) -> Any:
+    """Data text as a template should insert it: tidied, and Markdown-escaped when ``markdown``."""
+    if isinstance(value, Safe):
+        return value
+    if isinstance(value, str):
+        return md_escape(tidy(value)) if markdown else tidy(value)
+    if isinstance(value, dict):
+        return {k: _escape(v, markdown) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_escape(v, markdown) for v in value]
+    return value
+
+
+@functools.lru_cache(maxsize=None)
+def load_templates(language: str) -> dict:
+    """The narrative templates of a language (``zh`` or ``en``), as a nested dict."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
+    text = resources.files("perfkit.report").joinpath("templates", f"narrative.{language}.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if data.get("language") != language:
+        raise ValueError(f"narrative.{language}.yaml declares language {data.get('language')!r}")
+    return data
+
+
+def join_list(language: str):
+    def join(items: Iterable[Any], sep: str | None = None) -> str:
+        items = [str(i) for i in items]
+        if sep is not None:
+            return sep.join(items)
+        if language == "zh":
+            return "、".join(items)
+        if len(items) <= 2:
+            return " and ".join(items)
+        return ", ".join(items[:-1]) + " and " + items[-1]
+
+    return join
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                 "twelve")
+
+
+def _nword(language: str):
+    def word(n: Any) -> str:
+        """Small counts as words in English prose ('one evaluation'); digits otherwise."""
+        if language == "en" and isinstance(n, int) and 0 <= n < len(_NUMBER_WORDS):
+            return _NUMBER_WORDS[n]
+        return str(n)
+
+    return word
+
+
+def _the(language: str):
+    def the(name: str) -> str:
+        """'Shenzhen Local … Bureau' → 'the Shenzhen Local … Bureau' in English prose."""
+        if language != "en" or not name or name.lower().startswith("the "):
+            return name
+        return "the " + name
+
+    return the
+
+
+def _capitalize_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lcfirst(text: str) -> str:
+    """'Basic expenditure' → 'basic expenditure' (not for acronyms such as 'GDP')."""
+    if len(text) >= 2 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _environment(language: str) -> jinja2.Environment:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=False)
+    env.filters.update(money=money, pct=pct, pct0=pct0, pct_ratio=pct_ratio, score=score, pts=pts, num=num, pp=pp,
+                       ratio=ratio, join_list=join_list(language), lcfirst=_lcfirst, nword=_nword(language),
+                       the=_the(language), capitalize_first=_capitalize_first, quote=lambda x: f"“{x}”")
+    return env
+
+
+class Text:
+    """Renders the templates of one language: ``text("results.total", total=86.53, grade="良")``.
+
+    With ``escape`` (the default) data text is Markdown-escaped, for Markdown blocks. Text for an
+    HTML table cell, where Markdown is not read, comes from :attr:`plain` (``escape=False``): the
+    same templates with data text inserted as is (:func:`html_table` escapes it for HTML).
+    """
+
+    def __init__(self, language: str = "zh", escape: bool = True):
+        self.language = language
+        self.escape = escape
+        self.data = load_templates(language)
+        self.env = _environment(language)
+        self._compiled: dict[str, jinja2.Template] = {}
+        self._plain: Text | None = None if escape else self
+
+    @property
+    def plain(self) -> "Text":
+        """The same templates without Markdown escaping: text for HTML table cells."""
+        if self._plain is None:
+            self._plain = Text(self.language, escape=False)
+        return self._plain
+
+    def raw(self, key: str) -> Any:
+        node: Any = self.data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise KeyError(f"no template {key!r} in narrative.{self.language}.yaml")
+            node = node[part]
+        return node
+
+    def has(self, key: str) -> bool:
+        try:
+            self.raw(key)
+            return True
+        except KeyError:
+            return False
+
+    def __call__(self, key: str, **context: Any) -> Safe:
+        if key not in self._compiled:
+            source = self.raw(key)
+            if not isinstance(source, str):
+                raise KeyError(f"template {key!r} in narrative.{self.language}.yaml is not text")
+            self._compiled[key] = self.env.from_string(source)
+        out = self._compiled[key].render(**_escape(context, self.escape))
+        return Safe(re.sub(r"[ \t]*\n[ \t]*", "\n", out).strip().replace("\n", "" if self.language == "zh" else " "))
+
+    def label(self, key: str) -> str:
+        """A plain label (column name, heading word) — not a template."""
+        return str(self.raw(key))
