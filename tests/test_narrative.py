@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from perfkit import fmt
-from perfkit.report import narrative, tables, text
+from perfkit.report import narrative, rules_text, tables, text
 from perfkit.core.budget import MEASURES
 from perfkit.core.findings import CODES
 from perfkit.load import discover
@@ -229,7 +229,7 @@ def test_explain_leaf_is_plain_text():
     report = Report.load("beijing-lfsb", 2021, params_dir=str(PARAMS))
     r = next(r for r in report.results if r.evaluation.id == "s33")
     leaf = next(lf for lf in r.compiled.leaves if "5*8" in str(getattr(lf.inputs, "target", "")))
-    assert "5*8小时" in narrative.explain_leaf(r, leaf.id, "zh")["inputs"]
+    assert "5*8小时" in rules_text.explain_leaf(r, leaf.id, "zh")["inputs"]
 
 
 def test_control_rates_print_the_figures_of_every_measure(luohu):
@@ -269,9 +269,9 @@ def test_row_scores_once_per_evaluation_and_none_for_judgement_rows(luohu, monke
     assert calls == [id(r.compiled)]
     calls.clear()
     judged = [i for i, lf in enumerate(r.compiled.leaves)
-              if all(row.family in narrative.NOT_EXPLAINED for row in r.compiled.rows if row.leaf == i)]
+              if all(row.family in rules_text.NOT_EXPLAINED for row in r.compiled.rows if row.leaf == i)]
     assert judged
-    narrative.inputs_text(report.t, r, judged[0])
+    rules_text.inputs_text(report.t, r, judged[0])
     assert calls == []
 
 
