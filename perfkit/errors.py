@@ -1,4 +1,11 @@
-"""User-facing errors: every problem names the file, the field path, and what was expected."""
+"""User-facing errors under one root, :class:`PerfkitError`; every problem names the file, the field path
+and what was expected.
+
+``except perfkit.PerfkitError`` catches everything perfkit raises on purpose: a bad parameter file
+(:class:`ParameterError`, one line per problem), a run that cannot start (:class:`RunError`), a measure
+a budget block cannot give (:class:`MeasureUnavailable`) and a missing Chinese font
+(:class:`CJKFontNotFound`). Anything else is a bug in perfkit.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +27,11 @@ class Problem:
         return f"{where}:{field} {self.message}"
 
 
-class ParameterError(Exception):
+class PerfkitError(Exception):
+    """The root of every error perfkit raises on purpose."""
+
+
+class ParameterError(PerfkitError):
     """One or more problems in parameter files; ``str()`` gives one line per problem."""
 
     def __init__(self, problems: list[Problem]):
@@ -37,3 +48,15 @@ def format_loc(loc: tuple) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+class RunError(PerfkitError):
+    """A problem with the run itself (notebook, kernel, options), not with one unit; stops before any unit."""
+
+
+class MeasureUnavailable(PerfkitError, LookupError):
+    """A rule asks for a measure the budget block cannot give (unknown name or a missing field)."""
+
+
+class CJKFontNotFound(PerfkitError, RuntimeError):
+    """No installed font renders Chinese; the message says how to install one."""

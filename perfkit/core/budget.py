@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import MeasureUnavailable
 from ..params import STATED_MEASURES, Budget
 
 SCHEDULE = (25.0, 50.0, 75.0, 100.0)  # 序时进度: the share of the year elapsed at each quarter end
@@ -99,10 +100,6 @@ if tuple(MEASURES) != STATED_MEASURES:  # the schema names the measures a report
     raise ImportError("perfkit.params.STATED_MEASURES and perfkit.core.budget.MEASURES list different measures")
 
 MEASURE_PREFIX = "budget."
-
-
-class MeasureUnavailable(LookupError):
-    """A rule asks for a measure the budget block cannot give (unknown name or a missing field)."""
 
 
 def measure(budget: Budget | None, name: str) -> float | list[float]:

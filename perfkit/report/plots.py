@@ -36,6 +36,7 @@ from matplotlib.figure import Figure
 
 from ..core.budget import MEASURES, SCHEDULE
 from ..core.result import reported_grade
+from ..errors import CJKFontNotFound
 from ..fmt import display_width, money
 from .text import load_templates
 
@@ -73,10 +74,6 @@ COLORS = {
     "reported": "#d98c3f",
     "grid": "#e6e6e6",
 }
-
-
-class CJKFontNotFound(RuntimeError):
-    """No installed font renders Chinese; the message says how to install one."""
 
 
 @dataclass(frozen=True)

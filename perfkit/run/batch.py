@@ -40,7 +40,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..errors import ParameterError, Problem
+from ..errors import ParameterError, Problem, RunError
 
 DEFAULT_KERNEL = "python3"
 DEFAULT_CELL_TIMEOUT = 600  # seconds one notebook cell may run before the unit is failed
@@ -69,10 +69,6 @@ KERNEL_NOISE = ("Kernel is running over TCP without encryption", "does not end i
 REMOVE_CELL_TAGS = ("remove-cell", "remove_cell")
 REMOVE_INPUT_TAGS = ("remove-input", "remove_input")
 REMOVE_OUTPUT_TAGS = ("remove-output", "remove_output")
-
-
-class RunError(Exception):
-    """A problem with the run itself (notebook, kernel, options), not with one unit; stops before any unit."""
 
 
 # --------------------------------------------------------------------------------------------
