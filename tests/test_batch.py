@@ -174,9 +174,9 @@ def test_the_manifest_is_written_as_each_unit_finishes(params, tmp_path, monkeyp
     shutil.copytree(params / "luohu-fsa", small / "luohu-fsa")
     with pytest.raises(KeyboardInterrupt):
         batch.run_batch(small, tmp_path / "out", languages="all", executor="interrupted", progress=False)
-    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["format"] == manifest.MANIFEST_FORMAT and manifest["summary"] == {"units": 1, "invalid": 1}
-    assert [(u["department"], u["year"], u["language"]) for u in manifest["units"]] == [(*BROKEN, "zh")]
+    written = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert written["format"] == manifest.MANIFEST_FORMAT and written["summary"] == {"units": 1, "invalid": 1}
+    assert [(u["department"], u["year"], u["language"]) for u in written["units"]] == [(*BROKEN, "zh")]
 
 
 def test_a_unit_with_both_yaml_and_yml_is_invalid_and_runs_once(params, tmp_path, monkeypatch):
