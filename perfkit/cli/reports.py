@@ -57,19 +57,17 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "run", help="write one department-year's report: <out>/<department>/<year>/report.ipynb and report.html",
-        description="Validate one department-year's parameters, run the evaluation notebook for it and write "
-                    "report.ipynb (executed) and report.html (client version); English: report.en.*.",
-        arguments=_run_arguments)
-    p.set_defaults(func=cmd_run)
-
-    p = subparsers.add_parser(
-        "batch", help="write the reports of every department-year under a parameters directory, in parallel",
-        description="Run the evaluation notebook for every <department>/<year>.yaml, in Chinese and English by "
-                    "default; a failing unit does not stop the others. Writes <out>/manifest.json.",
-        arguments=_batch_arguments)
-    p.set_defaults(func=cmd_batch)
+    for name, help_, description, arguments, func in (
+        ("run", "write one department-year's report: <out>/<department>/<year>/report.ipynb and report.html",
+         "Validate one department-year's parameters, run the evaluation notebook for it and write "
+         "report.ipynb (executed) and report.html (client version); English: report.en.*.",
+         _run_arguments, cmd_run),
+        ("batch", "write the reports of every department-year under a parameters directory, in parallel",
+         "Run the evaluation notebook for every <department>/<year>.yaml, in Chinese and English by "
+         "default; a failing unit does not stop the others. Writes <out>/manifest.json.",
+         _batch_arguments, cmd_batch),
+    ):
+        subparsers.add_parser(name, help=help_, description=description, arguments=arguments).set_defaults(func=func)
 
 
 def _print_problems(rec) -> None:
