@@ -21,7 +21,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from perfkit.run import batch
+from perfkit.errors import RunError
+from perfkit.report import text
+from perfkit.run import batch, executors, manifest, units
 from perfkit.load import load
 from perfkit.core.scoring import score_bundle
 
@@ -83,7 +85,7 @@ def test_batch_finishes_the_others_and_reports_the_broken_unit(run):
         for lang in ("zh", "en"):
             entry = _entry(manifest, dept, year, lang)
             assert entry["status"] == "ok", entry["error"]
-            names = batch.LANGUAGES[lang]
+            names = units.LANGUAGES[lang]
             for name in (names.notebook, names.html):
                 assert (out / dept / str(year) / name).stat().st_size > 0
     # The broken one is named with its cause (file, line, field) and nothing of it is written.
@@ -160,11 +162,11 @@ def test_report_ipynb_names_no_checkout(run, params, tmp_path):
 def test_the_manifest_is_written_as_each_unit_finishes(params, tmp_path, monkeypatch):
     """An interrupted batch leaves a manifest that records the units finished before the interruption."""
 
-    def interrupted(tasks, workers, **_options):
-        yield batch._run_task(tasks[0])
+    def interrupted(fn, tasks, workers, **_options):
+        yield fn(tasks[0])
         raise KeyboardInterrupt
 
-    monkeypatch.setitem(batch.EXECUTORS, "interrupted", batch.Executor(interrupted))
+    monkeypatch.setitem(executors.EXECUTORS, "interrupted", executors.Executor(interrupted))
     monkeypatch.setattr("papermill.execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
     small = tmp_path / "parameters"
     shutil.copytree(params / "frameworks", small / "frameworks")
@@ -172,9 +174,9 @@ def test_the_manifest_is_written_as_each_unit_finishes(params, tmp_path, monkeyp
     shutil.copytree(params / "luohu-fsa", small / "luohu-fsa")
     with pytest.raises(KeyboardInterrupt):
         batch.run_batch(small, tmp_path / "out", languages="all", executor="interrupted", progress=False)
-    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["format"] == batch.MANIFEST_FORMAT and manifest["summary"] == {"units": 1, "invalid": 1}
-    assert [(u["department"], u["year"], u["language"]) for u in manifest["units"]] == [(*BROKEN, "zh")]
+    written = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert written["format"] == manifest.MANIFEST_FORMAT and written["summary"] == {"units": 1, "invalid": 1}
+    assert [(u["department"], u["year"], u["language"]) for u in written["units"]] == [(*BROKEN, "zh")]
 
 
 def test_a_unit_with_both_yaml_and_yml_is_invalid_and_runs_once(params, tmp_path, monkeypatch):
@@ -182,7 +184,7 @@ def test_a_unit_with_both_yaml_and_yml_is_invalid_and_runs_once(params, tmp_path
     shutil.copytree(params / "frameworks", small / "frameworks")
     shutil.copytree(params / "luohu-fsa", small / "luohu-fsa")
     shutil.copy(small / "luohu-fsa" / "2022.yaml", small / "luohu-fsa" / "2022.yml")
-    assert batch.discover_units(small) == [("luohu-fsa", 2022)]
+    assert units.discover_units(small) == [("luohu-fsa", 2022)]
     monkeypatch.setattr("papermill.execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
     result = batch.run_batch(small, tmp_path / "out", languages="all", progress=False)
     assert [(r.language, r.status) for r in result.records] == [("zh", "invalid"), ("en", "invalid")]
@@ -190,6 +192,35 @@ def test_a_unit_with_both_yaml_and_yml_is_invalid_and_runs_once(params, tmp_path
         assert "2022.yaml and 2022.yml both exist" in rec.error["summary"]
         assert sorted(Path(p.split(":")[0]).name for p in rec.error["problems"]) == ["2022.yaml", "2022.yml"]
     assert not (tmp_path / "out" / "luohu-fsa").exists()
+
+
+def test_report_languages_are_those_of_the_narrative_templates():
+    assert list(units.LANGUAGES) == list(text.LANGUAGES)
+    assert units.LANGUAGES["zh"] == units.Outputs("report.ipynb", "report.html", "report.failed.ipynb")
+    assert units.LANGUAGES["en"] == units.Outputs("report.en.ipynb", "report.en.html", "report.en.failed.ipynb")
+    assert units.languages_of("all") == list(text.LANGUAGES) and units.languages_of("en") == ["en"]
+    with pytest.raises(RunError, match="unknown language 'fr'"):
+        units.languages_of("fr")
+
+
+def test_an_executor_is_one_registry_entry(params, tmp_path, monkeypatch):
+    """A new executor is a function and one entry; the batch finds it by name and its check runs first."""
+    seen = []
+
+    def serial(fn, tasks, workers, *, on_error, **_options):
+        seen.append(len(tasks))
+        for t in tasks:
+            yield fn(t)
+
+    monkeypatch.setitem(executors.EXECUTORS, "serial", executors.Executor(serial))
+    monkeypatch.setattr("papermill.execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
+    small = tmp_path / "parameters"
+    shutil.copytree(params / "frameworks", small / "frameworks")
+    shutil.copytree(params / BROKEN[0], small / BROKEN[0])
+    result = batch.run_batch(small, tmp_path / "out", executor="serial", progress=False)
+    assert seen == [2] and [r.status for r in result.records] == ["invalid", "invalid"]
+    with pytest.raises(RunError, match="unknown executor 'nope'; expected one of process, dask, serial"):
+        batch.run_batch(small, tmp_path / "out", executor="nope", progress=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,7 +269,7 @@ def test_units_in_threads_of_one_process_do_not_disturb_each_other(run, params, 
     assert dict(os.environ) == environ and os.getcwd() == cwd
     assert (os.fstat(2).st_dev, os.fstat(2).st_ino) == (stderr.st_dev, stderr.st_ino)
     for lang in ("zh", "en"):
-        for name in (batch.LANGUAGES[lang].notebook, batch.LANGUAGES[lang].html):
+        for name in (units.LANGUAGES[lang].notebook, units.LANGUAGES[lang].html):
             assert (tmp_path / "luohu-fsa" / "2022" / name).read_bytes() == \
                 (batch_out / "luohu-fsa" / "2022" / name).read_bytes(), name
 

@@ -175,3 +175,32 @@ def test_nested_sum_parts_are_a_clear_error(tmp_path):
     r = run("validate", str(tmp_path / "frameworks" / "fw.yaml"))
     assert r.returncode == 1 and "Traceback" not in r.stderr and "internal error" not in r.stderr
     assert "tree[0].rule.parts[0]" in r.stderr and "parts do not nest" in r.stderr
+
+
+def test_building_the_parser_imports_no_scientific_or_notebook_stack():
+    """`perfkit --help` starts fast: neither the CLI nor its parser imports the heavy libraries; a subcommand
+    imports what it needs when it runs (or shows its own help)."""
+    heavy = ("pandas", "SALib", "matplotlib", "papermill", "nbconvert")
+    code = ("import sys; import perfkit.cli as cli; cli.build_parser(); "
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(heavy)!r}))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]", f"importing perfkit.cli and building its parser imported {r.stdout.strip()}"
+    r = run("targets", "--help")
+    assert r.returncode == 0 and "--draws DRAWS" in r.stdout and "(default 10000)" in r.stdout, r.stdout
+
+
+def test_validate_paths_gives_one_outcome_per_file(broken_params):
+    from perfkit.core.validate import validate_paths
+    from perfkit.errors import ParameterError
+
+    bad = write_variant(broken_params, "adjusted: 20179.71", "adjusted: lots")
+    fw = sorted((broken_params / "frameworks").glob("*.yaml"))[0]
+    [good, framework, broken] = validate_paths([str(PARAMS / "luohu-fsa" / "2022.yaml"), str(fw), str(bad)])
+    assert good.ok and {f.code for f in good.findings} >= {"NODE_POINTS_MISMATCH"}
+    assert framework.ok and framework.path == str(fw)
+    assert not broken.ok and any(p.field == "budget.adjusted" for p in broken.error.problems)
+    empty = broken_params / "empty"
+    empty.mkdir()
+    with pytest.raises(ParameterError, match="no <department>/<year>.yaml files found under this directory"):
+        validate_paths([str(PARAMS / "luohu-fsa" / "2022.yaml"), str(empty)])

@@ -1,5 +1,7 @@
 """The ``perfkit`` command: a thin layer that parses arguments and delegates to the library.
 
+Subcommand parsers add their arguments when used (:class:`~perfkit.cli.args.CommandParser`) and commands
+import the library when they run, so ``perfkit --help`` imports none of the scientific stack.
 Every user-facing failure is a message naming the file, field and expectation; a traceback is shown
 only with ``PERFKIT_DEBUG=1`` (for developers reporting a bug).
 """
@@ -11,14 +13,12 @@ import importlib
 import json
 import os
 import sys
-from pathlib import Path
 
 from ..errors import ParameterError
+from .args import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, CommandParser
 
 # Modules that add subcommands: each has ``register(subparsers)`` (reports and target sensitivity).
 COMMAND_MODULES: list[str] = ["perfkit.cli.reports", "perfkit.cli.targets"]
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _print_problems(exc: ParameterError) -> None:
@@ -27,57 +27,29 @@ def _print_problems(exc: ParameterError) -> None:
 
 
 def cmd_validate(args) -> int:
-    from ..core.framework import points_findings, walk
-    from ..load import discover, load, load_framework
-    from ..core.compile import compile_evaluation
+    from ..core.validate import validate_paths
 
-    paths: list[str] = []
-    for p in args.paths:
-        if os.path.isdir(p):
-            found = discover(p)
-            if not found:
-                print(f"{p}: no <department>/<year>.yaml files found under this directory", file=sys.stderr)
-                return EXIT_INVALID
-            paths += found
-        else:
-            paths.append(p)
-    bad = 0
-    for path in paths:
-        try:
-            if Path(path).parent.name == "frameworks":
-                fw, _ = load_framework(Path(path).stem, str(Path(path).parent.parent))
-                notes = points_findings(walk(fw.tree), fw) if fw.tree else []
-            else:
-                bundle = load(path)
-                notes = []
-                for located in bundle.evaluations:
-                    compiled = compile_evaluation(located, bundle.frameworks[located.evaluation.framework],
-                                                  bundle.data.budget)
-                    notes += points_findings(compiled.nodes, compiled.framework)
-            print(f"{path}: valid" + (f" ({len(notes)} structural findings; -v lists them)" if notes else ""))
-            if args.verbose:
-                for f in notes:
-                    print(f"  [{f.severity}] {f.code}: {f.message}")
-        except ParameterError as exc:
-            bad += 1
-            _print_problems(exc)
-    return EXIT_INVALID if bad else EXIT_OK
+    outcomes = validate_paths(args.paths)
+    for v in outcomes:
+        if v.error is not None:
+            _print_problems(v.error)
+            continue
+        notes = v.findings
+        print(f"{v.path}: valid" + (f" ({len(notes)} structural findings; -v lists them)" if notes else ""))
+        if args.verbose:
+            for f in notes:
+                print(f"  [{f.severity}] {f.code}: {f.message}")
+    return EXIT_OK if all(v.ok for v in outcomes) else EXIT_INVALID
 
 
 def cmd_score(args) -> int:
-    from ..report.export import bundle_dict, render_scores
-    from ..load import load
     from ..core.scoring import score_bundle
+    from ..load import load
+    from ..report.export import bundle_dict, render_scores, write_xlsx
 
-    try:
-        bundle = load(args.params)
-        results = score_bundle(bundle)
-    except ParameterError as exc:
-        _print_problems(exc)
-        return EXIT_INVALID
+    bundle = load(args.params)
+    results = score_bundle(bundle)  # a ParameterError is printed by main()
     if args.xlsx:
-        from ..report.export import write_xlsx
-
         print(f"score sheet written to {write_xlsx(bundle, results, args.xlsx)}", file=sys.stderr)
     if args.json:
         json.dump(bundle_dict(bundle, results), sys.stdout, ensure_ascii=False, indent=2)
@@ -100,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="perfkit",
         description="Budget performance evaluation (预算绩效评价): validate, score, reconcile and report.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=CommandParser)
 
     p = sub.add_parser("validate", help="check parameter files (exit 1 and one line per problem if invalid)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="department-year files, frameworks or directories")

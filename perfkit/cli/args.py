@@ -1,8 +1,41 @@
-"""Argument types shared by the perfkit subcommands: errors say what was expected."""
+"""What the perfkit subcommands share: exit codes, argument types whose errors say what was expected, and
+subcommand parsers whose arguments are added only when that subcommand is used (:class:`CommandParser`).
+"""
 
 from __future__ import annotations
 
 import argparse
+from typing import Callable
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_FAILED = EXIT_INVALID  # a unit failed or its parameters are invalid (the other reports are still written)
+
+
+class CommandParser(argparse.ArgumentParser):
+    """The parser of one subcommand. ``arguments(parser)`` adds its arguments the first time it parses or
+    prints help, so it may import the library whose defaults and choices it shows without ``perfkit --help``
+    or another subcommand paying for that import."""
+
+    def __init__(self, *args, arguments: Callable[[argparse.ArgumentParser], None] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._arguments = arguments
+
+    def _add_arguments(self) -> None:
+        if self._arguments is not None:
+            add, self._arguments = self._arguments, None
+            add(self)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._add_arguments()
+        return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        self._add_arguments()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._add_arguments()
+        return super().format_help()
 
 
 def _whole_number(text: str) -> int:
@@ -34,3 +67,12 @@ def non_negative_int(text: str) -> int:
     if n < 0:
         raise argparse.ArgumentTypeError(f"expected 0 or more, got {n}")
     return n
+
+
+def timeout_seconds(text: str) -> float | None:
+    """Seconds; 0 or less: no limit (None)."""
+    try:
+        t = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    return None if t <= 0 else t

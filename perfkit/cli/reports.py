@@ -1,4 +1,4 @@
-"""``perfkit run`` and ``perfkit batch``: the command-line face of :mod:`perfkit.batch` (parse, delegate, print).
+"""``perfkit run`` and ``perfkit batch``: the command-line face of :mod:`perfkit.run.batch` (parse, delegate, print).
 
 Registered through ``COMMAND_MODULES`` in :mod:`perfkit.cli`. Exit codes: 0 every report written; 1 a unit
 failed or its parameters are invalid (the others are still written); 2 the run could not start (no
@@ -10,50 +10,38 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .args import positive_int
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-def _timeout(text: str) -> float | None:
-    try:
-        t = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    return None if t <= 0 else t
+from ..errors import RunError
+from .args import EXIT_FAILED, EXIT_OK, EXIT_USAGE, positive_int, timeout_seconds
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    from ..run.batch import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL
+    from ..run.engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL
 
     p.add_argument("--out", default="reports", metavar="DIR", help="output directory (default: reports)")
     p.add_argument("--notebook", default=None, metavar="PATH",
                    help="the notebook to run (default: notebooks/evaluation.ipynb of the source tree)")
     p.add_argument("--kernel", default=DEFAULT_KERNEL, metavar="NAME",
                    help=f"Jupyter kernel to execute with (default: {DEFAULT_KERNEL}, registered by scripts/bootstrap.sh)")
-    p.add_argument("--timeout", type=_timeout, default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
+    p.add_argument("--timeout", type=timeout_seconds, default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
                    help=f"fail a unit whose notebook cell runs longer (default: {DEFAULT_CELL_TIMEOUT}; 0: no limit)")
 
 
-def register(subparsers) -> None:
-    from ..run.batch import EXECUTORS, LANGUAGES
+def _run_arguments(p: argparse.ArgumentParser) -> None:
+    from ..run.units import DEFAULT_LANGUAGE, LANGUAGES
 
-    p = subparsers.add_parser(
-        "run", help="write one department-year's report: <out>/<department>/<year>/report.ipynb and report.html",
-        description="Validate one department-year's parameters, run the evaluation notebook for it and write "
-                    "report.ipynb (executed) and report.html (client version); English: report.en.*.")
     p.add_argument("department", metavar="DEPARTMENT", help="folder name under the parameters directory")
     p.add_argument("year", type=int, metavar="YEAR")
-    p.add_argument("--language", choices=list(LANGUAGES), default="zh", help="report language (default: zh)")
+    p.add_argument("--language", choices=list(LANGUAGES), default=DEFAULT_LANGUAGE,
+                   help=f"report language (default: {DEFAULT_LANGUAGE})")
     p.add_argument("--params", default="parameters", metavar="DIR",
                    help="parameters directory (default: parameters)")
     _common(p)
-    p.set_defaults(func=cmd_run)
 
-    p = subparsers.add_parser(
-        "batch", help="write the reports of every department-year under a parameters directory, in parallel",
-        description="Run the evaluation notebook for every <department>/<year>.yaml, in Chinese and English by "
-                    "default; a failing unit does not stop the others. Writes <out>/manifest.json.")
+
+def _batch_arguments(p: argparse.ArgumentParser) -> None:
+    from ..run.executors import EXECUTORS
+    from ..run.units import LANGUAGES
+
     p.add_argument("params", nargs="?", default="parameters", metavar="PARAMS_DIR",
                    help="parameters directory (default: parameters)")
     p.add_argument("--workers", type=positive_int, default=None, metavar="N",
@@ -66,7 +54,20 @@ def register(subparsers) -> None:
                    help="with --executor dask: the scheduler's address (default: a local cluster)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _common(p)
-    p.set_defaults(func=cmd_batch)
+
+
+def register(subparsers) -> None:
+    for name, help_, description, arguments, func in (
+        ("run", "write one department-year's report: <out>/<department>/<year>/report.ipynb and report.html",
+         "Validate one department-year's parameters, run the evaluation notebook for it and write "
+         "report.ipynb (executed) and report.html (client version); English: report.en.*.",
+         _run_arguments, cmd_run),
+        ("batch", "write the reports of every department-year under a parameters directory, in parallel",
+         "Run the evaluation notebook for every <department>/<year>.yaml, in Chinese and English by "
+         "default; a failing unit does not stop the others. Writes <out>/manifest.json.",
+         _batch_arguments, cmd_batch),
+    ):
+        subparsers.add_parser(name, help=help_, description=description, arguments=arguments).set_defaults(func=func)
 
 
 def _print_problems(rec) -> None:
@@ -78,7 +79,7 @@ def _print_problems(rec) -> None:
 
 
 def cmd_run(args) -> int:
-    from ..run.batch import RunError, run_unit
+    from ..run.batch import describe_failure, run_unit
 
     try:
         rec = run_unit(args.department, args.year, args.language, args.params, args.out,
@@ -91,15 +92,13 @@ def cmd_run(args) -> int:
             print(f"{args.out.rstrip('/')}/{path}")
         print(f"{rec.title} ({rec.duration_s:.1f}s)", file=sys.stderr)
         return EXIT_OK
-    from ..run.batch import describe_failure
-
     print(f"perfkit run: {describe_failure(rec, args.out)}", file=sys.stderr)
     _print_problems(rec)
     return EXIT_FAILED
 
 
 def cmd_batch(args) -> int:
-    from ..run.batch import RunError, describe_failure, group_failures, run_batch
+    from ..run.batch import describe_failure, group_failures, run_batch
 
     try:
         result = run_batch(args.params, args.out, workers=args.workers, languages=args.language,

@@ -1,0 +1,77 @@
+"""Validating parameter files without scoring them: what ``perfkit validate`` reports.
+
+A path is a department-year file (``<params>/<department>/<year>.yaml``: loaded, every evaluation compiled
+against its framework and budget), a framework (``<params>/frameworks/<id>.yaml``: loaded, its tree checked)
+or a directory (every department-year file under it). Each file's outcome is its structural findings
+(points that do not add up, …) or the :class:`~perfkit.errors.ParameterError` naming its problems.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import ParameterError, Problem
+from ..load import discover, load, load_framework
+from .compile import compile_evaluation
+from .findings import Finding
+from .framework import points_findings, walk
+
+
+@dataclass
+class Validated:
+    """The outcome of one file: its structural findings, or the error naming its problems."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    error: ParameterError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def is_framework(path: str | os.PathLike) -> bool:
+    """A framework file is one in a folder named ``frameworks``."""
+    return Path(path).parent.name == "frameworks"
+
+
+def expand_paths(paths: list[str]) -> list[str]:
+    """Files as given, directories replaced by the department-year files under them; ParameterError for a
+    directory with none."""
+    files: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            found = discover(p)
+            if not found:
+                raise ParameterError([Problem(p, "", "no <department>/<year>.yaml files found under this directory")])
+            files += found
+        else:
+            files.append(p)
+    return files
+
+
+def validate_file(path: str) -> list[Finding]:
+    """Load (and for a department-year, compile) one file: its structural findings; ParameterError if invalid."""
+    if is_framework(path):
+        fw, _ = load_framework(Path(path).stem, str(Path(path).parent.parent))
+        return points_findings(walk(fw.tree), fw) if fw.tree else []
+    bundle = load(path)
+    findings: list[Finding] = []
+    for located in bundle.evaluations:
+        compiled = compile_evaluation(located, bundle.frameworks[located.evaluation.framework], bundle.data.budget)
+        findings += points_findings(compiled.nodes, compiled.framework)
+    return findings
+
+
+def validate_paths(paths: list[str]) -> list[Validated]:
+    """Every file of ``paths`` (directories expanded) with its outcome, in order. Raises ParameterError
+    before validating anything if a directory holds no department-year file."""
+    outcomes = []
+    for path in expand_paths(paths):
+        try:
+            outcomes.append(Validated(path, validate_file(path)))
+        except ParameterError as exc:
+            outcomes.append(Validated(path, error=exc))
+    return outcomes

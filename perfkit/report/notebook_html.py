@@ -1,0 +1,107 @@
+"""The client version of an executed report notebook: its title and its self-contained HTML (nbconvert).
+
+Owns what a client sees of ``report.ipynb``: no code, no prompts, no stderr (warnings go to the run's
+manifest instead, :func:`stderr_outputs`), cells tagged ``remove-cell``/``remove-input``/``remove-output``
+left out, images embedded as data URIs, titled with the report's first level-1 heading. The nbconvert
+template is ``templates/nbconvert/perfkit_report`` (lab without network scripts).
+"""
+
+from __future__ import annotations
+
+import copy
+import html as html_lib
+import re
+from pathlib import Path
+
+from .text import LANGUAGES
+
+# nbconvert template of the client HTML (lab without network scripts); see its index.html.j2.
+TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
+
+# Cells a notebook author can keep out of the client HTML (they stay in report.ipynb).
+REMOVE_CELL_TAGS = ("remove-cell", "remove_cell")
+REMOVE_INPUT_TAGS = ("remove-input", "remove_input")
+REMOVE_OUTPUT_TAGS = ("remove-output", "remove_output")
+
+_MD_H1 = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.M)
+_HTML_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S | re.I)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _clean_title(text: str) -> str:
+    text = html_lib.unescape(_TAGS.sub("", text)).replace("¶", "")
+    return " ".join(text.replace("**", "").replace("__", "").split())
+
+
+def report_title(nb, fallback: str) -> str:
+    """The report's title: its first level-1 heading, in a Markdown cell or a Markdown/HTML output."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = _MD_H1.search(cell.source)
+            if m:
+                return _clean_title(m.group(1))
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "text/markdown" in data and (m := _MD_H1.search("".join(data["text/markdown"]))):
+                return _clean_title(m.group(1))
+            if "text/html" in data and (m := _HTML_H1.search("".join(data["text/html"]))):
+                return _clean_title(m.group(1))
+    return fallback
+
+
+def fallback_title(bundle, language: str) -> str:
+    """The title of a report whose notebook has no level-1 heading."""
+    dept = bundle.department
+    if language == "en":
+        return f"{getattr(dept, 'name_en', None) or dept.name}: performance evaluation report, {bundle.year}"
+    return f"{dept.name}{bundle.year}年度绩效评价报告"
+
+
+def is_stderr(output) -> bool:
+    """A cell output that is text the notebook printed on stderr (warnings)."""
+    return output.get("output_type") == "stream" and output.get("name") == "stderr"
+
+
+def client_notebook(nb):
+    """A copy for the client HTML: stderr (warnings) dropped; they are recorded in the manifest instead."""
+    client = copy.deepcopy(nb)
+    for cell in client.cells:
+        if "outputs" in cell:
+            cell.outputs = [o for o in cell.outputs if not is_stderr(o)]
+    return client
+
+
+def stderr_outputs(nb, limit: int = 20, width: int = 300) -> list[str]:
+    """Warnings and other stderr text the notebook printed (what :func:`client_notebook` drops)."""
+    out = []
+    for i, cell in enumerate(nb.cells):
+        for o in cell.get("outputs", []):
+            if is_stderr(o):
+                text = " ".join("".join(o.get("text", "")).split())
+                if text:
+                    out.append(f"cell {i}: {text[:width]}{'…' if len(text) > width else ''}")
+    return out[:limit]
+
+
+def export_html(nb, title: str, language: str) -> str:
+    """The client version: no code, no prompts, images embedded as data URIs, titled, self-contained."""
+    # Imported here, not at the top: importing nbconvert costs every perfkit command its start-up time.
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.HTMLExporter.exclude_input = True
+    c.HTMLExporter.exclude_input_prompt = True
+    c.HTMLExporter.exclude_output_prompt = True
+    c.HTMLExporter.embed_images = True
+    c.HTMLExporter.exclude_anchor_links = True
+    c.HTMLExporter.language_code = language if language in LANGUAGES else "en"
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
+    c.TagRemovePreprocessor.remove_input_tags = set(REMOVE_INPUT_TAGS)
+    c.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
+    exporter = HTMLExporter(config=c, extra_template_basedirs=[str(TEMPLATES)], template_name="perfkit_report")
+    client = client_notebook(nb)
+    client.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(client, resources={"metadata": {"name": title}})
+    return body

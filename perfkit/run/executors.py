@@ -1,0 +1,115 @@
+"""Executors: how a batch maps one picklable task function over its tasks, as a registry (:data:`EXECUTORS`).
+
+An executor is a function ``run(fn, tasks, workers, *, on_error, **options)`` that yields ``fn(task)`` for
+every task as it finishes, or ``on_error(task, exc)`` where a worker could not return one, plus a ``check()``
+that raises :class:`~perfkit.errors.RunError` before anything runs if it cannot be used. A new executor is
+one :class:`Executor` and one entry in :data:`EXECUTORS`; nothing else names it.
+
+- ``process``: local processes (the default; spawned, so each starts its own kernels);
+- ``dask``: a Dask cluster (optional extra ``dask``); its workers must see the caller's files at the same paths.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from ..errors import RunError
+
+Task = dict[str, Any]
+TaskFunction = Callable[[Task], Any]
+OnError = Callable[[Task, BaseException], Any]
+
+
+def process_executor(fn: TaskFunction, tasks: list[Task], workers: int, *, on_error: OnError,
+                     **_options) -> Iterator[Any]:
+    """Local process pool (spawned processes: each one starts its own kernels); in this process if
+    ``workers`` is 1."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    if workers <= 1:
+        for t in tasks:
+            yield fn(t)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(fn, t): t for t in tasks}
+        try:
+            for fut in as_completed(futures):
+                try:
+                    yield fut.result()
+                except Exception as exc:  # noqa: BLE001 - a worker process died (BrokenProcessPool, …)
+                    yield on_error(futures[fut], exc)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def check_dask() -> None:
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise RunError("--executor dask needs the optional extra 'dask' (the distributed package): "
+                       ".venv/bin/pip install -e '.[dask]'") from None
+
+
+def dask_executor(fn: TaskFunction, tasks: list[Task], workers: int, *, on_error: OnError,
+                  scheduler: str | None = None, **_options) -> Iterator[Any]:
+    """A Dask cluster: ``scheduler`` is its address, else a local cluster of ``workers`` single-threaded
+    processes. Workers must see the caller's parameters, notebook and output directory at the same paths.
+    A worker of another cluster may run several units at once in threads: that is safe, as each unit gives
+    its kernel its own environment, working directory and stderr (:func:`perfkit.run.engine.kernel_config`)."""
+    from distributed import Client, LocalCluster, as_completed
+
+    with contextlib.ExitStack() as stack:
+        if scheduler:
+            client = stack.enter_context(Client(scheduler))
+        else:
+            cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                       dashboard_address=None))
+            client = stack.enter_context(Client(cluster))
+        futures = {client.submit(fn, t, pure=False): t for t in tasks}
+        for fut in as_completed(list(futures)):
+            try:
+                yield fut.result()
+            except Exception as exc:  # noqa: BLE001 - KilledWorker and friends
+                yield on_error(futures[fut], exc)
+
+
+def _usable() -> None:
+    """The check of an executor that needs nothing beyond perfkit's own dependencies."""
+
+
+@dataclass(frozen=True)
+class Executor:
+    """How to map tasks over workers: ``check()`` raises RunError before anything runs if it cannot be
+    used; ``run(fn, tasks, workers, on_error=…, **options)`` yields one result per task as they finish."""
+
+    run: Callable[..., Iterator[Any]]
+    check: Callable[[], None] = _usable
+
+
+EXECUTORS: dict[str, Executor] = {
+    "process": Executor(process_executor),
+    "dask": Executor(dask_executor, check_dask),
+}
+
+
+def get_executor(name: str) -> Executor:
+    """The registered executor ``name``, checked usable; RunError naming the choices otherwise."""
+    if name not in EXECUTORS:
+        raise RunError(f"unknown executor {name!r}; expected one of {', '.join(EXECUTORS)}")
+    executor = EXECUTORS[name]
+    executor.check()
+    return executor
+
+
+def default_workers(n_tasks: int) -> int:
+    """One worker per CPU this process may use, at most one per task."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, n_tasks))

@@ -1,0 +1,121 @@
+"""Units of a run: a department-year in one language. Where a unit's parameters are, where its reports go,
+and the hash of its inputs.
+
+A unit is found from the file layout alone (``<params>/<department>/<year>.yaml``), so a unit whose file is
+invalid is still found and reported rather than silently skipped. The report languages are those of
+:data:`perfkit.report.text.LANGUAGES` (the first is the default); each has its file names here
+(:data:`LANGUAGES`): ``report.*`` for the default language, ``report.<code>.*`` for the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ParameterError, Problem, RunError
+from ..report import text
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """The file names of one language's report in ``<out>/<department>/<year>/``."""
+
+    notebook: str
+    html: str
+    failed: str
+
+    @classmethod
+    def of(cls, language: str) -> "Outputs":
+        stem = "report" if language == DEFAULT_LANGUAGE else f"report.{language}"
+        return cls(f"{stem}.ipynb", f"{stem}.html", f"{stem}.failed.ipynb")
+
+
+DEFAULT_LANGUAGE = text.LANGUAGES[0]
+LANGUAGES: dict[str, Outputs] = {code: Outputs.of(code) for code in text.LANGUAGES}
+
+
+def languages_of(choice: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """``"all"``/``None`` → every language; ``"zh"`` → ``["zh"]``; a list is checked."""
+    if choice is None or choice == "all":
+        return list(LANGUAGES)
+    chosen = [choice] if isinstance(choice, str) else list(choice)
+    unknown = [c for c in chosen if c not in LANGUAGES]
+    if unknown:
+        raise RunError(f"unknown language {unknown[0]!r}; expected one of {', '.join(LANGUAGES)} or all")
+    return chosen
+
+
+def language_order(language: str) -> int:
+    """The position of a language in :data:`LANGUAGES` (unknown ones last): how records are sorted."""
+    return next((i for i, code in enumerate(LANGUAGES) if code == language), len(LANGUAGES))
+
+
+def unit_dir(out_dir: str | os.PathLike, department: str, year: int) -> Path:
+    return Path(out_dir) / department / str(year)
+
+
+def check_params_dir(params_dir: str | os.PathLike) -> None:
+    if not Path(params_dir).is_dir():
+        raise RunError(f"{params_dir}: parameters directory not found")
+
+
+def discover_units(params_dir: str | os.PathLike) -> list[tuple[str, int]]:
+    """Every (department, year) under a parameters directory, once each, from the file layout alone (a unit
+    whose file is invalid is still found, so that it is reported rather than silently skipped; so is one with
+    both ``<year>.yaml`` and ``<year>.yml``, which runs as invalid: see :func:`unit_files`)."""
+    from ..load import discover
+
+    check_params_dir(params_dir)
+    return list(dict.fromkeys((Path(f).parent.name, int(Path(f).stem)) for f in discover(params_dir)))
+
+
+def unit_files(params_dir: str | os.PathLike, department: str, year: int) -> list[str]:
+    """The files that could be a unit's parameters: one normally, two if both ``.yaml`` and ``.yml`` exist."""
+    base = Path(params_dir) / department
+    return [str(base / f"{year}.{ext}") for ext in ("yaml", "yml") if (base / f"{year}.{ext}").is_file()]
+
+
+def ambiguous_unit(files: list[str]) -> ParameterError:
+    """Two files for one department-year: neither is chosen silently."""
+    names = " and ".join(Path(f).name for f in files)
+    return ParameterError([Problem(f, "", f"{names} both exist for this department-year; keep one of them")
+                           for f in files])
+
+
+def validate_unit(params_dir: str | os.PathLike, department: str, year: int | str):
+    """Load and score a unit without running anything: ParameterError names every problem."""
+    from ..core.scoring import score_bundle
+    from ..load import find_unit, load
+
+    bundle = load(find_unit(params_dir, department, year), str(params_dir))
+    score_bundle(bundle)
+    return bundle
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def hash_inputs(files: list[str], params_dir: str | os.PathLike, notebook: str | os.PathLike) -> dict[str, Any]:
+    """sha256 of every input file, named relative to the parameters directory (``params/…``) or as
+    ``notebook/<name>``, and one sha256 over the sorted (name, hash) pairs: independent of where the
+    parameters directory lives, so a copy of the same files has the same hash."""
+    pdir = Path(params_dir).resolve()
+    named: dict[str, str] = {}
+    for f in files:
+        p = Path(f).resolve()
+        try:
+            name = "params/" + p.relative_to(pdir).as_posix()
+        except ValueError:
+            name = p.as_posix()
+        named[name] = sha256_file(p)
+    named["notebook/" + Path(notebook).name] = sha256_file(notebook)
+    combined = hashlib.sha256("".join(f"{k}\0{v}\n" for k, v in sorted(named.items())).encode()).hexdigest()
+    return {"sha256": combined, "files": dict(sorted(named.items()))}
