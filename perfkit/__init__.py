@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "Finding": "perfkit.core.findings:Finding",
     "FINDING_CODES": "perfkit.core.findings:CODES",
     "grade_of": "perfkit.core.framework:grade_of",
+    "measure": "perfkit.core.budget:measure",
     "rules": "perfkit.core.rules",
     # Analyse its targets
     "diagnose_targets": "perfkit.analysis.targets:diagnose",
