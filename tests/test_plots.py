@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
 from pathlib import Path
@@ -10,8 +11,11 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
+import perfkit
+from perfkit.params import GradeBand
 from perfkit.report import plots
-from perfkit.report.narrative import Report
+from perfkit import Report
+from perfkit.report.text import load_templates
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "parameters"
@@ -150,3 +154,84 @@ def test_charts_share_the_report_helpers():
     assert plots._wrap("预算执行率预算执行率", 10) == "预算执行率\n预算执行率"
     report = Report.load("beijing-lfsb", 2021, params_dir=str(PARAMS))
     assert [plots.reported_grade(r) for r in report.portfolio] == [report.reported_grade(r) for r in report.portfolio]
+
+
+# ---- target-sensitivity charts ------------------------------------------------------------------
+
+
+def _fund_model(framework_update: dict | None = None):
+    bundle = perfkit.load(PARAMS / "shenzhen-lfsb" / "2020.yaml")
+    fund = {r.evaluation.id: r for r in perfkit.evaluate(bundle)}["fund"]
+    model = perfkit.sensitivity.build_model(fund, bundle.data.budget)
+    if framework_update:
+        fw = model.compiled.framework.model_copy(update=framework_update)
+        model = dataclasses.replace(model, compiled=dataclasses.replace(model.compiled, framework=fw))
+    return model
+
+
+def _sensitivity_charts(model, language: str) -> dict[str, Figure]:
+    S = perfkit.sensitivity
+    overlays = {"as printed": S.beijing_overlay(), "B/A": S.beijing_overlay(measure="ratio"),
+                "10号": S.ten_hao_overlay()}
+    return {
+        "at_risk": plots.at_risk_chart(model, S.counterfactuals(model), "actual", language),
+        "grade_flip": plots.grade_flip_chart(model, 2.0, language=language),
+        "overlay": plots.overlay_chart(overlays, language=language),
+        "monte_carlo": plots.monte_carlo_chart(model, S.monte_carlo(model, draws=500), language),
+        "sobol": plots.sobol_chart(S.sobol_indices(model, S.sensitivity_problem(model), n=64), language),
+        "tornado": plots.tornado_chart(S.tornado(model), model.baseline_total, language),
+    }
+
+
+def _texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text"))]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_sensitivity_charts_render_with_the_labels_of_their_language(language):
+    labels = load_templates(language)["chart"]
+    charts = _sensitivity_charts(_fund_model(), language)
+    for name, fig in charts.items():
+        assert strict_png(fig).startswith(b"\x89PNG"), name  # and no missing glyph
+    expected = {"at_risk": [labels["at_risk_title"], labels["at_risk_xlabel"]["actual"]],
+                "grade_flip": [labels["flip_flagged"], labels["flip_all"], labels["flip_xlabel"], labels["total"]],
+                "overlay": [labels["overlay_xlabel"], labels["overlay_ylabel"], "as printed", "10号"],
+                "monte_carlo": [labels["monte_carlo_ylabel"], labels["monte_carlo_title"].format(draws=500, seed=20200101)],
+                "sobol": [labels["sobol_total"], labels["sobol_first"], labels["sobol_xlabel"]]}
+    for name, wanted in expected.items():
+        texts = _texts(charts[name])
+        for text in wanted:
+            assert text in texts, (name, text)
+    if language == "en":
+        assert not any("\u4e00" <= ch <= "\u9fff" for t in _texts(charts["grade_flip"]) if "/" not in t for ch in t)
+
+
+def test_sensitivity_chart_labels_exist_in_both_languages():
+    keys = [k for k in load_templates("zh")["chart"] if k.startswith(("at_risk", "flip", "overlay", "monte", "sobol"))]
+    assert len(keys) >= 10
+    for lang in ("zh", "en"):
+        chart = load_templates(lang)["chart"]
+        assert all(chart.get(k) for k in keys), lang
+        assert set(chart["at_risk_xlabel"]) == set(perfkit.sensitivity.COUNTERFACTUAL_RULES)
+
+
+def _grade_line_positions(fig: Figure, axis: str) -> list[float]:
+    ax = fig.axes[0]
+    lines = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+    return sorted({float((ln.get_ydata() if axis == "y" else ln.get_xdata())[0]) for ln in lines})
+
+
+def test_grade_lines_come_from_the_framework():
+    """The fund's framework puts 优/良 at 90; a framework with another boundary moves the lines with it."""
+    model = _fund_model()
+    flip = plots.grade_flip_chart(model, 2.0)
+    assert _grade_line_positions(flip, "y") == [90.0] and "优/良 90" in _texts(flip)
+    mc = plots.monte_carlo_chart(model, perfkit.sensitivity.monte_carlo(model, draws=500))
+    assert _grade_line_positions(mc, "x") == [90.0]
+
+    bands = [GradeBand(grade="A", min=88.5, name_en="a"), GradeBand(grade="B", min=85, name_en="b"),
+             GradeBand(grade="C", min=0, name_en="c")]
+    other = _fund_model({"grades": bands})
+    flip = plots.grade_flip_chart(other, 2.0)
+    assert _grade_line_positions(flip, "y") == [85.0, 88.5]
+    assert {"A/B 88.5", "B/C 85"} <= set(_texts(flip)) and "优/良 90" not in _texts(flip)

@@ -10,8 +10,10 @@ This module owns two things:
   into ``rcParams`` and returns which font it chose.
 * **the charts** — budget by category (initial against adjusted), cumulative quarterly execution
   against the 25/50/75/100% schedule (序时进度), points against score by level-1 and level-2
-  node, and the distribution of project totals and grades of a department-year with many project
-  evaluations.
+  node, the distribution of project totals and grades of a department-year with many project
+  evaluations, and the target-sensitivity charts (``perfkit.analysis.sensitivity``): points at risk,
+  the grade-flip curve, the low-target penalty readings, the tornado, the Monte Carlo distribution and
+  the Sobol indices. Grade lines come from the framework's grade bands.
 
 Every chart is a :class:`matplotlib.figure.Figure` of a fixed size built without pyplot (so a
 notebook shows it once, through :func:`show`), and renders to PNG without timestamps or software
@@ -410,4 +412,112 @@ def tornado_chart(table, baseline: float, language: str = "zh", names: Sequence[
     # there are only one or two rows (the axes are then short, and offsets in axes units shrink with them).
     ax.set_title(lab["tornado_title"], pad=22)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=8)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Target sensitivity (perfkit.analysis.sensitivity)
+# --------------------------------------------------------------------------------------------
+
+
+def _grade_lines(ax, framework, lo: float, hi: float, axis: str = "y") -> None:
+    """A dashed line at every grade boundary of the framework between ``lo`` and ``hi``, labelled
+    with the grades on either side and the boundary (优/良 90)."""
+    bands = sorted(framework.grades, key=lambda g: -g.min)
+    for upper, lower in zip(bands, bands[1:]):
+        if not lo <= upper.min <= hi:
+            continue
+        label = f"{upper.grade}/{lower.grade} {upper.min:g}"
+        if axis == "y":
+            ax.axhline(upper.min, color="#7f7f7f", linewidth=0.8, linestyle="--")
+            ax.text(0.99, upper.min, label, transform=ax.get_yaxis_transform(), ha="right", va="bottom", fontsize=8)
+        else:
+            ax.axvline(upper.min, color=COLORS["schedule"], linewidth=1, linestyle="--")
+            ax.text(upper.min, 0.98, f"{label} ", transform=ax.get_xaxis_transform(), ha="right", va="top", fontsize=8)
+
+
+def _target_labels(model) -> list[str]:
+    return [f"{i} {n}" for i, n in zip(model.ids, model.names)]
+
+
+def at_risk_chart(model, counterfactuals, rule: str = "actual", language: str = "zh") -> Figure:
+    """The points each target's score depends on: lost when the target is replaced under ``rule``
+    (``sensitivity.counterfactuals``); flagged targets in red."""
+    lab = _labels(language)
+    at_risk = np.asarray(counterfactuals.at_risk[rule], dtype=float)
+    fig, (ax,) = _figure(1.4 + 0.3 * max(model.n_targets, 1))
+    y = np.arange(model.n_targets)
+    ax.barh(y, at_risk, color=np.where(model.flagged, COLORS["schedule"], COLORS["initial"]))
+    ax.set_yticks(y, [_wrap(n, 40 if language == "en" else 30) for n in _target_labels(model)], fontsize=8)
+    ax.set_ylim(model.n_targets - 0.5, -0.5)
+    ax.set_xlabel(lab["at_risk_xlabel"][rule])
+    ax.grid(axis="x", color=COLORS["grid"])
+    ax.set_title(lab["at_risk_title"])
+    return fig
+
+
+def grade_flip_chart(model, k_max: float = 2.0, steps: int = 201, language: str = "zh") -> Figure:
+    """The total as the flagged targets, and all targets, are raised together by k (1 to ``k_max``),
+    with the framework's grade boundaries (``sensitivity.grade_flip`` finds where it crosses one)."""
+    lab = _labels(language)
+    ks = np.linspace(1.0, k_max, steps)
+    fig, (ax,) = _figure(3.2)
+    curves = []
+    for mask, label in [(model.flagged, lab["flip_flagged"]), (np.ones(model.n_targets, bool), lab["flip_all"])]:
+        totals = model.totals(model.scaled(np.where(mask, ks[:, None], 1.0)))
+        ax.plot(ks, totals, label=label)
+        curves.append(totals)
+    _grade_lines(ax, model.compiled.framework, float(np.min(curves)), float(np.max(curves)) + 0.5, axis="y")
+    ax.set_xlabel(lab["flip_xlabel"])
+    ax.set_ylabel(lab["total"])
+    ax.grid(axis="y", color=COLORS["grid"])
+    ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def overlay_chart(overlays: dict, ratios: Sequence[float] = tuple(np.linspace(1, 8, 701)), language: str = "zh"
+                  ) -> Figure:
+    """The deduction (% of the points) each low-target penalty (偏离度) reading takes, by the ambition
+    ratio actual ÷ target; one panel per reading, titled with its key in ``overlays``."""
+    lab = _labels(language)
+    r = np.asarray(ratios, dtype=float)
+    fig, axes = _figure(2.6, ncols=len(overlays), sharey=True)
+    for ax, (label, overlay) in zip(axes, overlays.items()):
+        ax.step(r, overlay.deduction(1.0, r) * 100, where="post", color=COLORS["adjusted"])
+        ax.set_title(label, fontsize=8)
+        ax.set_xlabel(lab["overlay_xlabel"], fontsize=8)
+        ax.set_xticks(np.arange(np.ceil(r.min()), np.floor(r.max()) + 1))
+        ax.grid(axis="y", color=COLORS["grid"])
+    axes[0].set_ylabel(lab["overlay_ylabel"])
+    return fig
+
+
+def monte_carlo_chart(model, monte_carlo, language: str = "zh") -> Figure:
+    """The distribution of totals over the Monte Carlo draws (``sensitivity.monte_carlo``), with the
+    recomputed total and the framework's grade boundaries."""
+    lab = _labels(language)
+    totals = np.asarray(monte_carlo.totals, dtype=float)
+    fig, (ax,) = _figure(3.0)
+    ax.hist(totals, bins=60, color=COLORS["adjusted"])
+    ax.axvline(model.baseline_total, color="black", linewidth=1)
+    _grade_lines(ax, model.compiled.framework, float(totals.min()), float(totals.max()) + 0.5, axis="x")
+    ax.set_xlabel(lab["total"])
+    ax.set_ylabel(lab["monte_carlo_ylabel"])
+    ax.grid(axis="y", color=COLORS["grid"])
+    ax.set_title(lab["monte_carlo_title"].format(draws=monte_carlo.draws, seed=monte_carlo.seed))
+    return fig
+
+
+def sobol_chart(indices, language: str = "zh") -> Figure:
+    """Total-order (ST) and first-order (S1) Sobol' indices of each factor (``sensitivity.sobol_indices``)."""
+    lab = _labels(language)
+    fig, (ax,) = _figure(1.2 + 0.25 * max(len(indices), 1))
+    y = np.arange(len(indices))
+    ax.barh(y - 0.2, indices["ST"].clip(lower=0), height=0.4, color=COLORS["adjusted"], label=lab["sobol_total"])
+    ax.barh(y + 0.2, indices["S1"].clip(lower=0), height=0.4, color=COLORS["initial"], label=lab["sobol_first"])
+    ax.set_yticks(y, list(indices.index), fontsize=8)
+    ax.set_ylim(len(indices) - 0.5, -0.5)
+    ax.set_xlabel(lab["sobol_xlabel"])
+    ax.grid(axis="x", color=COLORS["grid"])
+    ax.legend(frameon=False, fontsize=8)
     return fig
