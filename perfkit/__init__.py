@@ -4,7 +4,7 @@ A consultant needs nothing but ``import perfkit``::
 
     import perfkit
 
-    bundle = perfkit.load_unit("luohu-fsa", 2022)           # or perfkit.load("parameters/luohu-fsa/2022.yaml")
+    bundle = perfkit.load_unit("luohu-fsa", 2022)           # or perfkit.load_file("parameters/luohu-fsa/2022.yaml")
     results = perfkit.evaluate(bundle)                       # scored and reconciled, one per evaluation
     results[0].total, results[0].grade, results[0].findings
     targets = perfkit.analyse_targets(results[0], bundle.data.budget)   # diagnostics, counterfactuals, …
@@ -24,14 +24,12 @@ its line there and nothing else changes.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 
 # Public name → "module:attribute", or "module" for a namespace of related functions.
 # The one place that knows where the public names live (repoint a line when a module moves).
 _EXPORTS: dict[str, str] = {
     # Load a department-year (its parameter files, with the frameworks they name)
-    "load": "perfkit.load:load",
+    "load_file": "perfkit.load:load",
     "Bundle": "perfkit.load:Bundle",
     # Evaluate it: scores, totals, grades and reconciliation findings
     "evaluate": "perfkit.core.scoring:score_bundle",
@@ -99,7 +97,7 @@ def load_unit(department: str, year: int | str, params_dir: str | None = None):
     repository's ``parameters/``.
     """
     pdir = _resolve(_USES["resolve_params_dir"])(params_dir)
-    return _resolve(_EXPORTS["load"])(_resolve(_USES["find_unit"])(pdir, department, year), pdir)
+    return _resolve(_EXPORTS["load_file"])(_resolve(_USES["find_unit"])(pdir, department, year), pdir)
 
 
 def build_report(bundle, results=None, language: str = "zh"):
@@ -108,19 +106,3 @@ def build_report(bundle, results=None, language: str = "zh"):
     results = _resolve(_EXPORTS["evaluate"])(bundle) if results is None else results
     return _resolve(_EXPORTS["Report"])(bundle, results, language)
 
-
-class _Package(types.ModuleType):
-    """perfkit's module type: a public function wins over the submodule of the same name.
-
-    Importing the submodule ``perfkit.load`` makes the import system bind it as the attribute
-    ``perfkit.load``, which would hide the function ``perfkit.load``; this keeps the function. The
-    submodule stays importable by its full name (``from perfkit.load import find_unit``).
-    """
-
-    def __setattr__(self, name: str, value) -> None:
-        if isinstance(value, types.ModuleType) and ":" in _EXPORTS.get(name, ""):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -160,7 +160,7 @@ def test_charts_share_the_report_helpers():
 
 
 def _fund_model(framework_update: dict | None = None):
-    bundle = perfkit.load(PARAMS / "shenzhen-lfsb" / "2020.yaml")
+    bundle = perfkit.load_file(PARAMS / "shenzhen-lfsb" / "2020.yaml")
     fund = {r.evaluation.id: r for r in perfkit.evaluate(bundle)}["fund"]
     model = perfkit.sensitivity.build_model(fund, bundle.data.budget)
     if framework_update:
