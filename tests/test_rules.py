@@ -1,23 +1,32 @@
 """Every rule family, with figures from the seed reports, plus property tests over random inputs."""
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from perfkit.params import IndicatorInput
+from perfkit.report.rules_text import describe_rule
+from perfkit.report.text import Text, load_templates
 from perfkit.rules import REGISTRY
+from perfkit.schema import model_schemas
 from perfkit.rules.bands import bands
 from perfkit.rules.base_slope import base_slope
 from perfkit.rules.checklist import checklist
 from perfkit.rules.deduct_per_item import deduct_per_item
 from perfkit.rules.inverse_ratio import inverse_ratio
 from perfkit.rules.judgement import judgement
+from perfkit.rules.milestone import MilestoneRule, milestone, month_index
 from perfkit.rules.low_target_penalty import low_target_deduction
 from perfkit.rules.overrun_penalty import overrun_penalty
 from perfkit.rules.qualitative_tiers import qualitative_tier_bounds
 from perfkit.rules.rate_weight import rate_weight
 from perfkit.rules.ratio import ratio
 from perfkit.rules.schedule_progress import schedule_progress
+from perfkit.rules.sum import sum_of_parts
 from perfkit.rules.zero_if import zero_if
 
 
@@ -207,3 +216,89 @@ def test_schedule_progress_within_points(rates, year_end, cap):
 def test_overrun_and_deduct_within_points(W, v, t, k, above):
     assert 0 <= float(overrun_penalty(W, v, t, k, above)) <= W + 1e-9
     assert 0 <= float(deduct_per_item(W, abs(v), k)) <= W + 1e-9
+
+
+# ---- milestone (按期完成) ---------------------------------------------------------------------
+
+class _Ctx:
+    """The compile context a family sees (perfkit.rules.base.Context), recording problems."""
+
+    def __init__(self):
+        self.problems = []
+
+    def problem(self, loc, message):
+        self.problems.append((loc, message))
+
+
+def test_milestone_reads_dates_as_forms_write_them():
+    assert month_index("2022年2月") == 2022 * 12 + 1
+    assert month_index("2021年12月底") == 2021 * 12 + 11
+    assert month_index("2022-05") == month_index("2022.5") == month_index("2022年5月") == 2022 * 12 + 4
+    assert month_index("2月", year=2021) == month_index("２月", year=2021) == 2021 * 12 + 1
+    assert month_index("2月") is None  # no year, and the rule gives none
+    assert month_index("显著提升") is None and month_index(None) is None and month_index("2022年13月") is None
+
+
+def test_milestone_beijing_s33_late_milestones():
+    # S33 局机关基础网络安全防护项目: 采购 2月→4月, 中期 8月→9月, 验收 2022年2月→5月 (2, 1 and 3 months late),
+    # all given full marks in the form; at 1 point per month late on 5 points each they lose 2, 1 and 3.
+    planned = [month_index(d, 2021) for d in ("2月", "8月", "2022年2月")]
+    done = [month_index(d, 2021) for d in ("4月", "9月", "2022年5月")]
+    late = np.subtract(done, planned)
+    np.testing.assert_array_equal(late, [2, 1, 3])
+    np.testing.assert_allclose(milestone(5, late, 1), [3, 4, 2])
+    np.testing.assert_allclose(milestone(5, [0, -2, 9], 1), [5, 5, 0])  # on time, early, floored at 0
+    # scenarios on the leading axis: per-month deductions of 0.5 and 1 in one call
+    np.testing.assert_allclose(milestone(5, late, np.array([[0.5], [1.0]])), [[4, 4.5, 3.5], [3, 4, 2]])
+
+
+def test_milestone_compiles_explains_and_describes():
+    fam = REGISTRY["milestone"]
+    rule = MilestoneRule(family="milestone", per_month=1, year=2021)
+    ctx = _Ctx()
+    args = fam.compile(ctx, rule, 5, IndicatorInput(target="2022年2月", actual="2022年5月"), ("indicators", "o2"))
+    assert ctx.problems == [] and args["done"] - args["planned"] == 3
+    stacked = {k: np.array([v], float) for k, v in args.items()}
+    assert float(fam.evaluate(np.array([5.0]), stacked)[0]) == 2.0
+    assert fam.explain(args, 5, 2.0) == "5 − 1 × 3 (2022-02 → 2022-05)"
+    undated = MilestoneRule(family="milestone", per_month=1)
+    assert fam.compile(ctx, undated, 5, IndicatorInput(target="2月", actual="4月"), ("o2",)) is None
+    assert [loc for loc, _ in ctx.problems] == [("o2", "target"), ("o2", "actual")]
+    assert "`year`" in ctx.problems[0][1]
+    zh, en = Text("zh", escape=False), Text("en", escape=False)
+    assert describe_rule(zh, rule, 5) == "按期完成得满分，每延期1个月扣1分，扣完为止"
+    assert describe_rule(en, rule, 5) == ("full marks when done on or before the planned date, then 1 point off "
+                                          "for each month late, down to zero")
+
+
+# ---- qualitative tiers, sum --------------------------------------------------------------------
+
+def test_qualitative_tiers_check_the_score_against_the_named_tier():
+    fam = REGISTRY["qualitative_tiers"]
+    rule = fam.settings(family="qualitative_tiers")
+    assert fam.checks(rule, 10, {"score": 8.5, "tier": "达成"}) == []
+    [check] = fam.checks(rule, 10, {"score": 7.0, "tier": "达成"})
+    assert check.code == "TIER_MISMATCH" and check.message == "7 of 10 (70.00%) lies outside the tier 达成 [80, 100]%"
+
+
+def test_sum_of_parts_shenzhen_procurement():
+    # Shenzhen 政府采购执行率: rate × 1 (327.8 / 611.8) plus policy 1, at most the leaf's 2 points
+    rate = float(rate_weight(1, 100 * 327.8 / 611.8))
+    assert round(float(sum_of_parts(2, [rate, 1.0])), 2) == 1.54
+    assert float(sum_of_parts(1.5, [1.0, 1.0])) == 1.5
+
+
+# ---- every family is complete: schema, tests, docs, templates ----------------------------------
+
+def test_every_registered_family_has_schema_tests_docs_and_templates():
+    root = Path(__file__).resolve().parent.parent
+    schemas = model_schemas()
+    tests = "\n".join(p.read_text(encoding="utf-8") for p in (root / "tests").glob("test_*.py"))
+    docs = (root / "docs" / "parameters.md").read_text(encoding="utf-8")
+    templates = [load_templates(lang) for lang in ("zh", "en")]
+    for name, fam in REGISTRY.items():
+        assert fam.settings.__name__ in schemas, f"{name}: settings model missing from the published schema"
+        assert re.search(rf"def test_\w*{name}", tests), f"{name}: no test in tests/ names it"
+        assert f"`{name}`" in docs, f"{name}: no entry in docs/parameters.md"
+        for lang in templates:
+            assert name in lang["rules"] and name in lang["rule_names"], f"{name}: no rules.{name} template"

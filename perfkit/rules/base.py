@@ -260,6 +260,18 @@ class Check:
     data: dict
 
 
+def points_or_share(model: BaseModel, points_field: str, share_field: str, points: float) -> float:
+    """A deduction rate given in points (``points_field``) or as a share of W (``share_field``), in points."""
+    given = getattr(model, points_field)
+    return given if given is not None else getattr(model, share_field) * points
+
+
+def exactly_one(model: BaseModel, points_field: str, share_field: str) -> None:
+    """Validation: a rate is given in points or as a share of the points, never both or neither."""
+    if (getattr(model, points_field) is None) == (getattr(model, share_field) is None):
+        raise ValueError(f"give exactly one of {points_field} (points) or {share_field} (share of points)")
+
+
 def own_alternatives(rule: Any) -> list[tuple[Any, Any, str | None]]:
     """(alternative, rule under it, part) for every declared alternative reading of a rule."""
     return [(alt, type(rule).model_validate({**rule.model_dump(), **alt.set}), None) for alt in rule.alternatives]

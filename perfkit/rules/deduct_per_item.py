@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from .base import ArrayLike, Family, Phrase, RuleBase, arr, clip_to_points
+from .base import ArrayLike, Family, Phrase, RuleBase, arr, clip_to_points, exactly_one, points_or_share
 
 
 class DeductPerItemRule(RuleBase):
@@ -33,13 +33,12 @@ class DeductPerItemRule(RuleBase):
 
     @model_validator(mode="after")
     def _one_rate(self) -> "DeductPerItemRule":
-        if (self.per_item is None) == (self.per_item_share is None):
-            raise ValueError("give exactly one of per_item (points) or per_item_share (share of points)")
+        exactly_one(self, "per_item", "per_item_share")
         return self
 
     def points_per_item(self, points: float) -> float:
         """k in points."""
-        return self.per_item if self.per_item is not None else self.per_item_share * points
+        return points_or_share(self, "per_item", "per_item_share", points)
 
 
 def deduct_per_item(points: ArrayLike, count: ArrayLike, per_item: ArrayLike) -> np.ndarray:

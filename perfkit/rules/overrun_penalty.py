@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from .base import ArrayLike, Family, MeasureName, Phrase, RuleBase, arr, clip_to_points
+from .base import ArrayLike, Family, MeasureName, Phrase, RuleBase, arr, clip_to_points, exactly_one, points_or_share
 
 
 class OverrunPenaltyRule(RuleBase):
@@ -51,13 +51,12 @@ class OverrunPenaltyRule(RuleBase):
 
     @model_validator(mode="after")
     def _one_rate(self) -> "OverrunPenaltyRule":
-        if (self.per_unit is None) == (self.per_unit_share is None):
-            raise ValueError("give exactly one of per_unit (points) or per_unit_share (share of points)")
+        exactly_one(self, "per_unit", "per_unit_share")
         return self
 
     def points_per_unit(self, points: float) -> float:
         """k in points."""
-        return self.per_unit if self.per_unit is not None else self.per_unit_share * points
+        return points_or_share(self, "per_unit", "per_unit_share", points)
 
 
 def overrun_penalty(
