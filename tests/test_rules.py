@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from perfkit.analysis import sensitivity as S
 from perfkit.params import IndicatorInput
 from perfkit.report.rules_text import describe_rule
 from perfkit.report.text import Text, load_templates
@@ -20,11 +21,11 @@ from perfkit.rules.deduct_per_item import deduct_per_item
 from perfkit.rules.inverse_ratio import inverse_ratio
 from perfkit.rules.judgement import judgement
 from perfkit.rules.milestone import MilestoneRule, milestone, month_index
-from perfkit.rules.low_target_penalty import low_target_deduction
+from perfkit.rules.low_target_penalty import LowTargetPenalty, PenaltyBand, low_target_deduction
 from perfkit.rules.overrun_penalty import overrun_penalty
 from perfkit.rules.qualitative_tiers import qualitative_tier_bounds
 from perfkit.rules.rate_weight import rate_weight
-from perfkit.rules.ratio import ratio
+from perfkit.rules.ratio import RatioRule, ratio
 from perfkit.rules.schedule_progress import schedule_progress
 from perfkit.rules.sum import sum_of_parts
 from perfkit.rules.zero_if import zero_if
@@ -38,6 +39,9 @@ def test_registry_names_every_family_once():
     for name, fam in REGISTRY.items():
         assert fam.name == name and fam.formula and fam.source and fam.term
         assert fam.settings.model_fields["family"].annotation.__args__ == (name,)
+    assert {n for n, f in REGISTRY.items() if f.target_based} == {"ratio", "inverse_ratio", "base_slope", "milestone"}
+    assert {n for n, f in REGISTRY.items() if f.ceiling} == {"inverse_ratio", "milestone"}
+    assert {n for n, f in REGISTRY.items() if f.overlay} == {"ratio"}
 
 
 # ---- ratio / inverse ratio --------------------------------------------------------------------
@@ -166,6 +170,19 @@ def test_low_target_deduction_beijing_reading():
     np.testing.assert_allclose(got, [0, 1, 1, 0, 3, 3, 0])
 
 
+def test_one_low_target_penalty_for_framework_rules_and_sensitivity_overlays():
+    # Beijing S19 金融大讲堂 20 → 50 on 3.75 points: B/A = 250% is in the 10% band of the ratio reading
+    bands = [PenaltyBand(min=200, max=300, deduct_share=0.10), PenaltyBand(min=300, max=500, min_inclusive=False,
+                                                                           max_inclusive=True, deduct_share=0.30)]
+    rule = RatioRule(family="ratio", low_target_penalty=LowTargetPenalty(measure="ratio", bands=bands))
+    args = {k: np.array([v], float) for k, v in REGISTRY["ratio"].compile(
+        _Ctx(target_actual=(20.0, 50.0)), rule, 3.75, None, ()).items()}
+    assert float(REGISTRY["ratio"].evaluate(np.array([3.75]), args)[0]) == pytest.approx(3.375)
+    overlay = S.LowTargetOverlay("ratio-reading", "ratio", tuple(bands))
+    assert float(overlay.deduction(3.75, 50 / 20)) == pytest.approx(0.375)
+    assert S.PenaltyBand is PenaltyBand and S.beijing_overlay().families == ("ratio",)
+
+
 def test_judgement_and_zero_if():
     np.testing.assert_allclose(judgement(25, [21, 30, -1]), [21, 25, 0])
     np.testing.assert_allclose(zero_if([1.54, 2.0], [False, True]), [1.54, 0.0])
@@ -223,8 +240,12 @@ def test_overrun_and_deduct_within_points(W, v, t, k, above):
 class _Ctx:
     """The compile context a family sees (perfkit.rules.base.Context), recording problems."""
 
-    def __init__(self):
+    def __init__(self, target_actual=(None, None)):
         self.problems = []
+        self._target_actual = target_actual
+
+    def target_actual(self, inputs, loc, rule_name):
+        return self._target_actual
 
     def problem(self, loc, message):
         self.problems.append((loc, message))

@@ -315,7 +315,7 @@ class Family:
     detail: Callable[[dict, float, float], str] | None = None  # inputs column text; default ``explain``
     target_based: bool = False  # scored against a target (年度指标值)
     lower_is_better: Callable[[dict], bool] = _never  # of one compiled row
-    ceiling: bool = True  # the score is capped at W
+    ceiling: bool = False  # the target is an upper limit, met at or below it (a cost ceiling, a deadline)
     explained: bool = True  # the report shows the arithmetic (not for an evaluator's score)
     evaluator_scored: bool = False  # the input ``score`` is the rule's own input, not a judgement override
     composite: bool = False  # scored as the sum of parts, each with its own rule

@@ -51,6 +51,6 @@ FAMILY = Family(
     settings=InverseRatioRule, score=inverse_ratio,
     evaluate=lambda W, a: inverse_ratio(W, a["target"], a["actual"], a["cap"]),
     compile=compile_rule, explain=explain, describe=lambda rule, points, unit: Phrase("inverse_ratio"),
-    order=20, target_based=True, lower_is_better=lambda args: True,
+    order=20, target_based=True, lower_is_better=lambda args: True, ceiling=True,
     missed=lambda target, actual: actual > target, targets=("target",),
 )

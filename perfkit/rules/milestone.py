@@ -104,5 +104,5 @@ FAMILY = Family(
     name="milestone", term="按期完成", formula="max(W − k·months late, 0)", source="Beijing forms S33, S34",
     settings=MilestoneRule, score=milestone, evaluate=evaluate, compile=compile_rule, explain=explain,
     describe=lambda rule, points, unit: Phrase("milestone", {"per_month": rule.per_month}), order=130,
-    target_based=True, lower_is_better=lambda args: True,
+    target_based=True, lower_is_better=lambda args: True, ceiling=True,
 )
