@@ -164,6 +164,16 @@ class RuleBase(Model):
     source: str | None = Field(None, description="Where the rule is written (document, annex), for the record.")
 
 
+def cap_field() -> Any:
+    """The ``cap`` setting of the ratio families: the largest ratio credited."""
+    return Field(
+        1.0,
+        gt=0,
+        description="Largest ratio credited (default 1: full points once the target is met). Scores are clipped "
+        "to W anyway, so only a cap below 1 changes a score.",
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # What a family module declares
 # --------------------------------------------------------------------------------------------

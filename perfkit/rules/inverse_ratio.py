@@ -10,19 +10,14 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from .base import ArrayLike, Family, Phrase, RuleBase, arr, clip_to_points
+from .base import ArrayLike, Family, Phrase, RuleBase, arr, cap_field, clip_to_points
 
 
 class InverseRatioRule(RuleBase):
     """反向比率 (lower is better: cost, time, fault rate): ``W · min(A/B, cap)``; an actual of zero scores full marks."""
 
     family: Literal["inverse_ratio"] = Field(description="`inverse_ratio`: 反向比率, lower is better.")
-    cap: float = Field(
-        1.0,
-        gt=0,
-        description="Largest ratio credited (default 1: full points once the target is met). Scores are clipped "
-        "to W anyway, so only a cap below 1 changes a score.",
-    )
+    cap: float = cap_field()
 
 
 def inverse_ratio(points: ArrayLike, target: ArrayLike, actual: ArrayLike, cap: ArrayLike = 1.0) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import Field
 
 from . import low_target_penalty as ltp
-from .base import ArrayLike, Family, Phrase, RuleBase, arr, clip_to_points
+from .base import ArrayLike, Family, Phrase, RuleBase, arr, cap_field, clip_to_points
 
 
 class RatioRule(RuleBase):
@@ -22,12 +22,7 @@ class RatioRule(RuleBase):
     """
 
     family: Literal["ratio"] = Field(description="`ratio`: 正向比率, higher is better.")
-    cap: float = Field(
-        1.0,
-        gt=0,
-        description="Largest ratio credited (default 1: full points once the target is met). Scores are clipped "
-        "to W anyway, so only a cap below 1 changes a score.",
-    )
+    cap: float = cap_field()
     low_target_penalty: ltp.LowTargetPenalty | None = Field(
         None,
         description="Optional 偏离度 overlay deducting a share of W when the actual overshoots the target by far "
