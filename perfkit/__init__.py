@@ -38,7 +38,7 @@ _EXPORTS: dict[str, str] = {
     "FINDING_CODES": "perfkit.core.findings:CODES",
     "grade_of": "perfkit.core.framework:grade_of",
     "measure": "perfkit.core.budget:measure",
-    "rules": "perfkit.core.rules",
+    "rules": "perfkit.rules.formulas",
     # Analyse its targets
     "diagnose_targets": "perfkit.analysis.targets:diagnose",
     "analyse_targets": "perfkit.analysis.sensitivity:analyse",

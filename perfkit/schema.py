@@ -18,6 +18,7 @@ from pydantic_core import to_jsonable_python
 
 from . import params
 from .params import DepartmentYear, EvaluationList, Framework
+from .rules import REGISTRY
 
 SCHEMAS = {
     "framework.schema.json": Framework,
@@ -59,24 +60,8 @@ SECTIONS: list[tuple[str, str, list[type[BaseModel]]]] = [
         "Rule families",
         "A leaf's `rule`, a rule template and a part's `rule` are each one of these, chosen by `family`. "
         "W is the indicator's (or part's) points; every family clips its score to [0, W].",
-        [
-            params.RatioRule,
-            params.LowTargetPenalty,
-            params.PenaltyBand,
-            params.InverseRatioRule,
-            params.BandsRule,
-            params.Band,
-            params.DeductPerItemRule,
-            params.ChecklistRule,
-            params.ChecklistItem,
-            params.OverrunPenaltyRule,
-            params.ScheduleProgressRule,
-            params.RateWeightRule,
-            params.BaseSlopeRule,
-            params.QualitativeTiersRule,
-            params.JudgementRule,
-            params.SumRule,
-            params.Part,
+        [  # each family's settings, then the pieces its module documents beside them
+            model for fam in REGISTRY.values() for model in (fam.settings, *fam.models)
         ],
     ),
     (

@@ -18,7 +18,7 @@ from perfkit.load import discover
 from perfkit.fmt import money, num, pct, pct_ratio, pts, ratio, score
 from perfkit.report.narrative import Report, resolve_params_dir
 from perfkit.report.text import md_escape
-from perfkit.core.rules import REGISTRY
+from perfkit.rules import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "parameters"

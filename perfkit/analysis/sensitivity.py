@@ -42,8 +42,11 @@ from typing import Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from ..core import rules
-from ..core.compile import Compiled
+from ..core.compile import CompileContext, Compiled, compile_rule
+from ..rules import REGISTRY
+from ..rules import low_target_penalty as ltp
+from ..rules.base import Uncertain, clip_to_points
+from ..rules.low_target_penalty import PenaltyBand
 from .targets import DEFAULT_THRESHOLDS, Thresholds, TargetDiagnostic, _row_inputs, diagnose, diagnose_scored
 
 DEFAULT_SEED = 20200101
@@ -61,17 +64,6 @@ It sits between the overshoots a third-party evaluator called low in the Shenzhe
 
 
 @dataclass(frozen=True)
-class PenaltyBand:
-    """Deduct ``share`` of the points while the measure lies in [lo, hi) (inclusiveness as given)."""
-
-    lo: float | None
-    hi: float | None
-    share: float
-    lo_inclusive: bool = True
-    hi_inclusive: bool = False
-
-
-@dataclass(frozen=True)
 class LowTargetOverlay:
     """A 偏离度 penalty applied after the rule, to every target row of the given families.
 
@@ -79,28 +71,20 @@ class LowTargetOverlay:
     (B − A)/A for higher-is-better rows — or ``ratio`` (r × 100). The deduction is W × share of the
     band holding the measure (the largest share if bands overlap), and the score is floored at 0.
     Applying an overlay first removes any penalty the framework itself compiled, so a framework's
-    own reading and an overlay never stack.
+    own reading and an overlay never stack. The bands and the deduction are those of a framework's
+    ``low_target_penalty`` (``perfkit.rules.low_target_penalty``); ``families`` defaults to every
+    family that takes the overlay (``Family.overlay``).
     """
 
     name: str
     measure: Literal["deviation", "ratio"]
     bands: tuple[PenaltyBand, ...]
-    families: tuple[str, ...] = ("ratio",)
+    families: tuple[str, ...] = tuple(name for name, fam in REGISTRY.items() if fam.overlay)
     reading: str = ""
-
-    def arrays(self):
-        lo = np.array([np.nan if b.lo is None else b.lo for b in self.bands])
-        hi = np.array([np.nan if b.hi is None else b.hi for b in self.bands])
-        return (lo, hi, np.array([b.lo_inclusive for b in self.bands]),
-                np.array([b.hi_inclusive for b in self.bands]), np.array([b.share for b in self.bands]))
 
     def deduction(self, points, ratio) -> np.ndarray:
         """Points deducted, vectorised over any shape of ``points`` and ``ratio`` (broadcast)."""
-        r = np.asarray(ratio, float)
-        m = 100.0 * r if self.measure == "ratio" else 100.0 * (r - 1.0)
-        m = np.where(np.isfinite(m), m, -np.inf)
-        lo, hi, loi, hii, share = self.arrays()
-        return rules.low_target_deduction(points, m[..., None], lo, hi, loi, hii, share)
+        return ltp.deduction_of(points, ltp.measure_of_ratio(ratio, self.measure), ltp.band_arrays(self.bands))
 
 
 def beijing_overlay(measure: Literal["deviation", "ratio"] = "deviation",
@@ -120,8 +104,8 @@ def beijing_overlay(measure: Literal["deviation", "ratio"] = "deviation",
     """
     upper_hi = None if above_500 == "upper" else 500.0
     bands = (
-        PenaltyBand(200.0, 300.0, 0.10, True, at_300 == "lower"),
-        PenaltyBand(300.0, upper_hi, 0.30, at_300 == "upper", True),
+        PenaltyBand(min=200.0, max=300.0, deduct_share=0.10, min_inclusive=True, max_inclusive=at_300 == "lower"),
+        PenaltyBand(min=300.0, max=upper_hi, deduct_share=0.30, min_inclusive=at_300 == "upper", max_inclusive=True),
     )
     return LowTargetOverlay(
         name=f"beijing-{measure}" + ("" if at_300 == "none" else f"-300{at_300}")
@@ -146,7 +130,8 @@ def ten_hao_overlay(start: float = 100.0, step: float = 100.0, share_per_step: f
     for i in range(n):
         lo = start + i * step
         last = i == n - 1
-        bands.append(PenaltyBand(lo, None if last else lo + step, min((i + 1) * share_per_step, max_share)))
+        bands.append(PenaltyBand(min=lo, max=None if last else lo + step,
+                                 deduct_share=min((i + 1) * share_per_step, max_share)))
     return LowTargetOverlay(name="ten-hao", measure=measure, bands=tuple(bands),
                             reading=f"10号-style: from {start:g}% by {share_per_step:.0%} per {step:g} points, "
                                     f"at most {max_share:.0%}")
@@ -166,10 +151,9 @@ OverlayOption = LowTargetOverlay | Literal["framework", "none"]
 
 def _strip_penalties(compiled: Compiled) -> Compiled:
     """The same compiled evaluation without any compiled 偏离度 penalty (rows otherwise unchanged)."""
-    if not any(k.startswith("pen_") for r in compiled.rows for k in r.args):
+    if not any(ltp.has_penalty(r.args) for r in compiled.rows):
         return compiled
-    rows = [dataclasses.replace(r, args={k: v for k, v in r.args.items() if not k.startswith("pen_")})
-            for r in compiled.rows]
+    rows = [dataclasses.replace(r, args=ltp.without_penalty(r.args)) for r in compiled.rows]
     return Compiled(compiled.framework, compiled.nodes, compiled.leaves, rows)
 
 
@@ -267,7 +251,7 @@ class TargetModel:
         W = self.compiled.row_points[idx]
         ded = self.overlay.deduction(W, r)
         s = np.array(s, float, copy=True)
-        s[..., idx] = rules.clip_to_points(s[..., idx] - ded, W)
+        s[..., idx] = clip_to_points(s[..., idx] - ded, W)
         return s
 
     def leaf_scores(self, targets=None, overrides=None) -> np.ndarray:
@@ -503,6 +487,7 @@ class Factor:
     settings: tuple[tuple[str, tuple[float, ...]], ...] = ()
     group: str | None = None
     label: str = ""
+    uncertain: Uncertain | None = None  # for ``base``: the family setting it multiplies
 
 
 @dataclass(frozen=True)
@@ -551,8 +536,6 @@ def _alternative_args(model: "TargetModel", row, alt) -> list[tuple[str, float]]
     """The scalar arguments an alternative reading changes on one compiled row, recompiled from the
     row's inputs (so a driver switch brings the prior-year figure it needs); None if it cannot be
     expressed as argument overrides (a different family, list-valued settings, missing inputs)."""
-    from ..core.compile import CompileContext, compile_rule
-
     rule = row.rule
     try:
         new_rule = type(rule).model_validate({**rule.model_dump(exclude_unset=False), **alt.set})
@@ -614,12 +597,15 @@ def switch_factors(model: TargetModel) -> Problem:
     return Problem(tuple(out))
 
 
-def base_factor(model: TargetModel, bounds: tuple[float, float] = (0.5 / 0.7, 0.8 / 0.7)) -> Problem:
-    """The base b of base-plus-slope rules as one uncertain multiplier. The default range moves the
-    common 70% across the 50%–80% the Shenzhen fund framework itself uses (×0.714 to ×1.143)."""
-    if "base_slope" not in model.compiled.blocks:
-        return Problem(())
-    return Problem((Factor("base_slope:b", "base", "unif", tuple(bounds), label="base b"),))
+def base_factor(model: TargetModel, bounds: tuple[float, float] | None = None) -> Problem:
+    """The uncertain settings of the families in the model (``Family.uncertain``), each one multiplier of
+    that setting on every row of its family. For base-plus-slope rules it is the base b, whose default
+    range moves the common 70% across the 50%–80% the Shenzhen fund framework itself uses (×0.714 to
+    ×1.143); ``bounds`` replaces a family's default range."""
+    return Problem(tuple(
+        Factor(u.name, "base", "unif", tuple(bounds or u.bounds), label=u.label, uncertain=u)
+        for name, fam in REGISTRY.items() if name in model.compiled.blocks for u in fam.uncertain
+    ))
 
 
 def weight_factors(model: TargetModel, noise: float = 0.10, group: str | None = "weights") -> Problem:
@@ -671,9 +657,10 @@ def evaluate(model: TargetModel, problem: Problem, X: np.ndarray) -> np.ndarray:
             a = ov.setdefault(arg, np.full((N, n_rows), np.nan))
             a[:, r] = np.where(on[:, None] & ~np.isnan(v), v, a[:, r])
     for j in col["base"]:
-        b = model.compiled.row_vector("base")
-        cur = np.where(np.isnan(ov["base"]), b, ov["base"]) if "base" in ov else np.broadcast_to(b, (N, n_rows))
-        ov["base"] = np.clip(cur * X[:, j][:, None], 1e-9, 1.0)
+        u = fs[j].uncertain
+        b = model.compiled.row_vector(u.arg)
+        cur = np.where(np.isnan(ov[u.arg]), b, ov[u.arg]) if u.arg in ov else np.broadcast_to(b, (N, n_rows))
+        ov[u.arg] = np.clip(cur * X[:, j][:, None], *u.clip)
     weights = None
     if col["weight"]:
         pts = model.compiled.leaf_points

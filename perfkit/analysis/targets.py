@@ -33,6 +33,7 @@ import pandas as pd
 from ..core.budget import measure
 from ..fmt import quantity_text
 from ..params import Budget, IndicatorInput, PerformanceTarget
+from ..rules import family
 from ..core.quantity import Quantity, direction_of, parse_quantity
 
 # Flags that say the target itself was set low; the budget flags describe its context.
@@ -273,7 +274,7 @@ def _row_inputs(compiled, row) -> IndicatorInput | None:
 def _row_direction(row, inputs: IndicatorInput | None) -> str:
     if inputs is not None and inputs.direction in ("positive", "negative", "equal"):
         return inputs.direction
-    if row.family == "inverse_ratio" or (row.family == "base_slope" and row.args.get("sign", 1) < 0):
+    if family(row.family).lower_is_better(row.args):
         return "negative"
     return "positive"
 

@@ -16,17 +16,16 @@ import numpy as np
 
 from ..errors import ParameterError, Problem, format_loc
 from ..load import Located
-from ..params import Budget, Framework, IndicatorInput, Interval, JudgementRule, SumRule, ZeroIf
-from . import rules
+from ..params import Budget, Framework, IndicatorInput
+from ..rules import family
+from ..rules.judgement import JudgementRule
+from ..rules.zero_if import held as zero_if_held
 from .budget import MeasureUnavailable, measure
 from .framework import Node, resolve_rule, structure_problems, walk
 from .quantity import parse_quantity
 
+# A measured rule whose inputs give the evaluator's score instead of a measurement is scored as this.
 JUDGED = JudgementRule(family="judgement")
-
-# Drivers of the base-plus-slope rule, as codes for vectorised selection.
-DRIVERS = {"value": 0, "relative_to_target": 1, "difference_to_target": 2, "change_from_prior": 3}
-_OPS = {">": np.greater, ">=": np.greater_equal, "<": np.less, "<=": np.less_equal, "==": np.equal}
 
 
 @dataclass
@@ -62,7 +61,11 @@ class Leaf:
 
 
 class CompileContext:
-    """Collects problems while compiling, so that every one is reported, not only the first."""
+    """Collects problems while compiling, so that every one is reported, not only the first.
+
+    It is the :class:`perfkit.rules.base.Context` the families compile through: reading numbers and
+    quantities from inputs, budget measures, and problems located in the evaluation's file.
+    """
 
     def __init__(self, located: Located | None, budget: Budget | None):
         self.located = located
@@ -84,47 +87,42 @@ class CompileContext:
             return None
 
 
-# --------------------------------------------------------------------------------------------
-# Reading inputs
-# --------------------------------------------------------------------------------------------
+    # ---- reading inputs (perfkit.rules.base.Context) ---------------------------------------
 
+    def number(self, inputs: IndicatorInput | None, name: str, loc: tuple, rule_name: str) -> float | None:
+        explicit = getattr(inputs, f"{name}_value", None) if inputs is not None else None
+        if explicit is not None:
+            return explicit
+        raw = getattr(inputs, name, None) if inputs is not None else None
+        if raw is None:
+            self.problem(loc + (name,), f"required by the {rule_name} rule: expected a number")
+            return None
+        q = parse_quantity(raw)
+        if not q.measurable:
+            self.problem(loc + (name,), f"expected a number (or text with one) for the {rule_name} rule, got {raw!r}")
+            return None
+        return q.value
 
-def _number(ctx: CompileContext, inputs: IndicatorInput | None, name: str, loc: tuple, rule_name: str) -> float | None:
-    explicit = getattr(inputs, f"{name}_value", None) if inputs is not None else None
-    if explicit is not None:
-        return explicit
-    raw = getattr(inputs, name, None) if inputs is not None else None
-    if raw is None:
-        ctx.problem(loc + (name,), f"required by the {rule_name} rule: expected a number")
-        return None
-    q = parse_quantity(raw)
-    if not q.measurable:
-        ctx.problem(loc + (name,), f"expected a number (or text with one) for the {rule_name} rule, got {raw!r}")
-        return None
-    return q.value
+    def target_actual(self, inputs, loc: tuple, rule_name: str) -> tuple[float | None, float | None]:
+        """Target and actual as numbers on a common scale (亿 against 亿元, 万 against 亿)."""
+        t = self.number(inputs, "target", loc, rule_name)
+        a = self.number(inputs, "actual", loc, rule_name)
+        explicit = inputs.target_value is not None or inputs.actual_value is not None
+        if t is not None and a is not None and inputs.unit is None and not explicit:
+            qt, qa = parse_quantity(inputs.target), parse_quantity(inputs.actual)
+            a = qa.comparable(qt)
+        return t, a
 
-
-def _target_actual(ctx, inputs, loc, rule_name) -> tuple[float | None, float | None]:
-    """Target and actual as numbers on a common scale (亿 against 亿元, 万 against 亿)."""
-    t = _number(ctx, inputs, "target", loc, rule_name)
-    a = _number(ctx, inputs, "actual", loc, rule_name)
-    explicit = inputs.target_value is not None or inputs.actual_value is not None
-    if t is not None and a is not None and inputs.unit is None and not explicit:
-        qt, qa = parse_quantity(inputs.target), parse_quantity(inputs.actual)
-        a = qa.comparable(qt)
-    return t, a
-
-
-def _measured(ctx, rule, inputs, loc, rule_name, many=False):
-    """The rule's measured value: from its ``measure`` when set, else the input ``value``/``values``."""
-    if getattr(rule, "measure", None):
-        return ctx.measure(rule.measure, loc)
-    key = "values" if many else "value"
-    raw = getattr(inputs, key, None) if inputs is not None else None
-    if raw is None:
-        ctx.problem(loc + (key,), f"required by the {rule_name} rule (it names no measure): expected "
-                    + ("a list of numbers" if many else "a number"))
-    return raw
+    def measured(self, rule, inputs, loc: tuple, rule_name: str, many: bool = False):
+        """The rule's measured value: from its ``measure`` when set, else the input ``value``/``values``."""
+        if getattr(rule, "measure", None):
+            return self.measure(rule.measure, loc)
+        key = "values" if many else "value"
+        raw = getattr(inputs, key, None) if inputs is not None else None
+        if raw is None:
+            self.problem(loc + (key,), f"required by the {rule_name} rule (it names no measure): expected "
+                         + ("a list of numbers" if many else "a number"))
+        return raw
 
 
 # --------------------------------------------------------------------------------------------
@@ -132,181 +130,19 @@ def _measured(ctx, rule, inputs, loc, rule_name, many=False):
 # --------------------------------------------------------------------------------------------
 
 
-def _interval_arrays(intervals: list[Interval]) -> dict[str, list]:
-    return {
-        "lo": [np.nan if b.min is None else b.min for b in intervals],
-        "hi": [np.nan if b.max is None else b.max for b in intervals],
-        "loi": [b.min_inclusive for b in intervals],
-        "hii": [b.max_inclusive for b in intervals],
-    }
-
-
 def compile_rule(ctx: CompileContext, rule, points: float, inputs: IndicatorInput | None, loc: tuple) -> dict | None:
     """Arguments for one application of ``rule``; None (with problems recorded) if inputs are lacking."""
-    fam = rule.family
-    if fam not in ("judgement", "qualitative_tiers") and inputs is not None and inputs.score is not None:
+    fam = family(rule.family)
+    if not fam.evaluator_scored and inputs is not None and inputs.score is not None:
         # The evaluator scored a measured rule without a measurement (e.g. satisfaction bands, no survey
         # held): accepted as a judgement with its reason, and reported as a finding by reconcile().
         args = compile_rule(ctx, JUDGED, points, inputs, loc)
         return None if args is None else {**args, "judged": True}
-    if fam == "ratio":
-        t, a = _target_actual(ctx, inputs, loc, fam)
-        if t is None or a is None:
-            return None
-        args = {"target": t, "actual": a, "cap": rule.cap}
-        pen = rule.low_target_penalty
-        if pen is not None:
-            iv = _interval_arrays(pen.bands)
-            args.update(pen_lo=iv["lo"], pen_hi=iv["hi"], pen_loi=iv["loi"], pen_hii=iv["hii"],
-                        pen_share=[b.deduct_share for b in pen.bands], pen_ratio=pen.measure == "ratio")
-        return args
-    if fam == "inverse_ratio":
-        t, a = _target_actual(ctx, inputs, loc, fam)
-        return None if t is None or a is None else {"target": t, "actual": a, "cap": rule.cap}
-    if fam == "bands":
-        v = _measured(ctx, rule, inputs, loc, fam)
-        if v is None:
-            return None
-        iv = _interval_arrays(rule.bands)
-        pts = [b.points for b in rule.bands]
-        hit = rules.bands(points, np.array([v]), iv["lo"], iv["hi"], iv["loi"], iv["hii"], pts)
-        if np.isnan(hit).all():
-            labels = "; ".join(b.label() for b in rule.bands)
-            ctx.problem(loc, f"the measured value {v:.2f} falls in none of the rule's bands ({labels})")
-            return None
-        return {"value": float(v), "lo": iv["lo"], "hi": iv["hi"], "loi": iv["loi"], "hii": iv["hii"],
-                "band_points": pts}
-    if fam == "deduct_per_item":
-        n = inputs.count if inputs is not None else None
-        if n is None:
-            ctx.problem(loc + ("count",), "required by the deduct_per_item rule: the number of items found "
-                                          "(0 when none)")
-            return None
-        k = rule.per_item if rule.per_item is not None else rule.per_item_share * points
-        return {"count": n, "per_item": k}
-    if fam == "checklist":
-        answers = (inputs.answers if inputs is not None else None) or {}
-        ids = [i.id for i in rule.items]
-        for extra in sorted(set(answers) - set(ids)):
-            ctx.problem(loc + ("answers", extra), f"no such checklist item; the rule's items are {', '.join(ids)}")
-        met = []
-        for item in rule.items:
-            ans = answers.get(item.id)
-            if ans is None:
-                ctx.problem(loc + ("answers", item.id),
-                            f"checklist item {item.id!r} ({item.text}) is not answered: expected true/false, "
-                            "a share between 0 and 1" + (", or one of the tiers " + ", ".join(item.tiers)
-                                                           if item.tiers else ""))
-                met.append(np.nan)
-            elif isinstance(ans, bool):
-                met.append(1.0 if ans else 0.0)
-            elif isinstance(ans, str):
-                if not item.tiers or ans not in item.tiers:
-                    ctx.problem(loc + ("answers", item.id), f"unknown tier {ans!r}; expected one of "
-                                + (", ".join(item.tiers) if item.tiers else "true/false or a share (no tiers)"))
-                    met.append(np.nan)
-                else:
-                    met.append(item.tiers[ans] / item.points if item.points else 0.0)
-            elif 0 <= ans <= 1:
-                met.append(float(ans))
-            else:
-                ctx.problem(loc + ("answers", item.id), f"expected a share between 0 and 1, got {ans!r}")
-                met.append(np.nan)
-        if any(np.isnan(met)):
-            return None
-        return {"item_points": [i.points for i in rule.items], "met": met}
-    if fam == "overrun_penalty":
-        v = _measured(ctx, rule, inputs, loc, fam)
-        if v is None:
-            return None
-        k = rule.per_unit if rule.per_unit is not None else rule.per_unit_share * points
-        return {"value": float(v), "threshold": rule.threshold, "per_unit": k,
-                "above": rule.direction == "above"}
-    if fam == "schedule_progress":
-        vals = _measured(ctx, rule, inputs, loc, fam, many=True)
-        if vals is None:
-            return None
-        if len(vals) != len(rule.schedule):
-            ctx.problem(loc + ("values",), f"expected {len(rule.schedule)} cumulative rates (one per "
-                                           f"schedule point), got {len(vals)}")
-            return None
-        return {"rates": list(vals), "schedule": rule.schedule, "quarter_points": rule.quarter_points,
-                "average_points": rule.average_points, "year_end": rule.average == "year_end",
-                "cap_quarters": rule.cap_quarters}
-    if fam == "rate_weight":
-        v = _measured(ctx, rule, inputs, loc, fam)
-        return None if v is None else {"rate": float(v)}
-    if fam == "base_slope":
-        args = {"driver": DRIVERS[rule.driver], "base": rule.base, "slope": rule.slope,
-                "slope_of_base": rule.slope_of == "base", "value": np.nan, "target": np.nan,
-                "actual": np.nan, "prior": np.nan,
-                "sign": -1.0 if inputs is not None and inputs.direction == "negative" else 1.0}
-        if rule.driver == "value":
-            v = _number(ctx, inputs, "value", loc, "base_slope (driver: value)")
-            if v is None:
-                return None
-            args["value"] = v
-        elif rule.driver == "change_from_prior":
-            a = _number(ctx, inputs, "actual", loc, "base_slope (driver: change_from_prior)")
-            p = _number(ctx, inputs, "prior_actual", loc, "base_slope (driver: change_from_prior)")
-            if a is None or p is None:
-                return None
-            args.update(actual=a, prior=p)
-        else:
-            t, a = _target_actual(ctx, inputs, loc, f"base_slope (driver: {rule.driver})")
-            if t is None or a is None:
-                return None
-            args.update(target=t, actual=a)
-        return args
-    if fam in ("judgement", "qualitative_tiers"):
-        score = inputs.score if inputs is not None else None
-        reason = inputs.reason if inputs is not None else None
-        ok = True
-        if score is None:
-            ctx.problem(loc + ("score",), f"required by the {fam} rule: the evaluator's score (0 to {points:g})")
-            ok = False
-        elif not 0 <= score <= points + 1e-9:
-            ctx.problem(loc + ("score",), f"expected a score between 0 and {points:g}, got {score:g}")
-            ok = False
-        if fam == "judgement" and not (reason and reason.strip()):
-            ctx.problem(loc + ("reason",), "a judgement score needs a written reason (酌情扣分须说明理由)")
-            ok = False
-        args = {"score": score}
-        if fam == "qualitative_tiers":
-            tier = inputs.tier if inputs is not None else None
-            if tier not in rule.tiers:
-                ctx.problem(loc + ("tier",), f"expected one of the tiers {', '.join(rule.tiers)}, got {tier!r}")
-                ok = False
-            else:
-                args["tier"] = tier
-        return args if ok else None
-    raise AssertionError(f"no compiler for rule family {fam!r}")  # pragma: no cover - schema forbids
+    return fam.compile(ctx, rule, points, inputs, loc)
 
 
 def _family(rule, args: dict) -> str:
-    return "judgement" if args.get("judged") else rule.family
-
-
-def _zero(ctx: CompileContext, zero_if: list[ZeroIf], inputs: IndicatorInput | None, loc: tuple) -> list[str]:
-    """The texts of the zero-if conditions that hold.
-
-    A condition holds when its measure shows it or the evaluation says so in ``conditions``; one the
-    evaluation does not answer and no measure decides is taken as not holding (documented default).
-    """
-    held = []
-    given = (inputs.conditions if inputs is not None else None) or {}
-    ids = {z.id for z in zero_if}
-    for extra in sorted(set(given) - ids):
-        ctx.problem(loc + ("conditions", extra), f"no such zero-if condition; this indicator has "
-                    f"{', '.join(sorted(ids)) or 'none'}")
-    for z in zero_if:
-        if z.when is not None:
-            v = ctx.measure(z.when.measure, loc)
-            if v is not None and bool(_OPS[z.when.op](v, z.when.value)):
-                held.append(z.text)
-        elif given.get(z.id):
-            held.append(z.text)
-    return held
+    return JUDGED.family if args.get("judged") else rule.family
 
 
 # --------------------------------------------------------------------------------------------
@@ -367,7 +203,7 @@ class Compiled:
                     base = self.row_points[idx] if name == "points" else a[name]
                     a[name] = np.where(np.isnan(sub), base, sub)
             W = a.pop("points", self.row_points[idx])
-            out[..., idx] = _FAMILY_EVAL[fam](W, a)
+            out[..., idx] = family(fam).evaluate(W, a)
         return np.where(self.row_zero, 0.0, out)
 
     def leaf_scores(self, overrides: dict[str, np.ndarray] | None = None) -> np.ndarray:
@@ -411,56 +247,13 @@ def _stack(arg_rows: list[dict]) -> dict[str, np.ndarray]:
     return out
 
 
-def _eval_ratio(W, a):
-    score = rules.ratio(W, a["target"], a["actual"], a["cap"])
-    if "pen_share" in a:
-        A, B = a["target"], a["actual"]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dev = np.where(a["pen_ratio"] > 0, 100.0 * B / A, 100.0 * (B - A) / A)
-        ded = rules.low_target_deduction(
-            W, np.nan_to_num(dev, nan=-np.inf)[..., None], a["pen_lo"], a["pen_hi"],
-            a["pen_loi"].astype(bool), a["pen_hii"].astype(bool), a["pen_share"],
-        )
-        score = rules.clip_to_points(score - np.nan_to_num(ded), W)
-    return score
-
-
-def _eval_base_slope(W, a):
-    A, B, P = a["target"], a["actual"], a["prior"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = np.select(
-            [a["driver"] == 0, a["driver"] == 1, a["driver"] == 2, a["driver"] == 3],
-            [a["value"], 100.0 * (B - A) / A, B - A, B - P],
-        )
-    return rules.base_slope(W, a["sign"] * x, a["base"], a["slope"], a["slope_of_base"].astype(bool))
-
-
-_FAMILY_EVAL = {
-    "ratio": _eval_ratio,
-    "inverse_ratio": lambda W, a: rules.inverse_ratio(W, a["target"], a["actual"], a["cap"]),
-    "bands": lambda W, a: rules.bands(W, a["value"][..., None], a["lo"], a["hi"], a["loi"].astype(bool),
-                                      a["hii"].astype(bool), a["band_points"]),
-    "deduct_per_item": lambda W, a: rules.deduct_per_item(W, a["count"], a["per_item"]),
-    "checklist": lambda W, a: rules.checklist(W, np.nan_to_num(a["item_points"]), np.nan_to_num(a["met"])),
-    "overrun_penalty": lambda W, a: rules.overrun_penalty(W, a["value"], a["threshold"], a["per_unit"],
-                                                          a["above"].astype(bool)),
-    "schedule_progress": lambda W, a: rules.schedule_progress(
-        a["rates"], a["schedule"], a["quarter_points"], a["average_points"][..., None][..., 0],
-        a["year_end"].astype(bool), a["cap_quarters"].astype(bool), W),
-    "rate_weight": lambda W, a: rules.rate_weight(W, a["rate"]),
-    "base_slope": _eval_base_slope,
-    "judgement": lambda W, a: rules.judgement(W, a["score"]),
-    "qualitative_tiers": lambda W, a: rules.judgement(W, a["score"]),
-}
-
-
 def leaf_rows(ctx: CompileContext, index: int, leaf: Leaf, rule) -> list[Row]:
     """The scored rows of leaf ``index`` under ``rule``: one row, or one per part of a ``sum`` rule.
 
     A unit whose inputs are lacking gets no row and a problem in ``ctx``.
     """
     inputs, loc = leaf.inputs, leaf.loc
-    if not isinstance(rule, SumRule):
+    if not family(rule.family).composite:
         args = compile_rule(ctx, rule, leaf.points, inputs, loc)
         return [] if args is None else [Row(index, None, _family(rule, args), leaf.points, args, False, [], rule)]
     part_inputs = (inputs.parts if inputs is not None else None) or {}
@@ -472,7 +265,7 @@ def leaf_rows(ctx: CompileContext, index: int, leaf: Leaf, rule) -> list[Row]:
         pin = part_inputs.get(p.id)
         ploc = loc + ("parts", p.id)
         args = compile_rule(ctx, p.rule, p.points, pin, ploc)
-        held = _zero(ctx, p.zero_if, pin, ploc)
+        held = zero_if_held(ctx, p.zero_if, pin, ploc)
         if args is not None:
             rows.append(Row(index, p.id, _family(p.rule, args), p.points, args, bool(held), held, p.rule))
     return rows
@@ -516,7 +309,7 @@ def compile_evaluation(located: Located, framework: Framework, budget: Budget | 
         inputs, loc = (inline, n.loc + ("inputs",)) if inline is not None else (given, ("indicators", n.id))
         rule = resolve_rule(n.indicator, framework)
         leaf = Leaf(n, rule, inputs, loc)
-        leaf.zero_reasons = _zero(ctx, n.indicator.zero_if, inputs, loc)
+        leaf.zero_reasons = zero_if_held(ctx, n.indicator.zero_if, inputs, loc)
         leaf.zero = bool(leaf.zero_reasons)
         rows += leaf_rows(ctx, len(leaves), leaf, rule)
         leaves.append(leaf)
@@ -527,30 +320,4 @@ def compile_evaluation(located: Located, framework: Framework, budget: Budget | 
 
 def explain(row: Row, score: float) -> str:
     """The arithmetic of one row, as a formula with its numbers (language-neutral)."""
-    a, W = row.args, row.points
-    f = row.family
-    if f == "ratio":
-        s = f"{W:g} × min({a['actual']:g} / {a['target']:g}, {a['cap']:g})"
-        return s + (" − 偏离度" if "pen_share" in a and score < W * min(a["actual"] / a["target"], 1) - 1e-9
-                    and a["target"] else "")
-    if f == "inverse_ratio":
-        return f"{W:g} × min({a['target']:g} / {a['actual']:g}, {a['cap']:g})" if a["actual"] else f"{W:g} (actual 0)"
-    if f == "bands":
-        return f"{a['value']:.2f} → {score:g}"
-    if f == "deduct_per_item":
-        return f"{W:g} − {a['per_item']:g} × {a['count']:g}"
-    if f == "checklist":
-        return " + ".join(f"{p:g}×{m:.2g}" for p, m in zip(a["item_points"], a["met"]))
-    if f == "overrun_penalty":
-        beyond = a["value"] - a["threshold"] if a["above"] else a["threshold"] - a["value"]
-        return f"{W:g} − {a['per_unit']:g} × max({beyond:.2f}, 0)"
-    if f == "schedule_progress":
-        qs = " + ".join(f"{p:g}×min({c:.2f}/{s:g}, 1)" for c, s, p in zip(a["rates"], a["schedule"],
-                                                                           a["quarter_points"]))
-        avg = a["rates"][-1] if a["year_end"] else float(np.mean(a["rates"]))
-        return f"{qs} + {a['average_points']:g}×{avg / 100:.4f}"
-    if f == "rate_weight":
-        return f"{W:g} × {a['rate']:.2f}%"
-    if f == "base_slope":
-        return f"clamp({W:g}×{a['base']:g} + slope {a['slope']:g} × driver, 0, {W:g})"
-    return f"{score:g}"
+    return family(row.family).explain(row.args, row.points, score)

@@ -14,7 +14,8 @@ from .compile import CompileContext, Compiled, Leaf, leaf_rows
 from ..errors import ParameterError, Problem
 from .findings import Finding
 from .framework import TOLERANCE, grade_of, points_findings
-from ..params import Budget, SumRule
+from ..params import Budget
+from ..rules import family
 from .quantity import parse_quantity
 
 RATE_TOLERANCE = 0.005  # stated rates are printed with two decimals
@@ -40,21 +41,14 @@ def rescore_leaf(result, index: int, rule, part: str | None = None) -> float | N
 
 
 def _alternatives(leaf):
-    """(label, description, rule, part) for every declared alternative reading of a leaf's rule."""
-    out = []
-    for alt in leaf.rule.alternatives:
-        out.append((alt, type(leaf.rule).model_validate({**leaf.rule.model_dump(), **alt.set}), None))
-    if isinstance(leaf.rule, SumRule):
-        for p in leaf.rule.parts:
-            for alt in p.rule.alternatives:
-                out.append((alt, type(p.rule).model_validate({**p.rule.model_dump(), **alt.set}), p.id))
-    return out
+    """(alternative, rule under it, part) for every declared alternative reading of a leaf's rule."""
+    return family(leaf.rule.family).alternatives(leaf.rule)
 
 
 def _missed_target(leaf) -> tuple[float, float] | None:
-    """(target, actual) when a target-based leaf's actual falls short of its target."""
-    inp = leaf.inputs
-    if inp is None:
+    """(target, actual) when a target-based leaf's actual falls short of its target (its family's ``missed``)."""
+    inp, missed = leaf.inputs, family(leaf.rule.family).missed
+    if inp is None or missed is None:
         return None
     t, a = parse_quantity(inp.target), parse_quantity(inp.actual)
     if inp.target_value is not None or inp.actual_value is not None:
@@ -66,12 +60,7 @@ def _missed_target(leaf) -> tuple[float, float] | None:
         return None
     if tv is None or av is None:
         return None
-    family = leaf.rule.family
-    if family == "ratio" and av < tv:
-        return tv, av
-    if family == "inverse_ratio" and av > tv:
-        return tv, av
-    return None
+    return (tv, av) if missed(tv, av) else None
 
 
 def leaf_findings(result) -> list[Finding]:
@@ -91,20 +80,8 @@ def leaf_findings(result) -> list[Finding]:
                     f"work on; the evaluator's {r.args['score']:g} is used as a judgement",
                     {"rule": r.rule.family, "score": r.args["score"], "part": r.part},
                 ))
-            if r.family == "qualitative_tiers" and "tier" in r.args:
-                iv = r.rule.tiers[r.args["tier"]]
-                share = 100.0 * r.args["score"] / r.points if r.points else 0.0
-                lo = -np.inf if iv.min is None else iv.min
-                hi = np.inf if iv.max is None else iv.max
-                inside = (share >= lo if iv.min_inclusive else share > lo) and (share <= hi if iv.max_inclusive
-                                                                                  else share < hi)
-                if not inside:
-                    findings.append(Finding(
-                        "TIER_MISMATCH", "error", leaf.id,
-                        f"{name}: {r.args['score']:g} of {r.points:g} ({share:.2f}%) lies outside the tier "
-                        f"{r.args['tier']} {iv.label()}%",
-                        {"tier": r.args["tier"], "score": r.args["score"], "share": share},
-                    ))
+            for check in family(r.family).checks(r.rule, r.points, r.args):
+                findings.append(Finding(check.code, check.severity, leaf.id, f"{name}: {check.message}", check.data))
         if rep is None:
             if reproduces:
                 findings.append(Finding("NO_REPORTED_SCORE", "info", leaf.id,
