@@ -11,7 +11,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from perfkit.report import plots
-from perfkit.report.narrative import Report
+from perfkit.report.document import Report
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "parameters"
