@@ -3,26 +3,31 @@ text as the scoring gives them, and the evaluation notebook run by papermill for
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import re
 from pathlib import Path
 
+import jinja2
 import nbformat
+import papermill
 import pytest
 import yaml
 
 from perfkit import fmt
-from perfkit.report import document, rules_text, tables, text
-from perfkit.core.budget import MEASURES
+from perfkit.analysis import sensitivity
+from perfkit.core.budget import MEASURES, percent
+from perfkit.core.compile import Compiled
 from perfkit.core.findings import CODES
-from perfkit.load import discover, resolve_params_dir
+from perfkit.core.rules import REGISTRY
 from perfkit.fmt import money, num, pct, pct_ratio, pts, ratio, score
+from perfkit.load import discover, resolve_params_dir
+from perfkit.report import document, rules_text, tables, text
 from perfkit.report.document import Report
 from perfkit.report.language import Language
 from perfkit.report.sections import background
-from perfkit.report.sentences import sensitivity_sentences, target_sentences
-from perfkit.report.sentences import targets_paragraph
+from perfkit.report.sentences import sensitivity_sentences, target_sentences, targets_paragraph
 from perfkit.report.text import md_escape
-from perfkit.core.rules import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "parameters"
@@ -251,8 +256,6 @@ def test_explain_leaf_is_plain_text():
 
 
 def test_control_rates_print_the_figures_of_every_measure(luohu):
-    from perfkit.core.budget import percent
-
     budget = luohu["zh"].bundle.data.budget
     for key, m in MEASURES.items():
         value = m.compute(budget)
@@ -274,8 +277,6 @@ def test_english_lists_are_joined_in_english(luohu):
 
 
 def test_row_scores_once_per_evaluation_and_none_for_judgement_rows(luohu, monkeypatch):
-    from perfkit.core.compile import Compiled
-
     calls = []
     original = Compiled.row_scores
     monkeypatch.setattr(Compiled, "row_scores", lambda self, *a, **k: calls.append(id(self)) or original(self, *a, **k))
@@ -294,8 +295,6 @@ def test_row_scores_once_per_evaluation_and_none_for_judgement_rows(luohu, monke
 
 
 def test_target_diagnostics_come_from_the_one_sensitivity_analysis(monkeypatch):
-    from perfkit.analysis import sensitivity
-
     calls = []
     original = sensitivity.analyse
     monkeypatch.setattr(sensitivity, "analyse", lambda *a, **k: calls.append(a[0]) or original(*a, **k))
@@ -309,8 +308,6 @@ def test_target_diagnostics_come_from_the_one_sensitivity_analysis(monkeypatch):
 
 
 def test_lowered_targets_are_stated_with_their_own_template(luohu):
-    import dataclasses
-
     for lang, report in luohu.items():
         d = next(d for d in report.diagnostics(report.main[0]) if d.target is not None)
         lowered = dataclasses.replace(d, flags=("lowered_in_year",), initial_target=2 * d.target)
@@ -336,10 +333,6 @@ def test_the_report_states_targets_and_sensitivity_with_the_sentences_of_sentenc
 
 
 def test_a_finding_without_a_template_falls_back_but_a_broken_template_raises(luohu):
-    import copy
-
-    import jinja2
-
     report = Report.load("luohu-fsa", 2022, params_dir=str(PARAMS))
     r = report.main[0]
     f = next(f for f in r.findings if f.code == "SCORE_MISMATCH")
@@ -381,8 +374,6 @@ UNITS = [(Path(p).parent.name, int(Path(p).stem)) for p in discover(PARAMS)]
 def test_papermill_runs_the_evaluation_notebook(department, year, language, tmp_path):
     """Every shipped department-year in both languages, run from the repository root with the default
     (relative) params_dir, as the batch runner would."""
-    import papermill
-
     out = tmp_path / "report.ipynb"
     papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"department": department, "year": year,
                                                                    "language": language},
