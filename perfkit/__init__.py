@@ -47,7 +47,7 @@ _EXPORTS: dict[str, str] = {
     "targets": "perfkit.analysis.targets",
     "sensitivity": "perfkit.analysis.sensitivity",
     # Report on it
-    "Report": "perfkit.report.narrative:Report",
+    "Report": "perfkit.report.document:Report",
     "explain_indicator": "perfkit.report.rules_text:explain_leaf",
     "target_sentences": "perfkit.report.sentences:target_sentences",
     "sensitivity_sentences": "perfkit.report.sentences:sensitivity_sentences",
@@ -65,7 +65,7 @@ _EXPORTS: dict[str, str] = {
 # What the functions below use, resolved through the same table (not public).
 _USES: dict[str, str] = {
     "find_unit": "perfkit.load:find_unit",
-    "resolve_params_dir": "perfkit.report.narrative:resolve_params_dir",
+    "resolve_params_dir": "perfkit.load:resolve_params_dir",
 }
 
 __all__ = [*_EXPORTS, "load_unit", "build_report"]

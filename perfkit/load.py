@@ -21,6 +21,9 @@ from .params import STATED_MEASURES, Budget, DepartmentYear, Evaluation, Evaluat
 
 YEAR_FILE = re.compile(r"^(\d{4})\.ya?ml$")
 
+# Where the notebooks live in a source checkout; relative parameter paths are also tried from here.
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+
 
 # --------------------------------------------------------------------------------------------
 # YAML with a map from field path to line
@@ -196,6 +199,26 @@ class Bundle:
 def params_dir_of(path: str | os.PathLike) -> str:
     """``parameters/<dept>/<year>.yaml`` → ``parameters``."""
     return str(Path(path).resolve().parent.parent)
+
+
+def resolve_params_dir(params_dir: str | os.PathLike | None = None) -> str:
+    """The parameters directory a notebook should read.
+
+    An absolute path is used as given. A relative path is tried against the working directory and
+    then against the repository's ``notebooks/`` folder, so the default ``"../parameters"`` works
+    both when a notebook runs in ``notebooks/`` (nbval) and when papermill runs it from elsewhere.
+    Empty or None means ``$PERFKIT_PARAMS`` or else the repository's ``parameters/``.
+    """
+    if not params_dir:
+        params_dir = os.environ.get("PERFKIT_PARAMS") or str(NOTEBOOKS_DIR.parent / "parameters")
+    p = Path(params_dir).expanduser()
+    candidates = [p] if p.is_absolute() else [Path.cwd() / p, NOTEBOOKS_DIR / p]
+    for c in candidates:
+        if (c / "frameworks").is_dir():
+            return str(c.resolve())
+    raise FileNotFoundError(
+        f"parameters directory {str(params_dir)!r} not found (looked for a folder with frameworks/ at "
+        + ", ".join(str(c) for c in candidates) + "); pass an absolute path as params_dir")
 
 
 def load_framework(framework_id: str, params_dir: str) -> tuple[Framework, str]:

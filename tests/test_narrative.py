@@ -3,22 +3,31 @@ text as the scoring gives them, and the evaluation notebook run by papermill for
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import re
 from pathlib import Path
 
+import jinja2
 import nbformat
+import papermill
 import pytest
 import yaml
 
 from perfkit import fmt
-from perfkit.report import narrative, rules_text, tables, text
-from perfkit.core.budget import MEASURES
+from perfkit.analysis import sensitivity
+from perfkit.core.budget import MEASURES, percent
+from perfkit.core.compile import Compiled
 from perfkit.core.findings import CODES
-from perfkit.load import discover
-from perfkit.fmt import money, num, pct, pct_ratio, pts, ratio, score
-from perfkit.report.narrative import Report, resolve_params_dir
-from perfkit.report.text import md_escape
 from perfkit.rules import REGISTRY
+from perfkit.fmt import money, num, pct, pct_ratio, pts, ratio, score
+from perfkit.load import discover, resolve_params_dir
+from perfkit.report import document, rules_text, tables, text
+from perfkit.report.document import Report
+from perfkit.report.language import Language
+from perfkit.report.sections import background
+from perfkit.report.sentences import sensitivity_sentences, target_sentences, targets_paragraph
+from perfkit.report.text import md_escape
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "parameters"
@@ -62,11 +71,25 @@ def test_markdown_escape_and_tidy():
 
 
 def test_chinese_heading_numbers():
-    assert narrative.heading_number("zh", (1,)) == "一、"
-    assert narrative.heading_number("zh", (2, 12)) == "（十二）"
-    assert narrative.heading_number("zh", (6, 5, 37)) == "37. "
+    zh, en = Language.of("zh"), Language.of("en")
+    assert zh.heading_number((1,)) == "一、"
+    assert zh.heading_number((2, 12)) == "（十二）"
+    assert zh.heading_number((6, 5, 37)) == "37. "
+    assert zh.heading_number((6, 5, 37, 4)) == "（4）"
     assert fmt.chinese_number(37) == "三十七"
-    assert narrative.heading_number("en", (2, 1, 3)) == "2.1.3 "
+    assert en.heading_number((2, 1, 3)) == "2.1.3 "
+
+
+def test_languages_are_written_as_their_style_says():
+    zh, en = Language.of("zh"), Language.of("en")
+    assert zh.join_list(["a", "b", "c"]) == "a、b、c" and en.join_list(["a", "b", "c"]) == "a, b and c"
+    assert en.join_list(["a", "b"]) == "a and b" and en.join_list(["a", "b"], "; ") == "a; b"
+    assert zh.clauses(["甲", "乙"]) == "甲；乙" and en.clauses(["a", "b"]) == "a; b"
+    assert zh.sentences(["甲。", "乙。"]) == "甲。乙。" and en.sentences(["A.", "B."]) == "A. B."
+    assert en.number_word(2) == "two" and en.number_word(13) == "13" and zh.number_word(2) == "2"
+    assert en.the("Luohu Agency") == "the Luohu Agency" and en.the("The Bureau") == "The Bureau"
+    assert zh.the("罗湖区") == "罗湖区"
+    assert zh.pick("名称", "Name") == "名称" and en.pick("名称", "Name") == "Name" and en.pick("名称", None) == "名称"
 
 
 # ---- templates --------------------------------------------------------------------------------
@@ -96,7 +119,7 @@ def test_both_languages_have_the_same_template_keys():
 
 def test_english_templates_hold_no_chinese_beyond_quoted_terms():
     """English prose is written in English; Chinese appears only where a term is quoted deliberately."""
-    text = (Path(narrative.__file__).parent / "templates" / "narrative.en.yaml").read_text(encoding="utf-8")
+    text = (Path(document.__file__).parent / "templates" / "narrative.en.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     allowed = ("万元",)
 
@@ -233,8 +256,6 @@ def test_explain_leaf_is_plain_text():
 
 
 def test_control_rates_print_the_figures_of_every_measure(luohu):
-    from perfkit.core.budget import percent
-
     budget = luohu["zh"].bundle.data.budget
     for key, m in MEASURES.items():
         value = m.compute(budget)
@@ -243,7 +264,7 @@ def test_control_rates_print_the_figures_of_every_measure(luohu):
         assert m.parts is not None, key  # a scalar rate can show its numerator and denominator
         assert value == percent(*m.parts(budget)), key
     sec = tables.Section()
-    luohu["zh"]._controls(sec, budget)
+    background.controls(luohu["zh"], sec, budget)
     html = "".join(b for kind, b in sec.blocks if kind == "html")
     assert "20,011.39 / 20,179.71" in html and "99.17%" in html
 
@@ -256,8 +277,6 @@ def test_english_lists_are_joined_in_english(luohu):
 
 
 def test_row_scores_once_per_evaluation_and_none_for_judgement_rows(luohu, monkeypatch):
-    from perfkit.core.compile import Compiled
-
     calls = []
     original = Compiled.row_scores
     monkeypatch.setattr(Compiled, "row_scores", lambda self, *a, **k: calls.append(id(self)) or original(self, *a, **k))
@@ -276,8 +295,6 @@ def test_row_scores_once_per_evaluation_and_none_for_judgement_rows(luohu, monke
 
 
 def test_target_diagnostics_come_from_the_one_sensitivity_analysis(monkeypatch):
-    from perfkit.analysis import sensitivity
-
     calls = []
     original = sensitivity.analyse
     monkeypatch.setattr(sensitivity, "analyse", lambda *a, **k: calls.append(a[0]) or original(*a, **k))
@@ -291,22 +308,31 @@ def test_target_diagnostics_come_from_the_one_sensitivity_analysis(monkeypatch):
 
 
 def test_lowered_targets_are_stated_with_their_own_template(luohu):
-    import dataclasses
-
     for lang, report in luohu.items():
         d = next(d for d in report.diagnostics(report.main[0]) if d.target is not None)
         lowered = dataclasses.replace(d, flags=("lowered_in_year",), initial_target=2 * d.target)
-        text = report.target_sentences([lowered])[0]
+        text = targets_paragraph(report.t, [lowered])
         item = report.t("targets.lowered_item", name=d.name, initial=2 * d.target, target=d.target_text or "—",
                         actual=d.actual_text or "—")
         assert item in text and num(2 * d.target) in text, lang
 
 
+def test_the_report_states_targets_and_sensitivity_with_the_sentences_of_sentences_py():
+    """One home: the public sentence functions say what the report's section 3 says."""
+    for lang in ("zh", "en"):
+        report = Report.load("shenzhen-lfsb", 2020, language=lang, params_dir=str(PARAMS))
+        md = report.targets_section().markdown()
+        for r in report.main:
+            analysis = report.analysis(r)
+            for sentence in sensitivity_sentences(analysis, lang):
+                assert sentence in md, (lang, sentence)
+            flagged = target_sentences(analysis.diagnostics, lang)
+            if flagged != target_sentences([], lang):
+                for sentence in flagged:
+                    assert sentence in md, (lang, sentence)
+
+
 def test_a_finding_without_a_template_falls_back_but_a_broken_template_raises(luohu):
-    import copy
-
-    import jinja2
-
     report = Report.load("luohu-fsa", 2022, params_dir=str(PARAMS))
     r = report.main[0]
     f = next(f for f in r.findings if f.code == "SCORE_MISMATCH")
@@ -348,8 +374,6 @@ UNITS = [(Path(p).parent.name, int(Path(p).stem)) for p in discover(PARAMS)]
 def test_papermill_runs_the_evaluation_notebook(department, year, language, tmp_path):
     """Every shipped department-year in both languages, run from the repository root with the default
     (relative) params_dir, as the batch runner would."""
-    import papermill
-
     out = tmp_path / "report.ipynb"
     papermill.execute_notebook(str(NOTEBOOK), str(out), parameters={"department": department, "year": year,
                                                                    "language": language},

@@ -15,7 +15,7 @@ import perfkit
 from perfkit.params import GradeBand
 from perfkit.report import plots
 from perfkit import Report
-from perfkit.report.text import load_templates
+from perfkit.report.language import load_templates
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "parameters"

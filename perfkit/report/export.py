@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pandas as pd
+
 from ..fmt import display_width
 from ..load import Bundle
 
@@ -166,7 +168,7 @@ def write_xlsx(bundle: Bundle, results: list, path: str) -> str:
 
     Numbers are written as numbers (two-decimal display), so the sheet can be re-added in Excel.
     """
-    import pandas as pd
+    # openpyxl (~0.4 s to import) only when a workbook is written: `perfkit score` imports this module.
     from openpyxl.utils import get_column_letter
 
     used: set[str] = set()

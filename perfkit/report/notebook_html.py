@@ -13,7 +13,8 @@ import html as html_lib
 import re
 from pathlib import Path
 
-from .text import LANGUAGES
+from .language import LANGUAGES, Language
+from .text import Text
 
 # nbconvert template of the client HTML (lab without network scripts); see its index.html.j2.
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
@@ -50,11 +51,11 @@ def report_title(nb, fallback: str) -> str:
 
 
 def fallback_title(bundle, language: str) -> str:
-    """The title of a report whose notebook has no level-1 heading."""
+    """The title of a report whose notebook has no level-1 heading: the report's own title template
+    (``headings.title``), with the department's name in the report's language."""
     dept = bundle.department
-    if language == "en":
-        return f"{getattr(dept, 'name_en', None) or dept.name}: performance evaluation report, {bundle.year}"
-    return f"{dept.name}{bundle.year}年度绩效评价报告"
+    name = Language.of(language).pick(dept.name, getattr(dept, "name_en", None))
+    return str(Text(language, escape=False)("headings.title", department=name, year=bundle.year))
 
 
 def is_stderr(output) -> bool:

@@ -1,15 +1,37 @@
-"""Sentences a report states about target diagnostics and target sensitivity, per language.
+"""The one home of the sentences a report states about findings, targets and target sensitivity.
 
-The analysis layer returns typed results (``TargetDiagnostic``, ``TargetReport``); this module states
-them with the ``targets.*`` and ``sensitivity.*`` templates of ``report/templates/narrative.<lang>.yaml``.
+Each is built from typed results — a reconciliation ``Finding``, ``TargetDiagnostic`` values and a
+``TargetReport`` of ``perfkit.analysis`` — with the ``findings.*``, ``targets.*`` and ``sensitivity.*``
+templates of ``report/templates/narrative.<lang>.yaml``. The report's sections and the public
+functions :func:`target_sentences` and :func:`sensitivity_sentences` (used by
+``notebooks/target_sensitivity.ipynb``) state them with the same code, so they say the same thing.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..analysis.sensitivity import TargetReport
 from ..analysis.targets import ALL_FLAGS, DEFAULT_THRESHOLDS, TargetDiagnostic, Thresholds
-from .text import Text
+from .language import Language
+from .text import Safe, Text
 
+
+class NodeNames:
+    """The names of an evaluation's indicators (nodes) in a language, id → name, read once."""
+
+    def __init__(self, result, lang: Language):
+        self._names = {r["id"]: lang.pick(r["name"], r["name_en"]) for r in result.nodes.to_dict("records")}
+
+    def __call__(self, node_id: str | None) -> str:
+        if node_id is None:
+            return ""
+        return self._names.get(node_id, node_id)
+
+
+# --------------------------------------------------------------------------------------------
+# Targets
+# --------------------------------------------------------------------------------------------
 
 # Flag → (sentence key, item key) in the ``targets`` section of narrative.<lang>.yaml.
 _FLAG_TEMPLATES = {
@@ -19,7 +41,68 @@ _FLAG_TEMPLATES = {
     "lowered_in_year": ("targets.lowered", "targets.lowered_item"),
     "not_measurable": ("targets.unmeasurable", "targets.unmeasurable_item"),
 }
+# Both budget flags are stated together, by one sentence per budget change.
 _BUDGET_FLAGS = ("unchanged_while_budget_grew", "unchanged_while_budget_cut")
+# The flags in the order their sentences come, as groups stated by one template.
+_FLAG_GROUPS = tuple(dict.fromkeys(_BUDGET_FLAGS if f in _BUDGET_FLAGS else (f,) for f in ALL_FLAGS))
+
+
+def target_status(d: TargetDiagnostic) -> str | None:
+    """met / missed / no_actual / qualitative / not_applicable, or None for an unmeasurable target."""
+    if not d.applicable:
+        return "not_applicable"
+    if d.target is None:
+        return None if "not_measurable" in d.flags else "qualitative"
+    if d.actual is None:
+        return "qualitative" if d.actual_text else "no_actual"
+    if d.ratio is not None and d.ratio < 1 - 1e-9:
+        return "missed"
+    return "met"
+
+
+def target_item(t: Text, key: str, d: TargetDiagnostic) -> Safe:
+    """One target in a list of targets (``targets.<flag>_item``, ``targets.missed_item``)."""
+    return t(key, name=d.name, target=d.target_text or "—", actual=d.actual_text or "—", prior=d.prior_text or "—",
+             ratio=d.ratio, initial=d.initial_target)
+
+
+def flag_sentences(t: Text, diagnostics: list[TargetDiagnostic], flags: tuple[str, ...] = ALL_FLAGS,
+                   thresholds: Thresholds = DEFAULT_THRESHOLDS) -> list[Safe]:
+    """One sentence per flag raised (in :data:`ALL_FLAGS` order, among ``flags``) listing its targets;
+    the budget flags give one sentence per budget change (diagnostics may span evaluations)."""
+    out: list[Safe] = []
+    for group in _FLAG_GROUPS:
+        hit = [d for d in diagnostics if set(group) & set(d.flags) & set(flags)]
+        if not hit:
+            continue
+        if group == _BUDGET_FLAGS:
+            for change in dict.fromkeys(d.budget_change for d in hit):
+                if change is not None:
+                    n = sum(d.budget_change == change for d in hit)
+                    out.append(t("targets.budget_grew", change=100.0 * change, n=n))
+            continue
+        key, item = _FLAG_TEMPLATES[group[0]]
+        out.append(t(key, items=[target_item(t, item, d) for d in hit], threshold=thresholds.low_ambition))
+    return out
+
+
+def targets_paragraph(t: Text, diagnostics: list[TargetDiagnostic], thresholds: Thresholds = DEFAULT_THRESHOLDS
+                      ) -> Safe:
+    """What the report says about one evaluation's targets: how many were met, which were missed, the
+    flags raised, and how many have no result."""
+    if not diagnostics:
+        return t("targets.none")
+    status = [target_status(d) for d in diagnostics]
+    out = [t("targets.summary", n=len(diagnostics), n_measurable=sum(d.ratio is not None for d in diagnostics),
+             n_met=sum(s == "met" for s in status))]
+    missed = [target_item(t, "targets.missed_item", d) for d, s in zip(diagnostics, status) if s == "missed"]
+    if missed:
+        out.append(t("targets.missed", items=missed))
+    out += flag_sentences(t, diagnostics, ALL_FLAGS, thresholds)
+    no_actual = sum(s == "no_actual" for s in status)
+    if no_actual:
+        out.append(t("targets.no_actual", n=no_actual))
+    return Safe(t.lang.sentences(out))
 
 
 def target_sentences(diagnostics: list[TargetDiagnostic], lang: str = "zh", flags: tuple[str, ...] = ALL_FLAGS,
@@ -32,59 +115,113 @@ def target_sentences(diagnostics: list[TargetDiagnostic], lang: str = "zh", flag
     sentence names (use the one the diagnostics were made with).
     """
     t = Text(lang)
-    out: list[str] = []
-    for flag in ALL_FLAGS:
-        hit = [d for d in diagnostics if flag in d.flags and flag in flags]
-        if not hit:
-            continue
-        if flag in _BUDGET_FLAGS:  # one sentence per budget change (diagnostics may span evaluations)
-            for change in dict.fromkeys(d.budget_change for d in hit):
-                if change is not None:
-                    n = sum(d.budget_change == change for d in hit)
-                    out.append(t("targets.budget_grew", change=100.0 * change, n=n))
-            continue
-        key, item = _FLAG_TEMPLATES[flag]
-        items = [t(item, name=d.name, target=d.target_text or "—", actual=d.actual_text or "—",
-                   prior=d.prior_text or "—", ratio=d.ratio, initial=d.initial_target) for d in hit]
-        out.append(t(key, items=items, threshold=thresholds.low_ambition))
-    return [str(x) for x in out] or [str(t("targets.no_signals"))]
+    return [str(x) for x in flag_sentences(t, diagnostics, flags, thresholds)] or [str(t("targets.no_signals"))]
 
 
+# --------------------------------------------------------------------------------------------
+# Target sensitivity
+# --------------------------------------------------------------------------------------------
+
+
+JSON_DIGITS = 6  # decimals of the figures of ``perfkit targets --json`` (TargetReport.to_dict)
+
+
+def as_json(x: float) -> float:
+    """A sensitivity figure as ``perfkit targets --json`` gives it, so the report states the same figure
+    to the last printed digit (a total of 89.994999… is 89.995 there and prints as 90.00)."""
+    return round(float(x), JSON_DIGITS)
+
+
+def sensitivity_statements(t: Text, report: TargetReport, names: NodeNames) -> list[Safe]:
+    """The findings of a :class:`TargetReport` as the report states them (nothing without scored
+    targets): the total with targets set to the actual, the uplift that changes the grade, the fewest
+    corrections that change it (when the correction is to the actual, which the template says), and the
+    Monte Carlo distribution."""
+    m, fw = report.model, report.result.framework
+    if not m.n_targets:
+        return []
+    grade = t.lang.grade_label
+    out = []
+    cf = report.counterfactuals.table.set_index("rule")
+    if "actual" in cf.index:
+        a = cf.loc["actual"]
+        out.append(t("sensitivity.actual", total=as_json(a["total"]), change=as_json(a["change"]),
+                     same=a["grade"] == m.baseline_grade, grade=grade(a["grade"], fw)))
+    flip = report.grade_flip
+    up = flip["flagged"] or flip["all"]
+    out.append(t("sensitivity.no_flip", k_max=as_json(flip["k_max"])) if up is None else
+               t("sensitivity.flip_flagged", k=as_json(up["k"]), total=as_json(up["total"]), grade=grade(up["grade"], fw),
+                 flagged_only=flip["flagged"] is not None, baseline_grade=grade(m.baseline_grade, fw)))
+    f = flip["fewest"]
+    if f and flip["correction"] == "actual":
+        out.append(t("sensitivity.flip_fewest", count=f["count"], total=as_json(f["total"]),
+                     grade=grade(f["grade"], fw), indicators=[names(i.split("/")[0]) for i in f["indicators"]]))
+    mc = report.monte_carlo
+    q = {k: as_json(v) for k, v in mc.summary().items()}
+    possible = [(g, as_json(p)) for g, p in mc.probabilities.items() if p > 0]
+    out.append(t("sensitivity.monte_carlo", draws=mc.draws, seed=mc.seed, p50=q["p50"], p05=q["p05"], p95=q["p95"],
+                 only_grade=grade(possible[0][0], fw) if possible else "",
+                 probabilities=[t("sensitivity.probability", grade=grade(g, fw), p=p) for g, p in possible]))
+    return out
 
 
 def sensitivity_sentences(report: TargetReport, lang: str = "zh") -> list[str]:
     """The findings of a :class:`TargetReport` as the report states them, from the ``sensitivity.*``
-    templates of ``narrative.<lang>.yaml`` (Markdown, like the report).
-
-    Only what applies is said: nothing about counterfactuals for an evaluation without scored
-    targets, nothing about a flip when no target is flagged (and the fewest corrections only when
-    the correction is to the actual, which is what the template says).
-    """
+    templates of ``narrative.<lang>.yaml`` (Markdown, like the report); see :func:`sensitivity_statements`."""
     t = Text(lang)
-    m, out = report.model, []
-    if not m.n_targets:
-        return out
-    grade = m.baseline_grade
-    cf = report.counterfactuals.table.set_index("rule")
-    if "actual" in cf.index:
-        a = cf.loc["actual"]
-        out.append(t("sensitivity.actual", total=float(a["total"]), change=float(a["change"]),
-                     same=a["grade"] == grade, grade=a["grade"]))
-    flip = report.grade_flip
-    if m.flagged.any():
-        up = flip["flagged"] or flip["all"]
-        out.append(t("sensitivity.no_flip", k_max=flip["k_max"]) if up is None else
-                   t("sensitivity.flip_flagged", k=up["k"], total=up["total"], grade=up["grade"],
-                     flagged_only=flip["flagged"] is not None, baseline_grade=grade))
-    f = flip["fewest"]
-    if f and flip.get("correction", "actual") == "actual":
-        names = dict(zip(m.ids, m.names))
-        out.append(t("sensitivity.flip_fewest", count=f["count"], total=f["total"], grade=f["grade"],
-                     indicators=[names.get(i, i) for i in f["indicators"]]))
-    mc = report.monte_carlo
-    q = mc.summary()
-    possible = [(g, p) for g, p in mc.probabilities.items() if p > 0]
-    out.append(t("sensitivity.monte_carlo", draws=mc.draws, seed=mc.seed, p50=q["p50"], p05=q["p05"], p95=q["p95"],
-                 only_grade=possible[0][0] if possible else "",
-                 probabilities=[t("sensitivity.probability", grade=g, p=p) for g, p in possible]))
-    return [str(x) for x in out]
+    return [str(x) for x in sensitivity_statements(t, report, NodeNames(report.result, t.lang))]
+
+
+# --------------------------------------------------------------------------------------------
+# Findings
+# --------------------------------------------------------------------------------------------
+
+def localized_alternative(lang: Language, alt: dict) -> dict:
+    """An alternative reading with its label and description in the language where given."""
+    return {**alt, "label": lang.pick(alt["label"], alt.get("label_en")),
+            "description": lang.pick(alt.get("description"), alt.get("description_en"))}
+
+
+def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
+    """One finding in a sentence of the text's language, from its code and data (``findings.<code>``;
+    its message through ``findings.generic`` for a code without a template)."""
+    fw, lang = result.framework, t.lang
+    data = dict(f.data)
+    ctx: dict[str, Any] = {**data, "name": names(f.indicator), "message": f.message}
+    code = f.code
+    rule_names = t.raw("rule_names")
+    if code == "SCORE_MISMATCH":
+        ctx["diff"] = data["reported"] - data["recomputed"]
+        ctx["rule"] = rule_names.get(data.get("rule"), data.get("rule"))
+        alts = [localized_alternative(lang, a) for a in data.get("alternatives") or []]
+        ctx["reproduced"] = next((a for a, raw in zip(alts, data.get("alternatives") or [])
+                                  if raw["label"] == data.get("reproduced_by")), None)
+        ctx["alternatives"] = [t("findings.alternative", **a) if a["score"] is not None
+                               else t("findings.alternative_na", label=a["label"]) for a in alts]
+    elif code == "TOTAL_MISMATCH":
+        ctx["recomputed_grade"] = lang.grade_label(data.get("recomputed_grade"), fw)
+        ctx["reported_grade"] = lang.grade_label(data.get("reported_total_grade"), fw)
+    elif code == "GRADE_MISMATCH":
+        ctx.update(total=result.reported_total, reported_grade=lang.grade_label(data.get("reported_grade"), fw),
+                   band_grade=lang.grade_label(data.get("band_grade"), fw))
+    elif code == "RATE_MISMATCH":
+        m = t.raw("measures").get(data.get("measure"), {})
+        ctx.update(measure=m.get("name", data.get("measure")), formula=m.get("formula", ""))
+    elif code == "JUDGED_WITHOUT_MEASUREMENT":
+        ctx["rule"] = rule_names.get(data.get("rule"), data.get("rule"))
+        part = data.get("part")
+        if part:
+            leaf = next((lf for lf in result.compiled.leaves if lf.id == f.indicator), None)
+            parts = getattr(leaf.rule, "parts", []) if leaf is not None else []
+            ctx["part"] = next((p.name for p in parts if p.id == part), part)
+    key = f"findings.{code}"
+    if not t.has(key):  # a code without a template: its message; a broken template raises
+        return t("findings.generic", message=f.message)
+    return t(key, **ctx)
+
+
+def finding_counts(t: Text, counts: dict[str, int], plain: bool = False) -> str:
+    """'评分与规则不一致2项；…' — findings counted by code, in clauses (``plain`` for an HTML cell)."""
+    render = t.plain if plain else t
+    return t.lang.clauses(render("finding_count", label=t.raw("finding_short").get(c, c), n=k)
+                          for c, k in counts.items())

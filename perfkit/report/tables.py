@@ -6,6 +6,8 @@ import html
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from IPython.display import HTML, Markdown, display
+
 from . import plots
 
 
@@ -92,8 +94,6 @@ class Section:
         return out
 
     def _ipython_display_(self) -> None:
-        from IPython.display import HTML, Markdown, display
-
         for kind, content in self.merged():
             if kind == "md":
                 display(Markdown(content))

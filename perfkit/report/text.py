@@ -8,17 +8,15 @@ template is tidied (no stray spaces between Chinese characters) and Markdown-esc
 
 from __future__ import annotations
 
-import functools
 import re
-from importlib import resources
-from typing import Any, Iterable
+from typing import Any
 
 import jinja2
-import yaml
 
 from ..fmt import money, num, pct, pct0, pct_ratio, pp, pts, ratio, score
+from .language import LANGUAGES, Language, load_templates
 
-LANGUAGES = ("zh", "en")
+__all__ = ["LANGUAGES", "Language", "Safe", "Text", "data_text", "join_list", "load_templates", "md_escape", "tidy"]
 
 
 class Safe(str):
@@ -42,12 +40,17 @@ def tidy(text: str) -> str:
     return _CJK_GAP.sub("", text)
 
 
+def data_text(text: str) -> str:
+    """Data text (names, quoted report text) for a Markdown block: tidied and Markdown-escaped."""
+    return md_escape(tidy(text))
+
+
 def _escape(value: Any, markdown: bool = True) -> Any:
     """Data text as a template should insert it: tidied, and Markdown-escaped when ``markdown``."""
     if isinstance(value, Safe):
         return value
     if isinstance(value, str):
-        return md_escape(tidy(value)) if markdown else tidy(value)
+        return data_text(value) if markdown else tidy(value)
     if isinstance(value, dict):
         return {k: _escape(v, markdown) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -55,54 +58,9 @@ def _escape(value: Any, markdown: bool = True) -> Any:
     return value
 
 
-@functools.lru_cache(maxsize=None)
-def load_templates(language: str) -> dict:
-    """The narrative templates of a language (``zh`` or ``en``), as a nested dict."""
-    if language not in LANGUAGES:
-        raise ValueError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
-    text = resources.files("perfkit.report").joinpath("templates", f"narrative.{language}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    if data.get("language") != language:
-        raise ValueError(f"narrative.{language}.yaml declares language {data.get('language')!r}")
-    return data
-
-
 def join_list(language: str):
-    def join(items: Iterable[Any], sep: str | None = None) -> str:
-        items = [str(i) for i in items]
-        if sep is not None:
-            return sep.join(items)
-        if language == "zh":
-            return "、".join(items)
-        if len(items) <= 2:
-            return " and ".join(items)
-        return ", ".join(items[:-1]) + " and " + items[-1]
-
-    return join
-
-
-_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                 "twelve")
-
-
-def _nword(language: str):
-    def word(n: Any) -> str:
-        """Small counts as words in English prose ('one evaluation'); digits otherwise."""
-        if language == "en" and isinstance(n, int) and 0 <= n < len(_NUMBER_WORDS):
-            return _NUMBER_WORDS[n]
-        return str(n)
-
-    return word
-
-
-def _the(language: str):
-    def the(name: str) -> str:
-        """'Shenzhen Local … Bureau' → 'the Shenzhen Local … Bureau' in English prose."""
-        if language != "en" or not name or name.lower().startswith("the "):
-            return name
-        return "the " + name
-
-    return the
+    """The ``join_list`` filter of a language: 'a、b、c' / 'a, b and c' (see :meth:`Language.join_list`)."""
+    return Language.of(language).join_list
 
 
 def _capitalize_first(text: str) -> str:
@@ -116,12 +74,12 @@ def _lcfirst(text: str) -> str:
     return text
 
 
-def _environment(language: str) -> jinja2.Environment:
+def _environment(lang: Language) -> jinja2.Environment:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=False)
     env.filters.update(money=money, pct=pct, pct0=pct0, pct_ratio=pct_ratio, score=score, pts=pts, num=num, pp=pp,
-                       ratio=ratio, join_list=join_list(language), lcfirst=_lcfirst, nword=_nword(language),
-                       the=_the(language), capitalize_first=_capitalize_first, quote=lambda x: f"“{x}”")
+                       ratio=ratio, join_list=lang.join_list, lcfirst=_lcfirst, nword=lang.number_word,
+                       the=lang.the, capitalize_first=_capitalize_first, quote=lang.quote)
     return env
 
 
@@ -133,11 +91,12 @@ class Text:
     same templates with data text inserted as is (:func:`html_table` escapes it for HTML).
     """
 
-    def __init__(self, language: str = "zh", escape: bool = True):
+    def __init__(self, language: str = LANGUAGES[0], escape: bool = True):
         self.language = language
+        self.lang = Language.of(language)
         self.escape = escape
         self.data = load_templates(language)
-        self.env = _environment(language)
+        self.env = _environment(self.lang)
         self._compiled: dict[str, jinja2.Template] = {}
         self._plain: Text | None = None if escape else self
 
@@ -170,7 +129,7 @@ class Text:
                 raise KeyError(f"template {key!r} in narrative.{self.language}.yaml is not text")
             self._compiled[key] = self.env.from_string(source)
         out = self._compiled[key].render(**_escape(context, self.escape))
-        return Safe(re.sub(r"[ \t]*\n[ \t]*", "\n", out).strip().replace("\n", "" if self.language == "zh" else " "))
+        return Safe(self.lang.sentences(re.sub(r"[ \t]*\n[ \t]*", "\n", out).strip().split("\n")))
 
     def label(self, key: str) -> str:
         """A plain label (column name, heading word) — not a template."""

@@ -87,7 +87,7 @@ def check_kernel(name: str = DEFAULT_KERNEL) -> dict[str, str]:
 
 def notebook_relative(params_dir: Path, notebook: Path) -> str:
     """``params_dir`` as the notebook is given it: relative to the notebook's folder, where its kernel runs
-    (``perfkit.report.narrative.resolve_params_dir`` resolves it against the working directory), so report.ipynb
+    (``perfkit.load.resolve_params_dir`` resolves it against the working directory), so report.ipynb
     does not name the checkout it was made in; absolute only where no relative path exists (another drive)."""
     try:
         return Path(os.path.relpath(params_dir, notebook.parent)).as_posix()

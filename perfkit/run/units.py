@@ -3,7 +3,7 @@ and the hash of its inputs.
 
 A unit is found from the file layout alone (``<params>/<department>/<year>.yaml``), so a unit whose file is
 invalid is still found and reported rather than silently skipped. The report languages are those of
-:data:`perfkit.report.text.LANGUAGES` (the first is the default); each has its file names here
+:data:`perfkit.report.language.LANGUAGES` (the first is the default); each has its file names here
 (:data:`LANGUAGES`): ``report.*`` for the default language, ``report.<code>.*`` for the others.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError, Problem, RunError
-from ..report import text
+from ..report import language
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ class Outputs:
         return cls(f"{stem}.ipynb", f"{stem}.html", f"{stem}.failed.ipynb")
 
 
-DEFAULT_LANGUAGE = text.LANGUAGES[0]
-LANGUAGES: dict[str, Outputs] = {code: Outputs.of(code) for code in text.LANGUAGES}
+DEFAULT_LANGUAGE = language.LANGUAGES[0]
+LANGUAGES: dict[str, Outputs] = {code: Outputs.of(code) for code in language.LANGUAGES}
 
 
 def languages_of(choice: str | list[str] | tuple[str, ...] | None) -> list[str]:

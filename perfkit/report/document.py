@@ -1,0 +1,190 @@
+"""The report document: one department-year in one language, assembled from the section functions of
+``perfkit.report.sections``.
+
+:class:`Report` holds what every section shares — the bundle, its scored results split into the *main*
+evaluations and the portfolio of project self-evaluations, the language and its templates, names, grade
+labels, numbered headings — and the analyses computed once per evaluation. Each section is a
+:class:`~perfkit.report.tables.Section` of Markdown, HTML tables and charts that
+``notebooks/evaluation.ipynb`` displays as a cell's result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..analysis import sensitivity, targets
+from ..core.result import reported_grade
+from ..core.scoring import score_bundle
+from ..load import find_unit, load, resolve_params_dir
+from .language import LANGUAGES
+from .sections import background, portfolio, problems, reconciliation, results, targets as targets_section
+from .sentences import NodeNames, finding_sentence
+from .tables import Section
+from .text import Text
+
+PORTFOLIO_MIN = 5  # this many project self-evaluations or more get a summary section of their own
+
+# The numbered sections in order: key (its heading in ``headings.<key>``) → the function that writes it.
+SECTIONS = {
+    "background": background.section,
+    "results": results.section,
+    "targets": targets_section.section,
+    "reconciliation": reconciliation.section,
+    "problems": problems.section,
+    "portfolio": portfolio.section,
+}
+
+
+class Report:
+    """The narrative of one department-year in one language, section by section.
+
+    >>> report = Report.load("luohu-fsa", 2022, language="en")   # doctest: +SKIP
+    >>> report.results_section()                                 # doctest: +SKIP
+
+    Evaluations are split in two: the *main* ones (department, special fund, third-party project
+    evaluations) get sections 2–5; when a department-year has ``PORTFOLIO_MIN`` or more project
+    self-evaluations, those are summarised in a section of their own, with each one's scoring.
+    """
+
+    SECTION_NUMBERS = {key: n for n, key in enumerate(SECTIONS, 1)}
+
+    def __init__(self, bundle, results, language: str = LANGUAGES[0]):
+        self.bundle = bundle
+        self.results = list(results)
+        self.language = language
+        self.t = Text(language)
+        projects = [r for r in self.results if r.evaluation.kind == "project" and r.evaluation.evaluator == "self"]
+        self.portfolio = projects if len(projects) >= PORTFOLIO_MIN else []
+        ids = {id(r) for r in self.portfolio}
+        self.main = [r for r in self.results if id(r) not in ids]
+        self._names: dict[int, NodeNames] = {}
+        self._diagnostics: dict[int, list] = {}
+        self._analyses: dict[int, Any] = {}
+        self._row_scores: dict[int, Any] = {}
+
+    @classmethod
+    def load(cls, department: str, year: int, language: str = LANGUAGES[0], params_dir: str | None = "../parameters"
+             ) -> "Report":
+        """Load, score and reconcile a department-year (see :func:`perfkit.load.resolve_params_dir` for the path)."""
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
+        pdir = resolve_params_dir(params_dir)
+        bundle = load(find_unit(pdir, department, year), pdir)
+        return cls(bundle, score_bundle(bundle), language)
+
+    # ---- names, labels, headings ----------------------------------------------------------------
+
+    @property
+    def lang(self):
+        return self.t.lang
+
+    @property
+    def department_name(self) -> str:
+        d = self.bundle.department
+        return self.lang.pick(d.name, d.name_en)
+
+    def numbered(self, numbers: tuple[int, ...], text: str) -> str:
+        """A heading's text with its number: '一、基本情况' / '1 Background'."""
+        return self.lang.heading_number(numbers) + text
+
+    def heading(self, key: str) -> str:
+        return self.t.label(f"headings.{key}")
+
+    def names(self, result) -> NodeNames:
+        """The names of an evaluation's indicators in the report's language (read once)."""
+        if id(result) not in self._names:
+            self._names[id(result)] = NodeNames(result, self.lang)
+        return self._names[id(result)]
+
+    def node_name(self, result, node_id: str | None) -> str:
+        return self.names(result)(node_id)
+
+    def evaluation_title(self, result, with_id: bool = False) -> str:
+        ev = result.evaluation
+        title = self.lang.pick(ev.title, ev.title_en)
+        return f"{ev.id.upper()} {title}" if with_id else title
+
+    def kind_evaluator(self, result) -> str:
+        ev = result.evaluation
+        return self.t("kind_evaluator", kind=self.t.label(f"kind.{ev.kind}"),
+                      evaluator=self.t.label(f"evaluator.{ev.evaluator}"))
+
+    def grade_label(self, grade: str | None, framework) -> str:
+        return self.lang.grade_label(grade, framework)
+
+    def reported_grade(self, result) -> str | None:
+        return reported_grade(result)
+
+    def budget_of(self, result):
+        """The budget an evaluation is scored against: its own, else the department's for a department evaluation."""
+        ev = result.evaluation
+        if ev.budget is not None:
+            return ev.budget
+        return self.bundle.data.budget if ev.kind == "department" else None
+
+    def finding_sentence(self, result, f) -> str:
+        """One finding in a sentence of the report's language (:func:`perfkit.report.sentences.finding_sentence`)."""
+        return finding_sentence(self.t, result, f, self.names(result))
+
+    # ---- analyses, computed once ----------------------------------------------------------------
+
+    def analysis(self, result):
+        """perfkit.analysis.sensitivity's analysis of one main evaluation (computed once)."""
+        if id(result) not in self._analyses:
+            self._analyses[id(result)] = sensitivity.analyse(result, self.bundle.data.budget)
+        return self._analyses[id(result)]
+
+    def diagnostics(self, result) -> list:
+        """The target diagnostics of one evaluation, computed once: a main evaluation's come with its
+        sensitivity analysis (which diagnoses the targets itself), a portfolio project's alone."""
+        if id(result) not in self._diagnostics:
+            if any(r is result for r in self.main):
+                self._diagnostics[id(result)] = self.analysis(result).diagnostics
+            else:
+                self._diagnostics[id(result)] = targets.diagnose(result, self.bundle.data.budget)
+        return self._diagnostics[id(result)]
+
+    def row_scores(self, result):
+        """``result.compiled.row_scores()``, computed once per evaluation."""
+        if id(result) not in self._row_scores:
+            self._row_scores[id(result)] = result.compiled.row_scores()
+        return self._row_scores[id(result)]
+
+    # ---- sections -------------------------------------------------------------------------------
+
+    def section(self, key: str) -> Section:
+        """A numbered section by its key in :data:`SECTIONS`."""
+        return SECTIONS[key](self, self.SECTION_NUMBERS[key])
+
+    def title(self) -> Section:
+        """The report's title and opening paragraph."""
+        return background.title(self)
+
+    def background(self) -> Section:
+        return self.section("background")
+
+    def results_section(self) -> Section:
+        return self.section("results")
+
+    def targets_section(self) -> Section:
+        return self.section("targets")
+
+    def reconciliation(self) -> Section:
+        return self.section("reconciliation")
+
+    def problems(self) -> Section:
+        return self.section("problems")
+
+    def portfolio_section(self) -> Section:
+        return self.section("portfolio")
+
+    def scoring_table(self, result) -> str:
+        """The full scoring table of one evaluation (HTML)."""
+        return results.scoring_table(self, result)
+
+    def sections(self) -> list[Section]:
+        return [self.title()] + [self.section(key) for key in SECTIONS]
+
+    def markdown(self) -> str:
+        """The whole narrative as Markdown (tables and charts left out)."""
+        return "\n\n".join(s.markdown() for s in self.sections() if s.blocks)

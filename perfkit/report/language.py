@@ -1,0 +1,112 @@
+"""The languages a report is written in, and how each is written — as data, not as ``if en`` branches.
+
+``LANGUAGES`` is the one list of report languages (the first is the default): a new language is one entry
+here plus its ``templates/narrative.<code>.yaml``. Everything that differs between languages beyond the
+templates' sentences — joining lists, clauses and sentences, heading numbers (一、/（一）/1. against
+1/1.1), whether translated names (``name_en``, ``title_en`` …) are used, small counts as words, the
+article before a name, quotation marks — is read from the ``style`` block of that file into a
+:class:`Language`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Iterable
+
+import yaml
+
+from ..fmt import chinese_number
+
+LANGUAGES = ("zh", "en")
+
+
+@functools.lru_cache(maxsize=None)
+def load_templates(language: str) -> dict:
+    """The narrative templates of a language (one of :data:`LANGUAGES`), as a nested dict."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
+    text = resources.files("perfkit.report").joinpath("templates", f"narrative.{language}.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if data.get("language") != language:
+        raise ValueError(f"narrative.{language}.yaml declares language {data.get('language')!r}")
+    return data
+
+
+@dataclass(frozen=True)
+class Language:
+    """How one language is written; built from the ``style`` block of its templates by :meth:`of`."""
+
+    code: str
+    list_separator: str  # between items of a list …
+    list_last: str  # … and before the last one ("a, b and c" / "a、b、c")
+    clause_separator: str  # between clauses of one cell or sentence (；/ ; )
+    sentence_separator: str  # between sentences of one paragraph ("" / " ")
+    heading_numbers: tuple[str, ...]  # per heading level; deeper levels use the last
+    translated_names: bool  # use name_en, title_en … where given
+    number_words: tuple[str, ...]  # small counts as words (0, 1, 2 …); digits beyond
+    article: str  # before a proper name ("the ")
+    quotes: tuple[str, str]
+
+    @classmethod
+    @functools.lru_cache(maxsize=None)
+    def of(cls, code: str) -> "Language":
+        style = load_templates(code)["style"]
+        return cls(code=code, list_separator=style["list_separator"], list_last=style["list_last"],
+                   clause_separator=style["clause_separator"], sentence_separator=style["sentence_separator"],
+                   heading_numbers=tuple(style["heading_numbers"]), translated_names=bool(style["translated_names"]),
+                   number_words=tuple(style["number_words"]), article=style["article"], quotes=tuple(style["quotes"]))
+
+    # ---- joining -------------------------------------------------------------------------------
+
+    def join_list(self, items: Iterable[Any], sep: str | None = None) -> str:
+        """Items of a list as prose: 'a、b、c' / 'a, b and c'; with ``sep``, joined by it."""
+        items = [str(i) for i in items]
+        if sep is not None:
+            return sep.join(items)
+        if len(items) <= 2:
+            return self.list_last.join(items)
+        return self.list_separator.join(items[:-1]) + self.list_last + items[-1]
+
+    def clauses(self, items: Iterable[Any]) -> str:
+        """Clauses of one cell or sentence: 'a；b' / 'a; b'."""
+        return self.clause_separator.join(str(i) for i in items)
+
+    def sentences(self, items: Iterable[Any]) -> str:
+        """Sentences (rendered templates) of one paragraph."""
+        return self.sentence_separator.join(str(i) for i in items)
+
+    # ---- words ---------------------------------------------------------------------------------
+
+    def heading_number(self, numbers: tuple[int, ...]) -> str:
+        """The number of a heading at depth ``len(numbers)``: 一、 / （一） / 1. in Chinese; 1 / 1.1 in English."""
+        form = self.heading_numbers[min(len(numbers), len(self.heading_numbers)) - 1]
+        n = numbers[-1]
+        return form.format(n=n, cn=chinese_number(n), path=".".join(str(x) for x in numbers))
+
+    def pick(self, native: Any, translated: Any) -> Any:
+        """``translated`` where this language uses translated names and one is given, else ``native``."""
+        return translated if self.translated_names and isinstance(translated, str) and translated else native
+
+    def grade_label(self, grade: str | None, framework) -> str:
+        """A grade as this language names it: 优 / 'Excellent' (the band's ``name_en``); '—' for none."""
+        if grade is None:
+            return "—"
+        band = next((g for g in framework.grades if g.grade == grade), None)
+        return self.pick(grade, band.name_en.capitalize() if band is not None and band.name_en else None)
+
+    def number_word(self, n: Any) -> str:
+        """Small counts as words where the language writes them so ('one evaluation'); digits otherwise."""
+        if isinstance(n, int) and 0 <= n < len(self.number_words):
+            return self.number_words[n]
+        return str(n)
+
+    def the(self, name: str) -> str:
+        """'Shenzhen Local … Bureau' → 'the Shenzhen Local … Bureau' where the language has an article."""
+        if not self.article or not name or name.lower().startswith(self.article.lower()):
+            return name
+        return self.article + name
+
+    def quote(self, text: Any) -> str:
+        return f"{self.quotes[0]}{text}{self.quotes[1]}"

@@ -1,0 +1,193 @@
+"""The title and opening paragraph, and section 1 基本情况: functions, key tasks, budget preparation and
+adjustment, execution against 序时进度, control rates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...core.budget import MEASURES, SCHEDULE, all_measures, category_table, percent, quarterly_spending, schedule_gaps
+from ...fmt import missing, money, num, pct, pct0
+from .. import plots
+from ..tables import TABLE_STYLE, Section, html_table
+from ..text import data_text
+
+
+def title(report) -> Section:
+    """The report's title and opening paragraph."""
+    t = report.t
+    sec = Section()
+    sec.html(TABLE_STYLE)
+    sec.heading(1, t("headings.title", department=report.department_name, year=report.bundle.year))
+    items = [t("intro_item", title=report.evaluation_title(r), kind=report.kind_evaluator(r)) for r in report.main]
+    if report.portfolio:
+        items.append(t("intro_portfolio", n=len(report.portfolio)))
+    sec.md(t("intro", department=report.department_name, year=report.bundle.year, n=len(report.results), items=items))
+    return sec
+
+
+def section(report, n: int) -> Section:
+    """Section 1: functions, key tasks, budget preparation and adjustment, execution, control rates."""
+    t, sec = report.t, Section()
+    dept = report.bundle.department
+    sec.heading(2, report.numbered((n,), report.heading("background")))
+    sec.heading(3, report.numbered((n, 1), report.heading("functions")))
+    if dept.functions:
+        sec.md(t("background.functions_intro", name=report.department_name, n=len(dept.functions)))
+        sec.bullets([data_text(f) for f in dept.functions], numbered=True)
+    else:
+        sec.md(t("background.no_functions"))
+    sec.heading(3, report.numbered((n, 2), report.heading("key_tasks")))
+    if dept.key_tasks:
+        sec.md(t("background.key_tasks_intro", year=report.bundle.year, n=len(dept.key_tasks)))
+        sec.bullets([t("background.key_task", name=k.name, target=k.target, actual=k.actual)
+                     for k in dept.key_tasks], numbered=True)
+    else:
+        sec.md(t("background.no_key_tasks"))
+    budget = report.bundle.data.budget
+    sec.heading(3, report.numbered((n, 3), report.heading("budget")))
+    if budget is None:
+        return sec.md(t("background.no_budget"))
+    preparation(report, sec, budget)
+    sec.heading(3, report.numbered((n, 4), report.heading("execution")))
+    execution(report, sec, budget)
+    sec.heading(3, report.numbered((n, 5), report.heading("controls")))
+    controls(report, sec, budget)
+    return sec
+
+
+def _line_name(report, line) -> str:
+    return report.lang.pick(line.name, line.name_en)
+
+
+def _walk(lines, depth=0):
+    for line in lines:
+        yield depth, line
+        yield from _walk(line.children, depth + 1)
+
+
+def _category_numbers(budget) -> tuple[list, Any]:
+    """The category lines walked in order beside ``budget.category_table`` (the same order, then 合计)."""
+    return list(_walk(budget.by_category)), category_table(budget)
+
+
+def preparation(report, sec: Section, budget) -> None:
+    """Budget preparation and in-year adjustment, by category (table and chart) and by function."""
+    t, year = report.t, report.bundle.year
+    top = budget.by_category
+    if budget.initial is not None:
+        change = budget.adjusted - budget.initial
+        sec.md(t("background.adjustment", year=year, initial=budget.initial, adjusted=budget.adjusted,
+                 change=change, change_rate=all_measures(budget)["adjustment_rate"],
+                 multiple=budget.adjusted / budget.initial if budget.initial else 0.0))
+        lines = [ln for ln in top if ln.initial is not None and ln.adjusted is not None
+                 and (ln.initial or ln.adjusted)]
+        if lines:
+            sec.md(t("background.adjustment_lines", items=[
+                t("background.adjustment_line", name=_line_name(report, ln), initial=ln.initial, adjusted=ln.adjusted,
+                  change=ln.adjusted - ln.initial) for ln in lines]))
+    else:
+        sec.md(t("background.no_initial", year=year, adjusted=budget.adjusted))
+        lines = [ln for ln in top if ln.adjusted]
+        if lines:
+            sec.md(t("background.no_initial_lines", items=[
+                t("background.no_initial_line", name=_line_name(report, ln), adjusted=ln.adjusted) for ln in lines]))
+    if budget.by_category:
+        sec.html(budget_table(report, budget, budget.by_category, with_total=True))
+        sec.md(t("background.budget_chart_note" if budget.initial is not None
+                 else "background.budget_chart_note_no_initial"))
+        sec.figure(plots.budget_chart(budget, report.language))
+    if budget.by_function:
+        sec.md("**" + report.heading("by_function") + "**")
+        sec.html(budget_table(report, budget, budget.by_function, with_total=False))
+
+
+def budget_table(report, budget, lines, with_total: bool) -> str:
+    """Budget lines (indented by depth) with initial, adjusted, change, spent and execution rate where known."""
+    t = report.t
+    if lines is budget.by_category:
+        walked, numbers = _category_numbers(budget)
+    else:
+        walked, numbers = list(_walk(lines)), None
+    records = []
+    for i, (depth, ln) in enumerate(walked):
+        rec = {"name": "　" * depth + _line_name(report, ln), "initial": ln.initial, "adjusted": ln.adjusted,
+               "spent": ln.spent}
+        if numbers is not None:
+            rec.update(change=numbers.loc[i, "change"], rate=numbers.loc[i, "execution_rate"])
+        records.append((rec, "level1" if depth == 0 else None))
+    if with_total:
+        rec = {"name": t.label("columns.total_row"), "initial": budget.initial, "adjusted": budget.adjusted,
+               "spent": budget.spent}
+        if numbers is not None:
+            rec.update(change=numbers.iloc[-1]["change"], rate=numbers.iloc[-1]["execution_rate"])
+        records.append((rec, "total"))
+    cols = [("initial", money), ("adjusted", money), ("change", money), ("spent", money), ("rate", pct)]
+    cols = [(k, f) for k, f in cols if any(not missing(r.get(k)) for r, _ in records)]
+    labels = {"initial": "initial", "adjusted": "adjusted", "change": "change", "spent": "spent",
+              "rate": "execution_rate"}
+    header = [t.label("columns.category")] + [t.label(f"columns.{labels[k]}") for k, _ in cols]
+    rows = [([r["name"]] + [f(r.get(k)) if not missing(r.get(k)) else "" for k, f in cols], cls)
+            for r, cls in records]
+    return html_table(header, rows, numeric=range(1, len(header)))
+
+
+def execution(report, sec: Section, budget) -> None:
+    """Execution overall and by category, and quarter by quarter against 序时进度 (table and chart)."""
+    t = report.t
+    measures = all_measures(budget)
+    lines = []
+    if budget.by_category:
+        walked, numbers = _category_numbers(budget)
+        lines = [(ln, numbers.loc[i, "execution_rate"]) for i, (depth, ln) in enumerate(walked)
+                 if depth == 0 and ln.spent is not None and ln.adjusted]
+    sec.md(t("background.execution", spent=budget.spent, adjusted=budget.adjusted,
+             rate=measures.get("execution_rate"), carry_over=budget.carry_over,
+             carry_rate=measures.get("carry_over_rate")))
+    if lines:
+        sec.md(t("background.execution_lines", items=[
+            t("background.execution_line", name=_line_name(report, ln), spent=ln.spent, rate=rate)
+            for ln, rate in lines]))
+    if budget.quarterly_spent is None:
+        sec.md(t("background.no_quarters"))
+        return
+    rates = measures["quarterly_execution_rates"]
+    gaps = schedule_gaps(budget)
+    within = quarterly_spending(budget)
+    qnames = t.raw("background.quarter_names")
+    sec.md(t("background.quarters", cumulative=budget.quarterly_spent, rates=rates, schedule=list(SCHEDULE),
+             gaps=[t("background.quarter_gap", quarter=qnames[i], gap=g) for i, g in enumerate(gaps)],
+             gap_values=gaps, behind=sum(g < -0.005 for g in gaps), ahead=sum(g > 0.005 for g in gaps),
+             last=within[-1], last_share=percent(within[-1], budget.quarterly_spent[-1])))
+    header = [t.label(f"columns.{c}") for c in ("quarter", "cumulative_spent", "quarter_spent", "cumulative_rate",
+                                               "schedule", "gap")]
+    rows = [[t.raw("chart.quarters")[i], money(c), money(w), pct(r), pct0(s), f"{g:+.2f}"]
+            for i, (c, w, r, s, g) in enumerate(zip(budget.quarterly_spent, within, rates, SCHEDULE, gaps))]
+    sec.html(html_table(header, rows, numeric=range(1, 6)))
+    sec.md(t("background.execution_chart_note"))
+    sec.figure(plots.execution_chart(budget, report.language))
+
+
+def controls(report, sec: Section, budget) -> None:
+    """The control rates computed from the budget, with their figures and the rates the report states."""
+    t = report.t
+    computed = all_measures(budget)
+    rows = []
+    for key, measure in MEASURES.items():
+        value = computed.get(key)
+        if value is None or isinstance(value, list):
+            continue
+        m = t.raw("measures")[key]
+        figures = ""
+        if measure.parts is not None:
+            fmt = money if measure.unit == "万元" else num
+            numer, denom = measure.parts(budget)
+            figures = f"{fmt(numer)} / {fmt(denom)}"
+        stated = budget.stated.get(key)
+        rows.append([m["name"], m["formula"], figures, pct(value),
+                     pct(stated) if stated is not None and not isinstance(stated, list) else ""])
+    if not rows:
+        sec.md(t("background.no_controls"))
+        return
+    sec.md(t("background.controls_intro"))
+    header = [t.label(f"columns.{c}") for c in ("measure", "formula", "data", "computed", "stated")]
+    sec.html(html_table(header, rows, numeric=(2, 3, 4)))

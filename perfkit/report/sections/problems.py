@@ -1,0 +1,137 @@
+"""Section 5 问题与建议: problems derived from the findings, low scores, the budget and the targets; the
+recommendations they call for; the evaluator's own problems and recommendations."""
+
+from __future__ import annotations
+
+from ...core.budget import all_measures, percent, quarterly_spending, schedule_gaps
+from ...core.framework import TOLERANCE
+from ..sentences import target_item
+from ..tables import Section
+from ..text import Safe, data_text
+
+SCHEDULE_LAG = 10.0  # percentage points behind 序时进度 at a quarter end that count as a problem
+ADJUSTMENT_LIMIT = 10.0  # in-year adjustment (% of the initial budget) beyond the common 10% criterion
+LOST_LISTED = 8  # indicators listed by name among those that lost points; the rest are summed
+
+# Finding codes stated together as one problem, by the problem's kind (which keys its recommendation).
+STRUCTURE_CODES = ("NODE_POINTS_MISMATCH", "TOTAL_POINTS_MISMATCH", "PARTS_POINTS_MISMATCH", "CRITERIA_POINTS_CONFLICT")
+ARITHMETIC_CODES = ("REPORTED_SUM_MISMATCH", "REPORTED_NODE_MISMATCH", "RATE_MISMATCH", "SCORE_ABOVE_POINTS",
+                    "GRADE_MISMATCH", "TIER_MISMATCH")
+
+
+def section(report, n: int) -> Section:
+    """Section 5: problems derived from findings, low scores and the budget; recommendations;
+    the evaluator's own problems and recommendations."""
+    t, sec = report.t, Section()
+    sec.heading(2, report.numbered((n,), report.heading("problems")))
+    for k, r in enumerate(report.main, 1):
+        sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+        derived = derived_problems(report, r)
+        lost = lost_points(report, r)
+        sec.heading(4, report.numbered((n, k, 1), report.heading("derived_problems")))
+        if derived:
+            sec.md(t("problems.derived_intro"))
+            sec.bullets([s for _, s in derived], numbered=True)
+        else:
+            sec.md(t("problems.none_derived"))
+        if lost:
+            sec.md(t("problems.lost_intro"))
+            sec.bullets(lost)
+        else:
+            sec.md(t("problems.no_lost"))
+        sec.heading(4, report.numbered((n, k, 2), report.heading("derived_recommendations")))
+        keys = list(dict.fromkeys(key for key, _ in derived))
+        if lost and "low_scores" not in keys:
+            keys.append("low_scores")
+        if keys:
+            examples = list(dict.fromkeys(d.target_text for d in report.diagnostics(r)
+                                          if "not_measurable" in d.flags and d.target_text))[:2]
+            sec.md(t("recommendations.intro"))
+            sec.bullets([t(f"recommendations.{key}", examples=examples) for key in keys], numbered=True)
+        sec.heading(4, report.numbered((n, k, 3), report.heading("evaluator_text")))
+        _evaluator_text(report, sec, r.evaluation)
+    return sec
+
+
+def _evaluator_text(report, sec: Section, ev) -> None:
+    """The problems and recommendations the evaluation's own report lists, quoted."""
+    t = report.t
+    for items, key in ((ev.problems, "problems"), (ev.recommendations, "recommendations")):
+        if items:
+            sec.md(t(f"problems.evaluator_{key}"))
+            sec.bullets([data_text(p) for p in items], numbered=True)
+        else:
+            sec.md(t(f"problems.no_evaluator_{key}"))
+
+
+def lost_points(report, r) -> list[str]:
+    """Sentences for the indicators that lost points, largest loss first (the rest summed)."""
+    t = report.t
+    recs = [x for x in r.table.to_dict("records") if x["points"] - x["score"] > TOLERANCE]
+    recs.sort(key=lambda x: (-(x["points"] - x["score"]), x["path"]))
+    out = [t("problems.lost_item", name=report.node_name(r, x["id"]), score=x["score"], points=x["points"],
+             lost=x["points"] - x["score"], reason=x["reason"] if isinstance(x["reason"], str) else None)
+           for x in recs[:LOST_LISTED]]
+    rest = recs[LOST_LISTED:]
+    if rest:
+        out.append(t("problems.lost_more", n=len(rest), lost=sum(x["points"] - x["score"] for x in rest)))
+    return out
+
+
+def _budget_problems(report, r) -> list[tuple[str, str]]:
+    """Spending far behind 序时进度 at a quarter end; a large in-year adjustment."""
+    t, out = report.t, []
+    budget = report.budget_of(r)
+    if budget is not None and budget.quarterly_spent is not None:
+        gaps = schedule_gaps(budget)
+        worst = min(range(len(gaps)), key=lambda i: gaps[i])
+        if gaps[worst] <= -SCHEDULE_LAG:
+            within = quarterly_spending(budget)
+            rates = all_measures(budget)["quarterly_execution_rates"]
+            out.append(("schedule", t("problems.schedule", quarter=t.raw("background.quarter_names")[worst],
+                                      rate=rates[worst], gap=gaps[worst],
+                                      last_share=percent(within[-1], budget.quarterly_spent[-1]))))
+    if budget is not None and budget.initial:
+        rate = all_measures(budget)["adjustment_rate"]
+        if abs(rate) > ADJUSTMENT_LIMIT:
+            out.append(("adjustment", t("problems.adjustment", change=budget.adjusted - budget.initial, rate=rate)))
+    return out
+
+
+def derived_problems(report, r) -> list[tuple[str, str]]:
+    """(kind, sentence) for each problem the results show; kinds key the recommendations."""
+    t, fw, lang = report.t, r.framework, report.lang
+    out = _budget_problems(report, r)
+    by_code: dict[str, list] = {}
+    for f in r.findings:
+        by_code.setdefault(f.code, []).append(f)
+    mism = by_code.get("SCORE_MISMATCH", [])
+    if mism:
+        items = [t("problems.scoring_item", name=report.node_name(r, f.indicator),
+                   diff=f.data["reported"] - f.data["recomputed"]) for f in mism]
+        out.append(("scoring", t("problems.scoring", items=items,
+                                 net=sum(f.data["reported"] - f.data["recomputed"] for f in mism))))
+    rep_grade = report.reported_grade(r)
+    if rep_grade is not None and rep_grade != r.grade:
+        out.append(("scoring", t("problems.grade_change", reported_grade=lang.grade_label(rep_grade, fw),
+                                 grade=lang.grade_label(r.grade, fw))))
+    full = by_code.get("FULL_MARKS_ON_MISSED_TARGET", [])
+    if full:
+        out.append(("full_marks_missed", t("problems.full_marks_missed", items=[
+            t("problems.full_marks_item", name=report.node_name(r, f.indicator), target=f.data["target"],
+              actual=f.data["actual"]) for f in full])))
+    for kind, codes in (("structure", STRUCTURE_CODES), ("arithmetic", ARITHMETIC_CODES)):
+        found = [f for c in codes for f in by_code.get(c, [])]
+        if found:
+            out.append((kind, t(f"problems.{kind}", items=[Safe(report.finding_sentence(r, f)) for f in found])))
+    judged = by_code.get("JUDGED_WITHOUT_MEASUREMENT", [])
+    if judged:
+        out.append(("judged", t("problems.judged", items=[report.node_name(r, f.indicator) for f in judged])))
+    diags = report.diagnostics(r)
+    low = [target_item(t, "targets.low_item", d) for d in diags if "low_ambition" in d.flags]
+    if low:
+        out.append(("low_targets", t("problems.low_targets", items=low)))
+    vague = [target_item(t, "targets.unmeasurable_item", d) for d in diags if "not_measurable" in d.flags]
+    if vague:
+        out.append(("unmeasurable", t("problems.unmeasurable", items=vague)))
+    return out

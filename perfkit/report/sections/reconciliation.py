@@ -1,0 +1,55 @@
+"""Section 4 核对: the reconciliation findings of each main evaluation in sentences, grouped by severity,
+and the portfolio's findings counted by code."""
+
+from __future__ import annotations
+
+from ..sentences import finding_counts
+from ..tables import Section
+
+SEVERITIES = ("error", "warning", "info")
+
+
+def section(report, n: int) -> Section:
+    """Section 4: the reconciliation findings of each main evaluation, in plain sentences."""
+    sec = Section()
+    sec.heading(2, report.numbered((n,), report.heading("reconciliation")))
+    for k, r in enumerate(report.main, 1):
+        sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+        findings_block(report, sec, r)
+    if report.portfolio:
+        sec.heading(3, report.numbered((n, len(report.main) + 1), report.heading("portfolio")))
+        _portfolio_findings(report, sec)
+    return sec
+
+
+def findings_block(report, sec: Section, r) -> None:
+    """How many findings of each severity, then each finding in a sentence under its severity."""
+    t = report.t
+    if not r.findings:
+        sec.md(t("reconciliation.none"))
+        return
+    counts = {s: sum(f.severity == s for f in r.findings) for s in SEVERITIES}
+    key = "reconciliation.intro" if r.evaluation.reported is not None else "reconciliation.intro_unreported"
+    sec.md(t(key, n_error=counts["error"], n_warning=counts["warning"], n_info=counts["info"]))
+    for s in SEVERITIES:
+        items = [report.finding_sentence(r, f) for f in r.findings if f.severity == s]
+        if items:
+            sec.md(f"**{t.label(f'reconciliation.severity.{s}')}**")
+            sec.bullets(items)
+
+
+def error_counts(results) -> dict[str, int]:
+    """Error findings counted by code, in the order the codes first occur."""
+    counts: dict[str, int] = {}
+    for r in results:
+        for f in r.findings:
+            if f.severity == "error":
+                counts[f.code] = counts.get(f.code, 0) + 1
+    return counts
+
+
+def _portfolio_findings(report, sec: Section) -> None:
+    rs = report.portfolio
+    n_error = sum(any(f.severity == "error" for f in r.findings) for r in rs)
+    sec.md(report.t("reconciliation.intro_portfolio", n=len(rs), n_error=n_error,
+                    summary=finding_counts(report.t, error_counts(rs))))

@@ -1,0 +1,156 @@
+"""Section 2 评价结果: for each main evaluation its total, grade and what the grade means, the reconciliation
+with the reported total, scores by level, and the full scoring table."""
+
+from __future__ import annotations
+
+from ...core.framework import TOLERANCE
+from ...fmt import missing, pct, pts, score
+from .. import plots
+from ..rules_text import describe_rule, inputs_text
+from ..tables import Section, html_table
+
+
+def section(report, n: int) -> Section:
+    """Section 2: for each main evaluation, total, grade and its meaning, levels, full scoring table."""
+    t, sec = report.t, Section()
+    sec.heading(2, report.numbered((n,), report.heading("results")))
+    for k, r in enumerate(report.main, 1):
+        sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+        sec.md(*result_paragraphs(report, r))
+        sec.heading(4, report.numbered((n, k, 1), report.heading("levels")))
+        sec.md(t("results.levels_intro"), _weakest(report, r))
+        sec.html(levels_table(report, r))
+        sec.figure(plots.scores_chart(r, report.language))
+        sec.heading(4, report.numbered((n, k, 2), report.heading("scoring_table")))
+        sec.md(t("results.scoring_intro"))
+        sec.html(scoring_table(report, r))
+    return sec
+
+
+def result_paragraphs(report, r) -> list[str]:
+    """Overview, total and reconciliation with the reported total, and what the grade means."""
+    t, fw, lang = report.t, r.framework, report.lang
+    nodes = r.nodes
+    overview = t("results.overview", kind_evaluator=report.kind_evaluator(r), framework=lang.pick(fw.name, fw.name_en),
+                 n_level1=int((nodes["level"] == 1).sum()), n_leaves=len(r.table),
+                 total_points=float(r.table["points"].sum()))
+    grade = lang.grade_label(r.grade, fw)
+    sentences = [t("results.total", total=r.total, grade=grade)]
+    if r.reported_total is not None:
+        diff = r.reported_total - r.total
+        rep_grade = report.reported_grade(r)
+        if abs(diff) <= TOLERANCE:
+            sentences.append(t("results.reported_same", reported=r.reported_total))
+        else:
+            contributors, explained = [], 0.0
+            for rec in r.table.to_dict("records"):
+                rep = rec["reported_score"]
+                if not missing(rep) and abs(rep - rec["score"]) > TOLERANCE:
+                    contributors.append(t("results.contributor", name=report.node_name(r, rec["id"]),
+                                          reported=rep, score=rec["score"]))
+                    explained += rep - rec["score"]
+            residual = diff - explained if contributors else 0.0
+            sentences.append(t("results.reported_diff", reported=r.reported_total,
+                               reported_grade=lang.grade_label(rep_grade, fw), diff=diff, items=contributors,
+                               residual=residual if abs(residual) > TOLERANCE else 0.0))
+        if rep_grade is not None and rep_grade != r.grade:
+            sentences.append(t("results.grade_change", reported_grade=lang.grade_label(rep_grade, fw), grade=grade))
+    return [overview, lang.sentences(sentences), _grade_meaning(report, r)]
+
+
+def _grade_meaning(report, r) -> str:
+    """The framework's grade bands, what the grade means, and how far the total is from the next band."""
+    t, fw, lang = report.t, r.framework, report.lang
+    grades = fw.grades
+    bands = []
+    for i, g in enumerate(grades):
+        label = lang.grade_label(g.grade, fw)
+        if label != g.grade:  # a translated grade name keeps the grade it stands for
+            label = t("results.band_grade", label=label, grade=g.grade)
+        if i == 0:
+            bands.append(t("results.band_top", lo=g.min, grade=label))
+        elif g.min <= 0:
+            bands.append(t("results.band_bottom", hi=grades[i - 1].min, grade=label))
+        else:
+            bands.append(t("results.band_mid", lo=g.min, hi=grades[i - 1].min, grade=label))
+    meaning = t.raw("grades.meaning").get(r.grade) or t.label("grades.unknown")
+    text = t("results.grade_bands", bands=bands, grade=lang.grade_label(r.grade, fw), meaning=meaning)
+    idx = next(i for i, g in enumerate(grades) if g.grade == r.grade)
+    rounded = round(r.total, 2)
+    margin = rounded - grades[idx].min
+    up = grades[idx - 1] if idx > 0 else None
+    text2 = t("results.margin", margin=margin, up_grade=lang.grade_label(up.grade, fw) if up else None,
+              up_gap=(up.min - rounded) if up else 0.0)
+    return lang.sentences([text, text2])
+
+
+def _weakest(report, r) -> str:
+    level1 = [x for x in r.nodes.to_dict("records") if x["level"] == 1 and x["points"] > 0]
+    if not level1:
+        return ""
+    worst = min(level1, key=lambda x: (x["score"] / x["points"], x["path"]))
+    if worst["points"] - worst["score"] <= TOLERANCE:
+        return report.t("results.all_full")
+    return report.t("results.weakest", name=report.node_name(r, worst["id"]),
+                    rate=100.0 * worst["score"] / worst["points"], lost=worst["points"] - worst["score"])
+
+
+def levels_table(report, r) -> str:
+    """Level-1 and level-2 indicators: points, score, rate, points lost, reported (when any is)."""
+    t = report.t
+    level_names = t.raw("columns.level_names")
+    rows = []
+    has_reported = False
+    for x in r.nodes.to_dict("records"):
+        if x["level"] > 2:
+            continue
+        rep = x["reported"] if not missing(x["reported"]) else x["reported_leaf_sum"]
+        has_reported |= not missing(rep)
+        rate = 100.0 * x["score"] / x["points"] if x["points"] else float("nan")
+        rows.append(([level_names[x["level"] - 1], ("　" if x["level"] == 2 else "") + report.node_name(r, x["id"]),
+                      pts(x["points"]), score(x["score"]), pct(rate), score(x["points"] - x["score"]),
+                      "" if missing(rep) else score(rep)], "level1" if x["level"] == 1 else None))
+    total_pts = float(r.table["points"].sum())
+    rep_total = r.reported_total
+    rows.append(([t.label("columns.total_row"), "", pts(total_pts), score(r.total),
+                  pct(100.0 * r.total / total_pts if total_pts else float("nan")), score(total_pts - r.total),
+                  "" if rep_total is None else score(rep_total)], "total"))
+    header = [t.label(f"columns.{c}") for c in ("level", "indicator", "points", "score", "score_rate", "lost",
+                                               "reported")]
+    if not has_reported and rep_total is None:
+        header = header[:-1]
+        rows = [(cells[:-1], cls) for cells, cls in rows]
+    return html_table(header, rows, numeric=range(2, len(header)))
+
+
+def scoring_table(report, r) -> str:
+    """Every leaf: its levels, points, the rule in words, inputs and arithmetic, score, reported score, reason."""
+    t = report.t
+    cell = t.plain  # rendered text in HTML cells: no Markdown escaping
+    row_scores = report.row_scores(r)
+    records = r.table.to_dict("records")
+    leaves = r.compiled.leaves
+    has_reported = any(not missing(x["reported_score"]) for x in records)
+    rows, prev1, prev2 = [], None, None
+    for i, (x, leaf) in enumerate(zip(records, leaves)):
+        names = leaf.node.path
+        l1 = report.node_name(r, names[0]) if len(names) > 1 else ""
+        l2 = report.node_name(r, names[1]) if len(names) > 2 else ""
+        show1, show2 = l1 if l1 != prev1 else "", l2 if (l2 != prev2 or l1 != prev1) else ""
+        prev1, prev2 = l1, l2
+        lost = x["points"] - x["score"]
+        reason = x["reason"] if lost > TOLERANCE and isinstance(x["reason"], str) else ""
+        rep = x["reported_score"]
+        rep_text = "" if missing(rep) else score(rep) + (" ≠" if abs(rep - x["score"]) > TOLERANCE else "")
+        cells = [show1, show2, report.node_name(r, x["id"]), pts(x["points"]),
+                 describe_rule(cell, leaf.rule, x["points"], leaf.inputs, leaf.node.indicator.zero_if),
+                 inputs_text(cell, r, i, row_scores), score(x["score"])]
+        if has_reported:
+            cells.append(rep_text)
+        cells.append(reason)
+        rows.append(cells)
+    cols = ["level1", "level2", "leaf", "points", "rule", "inputs", "score"] + (["reported"] if has_reported
+                                                                              else []) + ["reason"]
+    header = [t.label(f"columns.{c}") for c in cols]
+    numeric = [3, 6] + ([7] if has_reported else [])
+    return html_table(header, rows, numeric=numeric, names=(0, 1, 2))

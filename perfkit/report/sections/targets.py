@@ -1,0 +1,134 @@
+"""Section 3 目标设置: each target against its actual, the signs of targets set low, and what the targets
+are worth (perfkit.analysis.sensitivity): counterfactual totals, the grade flip, grade probabilities,
+points resting on targets and the one-at-a-time tornado; then the portfolio's targets."""
+
+from __future__ import annotations
+
+from ...analysis import sensitivity
+from ...analysis.targets import DEFAULT_THRESHOLDS
+from ...core.framework import TOLERANCE
+from ...fmt import pts, ratio, score
+from .. import plots
+from ..sentences import as_json, sensitivity_statements, target_status, targets_paragraph
+from ..tables import Section, html_table
+
+TORNADO = (0.8, 1.2)  # each target alone at 80% and 120% of its value in the one-at-a-time chart
+
+
+def section(report, n: int) -> Section:
+    """Section 3: each target against its actual with the ratio, and the signs of low targets."""
+    t, sec = report.t, Section()
+    sec.heading(2, report.numbered((n,), report.heading("targets")))
+    k = 0
+    for k, r in enumerate(report.main, 1):
+        sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+        diags = report.diagnostics(r)
+        sec.md(targets_paragraph(t, diags))
+        if diags:
+            sec.md(t("targets.table_note"))
+            sec.html(targets_table(report, diags))
+        sec.heading(4, report.numbered((n, k, 1), report.heading("sensitivity")))
+        sensitivity_block(report, sec, r)
+    if report.portfolio:
+        k += 1
+        sec.heading(3, report.numbered((n, k), report.heading("portfolio")))
+        _portfolio_targets(report, sec)
+    return sec
+
+
+def sensitivity_block(report, sec: Section, r) -> None:
+    """What the targets are worth: counterfactual totals and grades, the sentences of
+    :func:`~perfkit.report.sentences.sensitivity_statements`, points resting on targets, the tornado."""
+    t, fw, lang = report.t, r.framework, report.lang
+    analysis = report.analysis(r)
+    model = analysis.model
+    if not model.n_targets:
+        sec.md(t("sensitivity.none"))
+        return
+    sec.md(t("sensitivity.intro", n=model.n_targets))
+    header = [t.label(f"sensitivity.columns.{c}") for c in ("scenario", "total", "grade", "change")]
+    total = as_json(model.baseline_total)
+    rows = [([t.plain("sensitivity.baseline"), score(total), lang.grade_label(model.baseline_grade, fw), ""], "total")]
+    for cf in analysis.counterfactuals.table.itertuples():
+        key = f"sensitivity.rules.{cf.rule}"
+        label = t.plain(key, k=cf.k if cf.rule == "scaled" else 0.0) if t.has(key) else cf.rule
+        rows.append([label, score(as_json(cf.total)), lang.grade_label(cf.grade, fw), f"{as_json(cf.change):+.2f}"])
+    sec.html(html_table(header, rows, numeric=(1, 3)))
+    sec.md(lang.sentences(sensitivity_statements(t, analysis, report.names(r))))
+    at_risk = _points_at_risk(analysis)
+    if at_risk:
+        sec.md(t("sensitivity.at_risk_intro"))
+        header = [t.label(f"columns.{c}") for c in ("indicator", "target", "actual", "ratio", "points", "score")]
+        header.append(t.label("sensitivity.columns.at_risk"))
+        sec.html(html_table(header, [[report.node_name(r, d.indicator), d.target_text or "—", d.actual_text or "—",
+                                      ratio(as_json(d.ratio)), pts(d.points), score(row_score), score(risk)]
+                                     for d, row_score, risk in at_risk], numeric=(3, 4, 5, 6)))
+    else:
+        sec.md(t("sensitivity.no_at_risk"))
+    table = sensitivity.tornado(model, *TORNADO)
+    table = table[table["swing"] > 1e-9]
+    if len(table):
+        sec.md(t("sensitivity.tornado_note", low=TORNADO[0], high=TORNADO[1]))
+        names = [report.node_name(r, str(i).split("/")[0]) for i in table["id"]]
+        sec.figure(plots.tornado_chart(table, total, report.language, names=names))
+
+
+def _points_at_risk(analysis) -> list[tuple]:
+    """(diagnostic, its row's score, the points lost if its target were set by the at-risk rule) for each
+    scored target whose score depends on it."""
+    at_risk = analysis.counterfactuals.at_risk
+    rule = analysis.settings.at_risk_rule
+    out = []
+    for d in analysis.diagnostics:
+        if d.source == "scored" and d.id in at_risk.index:
+            risk = as_json(at_risk.loc[d.id, rule])
+            if risk > TOLERANCE:
+                out.append((d, as_json(analysis.model.baseline_rows[d.row]), risk))
+    return out
+
+
+def _judgement(report, d) -> str:
+    t = report.t
+    words = []
+    s = target_status(d)
+    if s is not None:
+        words.append(t.label(f"targets.status.{s}"))
+    words += [t.label(f"targets.flags.{f}") for f in d.flags if t.has(f"targets.flags.{f}")]
+    return report.lang.clauses(words)
+
+
+def targets_table(report, diags: list, project_of: dict | None = None) -> str:
+    """Each target: its source, target, actual, direction, ratio and the judgement (status and flags)."""
+    t = report.t
+    rows = []
+    for d in diags:
+        cells = [project_of[id(d)]] if project_of is not None else []
+        cells += [d.name, t.label(f"targets.source.{d.source}") if t.has(f"targets.source.{d.source}") else d.source,
+                  d.target_text or "—", d.actual_text or "—",
+                  t.label(f"targets.direction.{d.direction}") if d.direction and t.has(
+                      f"targets.direction.{d.direction}") else "—",
+                  ratio(d.ratio) if d.ratio is not None else "—", _judgement(report, d)]
+        rows.append(cells)
+    cols = (["project"] if project_of is not None else []) + ["target_name", "source", "target", "actual",
+                                                              "direction", "ratio", "judgement"]
+    header = [t.label(f"columns.{c}") for c in cols]
+    return html_table(header, rows, numeric=[len(cols) - 2])
+
+
+def _portfolio_targets(report, sec: Section) -> None:
+    t = report.t
+    all_d, project_of = [], {}
+    for r in report.portfolio:
+        for d in report.diagnostics(r):
+            all_d.append(d)
+            project_of[id(d)] = report.evaluation_title(r, with_id=True)
+    numeric = [d for d in all_d if d.ratio is not None]
+    flagged = [d for d in all_d if d.flagged or "not_measurable" in d.flags]
+    sec.md(t("targets_portfolio.summary", n_projects=len(report.portfolio), n=len(numeric),
+             n_missed=sum(target_status(d) == "missed" for d in numeric),
+             n_low=sum("low_ambition" in d.flags for d in numeric), threshold=DEFAULT_THRESHOLDS.low_ambition))
+    if flagged:
+        sec.md(t("targets_portfolio.table_intro"))
+        sec.html(targets_table(report, flagged, project_of))
+    else:
+        sec.md(t("targets_portfolio.none_flagged"))
