@@ -75,6 +75,7 @@ def _entry(manifest, department, year, language="zh"):
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_batch_finishes_the_others_and_reports_the_broken_unit(run):
     proc, out, manifest = run
     assert manifest is not None, proc.stderr
@@ -102,6 +103,7 @@ def test_batch_finishes_the_others_and_reports_the_broken_unit(run):
     assert "6 of 8 reports written" in proc.stdout
 
 
+@pytest.mark.slow
 def test_manifest_records_timings_input_hashes_and_versions(run, params):
     _, out, manifest = run
     entry = _entry(manifest, "luohu-fsa", 2022)
@@ -125,6 +127,7 @@ def test_manifest_records_timings_input_hashes_and_versions(run, params):
     assert en["inputs"] == entry["inputs"]  # the same files, whatever the language
 
 
+@pytest.mark.slow
 def test_reports_are_moved_into_place_whole(run):
     _, out, _ = run
     leftovers = [p for p in out.rglob("*") if ".tmp" in p.name]
@@ -136,6 +139,7 @@ def test_reports_are_moved_into_place_whole(run):
     assert all("execution" not in c.metadata for c in nb.cells)
 
 
+@pytest.mark.slow
 def test_report_ipynb_names_no_checkout(run, params, tmp_path):
     _, out, _ = run
     nb = nbformat.read(out / "luohu-fsa" / "2022" / "report.ipynb", as_version=4)
@@ -228,6 +232,7 @@ def test_an_executor_is_one_registry_entry(params, tmp_path, monkeypatch):
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_run_writes_one_report_identical_to_the_batch(run, params, tmp_path):
     _, batch_out, _ = run
     proc = perfkit("run", "luohu-fsa", "2022", "--params", str(params), "--out", str(tmp_path))
@@ -242,6 +247,7 @@ def test_run_writes_one_report_identical_to_the_batch(run, params, tmp_path):
     assert [(u["department"], u["language"], u["status"]) for u in manifest["units"]] == [("luohu-fsa", "zh", "ok")]
 
 
+@pytest.mark.slow
 def test_a_failing_notebook_keeps_its_executed_notebook_and_the_cause(params, tmp_path):
     unit = tmp_path / "luohu-fsa" / "2022"
     unit.mkdir(parents=True)
@@ -257,6 +263,7 @@ def test_a_failing_notebook_keeps_its_executed_notebook_and_the_cause(params, tm
     assert manifest["units"][0]["outputs"] == {"failed_notebook": "luohu-fsa/2022/report.failed.ipynb"}
 
 
+@pytest.mark.slow
 def test_units_in_threads_of_one_process_do_not_disturb_each_other(run, params, tmp_path):
     """A Dask worker may run several units at once in threads: the kernel's environment and stderr are its
     own, and this process's environment, working directory and stderr are left alone."""
@@ -292,6 +299,7 @@ def test_invalid_parameters_fail_fast_without_a_kernel(params, tmp_path, monkeyp
     assert not (tmp_path / "luohu-broken").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, message", [
     (["run", "no-such-department", "2022"], "no department 'no-such-department'; known: "),
     (["run", "luohu-fsa", "1999"], "no such year; this department has: 2022"),
@@ -349,6 +357,7 @@ def open_in_chromium(report: Path, tmp_path: Path) -> dict:
     return json.loads(html.unescape(found.group(1)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_report_html_renders_title_total_and_charts_in_chromium(run, params, language, tmp_path):
     _, out, manifest = run
@@ -381,6 +390,7 @@ def test_dask_executor_says_how_to_install_it(params, tmp_path):
     assert "pip install -e '.[dask]'" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_dask_executor_writes_the_same_reports(run, params, tmp_path):
     _, batch_out, _ = run
     small = tmp_path / "parameters"

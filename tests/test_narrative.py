@@ -196,6 +196,7 @@ def test_luohu_problems_come_from_findings_scores_and_budget(luohu):
         assert md_escape(text.tidy(p)) in zh
 
 
+@pytest.mark.slow
 def test_every_finding_of_every_unit_renders_from_its_template():
     for path in discover(PARAMS):
         for lang in ("zh", "en"):
@@ -369,6 +370,7 @@ def test_params_dir_resolution(tmp_path, monkeypatch):
 UNITS = [(Path(p).parent.name, int(Path(p).stem)) for p in discover(PARAMS)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("language", ["zh", "en"])
 @pytest.mark.parametrize("department,year", UNITS)
 def test_papermill_runs_the_evaluation_notebook(department, year, language, tmp_path):
