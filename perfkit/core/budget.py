@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 
 from ..errors import MeasureUnavailable
 from ..params import STATED_MEASURES, Budget
@@ -145,8 +146,6 @@ def quarterly_spending(budget: Budget) -> list[float] | None:
 
 def category_table(budget: Budget):
     """Budget by category as a DataFrame: initial, adjusted, spent, change and execution rate."""
-    import pandas as pd
-
     rows = []
 
     def walk(lines, depth):

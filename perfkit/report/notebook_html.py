@@ -13,6 +13,9 @@ import html as html_lib
 import re
 from pathlib import Path
 
+from nbconvert import HTMLExporter
+from traitlets.config import Config
+
 from .language import LANGUAGES, Language
 from .text import Text
 
@@ -87,9 +90,6 @@ def stderr_outputs(nb, limit: int = 20, width: int = 300) -> list[str]:
 def export_html(nb, title: str, language: str) -> str:
     """The client version: no code, no prompts, images embedded as data URIs, titled, self-contained."""
     # Imported here, not at the top: importing nbconvert costs every perfkit command its start-up time.
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
     c = Config()
     c.HTMLExporter.exclude_input = True
     c.HTMLExporter.exclude_input_prompt = True
