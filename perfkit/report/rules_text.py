@@ -17,6 +17,11 @@ def measure_name(t: Text, measure: str | None) -> str:
     return str(t.raw("measures")[key]["name"]) if key in t.raw("measures") else key
 
 
+def rule_name(t: Text, name: str | None) -> str | None:
+    """A rule family's name in prose (``rules.<family>.name``: 正向比率 / ratio-to-target); any other name as given."""
+    return t.label(f"rules.{name}.name") if name in REGISTRY else name
+
+
 def describe_rule(t: Text, rule, points: float, inputs=None, zero_if=()) -> str:
     """A rule in words, in the template language (e.g. '每项扣4分，扣完为止'): the family says which
     ``rules.`` template and with what; this renders it."""
@@ -29,7 +34,9 @@ def describe_rule(t: Text, rule, points: float, inputs=None, zero_if=()) -> str:
 def _render(t: Text, value):
     """A family's words (perfkit.rules.base: Phrase and its markers) in the template language."""
     if isinstance(value, Phrase):
-        return t(f"rules.{value.key}", **{k: _render(t, v) for k, v in value.context.items()})
+        # a family's entry is {name, text}; other keys (band, tier, part …) are phrases its text uses
+        key = f"rules.{value.key}.text" if value.key in REGISTRY else f"rules.{value.key}"
+        return t(key, **{k: _render(t, v) for k, v in value.context.items()})
     if isinstance(value, Verbatim):
         return Safe(value.text)
     if isinstance(value, MeasureName):
