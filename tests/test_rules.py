@@ -322,4 +322,6 @@ def test_every_registered_family_has_schema_tests_docs_and_templates():
         assert re.search(rf"def test_\w*{name}", tests), f"{name}: no test in tests/ names it"
         assert f"`{name}`" in docs, f"{name}: no entry in docs/parameters.md"
         for lang in templates:
-            assert name in lang["rules"] and name in lang["rule_names"], f"{name}: no rules.{name} template"
+            entry = lang["rules"].get(name)
+            assert isinstance(entry, dict) and set(entry) == {"name", "text"} and all(entry.values()), \
+                f"{name}: no rules.{name} template {{name: …, text: …}}"

@@ -4,7 +4,7 @@
 here plus its ``templates/narrative.<code>.yaml``. Everything that differs between languages beyond the
 templates' sentences — joining lists, clauses and sentences, heading numbers (一、/（一）/1. against
 1/1.1), whether translated names (``name_en``, ``title_en`` …) are used, small counts as words, the
-article before a name, quotation marks — is read from the ``style`` block of that file into a
+article before a name, quotation marks, the width at which chart labels wrap — is read from the ``style`` block of that file into a
 :class:`Language`.
 """
 
@@ -48,6 +48,7 @@ class Language:
     number_words: tuple[str, ...]  # small counts as words (0, 1, 2 …); digits beyond
     article: str  # before a proper name ("the ")
     quotes: tuple[str, str]
+    label_width: int  # chart labels (indicator names) wrap at about this many display columns
 
     @classmethod
     @functools.lru_cache(maxsize=None)
@@ -56,7 +57,8 @@ class Language:
         return cls(code=code, list_separator=style["list_separator"], list_last=style["list_last"],
                    clause_separator=style["clause_separator"], sentence_separator=style["sentence_separator"],
                    heading_numbers=tuple(style["heading_numbers"]), translated_names=bool(style["translated_names"]),
-                   number_words=tuple(style["number_words"]), article=style["article"], quotes=tuple(style["quotes"]))
+                   number_words=tuple(style["number_words"]), article=style["article"], quotes=tuple(style["quotes"]),
+                   label_width=int(style["label_width"]))
 
     # ---- joining -------------------------------------------------------------------------------
 

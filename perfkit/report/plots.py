@@ -40,7 +40,7 @@ from ..core.budget import MEASURES, SCHEDULE
 from ..core.result import reported_grade
 from ..errors import CJKFontNotFound
 from ..fmt import display_width, money
-from .text import load_templates
+from .language import Language, load_templates
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ def budget_chart(budget, language: str = "zh") -> Figure:
     """Initial against adjusted budget (and spending where given) by top-level category, 万元."""
     lab = _labels(language)
     lines = [ln for ln in budget.by_category if any((getattr(ln, k) or 0) for k in ("initial", "adjusted", "spent"))]
-    names = [(ln.name_en or ln.name) if language == "en" else ln.name for ln in lines]
+    names = [Language.of(language).pick(ln.name, ln.name_en) for ln in lines]
     series = [(k, lab[f"budget_{k}"]) for k in ("initial", "adjusted", "spent")
               if any(getattr(ln, k) is not None for ln in lines)]
     fig, (ax,) = _figure(1.4 + 0.9 * max(len(lines), 1) * max(len(series), 1) / 2)
@@ -279,11 +279,8 @@ def execution_chart(budget, language: str = "zh", schedule: Sequence[float] = SC
     return fig
 
 
-def _node_name(row, language: str) -> str:
-    name_en = row.get("name_en")
-    if language == "en" and isinstance(name_en, str) and name_en:
-        return name_en
-    return row["name"]
+def _node_name(row, lang: Language) -> str:
+    return lang.pick(row["name"], row.get("name_en"))
 
 
 def _wrap(text: str, width: int) -> str:
@@ -301,9 +298,14 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(out)
 
 
+def _wrapped(labels, lang: Language) -> list[str]:
+    """Row labels wrapped at the language's chart label width."""
+    return [_wrap(n, lang.label_width) for n in labels]
+
+
 def scores_chart(result, language: str = "zh") -> Figure:
     """Points against score of every level-1 node (top panel) and level-2 node (bottom panel)."""
-    lab = _labels(language)
+    lab, lang = _labels(language), Language.of(language)
     nodes = result.nodes
     panels = [(lvl, lab[f"scores_level{lvl}"]) for lvl in (1, 2) if (nodes["level"] == lvl).any()]
     counts = [int((nodes["level"] == lvl).sum()) for lvl, _ in panels]
@@ -311,7 +313,7 @@ def scores_chart(result, language: str = "zh") -> Figure:
                         gridspec_kw={"height_ratios": [c + 1.2 for c in counts]})
     for ax, (lvl, title) in zip(axes, panels):
         sub = nodes[nodes["level"] == lvl].to_dict("records")
-        names = [_wrap(_node_name(r, language), 40 if language == "en" else 30) for r in sub]
+        names = _wrapped([_node_name(r, lang) for r in sub], lang)
         pts = np.array([r["points"] for r in sub], dtype=float)
         sc = np.array([r["score"] for r in sub], dtype=float)
         y = np.arange(len(sub))
@@ -356,7 +358,8 @@ def portfolio_chart(results, language: str = "zh") -> Figure:
     ax.set_title(lab["portfolio_hist_title"])
     ax.legend(loc="upper left", frameon=False, fontsize=8)
 
-    names = {g.grade: (f"{g.name_en} ({g.grade})" if language == "en" and g.name_en else g.grade) for g in fw.grades}
+    lang = Language.of(language)
+    names = {g.grade: lang.pick(g.grade, f"{g.name_en} ({g.grade})" if g.name_en else None) for g in fw.grades}
     rec_counts = [int(sum(r.grade == g for r in results)) for g in grades]
     rep_grades = [reported_grade(r) for r in results]
     rep_counts = [int(sum(x == g for x in rep_grades)) for g in grades]
@@ -403,7 +406,7 @@ def tornado_chart(table, baseline: float, language: str = "zh", names: Sequence[
             if abs(v) >= 0.005:
                 ax.text(v + (span * 0.02 if v > 0 else -span * 0.02), yi, f"{v:+.2f}", va="center",
                         ha="left" if v > 0 else "right", fontsize=8)
-    ax.set_yticks(y, [_wrap(n, 40 if language == "en" else 30) for n in labels], fontsize=8)
+    ax.set_yticks(y, _wrapped(labels, Language.of(language)), fontsize=8)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(-span * 1.35, span * 1.35)
     ax.set_xlabel(f"{lab['tornado_baseline']} {baseline:.2f} ± ({lab['points_unit']})")
@@ -448,7 +451,7 @@ def at_risk_chart(model, counterfactuals, rule: str = "actual", language: str = 
     fig, (ax,) = _figure(1.4 + 0.3 * max(model.n_targets, 1))
     y = np.arange(model.n_targets)
     ax.barh(y, at_risk, color=np.where(model.flagged, COLORS["schedule"], COLORS["initial"]))
-    ax.set_yticks(y, [_wrap(n, 40 if language == "en" else 30) for n in _target_labels(model)], fontsize=8)
+    ax.set_yticks(y, _wrapped(_target_labels(model), Language.of(language)), fontsize=8)
     ax.set_ylim(model.n_targets - 0.5, -0.5)
     ax.set_xlabel(lab["at_risk_xlabel"][rule])
     ax.grid(axis="x", color=COLORS["grid"])

@@ -17,20 +17,26 @@ def measure_name(t: Text, measure: str | None) -> str:
     return str(t.raw("measures")[key]["name"]) if key in t.raw("measures") else key
 
 
+def rule_name(t: Text, name: str | None) -> str | None:
+    """A rule family's name in prose (``rules.<family>.name``: 正向比率 / ratio-to-target); any other name as given."""
+    return t.label(f"rules.{name}.name") if name in REGISTRY else name
+
+
 def describe_rule(t: Text, rule, points: float, inputs=None, zero_if=()) -> str:
     """A rule in words, in the template language (e.g. '每项扣4分，扣完为止'): the family says which
     ``rules.`` template and with what; this renders it."""
     unit = "%" if (getattr(rule, "measure", None) or inputs is None or inputs.unit in (None, "%")) else inputs.unit
     s = _render(t, family(rule.family).describe(rule, points, unit))
     extra = [t("rules.zero_if", text=z.text) for z in zero_if]
-    sep = "；" if t.language == "zh" else "; "
-    return sep.join([s, *extra])
+    return t.lang.clauses([s, *extra])
 
 
 def _render(t: Text, value):
     """A family's words (perfkit.rules.base: Phrase and its markers) in the template language."""
     if isinstance(value, Phrase):
-        return t(f"rules.{value.key}", **{k: _render(t, v) for k, v in value.context.items()})
+        # a family's entry is {name, text}; other keys (band, tier, part …) are phrases its text uses
+        key = f"rules.{value.key}.text" if value.key in REGISTRY else f"rules.{value.key}"
+        return t(key, **{k: _render(t, v) for k, v in value.context.items()})
     if isinstance(value, Verbatim):
         return Safe(value.text)
     if isinstance(value, MeasureName):
@@ -78,7 +84,6 @@ def inputs_text(t: Text, result, index: int, row_scores=None) -> str:
     if inp is not None and inp.prior_actual is not None:
         parts.append(t("rules.inputs.prior", prior=quantity_text(inp.prior_actual)))
     rows = [(j, compiled.rows[j]) for j in compiled.rows_of_leaf[index]]
-    sep = "；" if t.language == "zh" else "; "
     for j, r in rows:
         m = getattr(r.rule, "measure", None)
         if r.args.get("judged"):
@@ -97,10 +102,7 @@ def inputs_text(t: Text, result, index: int, row_scores=None) -> str:
         expl.append((f"{part}: " if r.part and len(rows) > 1 else "") + body)
     if leaf.zero:
         expl.append("→ 0")
-    text = sep.join(parts)
-    if expl:
-        text = (text + sep if text else "") + sep.join(expl)
-    return text or "—"
+    return t.lang.clauses(parts + expl) or "—"
 
 
 def explain_leaf(result, leaf_id: str, language: str = "en") -> dict[str, str]:
@@ -112,7 +114,7 @@ def explain_leaf(result, leaf_id: str, language: str = "en") -> dict[str, str]:
     index = next(i for i, lf in enumerate(result.compiled.leaves) if lf.id == leaf_id)
     leaf = result.compiled.leaves[index]
     row = result.table.iloc[index]
-    name = leaf.node.indicator.name_en if language == "en" and leaf.node.indicator.name_en else leaf.node.indicator.name
+    name = t.lang.pick(leaf.node.indicator.name, leaf.node.indicator.name_en)
     return {"indicator": name, "points": pts(row["points"]),
             "rule": describe_rule(t, leaf.rule, row["points"], leaf.inputs, leaf.node.indicator.zero_if),
             "inputs": inputs_text(t, result, index), "score": score(row["score"]),

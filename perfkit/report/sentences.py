@@ -14,6 +14,7 @@ from typing import Any
 from ..analysis.sensitivity import TargetReport
 from ..analysis.targets import ALL_FLAGS, DEFAULT_THRESHOLDS, TargetDiagnostic, Thresholds
 from .language import Language
+from .rules_text import rule_name
 from .text import Safe, Text
 
 
@@ -189,10 +190,9 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
     data = dict(f.data)
     ctx: dict[str, Any] = {**data, "name": names(f.indicator), "message": f.message}
     code = f.code
-    rule_names = t.raw("rule_names")
     if code == "SCORE_MISMATCH":
         ctx["diff"] = data["reported"] - data["recomputed"]
-        ctx["rule"] = rule_names.get(data.get("rule"), data.get("rule"))
+        ctx["rule"] = rule_name(t, data.get("rule"))
         alts = [localized_alternative(lang, a) for a in data.get("alternatives") or []]
         ctx["reproduced"] = next((a for a, raw in zip(alts, data.get("alternatives") or [])
                                   if raw["label"] == data.get("reproduced_by")), None)
@@ -208,7 +208,7 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
         m = t.raw("measures").get(data.get("measure"), {})
         ctx.update(measure=m.get("name", data.get("measure")), formula=m.get("formula", ""))
     elif code == "JUDGED_WITHOUT_MEASUREMENT":
-        ctx["rule"] = rule_names.get(data.get("rule"), data.get("rule"))
+        ctx["rule"] = rule_name(t, data.get("rule"))
         part = data.get("part")
         if part:
             leaf = next((lf for lf in result.compiled.leaves if lf.id == f.indicator), None)
