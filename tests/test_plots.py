@@ -107,6 +107,7 @@ def _charts(department: str, year: int, language: str) -> dict[str, Figure]:
     return charts
 
 
+@pytest.mark.slow  # builds every report of every shipped unit
 @pytest.mark.parametrize("language", ["zh", "en"])
 @pytest.mark.parametrize("department,year", UNITS)
 def test_every_chart_renders_without_a_missing_glyph(department, year, language):

@@ -32,6 +32,7 @@ from typing import Sequence
 
 import matplotlib
 import numpy as np
+from IPython.display import Image, display
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -197,8 +198,6 @@ def to_png(fig: Figure) -> bytes:
 
 def show(fig: Figure) -> None:
     """Display a figure once in a notebook, as an embedded PNG."""
-    from IPython.display import Image, display
-
     display(Image(data=to_png(fig), format="png"))
 
 
