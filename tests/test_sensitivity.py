@@ -171,6 +171,15 @@ def run(*args):
     return subprocess.run([sys.executable, "-m", "perfkit.cli", *args], capture_output=True, text=True, cwd=ROOT)
 
 
+def test_targets_help_reads_the_defaults_without_numpy():
+    assert S.OVERLAY_NAMES == tuple(S.OVERLAYS)  # the names --help offers are the overlays there are
+    code = ("import runpy, sys\nsys.argv = ['perfkit', 'targets', '--help']\ntry:\n"
+            "    runpy.run_module('perfkit.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print('LOADED', sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'pandas', 'SALib'}))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert "--overlay" in r.stdout and "LOADED []" in r.stdout, r.stdout + r.stderr
+
+
 def test_cli_json_has_the_documented_keys():
     r = run("targets", "parameters/luohu-fsa/2022.yaml", "--json", "--draws", "2000", "--seed", "11")
     assert r.returncode == 0, r.stderr

@@ -8,7 +8,7 @@ SALib's Sobol and Morris modules import ``scipy.stats`` (seconds), so they live 
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -22,13 +22,30 @@ from .model import TargetModel
 from .uncertainty import FactorSpace, evaluate, sensitivity_problem
 
 
-def _salib_frame(si, names: list[str], keys: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame({k: np.asarray(si[k], float) for k in keys}, index=pd.Index(names, name="factor"))
-
-
 def _unique_groups(space: FactorSpace) -> list[str]:
     d = space.salib()
     return list(dict.fromkeys(d["groups"])) if "groups" in d else d["names"]
+
+
+def _sample_evaluate_analyse(model: TargetModel, space: FactorSpace | None, keys: list[str],
+                             sample: Callable[[dict], np.ndarray],
+                             analyse: Callable[[dict, np.ndarray, np.ndarray], dict],
+                             constant_gives_zeros: bool = False) -> pd.DataFrame:
+    """SALib's chain over a factor space (default :func:`sensitivity_problem`): ``sample`` the SALib
+    problem, rescore the samples in one call (``evaluate``), ``analyse`` the totals; the ``keys`` of the
+    result as a frame with one row per factor, or per group when the space has groups. No factors give
+    an empty frame; with ``constant_gives_zeros`` a total that does not vary gives zeros."""
+    space = sensitivity_problem(model) if space is None else space
+    names = _unique_groups(space)
+    if not space.factors:
+        return pd.DataFrame(columns=keys)
+    problem = space.salib()
+    X = sample(problem)
+    Y = evaluate(model, space, X)
+    if constant_gives_zeros and np.ptp(Y) == 0:
+        return pd.DataFrame(0.0, index=pd.Index(names, name="factor"), columns=keys)
+    si = analyse(problem, X, Y)
+    return pd.DataFrame({k: np.asarray(si[k], float) for k in keys}, index=pd.Index(names, name="factor"))
 
 
 def sobol_indices(model: TargetModel, space: FactorSpace | None = None, n: int = 1024, seed: int = DEFAULT_SEED
@@ -40,17 +57,11 @@ def sobol_indices(model: TargetModel, space: FactorSpace | None = None, n: int =
     Sobol' (2001); Saltelli (2002); Saltelli et al. (2010). Rows are factors, or groups when the
     space has groups (weights as one). A model whose total does not vary gives zeros.
     """
-    space = sensitivity_problem(model) if space is None else space
-    names = _unique_groups(space)
-    keys = ["S1", "S1_conf", "ST", "ST_conf"]
-    if not space.factors:
-        return pd.DataFrame(columns=keys)
-    X = sobol_sample.sample(space.salib(), n, calc_second_order=False, seed=seed)
-    Y = evaluate(model, space, X)
-    if np.ptp(Y) == 0:
-        return pd.DataFrame(0.0, index=pd.Index(names, name="factor"), columns=keys)
-    si = sobol_analyze.analyze(space.salib(), Y, calc_second_order=False, seed=seed)
-    return _salib_frame(si, names, keys)
+    return _sample_evaluate_analyse(
+        model, space, ["S1", "S1_conf", "ST", "ST_conf"],
+        lambda problem: sobol_sample.sample(problem, n, calc_second_order=False, seed=seed),
+        lambda problem, X, Y: sobol_analyze.analyze(problem, Y, calc_second_order=False, seed=seed),
+        constant_gives_zeros=True)
 
 
 def morris_screening(model: TargetModel, space: FactorSpace | None = None, trajectories: int = 100,
@@ -60,12 +71,7 @@ def morris_screening(model: TargetModel, space: FactorSpace | None = None, traje
     Morris (1991) one-at-a-time trajectories with the μ* measure of Campolongo et al. (2007), as
     SALib implements them; ``trajectories`` × (D + 1) runs. A cheap screen before Sobol.
     """
-    space = sensitivity_problem(model) if space is None else space
-    names = _unique_groups(space)
-    keys = ["mu", "mu_star", "sigma", "mu_star_conf"]
-    if not space.factors:
-        return pd.DataFrame(columns=keys)
-    X = morris_sample.sample(space.salib(), trajectories, num_levels=levels, seed=seed)
-    Y = evaluate(model, space, X)
-    si = morris_analyze.analyze(space.salib(), X, Y, num_levels=levels, seed=seed)
-    return _salib_frame(si, names, keys)
+    return _sample_evaluate_analyse(
+        model, space, ["mu", "mu_star", "sigma", "mu_star_conf"],
+        lambda problem: morris_sample.sample(problem, trajectories, num_levels=levels, seed=seed),
+        lambda problem, X, Y: morris_analyze.analyze(problem, X, Y, num_levels=levels, seed=seed))
