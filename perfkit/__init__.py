@@ -41,9 +41,9 @@ _EXPORTS: dict[str, str] = {
     "rules": "perfkit.rules.formulas",
     # Analyse its targets
     "diagnose_targets": "perfkit.analysis.targets:diagnose",
-    "analyse_targets": "perfkit.analysis.sensitivity:analyse",
-    "TargetReport": "perfkit.analysis.sensitivity:TargetReport",
-    "TargetSettings": "perfkit.analysis.sensitivity:Settings",
+    "analyse_targets": "perfkit.analysis.sensitivity.target_report:analyse",
+    "TargetReport": "perfkit.analysis.sensitivity.target_report:TargetReport",
+    "TargetSettings": "perfkit.analysis.sensitivity.target_report:Settings",
     "targets": "perfkit.analysis.targets",
     "sensitivity": "perfkit.analysis.sensitivity",
     # Report on it

@@ -137,7 +137,7 @@ def test_vectorised_scenarios_match_one_at_a_time_scoring(fund_model):
     rng = np.random.default_rng(3)
     from SALib.util import scale_samples
 
-    X = scale_samples(rng.random((200, len(mc.problem.factors))), mc.problem.salib())
+    X = scale_samples(rng.random((200, len(mc.space.factors))), mc.space.salib())
     targets = fund_model.scaled(X)
     one_by_one = []
     for t in targets:
@@ -148,12 +148,12 @@ def test_vectorised_scenarios_match_one_at_a_time_scoring(fund_model):
 
 
 def test_sobol_and_morris_find_the_base_b_dominant(fund_model):
-    problem = S.sensitivity_problem(fund_model)
-    si = S.sobol_indices(fund_model, problem, n=512)
+    space = S.sensitivity_problem(fund_model)
+    si = S.sobol_indices(fund_model, space, n=512)
     assert si["ST"].idxmax() == "base_slope:b"
     assert "weights" in si.index and "target:D22" in si.index
     assert si.loc["target:D22", "ST"] > si.loc["target:D16", "ST"]
-    mo = S.morris_screening(fund_model, problem, trajectories=40)
+    mo = S.morris_screening(fund_model, space, trajectories=40)
     assert mo["mu_star"].idxmax() == "base_slope:b"
     assert mo.loc["target:D22", "mu"] < 0  # more ambitious target, lower total
 
@@ -169,6 +169,15 @@ def test_an_evaluation_without_targets_is_certain(scored):
 
 def run(*args):
     return subprocess.run([sys.executable, "-m", "perfkit.cli", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_targets_help_reads_the_defaults_without_numpy():
+    assert S.OVERLAY_NAMES == tuple(S.OVERLAYS)  # the names --help offers are the overlays there are
+    code = ("import runpy, sys\nsys.argv = ['perfkit', 'targets', '--help']\ntry:\n"
+            "    runpy.run_module('perfkit.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "print('LOADED', sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'pandas', 'SALib'}))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert "--overlay" in r.stdout and "LOADED []" in r.stdout, r.stdout + r.stderr
 
 
 def test_cli_json_has_the_documented_keys():

@@ -2,6 +2,8 @@
 
 import pytest
 
+from perfkit.core.compile import budget_for_scoring
+from perfkit.core.result import budget_for_targets
 from perfkit.params import PerformanceTarget
 from perfkit.analysis.targets import (
     Thresholds,
@@ -206,3 +208,17 @@ def test_lowered_in_year_sentence_names_the_initial_target():
     en = " ".join(sentences([d], "en", flags=("lowered_in_year",)))
     assert "年初目标130" in zh and "117家" in zh
     assert "from 130" in en
+
+
+def test_the_result_says_which_budget_its_rules_and_its_targets_use(shenzhen):
+    bundle, results, _ = shenzhen
+    department, fund = results["department"], results["fund"]
+    assert department.evaluation.budget is None  # a department evaluation uses the department's budget
+    assert department.scoring_budget is department.target_budget is bundle.data.budget
+    assert fund.scoring_budget is fund.target_budget is fund.evaluation.budget
+    # a project without a budget of its own: its rules may score department rates, its targets have none
+    project = fund.evaluation.model_copy(update={"budget": None, "kind": "project"})
+    assert budget_for_scoring(project, bundle.data.budget) is bundle.data.budget
+    assert budget_for_targets(project, bundle.data.budget) is None
+    for r in results.values():  # the department-year budget as an argument overrides the same choice
+        assert diagnose(r) == diagnose(r, bundle.data.budget)

@@ -1,6 +1,6 @@
 """Target-setting diagnostics (目标设置): how ambitious each target was, read from the figures.
 
-This module owns the *diagnosis* of targets; ``perfkit.sensitivity`` owns what the targets are worth
+This module owns the *diagnosis* of targets; ``perfkit.analysis.sensitivity`` owns what the targets are worth
 (rescoring). It looks at two kinds of target-based indicator:
 
 * scored rows with a numeric target (ratio, inverse ratio, base-plus-slope with a target driver), as
@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from ..core.budget import measure
+from ..core.result import budget_for_targets
 from ..fmt import quantity_text
 from ..params import Budget, IndicatorInput, PerformanceTarget
 from ..rules import family
@@ -281,9 +282,10 @@ def _row_direction(row, inputs: IndicatorInput | None) -> str:
 
 def diagnose_scored(result, budget: Budget | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
                     ) -> list[TargetDiagnostic]:
-    """Diagnostics of the scored rows with a numeric target (``Compiled.target_rows``)."""
+    """Diagnostics of the scored rows with a numeric target (``Compiled.target_rows``); ``budget`` as
+    in :func:`diagnose`."""
     compiled = result.compiled
-    change = budget_change(_budget_for(result, budget))
+    change = budget_change(_target_budget(result, budget))
     out = []
     for i in compiled.target_rows:
         row = compiled.rows[int(i)]
@@ -369,23 +371,22 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
     )
 
 
-def _budget_for(result, department_budget: Budget | None) -> Budget | None:
-    """The budget a target is compared with: the evaluation's own, else the department's for a
-    department-overall evaluation; a project or fund without a budget of its own has none."""
-    ev = result.evaluation
-    if ev.budget is not None:
-        return ev.budget
-    return department_budget if ev.kind == "department" else None
+def _target_budget(result, department_budget: Budget | None) -> Budget | None:
+    """``result.target_budget``, or the same choice with another department-year budget given."""
+    if department_budget is None:
+        return result.target_budget
+    return budget_for_targets(result.evaluation, department_budget)
 
 
 def diagnose(result, budget: Budget | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
              ) -> list[TargetDiagnostic]:
     """Every target-based indicator of a scored evaluation: scored rows first, then the 绩效目标表.
 
-    ``budget`` is the department-year's budget; it is used for a department-overall evaluation that
-    has none of its own (a project or fund is compared only with its own budget).
+    Targets are compared with ``result.target_budget`` (the evaluation's own budget; the department's
+    for a department-overall evaluation). ``budget``, when given, is a department-year budget used in
+    place of the one the result was scored with (``result.department_budget``).
     """
-    change = budget_change(_budget_for(result, budget))
+    change = budget_change(_target_budget(result, budget))
     scored = diagnose_scored(result, budget, thresholds)
     table = [diagnose_target(t, i, change, thresholds) for i, t in enumerate(result.evaluation.targets)]
     return scored + table
@@ -393,8 +394,9 @@ def diagnose(result, budget: Budget | None = None, thresholds: Thresholds = DEFA
 
 def diagnose_bundle(bundle, results, thresholds: Thresholds = DEFAULT_THRESHOLDS
                     ) -> dict[str, list[TargetDiagnostic]]:
-    """Diagnostics of every evaluation of a department-year, keyed by evaluation id."""
-    return {r.evaluation.id: diagnose(r, bundle.data.budget, thresholds) for r in results}
+    """Diagnostics of every evaluation of a department-year (``results`` are ``score_bundle(bundle)``'s),
+    keyed by evaluation id; each compares its targets with its ``target_budget``."""
+    return {r.evaluation.id: diagnose(r, thresholds=thresholds) for r in results}
 
 
 def table(diagnostics: list[TargetDiagnostic]) -> pd.DataFrame:

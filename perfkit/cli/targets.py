@@ -22,7 +22,7 @@ def register(subparsers) -> None:
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
-    from ..analysis.sensitivity import DEFAULT_DRAWS, DEFAULT_K, DEFAULT_SEED, OVERLAYS
+    from ..analysis.sensitivity.defaults import DEFAULT_DRAWS, DEFAULT_K, DEFAULT_SEED, OVERLAY_NAMES
 
     p.add_argument("params", metavar="PARAMS", help="parameters/<department>/<year>.yaml")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of the summary")
@@ -32,7 +32,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
                    help=f"Monte Carlo draws (default {DEFAULT_DRAWS})")
     p.add_argument("--k", type=positive_float, default=DEFAULT_K,
                    help=f"multiplier of the 'scaled' counterfactual (default {DEFAULT_K:g})")
-    p.add_argument("--overlay", choices=("framework", "none", *OVERLAYS), default="framework",
+    p.add_argument("--overlay", choices=("framework", "none", *OVERLAY_NAMES), default="framework",
                    help="low-target penalty: as the framework says (default), none, or a named reading")
     p.add_argument("--anchor", choices=("computed", "reported"), default="computed",
                    help="totals as recomputed (default) or shifted to the reported total")

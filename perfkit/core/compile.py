@@ -208,8 +208,15 @@ class Compiled:
 
     def leaf_scores(self, overrides: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Scores of every leaf, shape ``(*scenarios, n_leaves)``, after zero-if overrides."""
-        leaf = self.row_scores(overrides) @ self.aggregate
-        leaf = np.minimum(leaf, self.leaf_points)
+        return self.leaves_from_rows(self.row_scores(overrides))
+
+    def leaves_from_rows(self, row_scores: np.ndarray) -> np.ndarray:
+        """Leaf scores from given row scores, shape ``(*scenarios, n_rows)`` → ``(*scenarios, n_leaves)``:
+        a leaf's rows added up, capped at the leaf's points, and 0 where the leaf's zero-if holds.
+
+        The one aggregation of rows into leaves: :meth:`leaf_scores` uses it on the compiled rows, and
+        rescoring that changes row scores afterwards (a sensitivity overlay) uses it on its own."""
+        leaf = np.minimum(row_scores @ self.aggregate, self.leaf_points)
         return np.where(self.leaf_zero, 0.0, leaf)
 
     def totals(self, overrides: dict[str, np.ndarray] | None = None) -> np.ndarray:
@@ -271,10 +278,20 @@ def leaf_rows(ctx: CompileContext, index: int, leaf: Leaf, rule) -> list[Row]:
     return rows
 
 
+def budget_for_scoring(evaluation, department_budget: Budget | None) -> Budget | None:
+    """The budget an evaluation's rules are scored against (the budget measures they name): the
+    evaluation's own budget, else the department-year's — for every kind of evaluation, so a project
+    without a budget of its own may still score a department rate. ``EvaluationResult.scoring_budget``
+    is this choice for a scored evaluation; compare ``perfkit.core.result.budget_for_targets``."""
+    return evaluation.budget if evaluation.budget is not None else department_budget
+
+
 def compile_evaluation(located: Located, framework: Framework, budget: Budget | None) -> Compiled:
-    """Resolve the tree, inputs and measures of an evaluation; ParameterError lists every problem."""
+    """Resolve the tree, inputs and measures of an evaluation; ParameterError lists every problem.
+
+    ``budget`` is the department-year's budget; the rules see :func:`budget_for_scoring`'s choice."""
     ev = located.evaluation
-    ctx = CompileContext(located, ev.budget or budget)
+    ctx = CompileContext(located, budget_for_scoring(ev, budget))
     if ev.tree is not None:
         tree, tree_loc, tree_file, tree_lines = ev.tree, ("tree",), located.file, lambda loc: located.doc.line(
             located.loc + loc)

@@ -32,7 +32,7 @@ def rescore_leaf(result, index: int, rule, part: str | None = None) -> float | N
     if part is not None:
         rule = leaf.rule.model_copy(update={"parts": [p.model_copy(update={"rule": rule}) if p.id == part else p
                                                       for p in leaf.rule.parts]})
-    ctx = CompileContext(result.located, result.evaluation.budget or result.department_budget)
+    ctx = CompileContext(result.located, result.scoring_budget)
     rows = leaf_rows(ctx, 0, leaf, rule)
     if ctx.problems:
         return None
@@ -208,13 +208,9 @@ def rate_findings(budget: Budget | None, owner: str) -> list[Finding]:
 
 
 def reconcile(result) -> list[Finding]:
-    ev = result.evaluation
-    department_budget = result.department_budget
     findings = points_findings(result.compiled.nodes, result.framework)
     findings += leaf_findings(result)
     findings += sum_findings(result)
-    if ev.budget is not None:
-        findings += rate_findings(ev.budget, "the evaluation's budget")
-    else:
-        findings += rate_findings(department_budget, "the department budget")
+    owner = "the evaluation's budget" if result.evaluation.budget is not None else "the department budget"
+    findings += rate_findings(result.scoring_budget, owner)
     return findings

@@ -1,4 +1,4 @@
-"""The scored evaluation: tables of leaves and nodes, total, grade, findings and the budget used."""
+"""The scored evaluation: tables of leaves and nodes, total, grade, findings, and which budget applies where."""
 
 from __future__ import annotations
 
@@ -8,13 +8,27 @@ import pandas as pd
 
 from ..load import Located
 from ..params import Budget, Framework
-from .compile import Compiled
+from .compile import Compiled, budget_for_scoring
 from .framework import grade_of
+
+
+def budget_for_targets(evaluation, department_budget: Budget | None) -> Budget | None:
+    """The budget an evaluation's targets are compared with, and the one a report describes as its
+    budget: the evaluation's own; the department-year's only for a department-overall evaluation
+    (kind ``department``); a project or fund without a budget of its own has none.
+    ``EvaluationResult.target_budget`` is this choice for a scored evaluation."""
+    if evaluation.budget is not None:
+        return evaluation.budget
+    return department_budget if evaluation.kind == "department" else None
 
 
 @dataclass
 class EvaluationResult:
-    """A scored evaluation: leaf and node tables, total and grade, and the findings about it."""
+    """A scored evaluation: leaf and node tables, total and grade, and the findings about it.
+
+    ``department_budget`` is the department-year's budget it was scored with; which budget applies
+    where is answered by :attr:`scoring_budget` (the rules) and :attr:`target_budget` (the targets).
+    """
 
     located: Located
     framework: Framework
@@ -29,6 +43,20 @@ class EvaluationResult:
     @property
     def evaluation(self):
         return self.located.evaluation
+
+    @property
+    def scoring_budget(self) -> Budget | None:
+        """The budget its rules were scored against: its own, else the department's, for every kind of
+        evaluation (:func:`perfkit.core.compile.budget_for_scoring`). Reconciliation checks the rates
+        this budget states; a rule recompiled under another reading must see it too."""
+        return budget_for_scoring(self.evaluation, self.department_budget)
+
+    @property
+    def target_budget(self) -> Budget | None:
+        """The budget its targets are compared with (a budget that grew while a target stayed put), and
+        the one the report describes as the evaluation's: its own, the department's only for a
+        department-overall evaluation, else None (:func:`budget_for_targets`)."""
+        return budget_for_targets(self.evaluation, self.department_budget)
 
     @property
     def reported_total(self) -> float | None:

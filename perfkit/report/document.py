@@ -115,13 +115,6 @@ class Report:
     def reported_grade(self, result) -> str | None:
         return reported_grade(result)
 
-    def budget_of(self, result):
-        """The budget an evaluation is scored against: its own, else the department's for a department evaluation."""
-        ev = result.evaluation
-        if ev.budget is not None:
-            return ev.budget
-        return self.bundle.data.budget if ev.kind == "department" else None
-
     def finding_sentence(self, result, f) -> str:
         """One finding in a sentence of the report's language (:func:`perfkit.report.sentences.finding_sentence`)."""
         return finding_sentence(self.t, result, f, self.names(result))
@@ -131,7 +124,7 @@ class Report:
     def analysis(self, result):
         """perfkit.analysis.sensitivity's analysis of one main evaluation (computed once)."""
         if id(result) not in self._analyses:
-            self._analyses[id(result)] = sensitivity.analyse(result, self.bundle.data.budget)
+            self._analyses[id(result)] = sensitivity.analyse(result)
         return self._analyses[id(result)]
 
     def diagnostics(self, result) -> list:
@@ -141,7 +134,7 @@ class Report:
             if any(r is result for r in self.main):
                 self._diagnostics[id(result)] = self.analysis(result).diagnostics
             else:
-                self._diagnostics[id(result)] = targets.diagnose(result, self.bundle.data.budget)
+                self._diagnostics[id(result)] = targets.diagnose(result)
         return self._diagnostics[id(result)]
 
     def row_scores(self, result):

@@ -75,7 +75,7 @@ def inputs_text(t: Text, result, index: int, row_scores=None) -> str:
     compiled = result.compiled
     leaf = compiled.leaves[index]
     inp = leaf.inputs
-    budget = result.evaluation.budget or getattr(result, "department_budget", None)
+    budget = result.scoring_budget
     parts: list[str] = []
     if inp is not None and inp.target is not None and inp.actual is not None:
         parts.append(t("rules.inputs.target_actual", target=quantity_text(inp.target), actual=quantity_text(inp.actual)))

@@ -81,7 +81,7 @@ def lost_points(report, r) -> list[str]:
 def _budget_problems(report, r) -> list[tuple[str, str]]:
     """Spending far behind 序时进度 at a quarter end; a large in-year adjustment."""
     t, out = report.t, []
-    budget = report.budget_of(r)
+    budget = r.target_budget
     if budget is not None and budget.quarterly_spent is not None:
         gaps = schedule_gaps(budget)
         worst = min(range(len(gaps)), key=lambda i: gaps[i])
