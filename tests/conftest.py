@@ -36,3 +36,11 @@ def scored():
 def _repo_root_cwd(monkeypatch):
     monkeypatch.chdir(ROOT)
     os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def pytest_collection_modifyitems(config, items):
+    """nbval re-runs each notebook (a kernel, about a minute): every notebook cell is ``slow``, so
+    ``pytest -m "not slow"`` is the quick loop and the README's test command still runs everything."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.slow)
