@@ -44,3 +44,33 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.suffix == ".ipynb":
             item.add_marker(pytest.mark.slow)
+
+
+class CliRun:
+    """What a run of the ``perfkit`` command gave: ``returncode``, ``stdout``, ``stderr`` (as subprocess's)."""
+
+    def __init__(self, returncode: int, stdout: str, stderr: str):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def run_cli(*args, cwd=ROOT) -> CliRun:
+    """``perfkit ARGS`` in this process (``perfkit.cli.main``), from ``cwd``: the same exit code and output
+    as the command, without a new interpreter per call. Tests of the process itself (start-up imports,
+    the console entry point) use a subprocess instead."""
+    import contextlib
+    import io
+
+    from perfkit.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exc:  # argparse: usage errors and --help
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    finally:
+        os.chdir(old)
+    return CliRun(code, out.getvalue(), err.getvalue())

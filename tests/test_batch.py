@@ -27,6 +27,8 @@ from perfkit.run import batch, executors, manifest, units
 from perfkit.load import load
 from perfkit.core.scoring import score_bundle
 
+from conftest import run_cli
+
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "parameters"
 NOTEBOOK = ROOT / "notebooks" / "evaluation.ipynb"
@@ -183,6 +185,7 @@ def test_the_manifest_is_written_as_each_unit_finishes(params, tmp_path, monkeyp
     assert [(u["department"], u["year"], u["language"]) for u in written["units"]] == [(*BROKEN, "zh")]
 
 
+@pytest.mark.slow
 def test_a_unit_with_both_yaml_and_yml_is_invalid_and_runs_once(params, tmp_path, monkeypatch):
     small = tmp_path / "parameters"
     shutil.copytree(params / "frameworks", small / "frameworks")
@@ -282,7 +285,7 @@ def test_units_in_threads_of_one_process_do_not_disturb_each_other(run, params, 
 
 
 def test_run_with_a_missing_parameters_directory_says_so(tmp_path):
-    proc = perfkit("run", "luohu-fsa", "2022", "--params", "no/such/dir", "--out", str(tmp_path / "out"))
+    proc = run_cli("run", "luohu-fsa", "2022", "--params", "no/such/dir", "--out", str(tmp_path / "out"))
     assert proc.returncode == 2, proc.stderr
     assert "perfkit run: no/such/dir: parameters directory not found" in proc.stderr
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
@@ -381,6 +384,7 @@ def test_report_html_renders_title_total_and_charts_in_chromium(run, params, lan
 # --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_dask_executor_says_how_to_install_it(params, tmp_path):
     # Simulate a machine without the optional extra: importing distributed fails.
     code = ("import sys; sys.modules['distributed'] = None; from perfkit.cli import main; "

@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PARAMS, ROOT
-
-
-def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "perfkit.cli", *args], capture_output=True, text=True, cwd=cwd)
+from conftest import PARAMS, ROOT, run_cli as run
 
 
 def test_validate_shipped_parameters():
-    r = run("validate", "parameters")
+    """Through the real command (a new interpreter, ``python -m perfkit.cli``); other tests call it in-process."""
+    r = subprocess.run([sys.executable, "-m", "perfkit.cli", "validate", "parameters"], capture_output=True, text=True,
+                       cwd=ROOT)
     assert r.returncode == 0, r.stderr
     for unit in ("luohu-fsa/2022.yaml", "shenzhen-lfsb/2020.yaml", "beijing-lfsb/2021.yaml"):
         assert f"{unit}: valid" in r.stdout

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT, _scored
+from conftest import ROOT, _scored, run_cli
 from perfkit.analysis import sensitivity as S
 from perfkit.report.sentences import sensitivity_sentences
 
@@ -168,7 +168,7 @@ def test_an_evaluation_without_targets_is_certain(scored):
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "perfkit.cli", *args], capture_output=True, text=True, cwd=ROOT)
+    return run_cli(*args)
 
 
 def test_targets_help_reads_the_defaults_without_numpy():

@@ -1,1 +1,1 @@
-"""Layer 5, the report: text per language, sentences, tables, charts, the report document and exports."""
+"""The report (above analysis, below run): text per language, sentences, tables, charts, the report document and exports."""

@@ -1,4 +1,4 @@
-"""Layer 6, running reports: the evaluation notebook per department-year and language, alone or in batches.
+"""Running reports (above report, below cli): the evaluation notebook per department-year and language, alone or in batches.
 
 - :mod:`~perfkit.run.batch` — :func:`run_unit`, :func:`run_batch`, failures described and grouped;
 - :mod:`~perfkit.run.engine` — executing one notebook (papermill, the kernel's configuration, error causes);
