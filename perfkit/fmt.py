@@ -22,6 +22,18 @@ def missing(x: Any) -> bool:
         return True
 
 
+def json_safe(x: Any) -> Any:
+    """A document for ``json.dumps(..., allow_nan=False)``: every NaN or infinite float inside dicts, lists
+    and tuples becomes None (a figure that is undefined, e.g. a ratio over a zero budget); the rest as is."""
+    if isinstance(x, float):
+        return x if math.isfinite(x) else None
+    if isinstance(x, dict):
+        return {k: json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [json_safe(v) for v in x]
+    return x
+
+
 def _clean(x: float, digits: int) -> float:
     """Avoid printing −0.00."""
     x = float(x)

@@ -29,18 +29,130 @@ NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 # YAML with a map from field path to line
 # --------------------------------------------------------------------------------------------
 
+MAX_DEPTH = 50  # levels of nesting; the shipped files use about a dozen
+MAX_NODES = 100_000  # values in a file once its aliases are expanded; the shipped files have a few thousand
 
-def _line_map(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
+# YAML 1.2 (core schema) numbers. PyYAML reads YAML 1.1, where ``1.2e1`` and ``1e5`` are text, ``010`` is
+# octal 8, ``1_000`` is 1000 and ``1:30`` is 90; here they are what YAML 1.2 and a reader take them to be
+# (12.0, 100000.0, 10) or text (``1_000``, ``1:30``), which a number field then refuses.
+_INT_12 = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_FLOAT_12 = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                       r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+
+
+class _Refused(yaml.YAMLError):
+    """A file the loader will not compose (nesting or alias expansion beyond the limits)."""
+
+    def __init__(self, mark, path: tuple, message: str):
+        super().__init__(message)
+        self.problem_mark, self.path, self.problem = mark, path, message
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader reading numbers as YAML 1.2 does, with bounded nesting and alias expansion.
+
+    While composing it counts how many values the document holds with its aliases expanded (an alias
+    counts the size of what it names) and how deep it nests, and refuses a file over the limits before
+    anything expands it: a few hundred bytes of nested aliases ("billion laughs") name billions of values.
+    An alias inside the node it names (``&a [*a]``) is refused too. Where each alias is written is kept,
+    so the line map can point at it without expanding it.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._path: list = []
+        self._frames: list[list[int]] = []  # [expanded size, height of the tallest child] per open node
+        self._expanded: dict[str, tuple[int, int]] = {}  # anchor → (expanded size, height) once composed
+        self.alias_lines: dict[tuple[int, Any], int] = {}  # (id(parent), key node id or index) → line
+
+    def _where(self) -> tuple:
+        return tuple(p for p in self._path if p is not None)
+
+    def _add(self, size: int, height: int, mark) -> None:
+        if len(self._frames) + height > MAX_DEPTH:
+            raise _Refused(mark, self._where(), f"nested deeper than {MAX_DEPTH} levels")
+        for frame in self._frames[-1:]:
+            frame[0] += size
+            frame[1] = max(frame[1], height)
+            if frame[0] > MAX_NODES:
+                raise _Refused(mark, self._where(), f"more than {MAX_NODES} values once its aliases (*name) "
+                               "are expanded")
+
+    def fetch_flow_collection_start(self, TokenClass):
+        # The scanner reads a flow collection ([…], {…}) ahead to its end; refuse deep ones before it does.
+        if self.flow_level >= MAX_DEPTH:
+            raise _Refused(self.get_mark(), self._where(), f"nested deeper than {MAX_DEPTH} levels")
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        self._path.append(index.value if isinstance(index, yaml.ScalarNode) else index)
+        try:
+            if isinstance(event, yaml.AliasEvent):
+                name = event.anchor
+                if name in self.anchors and name not in self._expanded:
+                    raise _Refused(event.start_mark, self._where(),
+                                   f"the alias *{name} is inside the value &{name} names, which would never end")
+                self._add(*self._expanded.get(name, (1, 1)), event.start_mark)
+                if parent is not None:
+                    key = id(index) if isinstance(index, yaml.Node) else index
+                    self.alias_lines[(id(parent), key)] = event.start_mark.line + 1
+                return super().compose_node(parent, index)
+            if len(self._frames) >= MAX_DEPTH:
+                raise _Refused(event.start_mark, self._where(), f"nested deeper than {MAX_DEPTH} levels")
+            self._frames.append([1, 0])
+            node = super().compose_node(parent, index)
+            size, height = self._frames.pop()
+            if event.anchor is not None:
+                self._expanded[event.anchor] = (size, height + 1)
+            self._add(size, height + 1, event.start_mark)
+            return node
+        finally:
+            self._path.pop()
+
+    def construct_yaml_int(self, node):
+        text = self.construct_scalar(node)
+        if text.startswith(("0o", "0x")):
+            return int(text[2:], 8 if text[1] == "o" else 16)
+        return int(text, 10)
+
+
+_Loader.add_implicit_resolver(_INT_TAG, _INT_12, list("-+0123456789"))
+_Loader.add_implicit_resolver(_FLOAT_TAG, _FLOAT_12, list("-+0123456789."))
+_Loader.add_constructor(_INT_TAG, _Loader.construct_yaml_int)
+
+
+def _line_map(node: yaml.Node, aliases: dict, path: tuple = (), out: dict | None = None,
+              dups: list | None = None) -> dict[tuple, int]:
+    """Field path → line. An alias is not expanded: its path maps to where it is written, and the fields
+    inside it to that line too. Duplicate keys in a mapping are collected in ``dups`` as (path, first line,
+    second line)."""
     out = {} if out is None else out
     out.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, Any], int] = {}
         for key, value in node.value:
-            k = key.value
-            out[path + (k,)] = key.start_mark.line + 1
-            _line_map(value, path + (k,), out)
+            k = key.value if isinstance(key, yaml.ScalarNode) else str(key.start_mark)
+            line = key.start_mark.line + 1
+            out[path + (k,)] = line
+            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                if (key.tag, k) in first and dups is not None:
+                    dups.append((path + (k,), first[(key.tag, k)], line))
+                first.setdefault((key.tag, k), line)
+            if (id(node), id(key)) not in aliases:
+                _line_map(value, aliases, path + (k,), out, dups)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _line_map(item, path + (i,), out)
+            if (id(node), i) in aliases:
+                out[path + (i,)] = aliases[(id(node), i)]
+            else:
+                _line_map(item, aliases, path + (i,), out, dups)
     return out
 
 
@@ -70,18 +182,28 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
         raise ParameterError([Problem(path, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
     except OSError as exc:
         raise ParameterError([Problem(path, "", f"cannot be read: {exc.strerror}")]) from None
+    loader = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = _Loader(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except _Refused as exc:
+        raise ParameterError([Problem(path, format_loc(exc.path), exc.problem, exc.problem_mark.line + 1)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise ParameterError([Problem(path, "", f"not valid YAML: {problem}", line)]) from None
-    lines = _line_map(node) if node is not None else {}
+    finally:
+        if loader is not None:
+            loader.dispose()
+    dups: list = []
+    lines = _line_map(node, loader.alias_lines, dups=dups) if node is not None else {}
+    if dups:
+        raise ParameterError([Problem(path, format_loc(loc), f"duplicate key {loc[-1]!r}: first at line {first}, "
+                                      f"again at line {again} (YAML would keep only the last)", again)
+                              for loc, first, again in dups])
     return YamlDoc(path, data, lines)
-
-
 
 
 def _clean_loc(loc: tuple) -> tuple:

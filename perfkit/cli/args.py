@@ -5,6 +5,7 @@ subcommand parsers whose arguments are added only when that subcommand is used (
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Callable
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -52,11 +53,19 @@ def positive_int(text: str) -> int:
     return n
 
 
-def positive_float(text: str) -> float:
+def _finite_number(text: str, what: str = "a number") -> float:
+    """``text`` as a finite number; ``nan``, ``inf`` and ``1e999`` are refused like any other non-number."""
     try:
         v = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        v = math.nan
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"expected {what} (a finite number), got {text!r}")
+    return v
+
+
+def positive_float(text: str) -> float:
+    v = _finite_number(text)
     if v <= 0:
         raise argparse.ArgumentTypeError(f"expected a number above 0, got {v:g}")
     return v
@@ -71,8 +80,5 @@ def non_negative_int(text: str) -> int:
 
 def timeout_seconds(text: str) -> float | None:
     """Seconds; 0 or less: no limit (None)."""
-    try:
-        t = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    t = _finite_number(text, "seconds")
     return None if t <= 0 else t

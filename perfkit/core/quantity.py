@@ -7,6 +7,7 @@ measurable value (目标值不可衡量).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -25,7 +26,8 @@ _SUFFIX_OPS = [("以上", ">="), ("及以上", ">="), ("以内", "<="), ("以下
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
-_NUMBER = r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?"
+# A number as YAML 1.2 writes one (``1.2e1``, ``.5``), or with thousands separators; never a part of one.
+_NUMBER = r"[-+]?(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
 _RANGE_RE = re.compile(rf"({_NUMBER})\s*[-~～—至到]\s*({_NUMBER})")
 _NUMBER_RE = re.compile(_NUMBER)
 _CN_NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+")
@@ -120,6 +122,8 @@ def parse_quantity(raw: str | float | int | None, unit: str | None = None) -> Qu
     elif m := _CN_NUMBER_RE.search(body):
         value = chinese_numeral(m.group(0))
         rest = body[m.end():]
+    if not all(math.isfinite(v) for v in (value, upper) if v is not None):
+        value = upper = None  # "1e999亿" is no measurable value
     parsed_unit = rest.strip().strip("。，,；;") or None
     if value is not None and body.startswith("第"):
         parsed_unit = parsed_unit or "名"

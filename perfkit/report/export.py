@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..fmt import display_width
+from ..fmt import display_width, json_safe
 from ..load import Bundle
 
 
@@ -69,11 +69,12 @@ def evaluation_dict(result) -> dict[str, Any]:
 
 
 def bundle_dict(bundle: Bundle, results: list) -> dict[str, Any]:
-    return {
+    """The ``perfkit score --json`` document; valid JSON (no NaN or Infinity) whatever the figures."""
+    return json_safe({
         "department": {"id": bundle.department.id, "name": bundle.department.name},
         "year": bundle.year,
         "evaluations": [evaluation_dict(r) for r in results],
-    }
+    })
 
 
 # --------------------------------------------------------------------------------------------

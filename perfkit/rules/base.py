@@ -80,9 +80,11 @@ def interval_text(lo: float | None, hi: float | None, lo_inc: bool, hi_inc: bool
 
 
 class Model(BaseModel):
-    """Base for every schema model: unknown keys are errors, and models are immutable values."""
+    """Base for every schema model: unknown keys are errors, models are immutable values, and every number
+    field (budgets, counts, targets, points, scores, bands, settings) takes only finite numbers: ``.inf`` and
+    ``.nan`` are refused with "a finite number" and the field's path, whatever the field's type says."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
 
 class Interval(Model):

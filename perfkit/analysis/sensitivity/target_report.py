@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from ...fmt import json_safe
 from ..targets import DEFAULT_THRESHOLDS, Thresholds, TargetDiagnostic, diagnose
 from .defaults import COUNTERFACTUAL_RULES, DEFAULT_DRAWS, DEFAULT_K, DEFAULT_SEED
 from .model import TargetModel, build_model
@@ -126,11 +127,12 @@ def analyse_bundle(bundle, results, settings: Settings = Settings()) -> list[Tar
 
 
 def bundle_dict(bundle, reports: list[TargetReport]) -> dict:
-    """The ``perfkit targets --json`` document."""
+    """The ``perfkit targets --json`` document; valid JSON: a figure that is undefined (a ratio over a zero
+    budget) is null, never NaN."""
     settings = reports[0].settings.describe() if reports else {}
-    return {
+    return json_safe({
         "department": {"id": bundle.department.id, "name": bundle.department.name},
         "year": bundle.year,
         "settings": settings,
         "evaluations": [r.to_dict() for r in reports],
-    }
+    })
