@@ -52,7 +52,7 @@ def cmd_score(args) -> int:
     if args.xlsx:
         print(f"score sheet written to {write_xlsx(bundle, results, args.xlsx)}", file=sys.stderr)
     if args.json:
-        json.dump(bundle_dict(bundle, results), sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(bundle_dict(bundle, results), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         print()
     else:
         print(render_scores(bundle, results))
