@@ -7,11 +7,8 @@ and read back from the DOM headless Chromium renders. The score sheet is opened 
 
 from __future__ import annotations
 
-import html
-import json
 import re
 import shutil
-import subprocess
 import types
 import typing
 from pathlib import Path
@@ -31,8 +28,9 @@ from perfkit.report.notebook_html import _clean_title, export_html
 from perfkit.report.tables import Section, html_table
 from perfkit.report.text import md_escape
 
+from test_batch import open_in_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 
 # Each payload would, if live, leave a mark in the DOM that the probe below counts.
 PAYLOAD = ("<img src=x onerror=window.pwned=1><svg onload=window.pwned=2></svg>"
@@ -209,19 +207,15 @@ PROBE = """<script>window.addEventListener('load', function () {
 
 
 def render(page_html: str, tmp_path: Path) -> dict:
-    """What headless Chromium renders of a page: its title, text and the elements payloads would make."""
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install -y chromium)"
+    """What headless Chromium renders of a page: its title, text and the elements payloads would make.
+
+    ``test_batch.open_in_chromium`` loads the page; this probe runs before its own (both on load), so the
+    first probe element in the DOM is this one."""
     cut = page_html.rindex("</body>")
     page = tmp_path / "page.html"
     page.write_text(page_html[:cut] + PROBE + page_html[cut:], encoding="utf-8")
-    proc = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         "--virtual-time-budget=10000", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=180)
-    found = re.search(r'<pre id="perfkit-probe">(.*?)</pre>', proc.stdout, re.S)
-    assert found, f"chromium exited {proc.returncode} without rendering the page:\n{proc.stderr[-2000:]}"
-    return json.loads(html.unescape(found.group(1)))
+    (tmp_path / "chromium").mkdir()
+    return open_in_chromium(page, tmp_path / "chromium")
 
 
 @pytest.mark.slow
