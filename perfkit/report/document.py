@@ -20,7 +20,7 @@ from .language import LANGUAGES
 from .sections import background, portfolio, problems, reconciliation, results, targets as targets_section
 from .sentences import NodeNames, finding_sentence
 from .tables import Section
-from .text import Text
+from .text import Safe, Text, md_text
 
 PORTFOLIO_MIN = 5  # this many project self-evaluations or more get a summary section of their own
 
@@ -83,9 +83,9 @@ class Report:
         d = self.bundle.department
         return self.lang.pick(d.name, d.name_en)
 
-    def numbered(self, numbers: tuple[int, ...], text: str) -> str:
-        """A heading's text with its number: '一、基本情况' / '1 Background'."""
-        return self.lang.heading_number(numbers) + text
+    def numbered(self, numbers: tuple[int, ...], text: str) -> Safe:
+        """A heading's Markdown text with its number: '一、基本情况' / '1 Background' (data text escaped)."""
+        return Safe(self.lang.heading_number(numbers) + md_text(text))
 
     def heading(self, key: str) -> str:
         return self.t.label(f"headings.{key}")

@@ -164,10 +164,23 @@ def _sheet_name(text: str, used: set[str]) -> str:
     return name
 
 
+# Text beginning with one of these is read as a formula by a spreadsheet (Excel, LibreOffice) when edited or
+# exported to CSV: written as text with Excel's quote prefix ('=1+1 shows as =1+1).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(cell) -> None:
+    """A cell holding a string: text, never a formula (openpyxl types any string beginning with '=' as one)."""
+    cell.data_type = "s"
+    if cell.value.startswith(FORMULA_START):
+        cell.quotePrefix = True
+
+
 def write_xlsx(bundle: Bundle, results: list, path: str) -> str:
     """One workbook: a summary sheet, one score sheet per evaluation, and all findings.
 
-    Numbers are written as numbers (two-decimal display), so the sheet can be re-added in Excel.
+    Numbers are written as numbers (two-decimal display), so the sheet can be re-added in Excel; text from
+    the parameter files is written as text, never as a formula (:func:`_text_cell`).
     """
     # openpyxl (~0.4 s to import) only when a workbook is written: `perfkit score` imports this module.
     from openpyxl.utils import get_column_letter
@@ -196,6 +209,10 @@ def write_xlsx(bundle: Bundle, results: list, path: str) -> str:
             t.to_excel(xl, sheet_name=_sheet_name(r.evaluation.id, used), index=False)
         findings.to_excel(xl, sheet_name=_sheet_name("findings", used), index=False)
         for ws in xl.book.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    if isinstance(c.value, str):
+                        _text_cell(c)
             for i, col in enumerate(ws.iter_cols(min_row=1, max_row=min(ws.max_row, 200)), start=1):
                 width = max(display_width(str(c.value)) if c.value is not None else 0 for c in col)
                 ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)

@@ -30,11 +30,15 @@ REMOVE_OUTPUT_TAGS = ("remove-output", "remove_output")
 _MD_H1 = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.M)
 _HTML_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S | re.I)
 _TAGS = re.compile(r"<[^>]+>")
+_MD_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash-escaped ASCII punctuation mark (CommonMark)
 
 
 def _clean_title(text: str) -> str:
-    text = html_lib.unescape(_TAGS.sub("", text)).replace("¶", "")
-    return " ".join(text.replace("**", "").replace("__", "").split())
+    """A heading as plain text (the template HTML-escapes it into ``<title>``): tags dropped, Markdown
+    backslash escapes and character references read as the characters they stand for."""
+    text = _TAGS.sub("", text).replace("**", "").replace("__", "")
+    text = html_lib.unescape(_MD_ESCAPED.sub(r"\1", text)).replace("¶", "")
+    return " ".join(text.split())
 
 
 def report_title(nb, fallback: str) -> str:

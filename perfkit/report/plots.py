@@ -18,7 +18,8 @@ This module owns two things:
 Every chart is a :class:`matplotlib.figure.Figure` of a fixed size built without pyplot (so a
 notebook shows it once, through :func:`show`), and renders to PNG without timestamps or software
 metadata, so the same inputs give the same bytes. Labels come from the narrative templates of the
-chosen language (``perfkit/report/templates/narrative.<lang>.yaml``, key ``chart``).
+chosen language (``perfkit/report/templates/narrative.<lang>.yaml``, key ``chart``). Names from parameter
+files are drawn literally (no mathtext), since a chart is a picture and has no markup to escape.
 """
 
 from __future__ import annotations
@@ -178,6 +179,7 @@ def use_cjk_font(verbose: bool = False) -> FontChoice:
     rc["font.sans-serif"] = [_CHOICE.name] + [f for f in rc["font.sans-serif"] if f != _CHOICE.name]
     rc["axes.unicode_minus"] = False  # many CJK fonts lack U+2212; use the hyphen-minus
     rc["svg.hashsalt"] = "perfkit"  # deterministic ids should anyone save SVG
+    rc["text.parse_math"] = False  # text from parameter files is drawn as written: '$x$' is not mathtext
     if verbose:
         print(f"Charts use the font {_CHOICE}" + (" (after rebuilding matplotlib's font cache)"
                                                    if _CHOICE.rebuilt_cache else ""))

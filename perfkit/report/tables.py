@@ -1,4 +1,9 @@
-"""Report building blocks: escaped HTML tables and :class:`Section`, what a notebook cell displays."""
+"""Report building blocks: escaped HTML tables and :class:`Section`, what a notebook cell displays.
+
+Both escape on the way in: :func:`html_table` escapes every cell and its caption for HTML, and a
+:class:`Section` escapes every Markdown text it is given that is not :class:`~perfkit.report.text.Safe`
+(template output and labels are; names and other text from parameter files are not).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any, Iterable
 from IPython.display import HTML, Markdown, display
 
 from . import plots
+from .text import Safe, md_text
 
 
 TABLE_STYLE = """<style>
@@ -58,18 +64,23 @@ class Section:
     blocks: list[tuple[str, Any]] = field(default_factory=list)
 
     def md(self, *paragraphs: str) -> "Section":
-        text = "\n\n".join(p for p in paragraphs if p)
+        """Paragraphs of Markdown: template output as it is, any other text escaped as data (:func:`md_text`)."""
+        text = "\n\n".join(md_text(p) for p in paragraphs if p)
         if text:
             self.blocks.append(("md", text))
         return self
 
     def heading(self, level: int, text: str) -> "Section":
-        return self.md("#" * level + " " + text)
+        return self.md(Safe("#" * level + " " + md_text(text)))
+
+    def strong(self, text: str) -> "Section":
+        """A paragraph in bold (a label over a table or a list)."""
+        return self.md(Safe("**" + md_text(text) + "**"))
 
     def bullets(self, items: Iterable[str], numbered: bool = False) -> "Section":
         items = list(items)
         if items:
-            self.md("\n".join((f"{i}. " if numbered else "- ") + str(x) for i, x in enumerate(items, 1)))
+            self.md(Safe("\n".join((f"{i}. " if numbered else "- ") + md_text(x) for i, x in enumerate(items, 1))))
         return self
 
     def html(self, text: str) -> "Section":

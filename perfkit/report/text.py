@@ -4,10 +4,16 @@ Every sentence of a report comes from a template keyed by its purpose in
 ``perfkit/report/templates/narrative.<language>.yaml`` (``zh`` by default, ``en`` on request), rendered
 with numbers formatted by ``perfkit.fmt`` as the reports print them. Data text inserted into a
 template is tidied (no stray spaces between Chinese characters) and Markdown-escaped.
+
+Escaping belongs to the path, not to the call site: a :class:`Text` escapes the data it inserts for the
+medium its output lands in, and :class:`~perfkit.report.tables.Section` passes every Markdown block it is
+given through :func:`md_text`, so text that is not already :class:`Safe` (template output, labels) is
+escaped as data. HTML tables escape their cells for HTML; charts draw text literally (``plots``).
 """
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -16,19 +22,22 @@ import jinja2
 from ..fmt import money, num, pct, pct0, pct_ratio, pp, pts, ratio, score
 from .language import LANGUAGES, Language, load_templates
 
-__all__ = ["LANGUAGES", "Language", "Safe", "Text", "data_text", "join_list", "load_templates", "md_escape", "tidy"]
+__all__ = ["LANGUAGES", "Language", "Safe", "Text", "data_text", "join_list", "load_templates", "md_escape", "md_text",
+           "tidy"]
 
 
 class Safe(str):
     """Text already rendered by a template (escaped as its :class:`Text` escapes): inserted into another one as is."""
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~#])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#])")
 
 
 def md_escape(text: str) -> str:
-    """Escape characters Markdown would read as markup (data text is shown literally)."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Data text for a Markdown block, shown literally: ``&``, ``<`` and ``>`` as HTML character references
+    (Markdown passes raw HTML through, so no tag, comment or autolink can start), and the characters
+    Markdown reads as markup — emphasis, code, headings, tables, link and image brackets — backslash-escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
 # Whitespace between two CJK characters or punctuation marks: left over from line folding in YAML.
@@ -40,9 +49,14 @@ def tidy(text: str) -> str:
     return _CJK_GAP.sub("", text)
 
 
-def data_text(text: str) -> str:
+def data_text(text: str) -> Safe:
     """Data text (names, quoted report text) for a Markdown block: tidied and Markdown-escaped."""
-    return md_escape(tidy(text))
+    return Safe(md_escape(tidy(text)))
+
+
+def md_text(text: Any) -> Safe:
+    """Any text for a Markdown block: template output (:class:`Safe`) as it is, anything else as data."""
+    return text if isinstance(text, Safe) else data_text(str(text))
 
 
 def _escape(value: Any, markdown: bool = True) -> Any:
@@ -132,5 +146,5 @@ class Text:
         return Safe(self.lang.sentences(re.sub(r"[ \t]*\n[ \t]*", "\n", out).strip().split("\n")))
 
     def label(self, key: str) -> str:
-        """A plain label (column name, heading word) — not a template."""
-        return str(self.raw(key))
+        """A plain label (column name, heading word) — not a template, and ours: :class:`Safe`."""
+        return Safe(self.raw(key))

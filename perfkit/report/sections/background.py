@@ -97,7 +97,7 @@ def preparation(report, sec: Section, budget) -> None:
                  else "background.budget_chart_note_no_initial"))
         sec.figure(plots.budget_chart(budget, report.language))
     if budget.by_function:
-        sec.md("**" + report.heading("by_function") + "**")
+        sec.strong(report.heading("by_function"))
         sec.html(budget_table(report, budget, budget.by_function, with_total=False))
 
 

@@ -8,6 +8,7 @@ from ...fmt import missing, pct, pts, score
 from .. import plots
 from ..rules_text import describe_rule, inputs_text
 from ..tables import Section, html_table
+from ..text import Safe
 
 
 def section(report, n: int) -> Section:
@@ -55,7 +56,7 @@ def result_paragraphs(report, r) -> list[str]:
                                residual=residual if abs(residual) > TOLERANCE else 0.0))
         if rep_grade is not None and rep_grade != r.grade:
             sentences.append(t("results.grade_change", reported_grade=lang.grade_label(rep_grade, fw), grade=grade))
-    return [overview, lang.sentences(sentences), _grade_meaning(report, r)]
+    return [overview, Safe(lang.sentences(sentences)), _grade_meaning(report, r)]
 
 
 def _grade_meaning(report, r) -> str:
@@ -81,7 +82,7 @@ def _grade_meaning(report, r) -> str:
     up = grades[idx - 1] if idx > 0 else None
     text2 = t("results.margin", margin=margin, up_grade=lang.grade_label(up.grade, fw) if up else None,
               up_gap=(up.min - rounded) if up else 0.0)
-    return lang.sentences([text, text2])
+    return Safe(lang.sentences([text, text2]))
 
 
 def _weakest(report, r) -> str:

@@ -11,6 +11,7 @@ from ...fmt import pts, ratio, score
 from .. import plots
 from ..sentences import as_json, sensitivity_statements, target_status, targets_paragraph
 from ..tables import Section, html_table
+from ..text import Safe
 
 TORNADO = (0.8, 1.2)  # each target alone at 80% and 120% of its value in the one-at-a-time chart
 
@@ -54,7 +55,7 @@ def sensitivity_block(report, sec: Section, r) -> None:
         label = t.plain(key, k=cf.k if cf.rule == "scaled" else 0.0) if t.has(key) else cf.rule
         rows.append([label, score(as_json(cf.total)), lang.grade_label(cf.grade, fw), f"{as_json(cf.change):+.2f}"])
     sec.html(html_table(header, rows, numeric=(1, 3)))
-    sec.md(lang.sentences(sensitivity_statements(t, analysis, report.names(r))))
+    sec.md(Safe(lang.sentences(sensitivity_statements(t, analysis, report.names(r)))))
     at_risk = _points_at_risk(analysis)
     if at_risk:
         sec.md(t("sensitivity.at_risk_intro"))
