@@ -28,8 +28,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from itertools import chain
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,9 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     """Run the evaluation notebook for one department-year in one language and write its report.
 
     Returns the manifest record; never raises for a problem of the unit (its status says what happened).
-    Raises RunError before doing anything if the notebook, kernel or language cannot be used.
+    Raises RunError before doing anything if the notebook, kernel or language cannot be used, if the department
+    id or year is not a name (ids and years are names, never paths), or if a path the unit would write resolves
+    outside ``out_dir`` (links followed).
     ``record=True`` also merges the record into ``<out_dir>/manifest.json``; ``checked=True`` skips the
     notebook and kernel checks (the batch does them once).
     """
