@@ -17,9 +17,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ParameterError, Problem, format_loc
-from .params import STATED_MEASURES, Budget, DepartmentYear, Evaluation, EvaluationList, Framework
+from .params import DEPARTMENT_ID, STATED_MEASURES, Budget, DepartmentYear, Evaluation, EvaluationList, Framework
 
 YEAR_FILE = re.compile(r"^(\d{4})\.ya?ml$")
+YEAR_NAME = re.compile(r"[1-9][0-9]{3}")  # a year as a unit's name: four ASCII digits
+INCLUDE_SUFFIXES = (".yaml", ".yml")
 
 # Where the notebooks live in a source checkout; relative parameter paths are also tried from here.
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
@@ -376,17 +378,11 @@ def load(path: str | os.PathLike, params_dir: str | None = None) -> Bundle:
                                 f"expected {p.parent.name!r} (the folder name), got {data.department.id!r}",
                                 doc.line(("department", "id"))))
     evaluations = [Located(ev, path, ("evaluations", i), doc) for i, ev in enumerate(data.evaluations)]
+    root = Path(params_dir or Path(path).absolute().parent.parent)
     for j, pattern in enumerate(data.include):
-        matches = sorted(glob.glob(os.path.join(os.path.dirname(path), pattern)))
-        if not matches:
-            problems.append(Problem(path, f"include[{j}]", f"no file matches {pattern!r}", doc.line(("include", j))))
-        for inc in matches:
-            try:
-                idoc = read_yaml(inc)
-                lst = validate_model(idoc, EvaluationList)
-                evaluations += [Located(ev, inc, ("evaluations", i), idoc) for i, ev in enumerate(lst.evaluations)]
-            except ParameterError as exc:
-                problems += exc.problems
+        included, refused = _include(path, doc, j, pattern, root)
+        evaluations += included
+        problems += refused
     seen: dict[str, Located] = {}
     for loc in evaluations:
         if loc.evaluation.id in seen:
@@ -414,6 +410,67 @@ def load(path: str | os.PathLike, params_dir: str | None = None) -> Bundle:
     return bundle
 
 
+def _include(path: str, doc: YamlDoc, j: int, pattern: str, root: Path) -> tuple[list[Located], list[Problem]]:
+    """The evaluations of ``include[j]``: the files matching ``pattern`` beside the department-year file.
+
+    Includes are confined to the parameters directory ``root`` (links followed): a file that resolves
+    outside it is refused unread. A problem names the include line and the rule, or the included file and
+    its line, and never repeats a file's content."""
+    line = doc.line(("include", j))
+
+    def refuse(why: str) -> Problem:
+        return Problem(path, f"include[{j}]", f"{pattern!r} {why}", line)
+
+    if not pattern.strip():
+        return [], [refuse("is empty; expected a file pattern relative to the department's folder")]
+    if "\\" in pattern or os.path.isabs(pattern):
+        return [], [refuse("is not a pattern relative to the department's folder with '/' between folders; "
+                           "includes stay inside the parameters directory")]
+    matches = sorted(glob.glob(os.path.join(os.path.dirname(path), pattern)))
+    if not matches:
+        return [], [Problem(path, f"include[{j}]", f"no file matches {pattern!r}", line)]
+    evaluations: list[Located] = []
+    problems: list[Problem] = []
+    for inc in matches:
+        if not resolves_inside(inc, root):
+            problems.append(refuse(f"matches {inc}, which is outside the parameters directory {root.resolve()} "
+                                   "(links followed); includes stay inside it"))
+        elif not (os.path.isfile(inc) and inc.endswith(INCLUDE_SUFFIXES)):
+            problems.append(refuse(f"matches {inc}, which is not a .yaml or .yml file"))
+        else:
+            try:
+                idoc = read_yaml(inc)
+                if not isinstance(idoc.data, dict):
+                    raise ParameterError([Problem(inc, "", "expected a mapping with `evaluations:` "
+                                                  f"(included by {path}:{line}), got {_kind(idoc.data)}", 1)])
+                lst = validate_model(idoc, EvaluationList)
+                evaluations += [Located(ev, inc, ("evaluations", i), idoc) for i, ev in enumerate(lst.evaluations)]
+            except ParameterError as exc:
+                problems += exc.problems
+    return evaluations, problems
+
+
+def _kind(data: Any) -> str:
+    """What a YAML document is, without its content."""
+    return {type(None): "an empty file", str: "text", list: "a list"}.get(type(data), f"a {type(data).__name__}")
+
+
+def resolves_inside(path: str | os.PathLike, root: str | os.PathLike) -> bool:
+    """``path`` with every link followed is ``root`` (links followed) or inside it."""
+    return Path(path).resolve().is_relative_to(Path(root).resolve())
+
+
+def unit_name_problem(department: Any, year: Any) -> str | None:
+    """Why a department id and year cannot name a department-year, or None. They are names, never paths:
+    the id matches the schema's :data:`~perfkit.params.DEPARTMENT_ID` and the year is four digits."""
+    if not isinstance(department, str) or not re.fullmatch(DEPARTMENT_ID, department):
+        return (f"department {ascii(department)} is not a department id: lowercase ASCII letters and digits, "
+                "words joined by '-' (e.g. luohu-fsa); department ids are names, never paths")
+    if isinstance(year, bool) or not YEAR_NAME.fullmatch(str(year) if isinstance(year, (int, str)) else ""):
+        return f"year {ascii(year)} is not a year: expected four digits, 1000 to 9999 (e.g. 2022)"
+    return None
+
+
 def discover(params_dir: str | os.PathLike) -> list[str]:
     """Every department-year file under a parameters directory: ``<dept>/<year>.yaml``."""
     out = []
@@ -425,11 +482,19 @@ def discover(params_dir: str | os.PathLike) -> list[str]:
 
 
 def find_unit(params_dir: str | os.PathLike, department: str, year: int | str) -> str:
-    """The parameter file of one department-year; ParameterError naming what exists otherwise."""
+    """The parameter file of one department-year; ParameterError naming what exists otherwise, or why the
+    department id or year is not a name (:func:`unit_name_problem`), or that the file is a link out of
+    ``params_dir``."""
+    if why := unit_name_problem(department, year):
+        raise ParameterError([Problem(str(params_dir), "", why)])
     base = Path(params_dir) / department
     for ext in ("yaml", "yml"):
         f = base / f"{year}.{ext}"
         if f.exists():
+            if not resolves_inside(f, params_dir):
+                raise ParameterError([Problem(str(f), "", f"resolves to {f.resolve()}, outside the parameters "
+                                              f"directory {Path(params_dir).resolve()} (links followed); "
+                                              "a department-year's file stays inside it")])
             return str(f)
     if not base.is_dir():
         known = ", ".join(sorted(d.name for d in Path(params_dir).iterdir() if d.is_dir() and d.name != "frameworks"))

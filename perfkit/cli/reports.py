@@ -29,8 +29,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _run_arguments(p: argparse.ArgumentParser) -> None:
     from ..run.units import DEFAULT_LANGUAGE, LANGUAGES
 
-    p.add_argument("department", metavar="DEPARTMENT", help="folder name under the parameters directory")
-    p.add_argument("year", type=int, metavar="YEAR")
+    p.add_argument("department", metavar="DEPARTMENT", help="department id: its folder name under the parameters directory (a name, never a path)")
+    p.add_argument("year", metavar="YEAR", help="four digits, e.g. 2022")
     p.add_argument("--language", choices=list(LANGUAGES), default=DEFAULT_LANGUAGE,
                    help=f"report language (default: {DEFAULT_LANGUAGE})")
     p.add_argument("--params", default="parameters", metavar="DIR",

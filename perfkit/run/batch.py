@@ -29,18 +29,19 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from ..errors import ParameterError, RunError
+from ..errors import ParameterError, Problem, RunError
 from ..report import notebook_html
 from . import engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL, error_summary
 from .executors import default_workers, get_executor
-from .files import atomic_write_text, relative_to, remove, tmp_name
+from .files import atomic_write_text, check_inside, relative_to, remove, tmp_name
 from .manifest import ERROR, FAILED, INVALID, OK, UnitRecord, now, record_order, versions, write_manifest
 from .units import (DEFAULT_LANGUAGE, LANGUAGES, ambiguous_unit, check_params_dir, discover_units, hash_inputs, languages_of,
-                    unit_dir, unit_files, validate_unit)
+                    unit_dir, unit_files, unit_name, unit_outputs, validate_unit)
 
 # --------------------------------------------------------------------------------------------
 # One unit
@@ -54,16 +55,20 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     """Run the evaluation notebook for one department-year in one language and write its report.
 
     Returns the manifest record; never raises for a problem of the unit (its status says what happened).
-    Raises RunError before doing anything if the notebook, kernel or language cannot be used.
+    Raises RunError before doing anything if the notebook, kernel or language cannot be used, if the department
+    id or year is not a name (ids and years are names, never paths), or if a path the unit would write resolves
+    outside ``out_dir`` (links followed).
     ``record=True`` also merges the record into ``<out_dir>/manifest.json``; ``checked=True`` skips the
     notebook and kernel checks (the batch does them once).
     """
     from ..load import find_unit
 
     languages_of(language)
-    year = int(year)
+    department, year = unit_name(department, year)  # names, never paths
+    check_inside(out_dir, *unit_outputs(out_dir, department, year, language))
     check_params_dir(params_dir)
-    find_unit(params_dir, department, year)  # ParameterError naming what exists, before any record is made
+    if not checked:  # ParameterError naming what exists, before any record is made (a batch found its units)
+        find_unit(params_dir, department, year)
     params_dir = Path(params_dir).resolve()
     notebook = Path(notebook) if notebook else engine.default_notebook()
     kernel = None
@@ -96,17 +101,15 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
     final_nb, final_html, failed_nb = udir / names.notebook, udir / names.html, udir / names.failed
 
     # 1. Parameters first: an invalid unit fails here, with the problem lines, and no kernel is started.
-    unit_file = find_unit(params_dir, rec.department, rec.year)
-    if len(files := unit_files(params_dir, rec.department, rec.year)) > 1:
-        rec.inputs = hash_inputs(files, params_dir, notebook)
-        rec.status, rec.error = INVALID, _invalid(ambiguous_unit(files))
-        remove(final_nb, final_html, failed_nb)
-        return
     try:
+        unit_file = find_unit(params_dir, rec.department, rec.year)  # not a link out of params_dir
+        files = unit_files(params_dir, rec.department, rec.year) or [unit_file]
+        rec.inputs = hash_inputs(files, params_dir, notebook)
+        if len(files) > 1:
+            raise ambiguous_unit(files)
         bundle = validate_unit(params_dir, rec.department, rec.year)
         rec.inputs = hash_inputs(bundle.input_files(), params_dir, notebook)
     except ParameterError as exc:
-        rec.inputs = hash_inputs([unit_file], params_dir, notebook)
         rec.status, rec.error = INVALID, _invalid(exc)
         remove(final_nb, final_html, failed_nb)  # an earlier run's files no longer match these parameters
         return
@@ -181,6 +184,14 @@ def task_error(task: dict[str, Any], exc: BaseException) -> dict[str, Any]:
                       versions=versions(), error={"kind": "error", "summary": error_summary(exc)}).to_dict()
 
 
+def misnamed_record(params_dir: Path, department: str, year: int, language: str, why: str) -> UnitRecord:
+    """The record of a folder found under the parameters directory whose name is no department id: invalid,
+    nothing run or written for it, the problem naming the folder and the rule."""
+    problem = Problem(str(params_dir / department), "", why)
+    return UnitRecord(department, year, language, status=INVALID, started=now(), finished=now(), versions=versions(),
+                      error=_invalid(ParameterError([problem])))
+
+
 @dataclass
 class BatchResult:
     records: list[UnitRecord]
@@ -208,6 +219,8 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     """
     from tqdm import tqdm
 
+    from ..load import unit_name_problem
+
     t0 = time.monotonic()
     langs = languages_of(languages)
     run = get_executor(executor).run
@@ -221,15 +234,18 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     kernel = engine.check_kernel(kernel_name)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    misnamed = {unit: why for unit in units if (why := unit_name_problem(*unit))}
     tasks = [dict(department=d, year=y, language=lang, params_dir=str(params_dir), out_dir=str(out_dir.resolve()),
                   notebook=str(notebook), kernel_name=kernel_name, timeout=timeout)
-             for d, y in units for lang in langs]
+             for d, y in units if (d, y) not in misnamed for lang in langs]
+    refused = [misnamed_record(params_dir, d, y, lang, why).to_dict() for (d, y), why in misnamed.items() for lang in langs]
     workers = workers or default_workers(len(tasks))
     records: list[UnitRecord] = []
     told: set[tuple] = set()
-    with tqdm(total=len(tasks), desc="reports", unit="report", file=sys.stderr, disable=not progress,
+    with tqdm(total=len(tasks) + len(refused), desc="reports", unit="report", file=sys.stderr, disable=not progress,
               dynamic_ncols=True) as bar:
-        for result in run(run_task, tasks, workers, on_error=task_error, scheduler=scheduler):
+        for result in chain(refused, run(run_task, tasks, workers, on_error=task_error, scheduler=scheduler)
+                            if tasks else ()):
             rec = UnitRecord.from_dict(result)
             rec.kernel = {**kernel, **(rec.kernel or {})}
             records.append(rec)

@@ -10,6 +10,19 @@ import contextlib
 import os
 from pathlib import Path
 
+from ..errors import RunError
+
+
+def check_inside(out_dir: str | os.PathLike, *paths: Path) -> None:
+    """Every path, links followed, is inside ``out_dir`` (links followed): RunError naming the first that is
+    not, before anything is written there."""
+    from ..load import resolves_inside
+
+    for p in paths:
+        if not resolves_inside(p, out_dir):
+            raise RunError(f"{p} resolves to {p.resolve()}, outside the output directory {Path(out_dir).resolve()} "
+                           "(links followed); nothing is written outside it")
+
 
 def tmp_name(final: Path) -> Path:
     """A hidden name beside ``final`` with the same suffix (papermill wants .ipynb), unique per process."""

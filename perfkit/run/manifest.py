@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .files import atomic_write_text
+from .files import atomic_write_text, check_inside, tmp_name
 from .units import discover_units, language_order
 
 MANIFEST_NAME = "manifest.json"
@@ -140,5 +140,6 @@ def write_manifest(out_dir: str | os.PathLike, records: list[UnitRecord], *, par
             "units": entries,
         }
         path = out_dir / MANIFEST_NAME
+        check_inside(out_dir, path, tmp_name(path))
         atomic_write_text(path, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
     return path

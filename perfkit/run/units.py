@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import ParameterError, Problem, RunError
 from ..report import language
+from .files import tmp_name
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,25 @@ def language_order(language: str) -> int:
     return next((i for i, code in enumerate(LANGUAGES) if code == language), len(LANGUAGES))
 
 
+def unit_name(department: Any, year: Any) -> tuple[str, int]:
+    """A department id and year checked as names, never paths (:func:`perfkit.load.unit_name_problem`);
+    RunError saying why not."""
+    from ..load import unit_name_problem
+
+    if why := unit_name_problem(department, year):
+        raise RunError(why)
+    return department, int(year)
+
+
 def unit_dir(out_dir: str | os.PathLike, department: str, year: int) -> Path:
     return Path(out_dir) / department / str(year)
+
+
+def unit_outputs(out_dir: str | os.PathLike, department: str, year: int, language: str) -> list[Path]:
+    """Every path a unit in one language may write: its folder, its files and their temporary names."""
+    udir, names = unit_dir(out_dir, department, year), LANGUAGES[language]
+    files = [udir / names.notebook, udir / names.html, udir / names.failed]
+    return [udir, *files, *(tmp_name(f) for f in files)]
 
 
 def check_params_dir(params_dir: str | os.PathLike) -> None:
