@@ -11,6 +11,7 @@ import pytest
 from conftest import PARAMS, ROOT, run_cli as run
 
 
+@pytest.mark.slow  # builds whole reports (or starts an interpreter)
 def test_validate_shipped_parameters():
     """Through the real command (a new interpreter, ``python -m perfkit.cli``); other tests call it in-process."""
     r = subprocess.run([sys.executable, "-m", "perfkit.cli", "validate", "parameters"], capture_output=True, text=True,

@@ -155,6 +155,7 @@ def test_schema_walk_finds_the_text_fields():
     assert not any(f[-1] in NOT_TEXT for f in fields)
 
 
+@pytest.mark.slow  # builds whole reports (or starts an interpreter)
 @pytest.mark.parametrize("unit", ["luohu-fsa/2022", "beijing-lfsb/2021"])
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_every_text_field_is_escaped_in_the_markdown(tmp_path, unit, language):

@@ -209,6 +209,7 @@ def test_every_finding_of_every_unit_renders_from_its_template():
                         assert not CJK.search(sentence), sentence
 
 
+@pytest.mark.slow  # builds whole reports (or starts an interpreter)
 def test_portfolio_only_for_many_project_self_evaluations():
     beijing = Report.load("beijing-lfsb", 2021, params_dir=str(PARAMS))
     assert len(beijing.portfolio) == 35
@@ -237,6 +238,7 @@ def test_text_escapes_markdown_by_default_and_plain_text_for_table_cells():
     assert text.Text("en", escape=False)("rules.inputs.actual", actual="a_b") == "actual a_b"
 
 
+@pytest.mark.slow  # builds whole reports (or starts an interpreter)
 def test_beijing_form_rows_with_an_asterisk_print_it_in_the_scoring_table(beijing):
     """s33 安全运维: target “对局机关基础网络环境开展全年5*8小时安全运维服务” (forms-03.yaml) in an HTML cell."""
     for lang, report in beijing.items():
@@ -248,6 +250,7 @@ def test_beijing_form_rows_with_an_asterisk_print_it_in_the_scoring_table(beijin
         assert not any("\\*" in b for kind, b in section.blocks if kind == "html"), lang
 
 
+@pytest.mark.slow  # builds whole reports (or starts an interpreter)
 def test_explain_leaf_is_plain_text():
     report = Report.load("beijing-lfsb", 2021, params_dir=str(PARAMS))
     r = next(r for r in report.results if r.evaluation.id == "s33")

@@ -121,6 +121,7 @@ def test_every_chart_renders_without_a_missing_glyph(department, year, language)
         assert any("预算" in t for t in texts)
 
 
+@pytest.mark.slow  # builds whole reports (or starts an interpreter)
 def test_charts_are_deterministic_and_fixed_size():
     a = _charts("luohu-fsa", 2022, "zh")
     b = _charts("luohu-fsa", 2022, "zh")
@@ -145,6 +146,7 @@ def test_execution_chart_with_a_zero_budget_does_not_divide_by_zero():
     assert strict_png(fig).startswith(b"\x89PNG")
 
 
+@pytest.mark.slow  # builds whole reports (or starts an interpreter)
 def test_charts_share_the_report_helpers():
     """Reported grades, money and label widths come from the core result and fmt, not from copies here."""
     from perfkit import fmt
@@ -188,6 +190,7 @@ def _texts(fig: Figure) -> list[str]:
     return [t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text"))]
 
 
+@pytest.mark.slow  # builds whole reports (or starts an interpreter)
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_sensitivity_charts_render_with_the_labels_of_their_language(language):
     labels = load_templates(language)["chart"]
