@@ -232,6 +232,10 @@ def test_grade_lines_come_from_the_framework():
     assert _grade_line_positions(flip, "y") == [90.0] and "优/良 90" in _texts(flip)
     mc = plots.monte_carlo_chart(model, perfkit.sensitivity.monte_carlo(model, draws=500))
     assert _grade_line_positions(mc, "x") == [90.0]
+    # An English chart names the grades in English (the bands' name_en), not 优/良.
+    assert "Excellent/Good 90" in _texts(plots.grade_flip_chart(model, 2.0, language="en"))
+    mc_en = plots.monte_carlo_chart(model, perfkit.sensitivity.monte_carlo(model, draws=500), language="en")
+    assert any(t.startswith("Excellent/Good 90") for t in _texts(mc_en))
 
     bands = [GradeBand(grade="A", min=88.5, name_en="a"), GradeBand(grade="B", min=85, name_en="b"),
              GradeBand(grade="C", min=0, name_en="c")]

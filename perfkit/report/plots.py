@@ -424,14 +424,15 @@ def tornado_chart(table, baseline: float, language: str = "zh", names: Sequence[
 # --------------------------------------------------------------------------------------------
 
 
-def _grade_lines(ax, framework, lo: float, hi: float, axis: str = "y") -> None:
+def _grade_lines(ax, framework, lo: float, hi: float, axis: str = "y", language: str = "zh") -> None:
     """A dashed line at every grade boundary of the framework between ``lo`` and ``hi``, labelled
-    with the grades on either side and the boundary (优/良 90)."""
+    with the grades on either side, as ``language`` names them, and the boundary (优/良 90, Excellent/Good 90)."""
+    lang = Language.of(language)
     bands = sorted(framework.grades, key=lambda g: -g.min)
     for upper, lower in zip(bands, bands[1:]):
         if not lo <= upper.min <= hi:
             continue
-        label = f"{upper.grade}/{lower.grade} {upper.min:g}"
+        label = f"{lang.grade_label(upper.grade, framework)}/{lang.grade_label(lower.grade, framework)} {upper.min:g}"
         if axis == "y":
             ax.axhline(upper.min, color="#7f7f7f", linewidth=0.8, linestyle="--")
             ax.text(0.99, upper.min, label, transform=ax.get_yaxis_transform(), ha="right", va="bottom", fontsize=8)
@@ -471,7 +472,8 @@ def grade_flip_chart(model, k_max: float = 2.0, steps: int = 201, language: str 
         totals = model.totals(model.scaled(np.where(mask, ks[:, None], 1.0)))
         ax.plot(ks, totals, label=label)
         curves.append(totals)
-    _grade_lines(ax, model.compiled.framework, float(np.min(curves)), float(np.max(curves)) + 0.5, axis="y")
+    _grade_lines(ax, model.compiled.framework, float(np.min(curves)), float(np.max(curves)) + 0.5, axis="y",
+                 language=language)
     ax.set_xlabel(lab["flip_xlabel"])
     ax.set_ylabel(lab["total"])
     ax.grid(axis="y", color=COLORS["grid"])
@@ -504,7 +506,8 @@ def monte_carlo_chart(model, monte_carlo, language: str = "zh") -> Figure:
     fig, (ax,) = _figure(3.0)
     ax.hist(totals, bins=60, color=COLORS["adjusted"])
     ax.axvline(model.baseline_total, color="black", linewidth=1)
-    _grade_lines(ax, model.compiled.framework, float(totals.min()), float(totals.max()) + 0.5, axis="x")
+    _grade_lines(ax, model.compiled.framework, float(totals.min()), float(totals.max()) + 0.5, axis="x",
+                 language=language)
     ax.set_xlabel(lab["total"])
     ax.set_ylabel(lab["monte_carlo_ylabel"])
     ax.grid(axis="y", color=COLORS["grid"])
