@@ -325,3 +325,75 @@ def test_every_registered_family_has_schema_tests_docs_and_templates():
             entry = lang["rules"].get(name)
             assert isinstance(entry, dict) and set(entry) == {"name", "text"} and all(entry.values()), \
                 f"{name}: no rules.{name} template {{name: …, text: …}}"
+
+
+# ---- a value written as a share against a rule in percent ---------------------------------------
+
+LUOHU = Path(__file__).resolve().parent.parent / "parameters" / "luohu-fsa" / "2022.yaml"
+
+
+def luohu_copy(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
+    """parameters/luohu-fsa/2022.yaml with text replaced (each old text must occur), in a parameters folder
+    of its own under ``tmp_path`` beside the shipped frameworks; the path of the copy."""
+    text = LUOHU.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    params = tmp_path / "parameters"
+    (params / "luohu-fsa").mkdir(parents=True)
+    (params / "frameworks").symlink_to(LUOHU.parent.parent / "frameworks", target_is_directory=True)
+    (params / "luohu-fsa" / "2022.yaml").write_text(text, encoding="utf-8")
+    return params / "luohu-fsa" / "2022.yaml"
+
+
+def _department(path: Path):
+    from perfkit.core.scoring import score_bundle
+    from perfkit.load import load
+
+    return {r.evaluation.id: r for r in score_bundle(load(path))}["department"]
+
+
+SATISFACTION_AS = ("        score: 4\n        reason: >-\n          未开展正式满意度调查",
+                   "        value: {}\n        reason: >-\n          未开展正式满意度调查")
+
+
+def test_bands_value_written_as_a_share_is_scored_as_written_and_named(tmp_path):
+    # Luohu satisfaction: ≥95 → 6, [90,95) → 4, [80,90) → 2, else 1; 0.95 meant 95%.
+    r = _department(luohu_copy(tmp_path, (SATISFACTION_AS[0], SATISFACTION_AS[1].format(0.95))))
+    assert r.table.set_index("id").loc["satisfaction", "score"] == 1.0  # scored as written, not rescaled
+    found = [f for f in r.findings if f.code == "VALUE_LOOKS_LIKE_A_SHARE"]
+    assert len(found) == 1
+    f = found[0]
+    assert (f.severity, f.indicator) == ("warning", "satisfaction")
+    assert f.data == {"value": 0.95, "score": 1.0, "as_percent": 95.0, "score_as_percent": 6.0}
+    assert "0.95" in f.message and "95%" in f.message
+
+
+@pytest.mark.parametrize("value", [95, 1.5, 0])
+def test_bands_value_in_percent_raises_no_share_finding(tmp_path, value):
+    r = _department(luohu_copy(tmp_path, (SATISFACTION_AS[0], SATISFACTION_AS[1].format(value))))
+    assert not [f for f in r.findings if f.code == "VALUE_LOOKS_LIKE_A_SHARE"]
+
+
+def test_share_check_of_rate_weight_and_overrun_penalty_and_budget_measures():
+    rw, op, bd = REGISTRY["rate_weight"], REGISTRY["overrun_penalty"], REGISTRY["bands"]
+    rule = rw.settings(family="rate_weight")
+    (c,) = rw.checks(rule, 10, {"rate": 0.9691})
+    assert c.code == "VALUE_LOOKS_LIKE_A_SHARE" and c.data["score_as_percent"] == pytest.approx(9.691)
+    assert c.data["score"] == pytest.approx(0.09691)
+    assert rw.checks(rule, 10, {"rate": 96.91}) == []
+    assert rw.checks(rw.settings(family="rate_weight", measure="budget.execution_rate"), 10, {"rate": 0.5}) == []
+    rule = op.settings(family="overrun_penalty", threshold=95, direction="below", per_unit_share=0.02)
+    args = {"value": 0.95, "threshold": 95.0, "per_unit": 0.2, "above": False}
+    (c,) = op.checks(rule, 10, args)
+    assert (c.data["score"], c.data["score_as_percent"]) == (0.0, 10.0)
+    # bands whose bounds are all within [0, 1] are in shares already: nothing to say
+    rule = bd.settings(family="bands", bands=[{"min": 0.9, "points": 2}, {"max": 0.9, "points": 0}])
+    from perfkit.rules.base import interval_arrays
+    assert bd.checks(rule, 2, {"value": 0.95, **interval_arrays(rule.bands), "band_points": [2, 0]}) == []
+
+
+def test_share_finding_has_a_sentence_in_both_languages():
+    for lang in ("zh", "en"):
+        t = load_templates(lang)
+        assert t["findings"]["VALUE_LOOKS_LIKE_A_SHARE"] and t["finding_short"]["VALUE_LOOKS_LIKE_A_SHARE"]

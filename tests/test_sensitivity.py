@@ -256,3 +256,69 @@ def test_base_factor_scales_the_base_slope_rows_only(fund_model):
     total = S.evaluate(fund_model, S.base_factor(fund_model), np.array([[0.9]]))[0]
     assert total == pytest.approx(float(fund_model.totals(overrides={"base": base})))
     assert total < fund_model.baseline_total
+
+
+# ---- nothing to vary, one factor or group ----------------------------------------------------------
+
+JUDGED = ("      project-timeliness:\n        target: 12\n        actual: 12\n        unit: 个\n        direction: positive\n",
+          "      project-timeliness:\n        score: 6\n        reason: 预算安排项目12个均按计划完成。\n")
+
+
+def _luohu_model(tmp_path, *replacements):
+    from test_rules import _department, luohu_copy
+
+    return S.build_model(_department(luohu_copy(tmp_path, *replacements)))
+
+
+def test_an_evaluation_whose_targets_are_all_judged_has_nothing_to_vary(tmp_path):
+    m = _luohu_model(tmp_path, JUDGED)
+    assert m.n_targets == 0
+    mc = S.monte_carlo(m, draws=100)
+    assert mc.nothing_to_vary == "no_target_rows" and mc.probabilities[m.baseline_grade] == 1.0
+    for fn in (S.sobol_indices, S.morris_screening):
+        empty = fn(m, S.target_factors(m))
+        assert empty.empty and empty.attrs["nothing_to_vary"] == "no_target_rows"
+    # weights alone are one group of many factors: SALib's Sobol fails and its Morris leaves σ undefined
+    si = S.sobol_indices(m, S.weight_factors(m), n=64)
+    assert list(si.index) == ["weights"] and si.attrs["nothing_to_vary"] is None
+    assert si.loc["weights"].tolist() == [1.0, 0.0, 1.0, 0.0]
+    mo = S.morris_screening(m, S.weight_factors(m), trajectories=20)
+    assert not mo.isna().any().any()
+    mo_grouped = S.morris_screening(m, S.weight_factors(m) + S.switch_factors(m), trajectories=20)
+    assert np.isnan(mo_grouped.loc["weights", "sigma"])  # SALib's σ of a group among others (see docs)
+    # the default space (a switch and the weights) still has two groups and is analysed by SALib
+    si = S.sobol_indices(m, n=64)
+    assert len(si) == 2 and not si.isna().any().any()
+
+
+def test_one_target_factor_gives_sobol_one_and_a_defined_morris(tmp_path):
+    m = _luohu_model(tmp_path)  # the department evaluation has one scored target row
+    space = S.target_factors(m)
+    assert len(space.factors) == 1
+    si = S.sobol_indices(m, space, n=64)
+    assert si.loc["target:project-timeliness"].tolist() == [1.0, 0.0, 1.0, 0.0]
+    mo = S.morris_screening(m, space, trajectories=20)
+    assert not mo.isna().any().any() and mo.attrs["nothing_to_vary"] is None
+
+
+def test_a_total_that_does_not_vary_is_said_so(tmp_path):
+    m = _luohu_model(tmp_path)
+    # the target lowered to 50–90% of 12: the capped ratio 12 / (≤ 10.8) stays at full marks
+    space = S.FactorSpace((S.Factor("target:project-timeliness", "target", "unif", (0.5, 0.9), index=0),))
+    for fn in (S.sobol_indices, S.morris_screening):
+        frame = fn(m, space)
+        assert frame.attrs["nothing_to_vary"] == "constant_total" and (frame == 0).all().all()
+    assert S.monte_carlo(m, space, draws=50).nothing_to_vary == "constant_total"
+    assert S.nothing_to_vary(m, S.FactorSpace(())) == "no_factors"
+
+
+def test_targets_command_on_an_evaluation_with_nothing_to_vary(tmp_path):
+    from test_rules import luohu_copy
+
+    path = luohu_copy(tmp_path, JUDGED)
+    out = run("targets", str(path), "--json", "--draws", "200")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    ev = doc["evaluations"][0]
+    assert ev["monte_carlo"]["factors"] == [] and ev["grade_probabilities"][ev["grade"]] == 1.0
+    assert run("targets", str(path), "--draws", "200").returncode == 0

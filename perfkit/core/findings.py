@@ -28,6 +28,7 @@ CODES: dict[str, str] = {
     "NO_REPORTED_SCORE": "a reproduced report gives no score for an indicator",
     "JUDGED_WITHOUT_MEASUREMENT": "a measured rule was scored by the evaluator's judgement for want of a measurement",
     "UNSCORED_INPUT": "an input was given that the indicator's rule does not use",
+    "VALUE_LOOKS_LIKE_A_SHARE": "a value given as a share (0.95) is scored against settings in percent",
 }
 
 

@@ -12,8 +12,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from .base import (ArrayLike, Family, Interval, MeasureName, Phrase, RuleBase, Verbatim, arr, clip_to_points,
-                   in_interval, interval_arrays, interval_text)
+from .base import (ArrayLike, Check, Family, Interval, MeasureName, Phrase, RuleBase, Verbatim, arr,
+                   clip_to_points, in_interval, interval_arrays, interval_text, value_looks_like_a_share)
 
 
 class Band(Interval):
@@ -83,6 +83,13 @@ def compile_rule(ctx, rule: BandsRule, points: float, inputs, loc: tuple) -> dic
     return {"value": float(v), **iv, "band_points": pts}
 
 
+def checks(rule: BandsRule, points: float, args: dict) -> list[Check]:
+    """VALUE_LOOKS_LIKE_A_SHARE: the evaluation's value is in (0, 1] and the bands are in percent."""
+    return value_looks_like_a_share(
+        rule, args, "value", [*args["lo"], *args["hi"]],
+        lambda v: bands(points, np.array([v]), args["lo"], args["hi"], args["loi"], args["hii"], args["band_points"]))
+
+
 def describe(rule: BandsRule, points: float, unit: str) -> Phrase:
     steps = [Phrase("band", {"interval": Verbatim(interval_text(b.min, b.max, b.min_inclusive, b.max_inclusive,
                                                                 unit)), "points": b.points}) for b in rule.bands]
@@ -93,4 +100,5 @@ FAMILY = Family(
     name="bands", term="分档", formula="points of the band holding the value", source="Shenzhen/Luohu 共性指标",
     settings=BandsRule, score=bands, evaluate=evaluate, compile=compile_rule,
     explain=lambda a, W, score: f"{a['value']:.2f} → {score:g}", describe=describe, order=30, models=(Band,),
+    checks=checks,
 )

@@ -272,6 +272,24 @@ class Check:
     data: dict
 
 
+def value_looks_like_a_share(rule: Any, args: dict, key: str, bounds: list, score: Callable[[float], float]
+                             ) -> list[Check]:
+    """VALUE_LOOKS_LIKE_A_SHARE: a value the evaluation gives (not a budget measure: ``rule.measure`` is
+    null) lies in (0, 1] while the rule's ``bounds`` are in percent (some bound above 1), so 0.95 was
+    probably meant as 95%. The value is scored as written, never rescaled; the finding gives the score it got
+    and the score it would get read as percent (× 100). ``score(value)`` scores one value under the row."""
+    value = args.get(key)
+    if getattr(rule, "measure", None) is not None or value is None or not 0 < value <= 1:
+        return []
+    if not any(b is not None and np.isfinite(b) and b > 1 for b in bounds):
+        return []
+    got, as_percent = (float(np.nan_to_num(np.asarray(score(v), float).ravel()[0])) for v in (value, value * 100))
+    return [Check("VALUE_LOOKS_LIKE_A_SHARE", "warning",
+                  f"the value {value:g} is read as {value:g}% and scores {got:g}; read as a share "
+                  f"({value * 100:g}%) it would score {as_percent:g}",
+                  {"value": value, "score": got, "as_percent": value * 100, "score_as_percent": as_percent})]
+
+
 def points_or_share(model: BaseModel, points_field: str, share_field: str, points: float) -> float:
     """A deduction rate given in points (``points_field``) or as a share of W (``share_field``), in points."""
     given = getattr(model, points_field)

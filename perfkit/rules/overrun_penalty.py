@@ -11,7 +11,8 @@ from typing import Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from .base import ArrayLike, Family, MeasureName, Phrase, RuleBase, arr, clip_to_points, exactly_one, points_or_share
+from .base import (ArrayLike, Check, Family, MeasureName, Phrase, RuleBase, arr, clip_to_points, exactly_one,
+                   points_or_share, value_looks_like_a_share)
 
 
 class OverrunPenaltyRule(RuleBase):
@@ -89,6 +90,12 @@ def explain(a: dict, W: float, score: float) -> str:
     return f"{W:g} − {a['per_unit']:g} × max({beyond:.2f}, 0)"
 
 
+def checks(rule: OverrunPenaltyRule, points: float, args: dict) -> list[Check]:
+    """VALUE_LOOKS_LIKE_A_SHARE: the evaluation's value is in (0, 1] and the threshold is in percent."""
+    return value_looks_like_a_share(rule, args, "value", [args["threshold"]],
+                                    lambda v: overrun_penalty(points, v, args["threshold"], args["per_unit"], args["above"]))
+
+
 def describe(rule: OverrunPenaltyRule, points: float, unit: str) -> Phrase:
     return Phrase("overrun_penalty", {"measure": MeasureName(rule.measure), "above": rule.direction == "above",
                                       "threshold": rule.threshold, "per_unit": rule.points_per_unit(points)})
@@ -98,5 +105,5 @@ FAMILY = Family(
     name="overrun_penalty", term="超限扣分", formula="W − k·max(excess, 0)", source="Luohu 财务合规性; fund D41",
     settings=OverrunPenaltyRule, score=overrun_penalty,
     evaluate=lambda W, a: overrun_penalty(W, a["value"], a["threshold"], a["per_unit"], a["above"].astype(bool)),
-    compile=compile_rule, explain=explain, describe=describe, order=60,
+    compile=compile_rule, explain=explain, describe=describe, order=60, checks=checks,
 )

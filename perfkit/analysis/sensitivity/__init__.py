@@ -48,7 +48,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "scenarios": ("counterfactual_targets", "Counterfactuals", "counterfactuals", "score_at_risk", "grade_flip",
                   "tornado"),
     "uncertainty": ("Factor", "FactorSpace", "target_factors", "switch_factors", "base_factor", "weight_factors",
-                    "sensitivity_problem", "evaluate", "MonteCarlo", "monte_carlo",
+                    "sensitivity_problem", "evaluate", "MonteCarlo", "monte_carlo", "NOTHING_TO_VARY",
+                    "nothing_to_vary",
                     "_scale"),  # _scale: benchmarks/bench_sensitivity.py draws through it
     "indices": ("sobol_indices", "morris_screening"),
     "target_report": ("Settings", "TargetReport", "analyse", "analyse_bundle", "bundle_dict"),

@@ -228,6 +228,25 @@ def evaluate(model: TargetModel, space: FactorSpace, X: np.ndarray) -> np.ndarra
     return model.totals(targets, ov or None, weights)
 
 
+#: Why an analysis has nothing to vary (``MonteCarlo.nothing_to_vary``, ``frame.attrs["nothing_to_vary"]`` of
+#: ``sobol_indices`` and ``morris_screening``): ``no_target_rows`` (no scored row has a numeric target: every
+#: measured row is computed from the budget, or is a judgement or qualitative), ``no_factors`` (the factor
+#: space given is empty), ``constant_total`` (the total is the same in every scenario). Codes, not sentences:
+#: the report words them (``perfkit.report.target_summary``).
+NOTHING_TO_VARY = ("no_target_rows", "no_factors", "constant_total")
+
+
+def nothing_to_vary(model: TargetModel, space: FactorSpace, totals: np.ndarray | None = None) -> str | None:
+    """Why ``space`` moves nothing in ``model`` (one of :data:`NOTHING_TO_VARY`), or None: an empty space
+    (``no_target_rows`` when the model has no target rows to vary, else ``no_factors``), or ``totals``
+    drawn over it that are all equal (``constant_total``)."""
+    if not space.factors:
+        return "no_target_rows" if model.n_targets == 0 else "no_factors"
+    if totals is not None and np.ptp(totals) == 0:
+        return "constant_total"
+    return None
+
+
 def _scale(space: FactorSpace, U: np.ndarray) -> np.ndarray:
     """Uniform draws on [0, 1) mapped to each factor's distribution (SALib's ``scale_samples``)."""
     return scale_samples(U, space.salib()) if space.factors else U
@@ -243,6 +262,7 @@ class MonteCarlo:
     seed: int
     draws: int
     space: FactorSpace
+    nothing_to_vary: str | None = None  # one of NOTHING_TO_VARY when every draw gives the same total
 
     @property
     def problem(self) -> FactorSpace:
@@ -262,7 +282,9 @@ def monte_carlo(model: TargetModel, space: FactorSpace | None = None, draws: int
 
     Draws are ``numpy.random.default_rng(seed).random((draws, D))`` mapped through SALib's
     ``scale_samples``, so the same seed gives the same numbers; the default space is
-    :func:`target_factors`.
+    :func:`target_factors`. When nothing varies (no factors, or every draw gives the same total) the
+    result says why in ``nothing_to_vary`` (:func:`nothing_to_vary`); its probabilities are then 1 for
+    the baseline grade.
     """
     space = target_factors(model) if space is None else space
     rng = np.random.default_rng(seed)
@@ -272,4 +294,4 @@ def monte_carlo(model: TargetModel, space: FactorSpace | None = None, draws: int
     labels = model.grade_labels
     counts = {g: int(np.count_nonzero(grades == g)) for g in labels}
     probs = {g: counts[g] / draws for g in labels}
-    return MonteCarlo(totals, grades, probs, seed, draws, space)
+    return MonteCarlo(totals, grades, probs, seed, draws, space, nothing_to_vary(model, space, totals))
