@@ -55,16 +55,6 @@ CASES = {
     "targets[].indicator names a branch": (YEAR, _replace("        indicator: effectiveness\n        status",
                                                           "        indicator: effect\n        status"),
                                            YEAR, "evaluations[0].targets[0].indicator", "no leaf indicator 'effect'"),
-    "a date in an alternative's set": (FW, _replace("set: {average: year_end}", "set: {average: 2022-01-01}"),
-                                       FW, "rule.alternatives[0].set.average", "'year_end'"),
-    "a list in an alternative's set": (FW, _replace("set: {average: year_end}", "set: {average: [1, 2]}"),
-                                       FW, "rule.alternatives[0].set.average", "'year_end'"),
-    "a number in an alternative's set": (FW, _replace("set: {average: year_end}", "set: {average: 3}"),
-                                         FW, "rule.alternatives[0].set.average", "'year_end'"),
-    "an alternative sets a field the family lacks": (FW, _replace("set: {average: year_end}", "set: {nosuch: 3}"),
-                                                     FW, "rule.alternatives[0].set.nosuch", "unknown field"),
-    "an alternative sets a wrong family": (FW, _replace("set: {average: year_end}", "set: {family: ratio}"),
-                                           FW, "rule.alternatives[0].set.family", "input should be"),
     "framework with an empty tree": (FW, lambda t: t[:t.index("\ntree:\n")] + "\ntree: []\n", FW, "tree",
                                      "at least one indicator"),
     "framework names an unknown measure": (FW, _replace("measure: budget.adjustment_rate", "measure: budget.nosuch"),
@@ -77,6 +67,18 @@ CASES = {
     "duplicate part id": (FW, _replace("- id: adjustment-compliance", "- id: spending-compliance"),
                           FW, "rule.parts[1].id", "'spending-compliance' is used twice"),
 }
+# An alternative reading's `set:` (the framework's `set: {average: year_end}`) that is not a valid rule of its
+# family: what it writes → (field blamed, words of the message).
+ALTERNATIVE_SETS = {
+    "{average: 2022-01-01}": ("average", "'year_end'"),  # YAML reads a date
+    "{average: [1, 2]}": ("average", "'year_end'"),
+    "{average: 3}": ("average", "'year_end'"),
+    "{nosuch: 3}": ("nosuch", "unknown field"),  # a field the family does not have
+    "{family: ratio}": ("family", "input should be"),
+}
+CASES |= {f"alternative set: {written}": (FW, _replace("set: {average: year_end}", f"set: {written}"), FW,
+                                          f"rule.alternatives[0].set.{fld}", words)
+          for written, (fld, words) in ALTERNATIVE_SETS.items()}
 
 
 @pytest.fixture
