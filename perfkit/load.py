@@ -11,7 +11,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -172,6 +172,10 @@ class YamlDoc:
             loc = loc[:-1]
         return self.lines.get(())
 
+    def where(self, loc: tuple) -> tuple[str, str, int | None]:
+        """(file, field path, line) of a location in this file, as a Problem names them."""
+        return self.path, format_loc(loc), self.line(loc)
+
 
 def read_yaml(path: str | os.PathLike) -> YamlDoc:
     """Parse a YAML file, keeping the line of every field; problems become ParameterError."""
@@ -255,18 +259,25 @@ def validate_model(doc: YamlDoc, model: type[BaseModel], base: tuple = ()) -> An
     try:
         return model.model_validate(doc.data if not base else _get(doc.data, base))
     except ValidationError as exc:
-        problems = []
-        seen = set()
-        errors = exc.errors()
-        meant = [e for e in errors if not _is_other_branch(e)] or errors
-        for err in meant:
-            loc = base + _clean_loc(err["loc"])
-            key = (loc, err["type"])
-            if key in seen:
-                continue
-            seen.add(key)
-            problems.append(Problem(doc.path, format_loc(loc), _expected(err), doc.line(loc)))
-        raise ParameterError(problems) from None
+        raise ParameterError(validation_problems(exc, lambda loc: doc.where(base + loc))) from None
+
+
+def validation_problems(exc: ValidationError, where: Callable[[tuple], tuple[str, str, int | None]]) -> list[Problem]:
+    """One Problem per error of ``exc`` that was meant (not another union member's), located by ``where``:
+    a field path inside the validated value → (file, field path, line)."""
+    problems = []
+    seen = set()
+    errors = exc.errors()
+    meant = [e for e in errors if not _is_other_branch(e)] or errors
+    for err in meant:
+        loc = _clean_loc(err["loc"])
+        key = (loc, err["type"])
+        if key in seen:
+            continue
+        seen.add(key)
+        f, fld, line = where(loc)
+        problems.append(Problem(f, fld, _expected(err), line))
+    return problems
 
 
 def _get(data: Any, loc: tuple) -> Any:
@@ -305,6 +316,7 @@ class Bundle:
     evaluations: list[Located]
     frameworks: dict[str, Framework] = field(default_factory=dict)
     framework_files: dict[str, str] = field(default_factory=dict)
+    framework_docs: dict[str, YamlDoc] = field(default_factory=dict)  # for locating framework problems
 
     @property
     def department(self):
@@ -345,7 +357,8 @@ def resolve_params_dir(params_dir: str | os.PathLike | None = None) -> str:
         + ", ".join(str(c) for c in candidates) + "); pass an absolute path as params_dir")
 
 
-def load_framework(framework_id: str, params_dir: str) -> tuple[Framework, str]:
+def load_framework(framework_id: str, params_dir: str) -> tuple[Framework, YamlDoc]:
+    """A framework by id and its file (``doc.path``, with the line of every field)."""
     path = os.path.join(params_dir, "frameworks", f"{framework_id}.yaml")
     if not os.path.exists(path):
         raise ParameterError([Problem(path, "", f"framework {framework_id!r} not found (expected this file)")])
@@ -354,7 +367,7 @@ def load_framework(framework_id: str, params_dir: str) -> tuple[Framework, str]:
     if fw.id != framework_id:
         raise ParameterError([Problem(path, "id", f"expected {framework_id!r} (the file name), got {fw.id!r}",
                                       doc.line(("id",)))])
-    return fw, path
+    return fw, doc
 
 
 def load(path: str | os.PathLike, params_dir: str | None = None) -> Bundle:
@@ -400,7 +413,8 @@ def load(path: str | os.PathLike, params_dir: str | None = None) -> Bundle:
         if fid in bundle.frameworks:
             continue
         try:
-            bundle.frameworks[fid], bundle.framework_files[fid] = load_framework(fid, pdir)
+            bundle.frameworks[fid], bundle.framework_docs[fid] = load_framework(fid, pdir)
+            bundle.framework_files[fid] = bundle.framework_docs[fid].path
         except ParameterError as exc:
             f, fld, ln = loc.where("framework")
             problems.append(Problem(f, fld, f"framework {fid!r} cannot be used:", ln))

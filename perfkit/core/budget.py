@@ -103,12 +103,18 @@ if tuple(MEASURES) != STATED_MEASURES:  # the schema names the measures a report
 MEASURE_PREFIX = "budget."
 
 
+def unknown_measure(name: str) -> str | None:
+    """Why ``name`` is not a measure's name (``budget.<measure>``), or None when it is one."""
+    if name.startswith(MEASURE_PREFIX) and name.removeprefix(MEASURE_PREFIX) in MEASURES:
+        return None
+    return f"unknown measure {name!r}; expected one of {', '.join(MEASURE_PREFIX + k for k in MEASURES)}"
+
+
 def measure(budget: Budget | None, name: str) -> float | list[float]:
     """The value of ``budget.<name>``; raises MeasureUnavailable naming what is missing."""
     key = name.removeprefix(MEASURE_PREFIX)
-    if not name.startswith(MEASURE_PREFIX) or key not in MEASURES:
-        known = ", ".join(MEASURE_PREFIX + k for k in MEASURES)
-        raise MeasureUnavailable(f"unknown measure {name!r}; expected one of {known}")
+    if why := unknown_measure(name):
+        raise MeasureUnavailable(why)
     if budget is None:
         raise MeasureUnavailable(f"{name} needs a budget block, and none is given")
     value = MEASURES[key].compute(budget)

@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import ParameterError, Problem, format_loc
-from ..load import Located
+from ..load import Located, YamlDoc
 from ..params import Budget, Framework, IndicatorInput
 from ..rules import family
 from ..rules.judgement import JudgementRule
 from ..rules.zero_if import held as zero_if_held
 from .budget import MeasureUnavailable, measure
-from .framework import Node, resolve_rule, structure_problems, walk
+from .framework import Node, framework_problems, resolve_rule, tree_problems, walk
 from .quantity import parse_quantity
 
 # A measured rule whose inputs give the evaluator's score instead of a measurement is scored as this.
@@ -107,7 +107,7 @@ class CompileContext:
         """Target and actual as numbers on a common scale (亿 against 亿元, 万 against 亿)."""
         t = self.number(inputs, "target", loc, rule_name)
         a = self.number(inputs, "actual", loc, rule_name)
-        explicit = inputs.target_value is not None or inputs.actual_value is not None
+        explicit = inputs is not None and (inputs.target_value is not None or inputs.actual_value is not None)
         if t is not None and a is not None and inputs.unit is None and not explicit:
             qt, qa = parse_quantity(inputs.target), parse_quantity(inputs.actual)
             a = qa.comparable(qt)
@@ -286,28 +286,28 @@ def budget_for_scoring(evaluation, department_budget: Budget | None) -> Budget |
     return evaluation.budget if evaluation.budget is not None else department_budget
 
 
-def compile_evaluation(located: Located, framework: Framework, budget: Budget | None) -> Compiled:
+def compile_evaluation(located: Located, framework: Framework, budget: Budget | None,
+                       framework_doc: YamlDoc | None = None) -> Compiled:
     """Resolve the tree, inputs and measures of an evaluation; ParameterError lists every problem.
 
-    ``budget`` is the department-year's budget; the rules see :func:`budget_for_scoring`'s choice."""
+    ``budget`` is the department-year's budget; the rules see :func:`budget_for_scoring`'s choice.
+    ``framework_doc`` is the framework's file, where the framework's own problems are located (without it
+    they name the framework by id only)."""
     ev = located.evaluation
     ctx = CompileContext(located, budget_for_scoring(ev, budget))
+    ctx.problems += framework_problems(framework, framework_doc.where if framework_doc is not None else (
+        lambda loc: (f"framework {framework.id}", format_loc(loc), None)))
     if ev.tree is not None:
-        tree, tree_loc, tree_file, tree_lines = ev.tree, ("tree",), located.file, lambda loc: located.doc.line(
-            located.loc + loc)
+        tree = ev.tree
+        ctx.problems += tree_problems(tree, framework, lambda loc: located.where(*loc))
     elif framework.tree is not None:
-        tree, tree_loc, tree_file, tree_lines = framework.tree, ("tree",), f"framework {framework.id}", lambda loc: None
+        tree = framework.tree
     else:
         ctx.problem(("tree",), f"framework {framework.id!r} is a template without a tree: the evaluation must "
                                "give its own `tree`")
-        raise ParameterError(ctx.problems)
-    nodes = walk(tree, tree_loc)
-    probs = structure_problems(nodes, framework, tree_file, tree_lines)
-    if ev.tree is not None:  # report inline-tree problems against the evaluation's own file
-        probs = [Problem(located.file, format_loc(located.loc) + "." + p.field, p.message, p.line) for p in probs]
-    ctx.problems += probs
     if ctx.problems:
         raise ParameterError(ctx.problems)
+    nodes = walk(tree)
 
     leaf_nodes = [n for n in nodes if n.is_leaf]
     leaf_ids = {n.id for n in leaf_nodes}
@@ -315,6 +315,14 @@ def compile_evaluation(located: Located, framework: Framework, budget: Budget | 
         if key not in leaf_ids:
             ctx.problem(("indicators", key), f"no leaf indicator {key!r} in the tree; leaves are "
                         + ", ".join(n.id for n in leaf_nodes))
+    for j, target in enumerate(ev.targets):
+        if target.indicator is not None and target.indicator not in leaf_ids:
+            ctx.problem(("targets", j, "indicator"), f"no leaf indicator {target.indicator!r} in the tree; "
+                        "leaves are " + ", ".join(n.id for n in leaf_nodes))
+    node_ids = [n.id for n in nodes]
+    for key in (ev.reported.nodes if ev.reported is not None else {}):
+        if key not in node_ids:
+            ctx.problem(("reported", "nodes", key), f"no node {key!r} in the tree; nodes are " + ", ".join(node_ids))
 
     leaves: list[Leaf] = []
     rows: list[Row] = []

@@ -8,10 +8,20 @@ where stated points disagree with the children beneath them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
 
-from ..errors import Problem, format_loc
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Problem
+from ..load import validation_problems
+from .budget import unknown_measure
 from .findings import Finding
 from ..params import Framework, Indicator, SumRule
+from ..rules.base import RuleBase
+from ..rules.zero_if import Condition
+
+# Where a field path stands: loc → (file, field path as written, line); e.g. ``YamlDoc.where``.
+Where = Callable[[tuple], tuple[str, str, "int | None"]]
 
 TOLERANCE = 0.005  # half a cent of a point: reports print two decimals
 
@@ -70,24 +80,88 @@ def walk(tree: list[Indicator], base_loc: tuple = ("tree",)) -> list[Node]:
     return out
 
 
-def structure_problems(nodes: list[Node], fw: Framework, file: str, lines) -> list[Problem]:
-    """Errors that make a tree unusable: duplicate ids and unknown rule templates."""
+def framework_problems(fw: Framework, where: Where) -> list[Problem]:
+    """Errors that make a framework unusable, located in its own file by ``where``: those of its rule
+    templates (:func:`rule_problems`) and of its tree (:func:`tree_problems`), if it has one."""
+    problems = [p for name, rule in fw.rule_templates.items() for p in rule_problems(rule, ("rule_templates", name),
+                                                                                      where)]
+    if fw.tree is not None:
+        problems += tree_problems(fw.tree, fw, where)
+    return problems
+
+
+def tree_problems(tree: list[Indicator], fw: Framework, where: Where, base_loc: tuple = ("tree",)) -> list[Problem]:
+    """Errors that make a tree unusable: no indicator at all, duplicate ids, unknown rule templates, and the
+    problems of the rules and zero-if conditions written in it (:func:`rule_problems`)."""
+    def problem(loc: tuple, message: str) -> Problem:
+        f, fld, line = where(loc)
+        return Problem(f, fld, message, line)
+
+    if not tree:
+        return [problem(base_loc, "expected at least one indicator (a template framework, whose evaluations bring "
+                                  "their own tree, leaves `tree` out)")]
     problems = []
     seen: dict[str, Node] = {}
-    for n in nodes:
+    for n in walk(tree, base_loc):
         if n.id in seen:
-            problems.append(Problem(file, format_loc(n.loc + ("id",)), f"indicator id {n.id!r} is used twice "
-                                    f"(also at {'/'.join(seen[n.id].path)}); ids must be unique in a tree",
-                                    lines(n.loc + ("id",))))
+            problems.append(problem(n.loc + ("id",), f"indicator id {n.id!r} is used twice (also at "
+                                    f"{'/'.join(seen[n.id].path)}); ids must be unique in a tree"))
         seen[n.id] = n
         rule = n.indicator.rule
         if isinstance(rule, str) and rule not in fw.rule_templates:
             known = ", ".join(fw.rule_templates) or "none"
-            problems.append(Problem(file, format_loc(n.loc + ("rule",)),
-                                    f"unknown rule template {rule!r}; framework {fw.id!r} defines: {known}",
-                                    lines(n.loc + ("rule",))))
+            problems.append(problem(n.loc + ("rule",), f"unknown rule template {rule!r}; framework {fw.id!r} "
+                                    f"defines: {known}"))
+        elif not isinstance(rule, str):
+            problems += rule_problems(rule, n.loc + ("rule",), where)
+        problems += rule_problems(n.indicator.zero_if, n.loc + ("zero_if",), where)
     return problems
 
+
+def rule_problems(value: Any, loc: tuple, where: Where) -> list[Problem]:
+    """What no evaluation can score, in a rule (or zero-if conditions) at ``loc``, at any depth (parts of a
+    ``sum``): a rule's or condition's ``measure`` that names no budget measure, an id used twice in a list (checklist items, parts, …),
+    and an alternative reading whose ``set`` does not give a valid rule of the same family."""
+    problems = []
+
+    def problem(at: tuple, message: str) -> None:
+        f, fld, line = where(at)
+        problems.append(Problem(f, fld, message, line))
+
+    for model, at in _models(value, loc):
+        name = getattr(model, "measure", None)  # a budget measure's name in a rule or a zero-if condition
+        if isinstance(model, (RuleBase, Condition)) and isinstance(name, str) and (why := unknown_measure(name)):
+            problem(at + ("measure",), why)
+        for field_name in type(model).model_fields:
+            items = getattr(model, field_name)
+            ids = [getattr(x, "id", None) for x in items] if isinstance(items, list) else []
+            for j, item_id in enumerate(ids):
+                if item_id is not None and item_id in ids[:j]:
+                    problem(at + (field_name, j, "id"), f"id {item_id!r} is used twice in {field_name} (also "
+                            f"{field_name}[{ids.index(item_id)}]); ids must be unique in the list")
+        if isinstance(model, RuleBase):
+            for j, alt in enumerate(model.alternatives):
+                try:
+                    type(model).model_validate({**model.model_dump(), **alt.set})
+                except ValidationError as exc:
+                    set_loc = at + ("alternatives", j, "set")
+                    problems += validation_problems(exc, lambda e, s=alt.set, sl=set_loc: where(
+                        sl + (e if e and e[0] in s else ())))
+    return problems
+
+
+def _models(value: Any, loc: tuple) -> Iterator[tuple[BaseModel, tuple]]:
+    """Every pydantic model in ``value`` (itself, its fields, lists and mappings), with its location."""
+    if isinstance(value, BaseModel):
+        yield value, loc
+        for name in type(value).model_fields:
+            yield from _models(getattr(value, name), loc + (name,))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            yield from _models(v, loc + (i,))
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _models(v, loc + (k,))
 
 
 def resolve_rule(indicator: Indicator, fw: Framework):

@@ -11,7 +11,6 @@ import numpy as np
 
 from .budget import MEASURES, all_measures
 from .compile import CompileContext, Compiled, Leaf, leaf_rows
-from ..errors import ParameterError, Problem
 from .findings import Finding
 from .framework import TOLERANCE, grade_of, points_findings
 from ..params import Budget
@@ -135,12 +134,7 @@ def sum_findings(result) -> list[Finding]:
     rep = result.evaluation.reported
     if rep is None:
         return findings
-    nodes = result.nodes.set_index("id")
-    unknown = [k for k in rep.nodes if k not in nodes.index]
-    if unknown:
-        f, fld, line = result.located.where("reported", "nodes", unknown[0])
-        raise ParameterError([Problem(f, fld, f"no node {k!r} in the tree; nodes are "
-                                      + ", ".join(nodes.index), line) for k in unknown])
+    nodes = result.nodes.set_index("id")  # reported.nodes name nodes of the tree (checked by compile_evaluation)
     for node_id, stated in rep.nodes.items():
         row = nodes.loc[node_id]
         leaf_sum = row["reported_leaf_sum"]

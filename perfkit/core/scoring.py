@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from ..load import Bundle, Located
+from ..load import Bundle, Located, YamlDoc
 from ..params import Budget, Framework
 from .compile import Compiled, compile_evaluation, explain
 from .framework import grade_of
@@ -19,9 +19,11 @@ from .reconcile import reconcile
 from .result import EvaluationResult
 
 
-def score(located: Located, framework: Framework, budget: Budget | None) -> EvaluationResult:
-    """Score one evaluation and reconcile it with what its report states."""
-    compiled = compile_evaluation(located, framework, budget)
+def score(located: Located, framework: Framework, budget: Budget | None,
+          framework_doc: YamlDoc | None = None) -> EvaluationResult:
+    """Score one evaluation and reconcile it with what its report states (``framework_doc``: see
+    :func:`~perfkit.core.compile.compile_evaluation`)."""
+    compiled = compile_evaluation(located, framework, budget, framework_doc)
     row_scores = compiled.row_scores()
     leaf_scores = compiled.leaf_scores()
     records = []
@@ -82,13 +84,15 @@ def node_table(compiled: Compiled, leaf_scores: np.ndarray, reported) -> pd.Data
 
 
 def score_bundle(bundle: Bundle) -> list[EvaluationResult]:
-    """Score every evaluation of a department-year; ParameterError lists the problems of all of them."""
+    """Score every evaluation of a department-year; ParameterError lists the problems of all of them (a
+    framework's own problems once, however many evaluations use it). ``perfkit validate`` runs this too."""
     results, problems = [], []
     for located in bundle.evaluations:
+        fid = located.evaluation.framework
         try:
-            results.append(score(located, bundle.frameworks[located.evaluation.framework], bundle.data.budget))
+            results.append(score(located, bundle.frameworks[fid], bundle.data.budget, bundle.framework_docs.get(fid)))
         except ParameterError as exc:
-            problems += exc.problems
+            problems += [p for p in exc.problems if p not in problems]
     if problems:
         raise ParameterError(problems)
     return results

@@ -1,7 +1,7 @@
 """Validating parameter files without scoring them: what ``perfkit validate`` reports.
 
-A path is a department-year file (``<params>/<department>/<year>.yaml``: loaded, every evaluation compiled
-against its framework and budget), a framework (``<params>/frameworks/<id>.yaml``: loaded, its tree checked)
+A path is a department-year file (``<params>/<department>/<year>.yaml``: loaded and scored, so every check
+of ``perfkit score`` runs), a framework (``<params>/frameworks/<id>.yaml``: loaded, its tree checked)
 or a directory (every department-year file under it). Each file's outcome is its structural findings
 (points that do not add up, …) or the :class:`~perfkit.errors.ParameterError` naming its problems.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 
 from ..errors import ParameterError, Problem
 from ..load import discover, load, load_framework
-from .compile import compile_evaluation
 from .findings import Finding
-from .framework import points_findings, walk
+from .framework import framework_problems, points_findings, walk
+from .scoring import score_bundle
 
 
 @dataclass
@@ -53,16 +53,17 @@ def expand_paths(paths: list[str]) -> list[str]:
 
 
 def validate_file(path: str) -> list[Finding]:
-    """Load (and for a department-year, compile) one file: its structural findings; ParameterError if invalid."""
+    """One file's structural findings; ParameterError if invalid. A framework is loaded and its own problems
+    checked (:func:`~perfkit.core.framework.framework_problems`); a department-year goes through every check
+    ``perfkit score`` makes, by scoring it (:func:`~perfkit.core.scoring.score_bundle`), so that ``validate``
+    fails exactly when ``score`` does."""
     if is_framework(path):
-        fw, _ = load_framework(Path(path).stem, str(Path(path).parent.parent))
+        fw, doc = load_framework(Path(path).stem, str(Path(path).parent.parent))
+        if problems := framework_problems(fw, doc.where):
+            raise ParameterError(problems)
         return points_findings(walk(fw.tree), fw) if fw.tree else []
-    bundle = load(path)
-    findings: list[Finding] = []
-    for located in bundle.evaluations:
-        compiled = compile_evaluation(located, bundle.frameworks[located.evaluation.framework], bundle.data.budget)
-        findings += points_findings(compiled.nodes, compiled.framework)
-    return findings
+    return [f for result in score_bundle(load(path))
+            for f in points_findings(result.compiled.nodes, result.compiled.framework)]
 
 
 def validate_paths(paths: list[str]) -> list[Validated]:
