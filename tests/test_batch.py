@@ -146,23 +146,27 @@ def test_report_ipynb_names_no_checkout(run, params, tmp_path):
     _, out, _ = run
     nb = nbformat.read(out / "luohu-fsa" / "2022" / "report.ipynb", as_version=4)
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
-    given = nb.metadata["papermill"]["parameters"]["params_dir"]
-    assert given == Path(os.path.relpath(params, NOTEBOOK.parent)).as_posix()
-    assert f'params_dir = "{given}"' in injected.source and f'"{params}' not in injected.source, injected.source
-    # Two checkouts with identical files give identical reports, byte for byte.
-    made = []
-    for checkout in (tmp_path / "one", tmp_path / "two" / "deeper"):
+    # The parameters directory reaches the kernel in its environment ($PERFKIT_PARAMS), not in the notebook.
+    assert nb.metadata["papermill"]["parameters"]["params_dir"] == ""
+    assert 'params_dir = ""' in injected.source and str(params.parent) not in injected.source, injected.source
+    # Two checkouts with identical files, and a copy of the parameters elsewhere run with this checkout's
+    # notebook, give identical reports, byte for byte.
+    made = [(out / "luohu-fsa" / "2022" / "report.ipynb").read_bytes()]
+    for checkout, own_notebook in ((tmp_path / "one", True), (tmp_path / "two" / "deeper", True),
+                                   (tmp_path / "elsewhere" / "copy", False)):
         small = checkout / "parameters"
         shutil.copytree(params / "frameworks", small / "frameworks")
         shutil.copytree(params / "luohu-fsa", small / "luohu-fsa")
-        (checkout / "notebooks").mkdir()
-        shutil.copy(NOTEBOOK, checkout / "notebooks" / NOTEBOOK.name)
+        notebook = NOTEBOOK
+        if own_notebook:
+            (checkout / "notebooks").mkdir()
+            notebook = Path(shutil.copy(NOTEBOOK, checkout / "notebooks" / NOTEBOOK.name))
         result = batch.run_batch(small, checkout / "reports", workers=1, languages="zh", progress=False,
-                                 notebook=checkout / "notebooks" / NOTEBOOK.name)
+                                 notebook=notebook)
         assert result.ok, [r.error for r in result.records]
         made.append((checkout / "reports" / "luohu-fsa" / "2022" / "report.ipynb").read_bytes())
-    assert made[0] == made[1]
-    assert str(tmp_path).encode() not in made[0]
+        assert str(tmp_path).encode() not in made[-1] and str(params.parent).encode() not in made[-1]
+    assert made[1:] == [made[0]] * 3
 
 
 def test_the_manifest_is_written_as_each_unit_finishes(params, tmp_path, monkeypatch):

@@ -15,7 +15,7 @@ import os
 import sys
 
 from ..errors import ParameterError
-from .args import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, CommandParser
+from .args import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, CommandParser
 
 # Modules that add subcommands: each has ``register(subparsers)`` (reports and target sensitivity).
 COMMAND_MODULES: list[str] = ["perfkit.cli.reports", "perfkit.cli.targets"]
@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback at a user
         if os.environ.get("PERFKIT_DEBUG"):
             raise
+        if isinstance(exc, OSError) and exc.filename is not None:  # a full disk, permissions: not a bug
+            print(f"perfkit: cannot use {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
         print(f"perfkit: internal error: {type(exc).__name__}: {exc}\n"
               "This is a bug in perfkit, not in your files; rerun with PERFKIT_DEBUG=1 for the traceback "
               "and report it.", file=sys.stderr)

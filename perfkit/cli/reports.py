@@ -1,8 +1,10 @@
 """``perfkit run`` and ``perfkit batch``: the command-line face of :mod:`perfkit.run.batch` (parse, delegate, print).
 
 Registered through ``COMMAND_MODULES`` in :mod:`perfkit.cli`. Exit codes: 0 every report written; 1 a unit
-failed or its parameters are invalid (the others are still written); 2 the run could not start (no
-notebook, no kernel, no parameters directory, bad option).
+failed or its parameters are invalid (the others are still written; a report that could not be written, a
+full disk, fails its unit); 2 the run could not start (no notebook, no kernel, no parameters directory, an
+output directory that is a file or not writable, a bad option) or its manifest could not be written; 130
+interrupted (Ctrl-C), the finished units in the manifest.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import sys
 
 from ..errors import RunError
 from .args import EXIT_FAILED, EXIT_OK, EXIT_USAGE, positive_int, timeout_seconds
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command ended by Ctrl-C
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -98,7 +102,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    from ..run.batch import describe_failure, group_failures, run_batch
+    from ..run.batch import BatchInterrupted, describe_failure, group_failures, run_batch
 
     try:
         result = run_batch(args.params, args.out, workers=args.workers, languages=args.language,
@@ -107,6 +111,9 @@ def cmd_batch(args) -> int:
     except RunError as exc:
         print(f"perfkit batch: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BatchInterrupted as exc:
+        print(f"perfkit batch: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     n, bad = len(result.records), result.failed
     print(f"{n - len(bad)} of {n} reports written to {args.out} in {result.duration_s:.1f}s; "
           f"manifest: {result.manifest}")

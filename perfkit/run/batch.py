@@ -25,6 +25,7 @@ The other modules of :mod:`perfkit.run`: :mod:`~perfkit.run.engine` executes one
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -38,8 +39,9 @@ from ..report import notebook_html
 from . import engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL, error_summary
 from .executors import default_workers, get_executor
-from .files import atomic_write_text, check_inside, relative_to, remove, tmp_name
-from .manifest import ERROR, FAILED, INVALID, OK, UnitRecord, now, record_order, versions, write_manifest
+from .files import atomic_write_text, check_inside, check_out_dir, relative_to, remove, sweep_temporaries, tmp_name
+from .manifest import (ERROR, FAILED, INVALID, MANIFEST_NAME, OK, UnitRecord, now, record_order, versions,
+                       write_manifest)
 from .units import (DEFAULT_LANGUAGE, LANGUAGES, ambiguous_unit, check_params_dir, discover_units, hash_inputs, languages_of,
                     unit_dir, unit_files, unit_name, unit_outputs, validate_unit)
 
@@ -56,8 +58,9 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
 
     Returns the manifest record; never raises for a problem of the unit (its status says what happened).
     Raises RunError before doing anything if the notebook, kernel or language cannot be used, if the department
-    id or year is not a name (ids and years are names, never paths), or if a path the unit would write resolves
-    outside ``out_dir`` (links followed).
+    id or year is not a name (ids and years are names, never paths), if ``out_dir`` is no directory it can
+    write to, or if a path the unit would write resolves outside ``out_dir`` (links followed); a file that
+    cannot be written (a full disk) fails the unit, with the cause in its record.
     ``record=True`` also merges the record into ``<out_dir>/manifest.json``; ``checked=True`` skips the
     notebook and kernel checks (the batch does them once).
     """
@@ -75,6 +78,7 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     if not checked:
         engine.check_notebook(notebook)
         kernel = engine.check_kernel(kernel_name)
+        check_out_dir(out_dir)
     rec = UnitRecord(department, year, language, started=now(), versions=versions(),
                      kernel=kernel or {"name": kernel_name})
     t0 = time.monotonic()
@@ -99,6 +103,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
     names = LANGUAGES[rec.language]
     udir = unit_dir(out_dir, rec.department, rec.year)
     final_nb, final_html, failed_nb = udir / names.notebook, udir / names.html, udir / names.failed
+    sweep_temporaries(udir)  # left by a run that was killed
 
     # 1. Parameters first: an invalid unit fails here, with the problem lines, and no kernel is started.
     try:
@@ -115,11 +120,12 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         return
 
     # 2. Execute into a temporary file beside the final one.
-    udir.mkdir(parents=True, exist_ok=True)
     tmp_nb = tmp_name(final_nb)
-    parameters = engine.notebook_parameters(rec.department, rec.year, rec.language, params_dir, notebook)
+    parameters = engine.notebook_parameters(rec.department, rec.year, rec.language)
     try:
-        run = engine.execute(notebook, tmp_nb, parameters, kernel_name=kernel_name, timeout=timeout)
+        udir.mkdir(parents=True, exist_ok=True)
+        run = engine.execute(notebook, tmp_nb, parameters, params_dir=params_dir, kernel_name=kernel_name,
+                             timeout=timeout)
         rec.warnings = [f"kernel stderr: {ln[:300]}" for ln in run.stderr[:20]]
         if not run.ok:
             rec.status, rec.error = FAILED, run.error
@@ -141,8 +147,18 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         remove(failed_nb)
         rec.status = OK
         rec.outputs = {"notebook": relative_to(final_nb, out_dir), "html": relative_to(final_html, out_dir)}
+    except OSError as exc:  # a full disk, a folder that cannot be written: this unit fails, not the batch
+        rec.status, rec.error, rec.outputs = FAILED, _write_failure(exc, udir), {}
+        with contextlib.suppress(OSError):
+            remove(final_nb, final_html)  # one of them may be this run's, the other an earlier run's
     finally:
-        remove(tmp_nb)
+        with contextlib.suppress(OSError):
+            remove(tmp_nb)
+
+
+def _write_failure(exc: OSError, udir: Path) -> dict[str, Any]:
+    where = exc.filename or udir
+    return {"kind": "write", "summary": f"cannot write {where}: {exc.strerror or exc}", "path": str(where)}
 
 
 def _keep_failed(rec: UnitRecord, tmp_nb: Path, failed_nb: Path, notebook: Path, out_dir: Path) -> None:
@@ -192,6 +208,17 @@ def misnamed_record(params_dir: Path, department: str, year: int, language: str,
                       error=_invalid(ParameterError([problem])))
 
 
+class BatchInterrupted(KeyboardInterrupt):
+    """A batch stopped by Ctrl-C (SIGINT): ``done`` of ``total`` units finished, each recorded in the manifest."""
+
+    def __init__(self, done: int, total: int, manifest: Path):
+        super().__init__(done, total)
+        self.done, self.total, self.manifest = done, total, manifest
+
+    def __str__(self) -> str:
+        return f"interrupted after {self.done} of {self.total} units; the manifest lists the finished ones"
+
+
 @dataclass
 class BatchResult:
     records: list[UnitRecord]
@@ -215,7 +242,9 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     """Run every department-year under ``params_dir`` in every chosen language, in parallel.
 
     A unit that fails does not stop the others; every outcome is in the returned records and the manifest.
-    Raises RunError (before any unit runs) if the notebook, kernel, executor or options cannot be used.
+    Raises RunError (before any unit runs) if the notebook, kernel, executor, options or output directory cannot
+    be used, or if the manifest cannot be written at the end; :class:`BatchInterrupted` on Ctrl-C, once the
+    units finished so far are in the manifest.
     """
     from tqdm import tqdm
 
@@ -232,8 +261,7 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
         raise RunError(f"{params_dir}: no <department>/<year>.yaml files found")
     notebook = engine.check_notebook(Path(notebook) if notebook else engine.default_notebook()).resolve()
     kernel = engine.check_kernel(kernel_name)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = check_out_dir(out_dir)
     misnamed = {unit: why for unit in units if (why := unit_name_problem(*unit))}
     tasks = [dict(department=d, year=y, language=lang, params_dir=str(params_dir), out_dir=str(out_dir.resolve()),
                   notebook=str(notebook), kernel_name=kernel_name, timeout=timeout)
@@ -242,26 +270,39 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     workers = workers or default_workers(len(tasks))
     records: list[UnitRecord] = []
     told: set[tuple] = set()
-    with tqdm(total=len(tasks) + len(refused), desc="reports", unit="report", file=sys.stderr, disable=not progress,
+    total = len(tasks) + len(refused)
+    with tqdm(total=total, desc="reports", unit="report", file=sys.stderr, disable=not progress,
               dynamic_ncols=True) as bar:
-        for result in chain(refused, run(run_task, tasks, workers, on_error=task_error, scheduler=scheduler)
-                            if tasks else ()):
-            rec = UnitRecord.from_dict(result)
-            rec.kernel = {**kernel, **(rec.kernel or {})}
-            records.append(rec)
-            # Recorded as it finishes: a batch interrupted half-way leaves a manifest describing the reports
-            # on disk (the ones written so far, with the earlier run's entries for the others).
-            write_manifest(out_dir, [rec], params_dir=params_dir, notebook=notebook)
-            said = failure_key(rec)
-            if not rec.ok and said not in told:  # an invalid unit fails alike in every language: say it once
-                told.add(said)
-                bar.write(f"✗ {describe_failure(rec, out_dir)}", file=sys.stderr)
-            bar.set_postfix_str(f"{rec.department} {rec.year} {rec.language}: {rec.status}", refresh=False)
-            bar.update(1)
+        running = run(run_task, tasks, workers, on_error=task_error, scheduler=scheduler) if tasks else iter(())
+        try:
+            for result in chain(refused, running):
+                _take(UnitRecord.from_dict(result), records, told, bar, kernel, out_dir, params_dir, notebook)
+        except KeyboardInterrupt:
+            if hasattr(running, "close"):
+                running.close()  # the executor stops its workers
+            raise BatchInterrupted(len(records), total, out_dir / MANIFEST_NAME) from None
     records.sort(key=lambda r: record_order(*r.key))
     manifest = write_manifest(out_dir, records, params_dir=params_dir, notebook=notebook,
                               replace=set(langs) == set(LANGUAGES))
     return BatchResult(records, manifest, round(time.monotonic() - t0, 3))
+
+
+def _take(rec: UnitRecord, records: list[UnitRecord], told: set[tuple], bar, kernel: dict[str, str], out_dir: Path,
+          params_dir: Path, notebook: Path) -> None:
+    """One finished unit of a batch: recorded, merged into the manifest, its failure said once, counted."""
+    rec.kernel = {**kernel, **(rec.kernel or {})}
+    records.append(rec)
+    # Recorded as it finishes: a batch interrupted half-way leaves a manifest describing the reports on disk
+    # (the ones written so far, with the earlier run's entries for the others). A manifest that cannot be
+    # written now (a full disk) does not stop the batch: the final write at its end says so if it still fails.
+    with contextlib.suppress(RunError):
+        write_manifest(out_dir, [rec], params_dir=params_dir, notebook=notebook)
+    said = failure_key(rec)
+    if not rec.ok and said not in told:  # an invalid unit fails alike in every language: say it once
+        told.add(said)
+        bar.write(f"✗ {describe_failure(rec, out_dir)}", file=sys.stderr)
+    bar.set_postfix_str(f"{rec.department} {rec.year} {rec.language}: {rec.status}", refresh=False)
+    bar.update(1)
 
 
 # --------------------------------------------------------------------------------------------

@@ -85,21 +85,17 @@ def check_kernel(name: str = DEFAULT_KERNEL) -> dict[str, str]:
     return {"name": name, "display_name": spec.display_name, "executable": exe}
 
 
-def notebook_relative(params_dir: Path, notebook: Path) -> str:
-    """``params_dir`` as the notebook is given it: relative to the notebook's folder, where its kernel runs
-    (``perfkit.load.resolve_params_dir`` resolves it against the working directory), so report.ipynb
-    does not name the checkout it was made in; absolute only where no relative path exists (another drive)."""
-    try:
-        return Path(os.path.relpath(params_dir, notebook.parent)).as_posix()
-    except ValueError:
-        return str(params_dir)
+# The kernel finds the parameters directory in this variable of its environment (``perfkit.load.resolve_params_dir``
+# reads it when the notebook's ``params_dir`` is empty), so report.ipynb names no place on this machine.
+PARAMS_ENV = "PERFKIT_PARAMS"
 
 
-def notebook_parameters(department: str, year: int, language: str, params_dir: Path,
-                        notebook: Path) -> dict[str, Any]:
-    """The values of :data:`REQUIRED_PARAMETERS` injected into the notebook's cell tagged 'parameters'."""
-    return {"department": department, "year": year, "language": language,
-            "params_dir": notebook_relative(params_dir, notebook)}
+def notebook_parameters(department: str, year: int, language: str) -> dict[str, Any]:
+    """The values of :data:`REQUIRED_PARAMETERS` injected into the notebook's cell tagged 'parameters'.
+
+    ``params_dir`` is empty: :func:`execute` gives the kernel the directory in ``$PERFKIT_PARAMS``, so the
+    same files give the same report.ipynb wherever they sit (a checkout, a copy of the parameters elsewhere)."""
+    return {"department": department, "year": year, "language": language, "params_dir": ""}
 
 
 # --------------------------------------------------------------------------------------------
@@ -138,9 +134,9 @@ def kernel_manager_class() -> type:
 
 
 @contextlib.contextmanager
-def kernel_config(cwd: Path):
+def kernel_config(cwd: Path, env: dict[str, str] | None = None):
     """The config of one notebook run: yields (config, function returning the lines the kernel printed on
-    its stderr, less known noise). The kernel gets ``KERNEL_ENV``, runs in ``cwd`` and writes its stderr to a
+    its stderr, less known noise). The kernel gets ``KERNEL_ENV`` and ``env``, runs in ``cwd`` and writes its stderr to a
     private temporary file (which keeps the terminal and the progress bar clean; what the kernel said goes
     to the manifest instead).
 
@@ -154,7 +150,7 @@ def kernel_config(cwd: Path):
 
     c = Config()
     c.NotebookClient.kernel_manager_class = kernel_manager_class()
-    c.PerfkitKernelManager.kernel_env = dict(KERNEL_ENV)
+    c.PerfkitKernelManager.kernel_env = {**KERNEL_ENV, **(env or {})}
     c.PerfkitKernelManager.kernel_cwd = str(cwd)
     lines: list[str] = []
     with contextlib.ExitStack() as stack:
@@ -193,11 +189,12 @@ class Execution:
         return self.error is None
 
 
-def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, kernel_name: str = DEFAULT_KERNEL,
-            timeout: float | None = DEFAULT_CELL_TIMEOUT) -> Execution:
+def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, params_dir: Path | None = None,
+            kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT) -> Execution:
     """Execute ``notebook`` with papermill into ``output`` (saved after each cell, so a failed run leaves
     its executed cells and papermill's error markers there), ``parameters`` injected, the kernel configured
-    by :func:`kernel_config` and running in the notebook's folder. Never raises for a failure of the
+    by :func:`kernel_config` and running in the notebook's folder, ``params_dir`` in its ``$PERFKIT_PARAMS``
+    (see :func:`notebook_parameters`). Never raises for a failure of the
     notebook or its kernel: the :class:`Execution` says what went wrong."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -208,7 +205,8 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, kernel_
     try:
         # The kernel runs in the notebook's directory (set by the kernel manager, not papermill's cwd=,
         # which would change this whole process's working directory).
-        with kernel_config(notebook.parent) as (config, stderr):
+        env = {PARAMS_ENV: str(params_dir)} if params_dir is not None else None
+        with kernel_config(notebook.parent, env) as (config, stderr):
             run.notebook = papermill.execute_notebook(
                 str(notebook), str(output), parameters=parameters, kernel_name=kernel_name,
                 progress_bar=False, log_output=False,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -34,7 +35,11 @@ def process_executor(fn: TaskFunction, tasks: list[Task], workers: int, *, on_er
         for t in tasks:
             yield fn(t)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    # Ctrl-C reaches this process alone (workers ignore SIGINT: no traceback from each of them); it then
+    # ends the workers, whose units are unfinished (their temporary files go at the next run, their kernels
+    # exit with their parent).
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)) as pool:
         futures = {pool.submit(fn, t): t for t in tasks}
         try:
             for fut in as_completed(futures):
@@ -44,6 +49,8 @@ def process_executor(fn: TaskFunction, tasks: list[Task], workers: int, *, on_er
                     yield on_error(futures[fut], exc)
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):  # no public way before 3.14
+                proc.terminate()
             raise
 
 

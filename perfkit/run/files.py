@@ -1,13 +1,16 @@
 """Writing files so that a file in its final name is always a finished one.
 
 Every file is written to a hidden temporary name beside its final one (unique per process) and moved into
-place with ``os.replace``; a reader sees the old file or the new one, never half of one.
+place with ``os.replace``; a reader sees the old file or the new one, never half of one. The temporary names
+of a process that is gone (a killed run) are removed by the next run (:func:`sweep_temporaries`), and the
+output directory is checked before any unit runs (:func:`check_out_dir`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 
 from ..errors import RunError
@@ -24,9 +27,50 @@ def check_inside(out_dir: str | os.PathLike, *paths: Path) -> None:
                            "(links followed); nothing is written outside it")
 
 
+def check_out_dir(out_dir: str | os.PathLike) -> Path:
+    """The output directory, made if missing, checked writable before any unit runs (temporary files of a
+    killed run removed); RunError naming it and what was expected otherwise."""
+    out = Path(out_dir)
+    expected = "expected a directory perfkit can write the reports to (made if missing)"
+    if out.exists() and not out.is_dir():
+        raise RunError(f"output directory {out} (--out) is a file; {expected}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunError(f"output directory {out} (--out) cannot be made ({exc.strerror or exc}); {expected}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise RunError(f"output directory {out} (--out) is not writable (permissions); {expected}")
+    sweep_temporaries(out)
+    return out
+
+
 def tmp_name(final: Path) -> Path:
     """A hidden name beside ``final`` with the same suffix (papermill wants .ipynb), unique per process."""
     return final.with_name(f".{final.stem}.{os.getpid()}.tmp{final.suffix}")
+
+
+_TMP_NAME = re.compile(r"\..+\.(\d+)\.tmp(?:\.[^.]*)?")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: it exists, owned by someone else
+        return True
+    return True
+
+
+def sweep_temporaries(folder: Path) -> None:
+    """Remove the temporary files (:func:`tmp_name`) in ``folder`` left by processes that are gone (a run
+    killed or interrupted before it could clean up); those of running processes, this one included, stay."""
+    try:
+        names = list(folder.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    remove(*(p for p in names if (m := _TMP_NAME.fullmatch(p.name)) and int(m.group(1)) != os.getpid()
+             and not _alive(int(m.group(1)))))
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -38,6 +82,8 @@ def atomic_write_text(path: Path, text: str) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # a full disk, a folder made read-only: name the file meant, not its temporary name
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     finally:
         if tmp.exists():
             tmp.unlink()

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..errors import RunError
 from .files import atomic_write_text, check_inside, tmp_name
 from .units import discover_units, language_order
 
@@ -117,8 +118,18 @@ def write_manifest(out_dir: str | os.PathLike, records: list[UnitRecord], *, par
                    replace: bool = False) -> Path:
     """Merge records into ``<out_dir>/manifest.json`` (by department, year, language) and write it atomically.
 
-    ``replace=True`` drops entries of units that are no longer under ``params_dir`` (a full batch)."""
+    ``replace=True`` drops entries of units that are no longer under ``params_dir`` (a full batch). RunError
+    naming the file if it cannot be written (a full disk)."""
     out_dir = Path(out_dir)
+    try:
+        return _write_manifest(out_dir, records, params_dir, notebook, replace)
+    except OSError as exc:  # a full disk: a sentence naming the file, not a traceback
+        path = Path(exc.filename or out_dir / MANIFEST_NAME)
+        raise RunError(f"cannot write the manifest {path}: {exc.strerror or exc}; expected room for it "
+                       "(the reports written are on disk, their entries are not)") from None
+
+
+def _write_manifest(out_dir: Path, records: list[UnitRecord], params_dir, notebook, replace: bool) -> Path:
     with locked(out_dir):
         old = read_manifest(out_dir) or {}
         units = {(u["department"], u["year"], u["language"]): u for u in old.get("units", [])}

@@ -1,0 +1,208 @@
+"""Faults in a batch: an output directory that cannot be used, a full disk, Ctrl-C, a killed run's leftovers.
+
+Most tests replace the notebook's execution with a stand-in (no kernel: fast), as tests/test_batch.py does;
+the one marked slow interrupts a real batch with SIGINT and reruns it.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from perfkit.run import batch, engine, executors, files, manifest
+
+from conftest import ROOT, run_cli
+
+PARAMS = ROOT / "parameters"
+LUOHU, SHENZHEN = ("luohu-fsa", 2022), ("shenzhen-lfsb", 2020)
+
+
+def _params(tmp_path: Path, *departments: str) -> Path:
+    small = tmp_path / "parameters"
+    shutil.copytree(PARAMS / "frameworks", small / "frameworks")
+    for d in departments:
+        shutil.copytree(PARAMS / d, small / d)
+    return small
+
+
+@pytest.fixture
+def no_kernel(monkeypatch):
+    """Every notebook 'executes' at once into a one-cell notebook; its HTML is a stub."""
+
+    def execute(notebook, output, parameters, **_kw):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {parameters['department']}")])
+        return engine.Execution(notebook=nb)
+
+    monkeypatch.setattr(engine, "execute", execute)
+    monkeypatch.setattr(batch.notebook_html, "export_html", lambda nb, title, language: f"<title>{title}</title>\n")
+
+
+def _manifest(out: Path) -> dict:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _statuses(out: Path) -> dict:
+    return {(u["department"], u["year"]): u["status"] for u in _manifest(out)["units"]}
+
+
+# --------------------------------------------------------------------------------------------
+# An output directory that cannot be used: exit 2, one sentence, before any unit runs
+# --------------------------------------------------------------------------------------------
+
+
+def test_out_pointing_at_a_file_exits_2_naming_it(tmp_path, no_kernel, monkeypatch):
+    monkeypatch.setattr(engine, "execute", lambda *a, **k: pytest.fail("a unit ran"))
+    out = tmp_path / "reports"
+    out.write_text("not a folder\n")
+    for command in (["batch", str(PARAMS), "--no-progress"], ["run", *map(str, LUOHU), "--params", str(PARAMS)]):
+        proc = run_cli(*command, "--out", str(out))
+        assert proc.returncode == 2, proc.stderr
+        assert f"output directory {out} (--out) is a file; expected a directory" in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert out.read_text() == "not a folder\n"
+
+
+def test_an_unwritable_out_exits_2_naming_it(tmp_path, no_kernel, monkeypatch):
+    monkeypatch.setattr(engine, "execute", lambda *a, **k: pytest.fail("a unit ran"))
+    out = tmp_path / "reports"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        if os.access(out, os.W_OK):  # root: chmod does not stop it, so the system's answer is simulated
+            real = os.access
+            monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == out else real(p, mode, **kw))
+        proc = run_cli("batch", str(PARAMS), "--out", str(out), "--no-progress")
+    finally:
+        out.chmod(0o755)
+    assert proc.returncode == 2, proc.stderr
+    assert f"output directory {out} (--out) is not writable" in proc.stderr and "Traceback" not in proc.stderr
+    assert not any(out.iterdir())
+
+
+# --------------------------------------------------------------------------------------------
+# A full disk fails the unit, not the batch
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_full_disk_fails_one_unit_and_the_batch_goes_on(tmp_path, no_kernel, monkeypatch):
+    small, out = _params(tmp_path, LUOHU[0], SHENZHEN[0]), tmp_path / "reports"
+    real = batch.atomic_write_text
+
+    def full_for_luohu(path, text):
+        if LUOHU[0] in Path(path).parts:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(path, text)
+
+    monkeypatch.setattr(batch, "atomic_write_text", full_for_luohu)
+    proc = run_cli("batch", str(small), "--out", str(out), "--language", "zh", "--workers", "1", "--no-progress")
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert _statuses(out) == {LUOHU: "failed", SHENZHEN: "ok"}
+    entry = next(u for u in _manifest(out)["units"] if u["department"] == LUOHU[0])
+    assert entry["error"]["kind"] == "write" and "No space left on device" in entry["error"]["summary"]
+    assert entry["outputs"] == {}
+    assert "luohu-fsa 2022 [zh] failed: cannot write" in proc.stderr
+    assert (out / "shenzhen-lfsb" / "2020" / "report.html").exists()
+    assert not [p.name for p in (out / "luohu-fsa" / "2022").iterdir()]  # no half report, no temporary file
+
+
+def test_a_manifest_that_cannot_be_written_is_a_sentence(tmp_path, no_kernel, monkeypatch):
+    small, out = _params(tmp_path, LUOHU[0]), tmp_path / "reports"
+    real = files.atomic_write_text
+
+    def full_for_manifest(path, text):
+        if Path(path).name == "manifest.json":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        real(path, text)
+
+    monkeypatch.setattr(manifest, "atomic_write_text", full_for_manifest)
+    proc = run_cli("batch", str(small), "--out", str(out), "--language", "zh", "--workers", "1", "--no-progress")
+    assert proc.returncode == 2, proc.stderr
+    assert f"cannot write the manifest {out}/manifest.json: No space left on device" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert (out / "luohu-fsa" / "2022" / "report.html").exists()  # every unit still ran
+
+
+# --------------------------------------------------------------------------------------------
+# Ctrl-C and a killed run
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_interrupted_batch_records_what_finished_and_says_so_in_one_line(tmp_path, no_kernel, monkeypatch):
+    def interrupted(fn, tasks, workers, **_options):
+        yield fn(tasks[0])
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(executors.EXECUTORS, "interrupted", executors.Executor(interrupted))
+    small, out = _params(tmp_path, LUOHU[0], SHENZHEN[0]), tmp_path / "reports"
+    proc = run_cli("batch", str(small), "--out", str(out), "--executor", "interrupted", "--no-progress")
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr.strip() == ("perfkit batch: interrupted after 1 of 4 units; "
+                                   "the manifest lists the finished ones")
+    written = _manifest(out)
+    assert [(u["department"], u["year"], u["language"], u["status"]) for u in written["units"]] == [
+        (*LUOHU, "zh", "ok")]
+    assert (out / written["units"][0]["outputs"]["html"]).exists()
+    assert not (out / "shenzhen-lfsb").exists()
+
+
+def test_the_next_run_removes_temporary_files_of_a_killed_run(tmp_path, no_kernel):
+    small, out = _params(tmp_path, LUOHU[0]), tmp_path / "reports"
+    udir = out / "luohu-fsa" / "2022"
+    udir.mkdir(parents=True)
+    dead = 2**31 - 2  # beyond any pid_max: no such process
+    stale = [udir / f".report.{dead}.tmp.ipynb", udir / f".report.en.{dead}.tmp.html", out / f".manifest.{dead}.tmp.json"]
+    live = udir / f".report.{os.getppid()}.tmp.ipynb"  # a process that is running: perhaps another batch
+    for p in (*stale, live):
+        p.write_text("{")
+    result = batch.run_batch(small, out, workers=1, languages="all", progress=False)
+    assert result.ok, [r.error for r in result.records]
+    assert not any(p.exists() for p in stale)
+    assert live.exists()
+    assert sorted(p.name for p in udir.iterdir()) == sorted(
+        [live.name, "report.ipynb", "report.html", "report.en.ipynb", "report.en.html"])
+
+
+@pytest.mark.slow
+def test_sigint_on_a_real_batch_then_rerun(tmp_path):
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) once the first report is in the manifest:
+    exit 130, one line, no traceback from the workers; the manifest lists what finished, and a rerun
+    completes the batch and leaves no temporary file."""
+    small, out = _params(tmp_path, LUOHU[0], SHENZHEN[0], "beijing-lfsb"), tmp_path / "reports"
+    cmd = [sys.executable, "-m", "perfkit.cli", "batch", str(small), "--out", str(out), "--workers", "2",
+           "--language", "zh", "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not (out / "manifest.json").exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if proc.returncode == 0:
+        pytest.skip("the batch finished before the interrupt arrived")
+    assert proc.returncode == 130, stdout + stderr
+    assert "Traceback" not in stderr, stderr
+    assert "interrupted after" in stderr and "the manifest lists the finished ones" in stderr
+    finished = _manifest(out)["units"]
+    assert finished and all(u["status"] == "ok" for u in finished)
+    for u in finished:
+        assert (out / u["outputs"]["notebook"]).exists()
+    time.sleep(2)  # the workers' kernels exit with their parents
+    rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert set(_statuses(out).values()) == {"ok"} and len(_statuses(out)) == 3
+    assert not [p for p in out.rglob("*") if ".tmp" in p.name]
