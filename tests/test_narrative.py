@@ -24,7 +24,7 @@ from perfkit.fmt import money, num, pct, pct_ratio, pts, ratio, score
 from perfkit.load import discover, resolve_params_dir
 from perfkit.report import document, rules_text, tables, text
 from perfkit.report.document import Report
-from perfkit.report.language import Language
+from perfkit.report.language import LANGUAGES, Language
 from perfkit.report.sections import background
 from perfkit.report.sentences import sensitivity_sentences, target_sentences, targets_paragraph
 from perfkit.report.text import md_escape
@@ -351,7 +351,7 @@ def test_a_finding_without_a_template_falls_back_but_a_broken_template_raises(lu
 
 
 def test_every_finding_code_has_a_template_in_both_languages():
-    for lang in text.LANGUAGES:
+    for lang in LANGUAGES:
         t = text.Text(lang)
         assert [c for c in CODES if not t.has(f"findings.{c}")] == [], lang
 

@@ -7,7 +7,8 @@ from ..core.budget import all_measures
 from ..fmt import pct, pts, quantity_text, score
 from ..rules import REGISTRY, family
 from ..rules.base import Label, Listed, MeasureName, Phrase, RuleWords, Verbatim
-from .text import Safe, Text, join_list
+from .language import Language
+from .text import Safe, Text
 
 
 def measure_name(t: Text, measure: str | None) -> str:
@@ -44,7 +45,7 @@ def _render(t: Text, value):
     if isinstance(value, Label):
         return t.label(f"rules.{value.key}")
     if isinstance(value, Listed):
-        return join_list(t.language)(list(value.items))
+        return t.lang.join_list(list(value.items))
     if isinstance(value, RuleWords):
         return Safe(describe_rule(t, value.rule, value.points, None, value.zero_if))
     if isinstance(value, list):
@@ -58,7 +59,7 @@ def _measure_value(budget, measure: str, language: str) -> str | None:
     value = all_measures(budget).get(measure.removeprefix("budget."))
     if value is None:
         return None
-    return join_list(language)(pct(v) for v in value) if isinstance(value, list) else pct(value)
+    return Language.of(language).join_list(pct(v) for v in value) if isinstance(value, list) else pct(value)
 
 
 # Rule families whose arithmetic the inputs column leaves out (an evaluator's score).

@@ -22,7 +22,7 @@ import jinja2
 from ..fmt import money, num, pct, pct0, pct_ratio, pp, pts, ratio, score
 from .language import LANGUAGES, Language, load_templates
 
-__all__ = ["LANGUAGES", "Language", "Safe", "Text", "data_text", "join_list", "load_templates", "md_escape", "md_text",
+__all__ = ["LANGUAGES", "Language", "Safe", "Text", "data_text", "load_templates", "md_escape", "md_text",
            "tidy"]
 
 
@@ -71,10 +71,6 @@ def _escape(value: Any, markdown: bool = True) -> Any:
         return [_escape(v, markdown) for v in value]
     return value
 
-
-def join_list(language: str):
-    """The ``join_list`` filter of a language: 'a、b、c' / 'a, b and c' (see :meth:`Language.join_list`)."""
-    return Language.of(language).join_list
 
 
 def _capitalize_first(text: str) -> str:
