@@ -106,13 +106,42 @@ def ambiguous_unit(files: list[str]) -> ParameterError:
                            for f in files])
 
 
+_VALIDATED: dict[tuple, tuple[tuple, Any]] = {}  # (params_dir, department, year) → (file states, bundle)
+_VALIDATED_MAX = 64
+
+
+def _states(files: list[str]) -> tuple:
+    """(path, mtime, size) of each file and of each folder holding one (a file added beside them changes the
+    folder's mtime, and so what an include pattern may match); None for one that is gone."""
+    paths = sorted({*files, *(os.path.dirname(f) for f in files)})
+    out = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            out.append((p, st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((p, None, None))
+    return tuple(out)
+
+
 def validate_unit(params_dir: str | os.PathLike, department: str, year: int | str):
-    """Load and score a unit without running anything: ParameterError names every problem."""
+    """Load and score a unit without running anything: ParameterError names every problem.
+
+    A unit validated before in this process whose files (and their folders) are as they were is not read
+    again: a batch worker runs each unit once per language."""
     from ..core.scoring import score_bundle
     from ..load import find_unit, load
 
+    key = (str(Path(params_dir).resolve()), department, int(year))
+    if key in _VALIDATED:
+        states, bundle = _VALIDATED[key]
+        if _states(bundle.input_files()) == states:
+            return bundle
     bundle = load(find_unit(params_dir, department, year), str(params_dir))
     score_bundle(bundle)
+    if len(_VALIDATED) >= _VALIDATED_MAX:
+        _VALIDATED.pop(next(iter(_VALIDATED)))
+    _VALIDATED[key] = (_states(bundle.input_files()), bundle)
     return bundle
 
 
