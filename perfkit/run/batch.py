@@ -311,20 +311,25 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     if not units:
         raise RunError(f"{params_dir}: no <department>/<year>.yaml files found")
     units = select_units(units, only)
-    notebook = engine.check_notebook(Path(notebook) if notebook else engine.default_notebook()).resolve()
-    kernel = engine.check_kernel(kernel_name)
-    if not dry_run:
-        out_dir = check_out_dir(out_dir)
+    notebook = (Path(notebook) if notebook else engine.default_notebook()).resolve()
     out_dir = Path(out_dir)
     misnamed = {unit: why for unit in units if (why := unit_name_problem(*unit))}
-    earlier = {(u["department"], u["year"], u["language"]): u for u in (read_manifest(out_dir) or {}).get("units", [])}
+    earlier = {(u["department"], u["year"], u["language"]): u
+               for u in (read_manifest(out_dir) or {}).get("units", [])} if out_dir.is_dir() else {}
     decisions = plan([(d, y, lang) for d, y in units if (d, y) not in misnamed for lang in langs], earlier,
                      params_dir=params_dir, out_dir=out_dir.resolve(), notebook=notebook, kernel_name=kernel_name,
                      force=force)
+    # The notebook and kernel are checked only when a unit is to run (papermill and jupyter_client cost about
+    # a second to import): a batch that skips every unit takes a fraction of a second.
+    kernel = {"name": kernel_name}
+    if any(d.run for d in decisions) or misnamed:
+        engine.check_notebook(notebook)
+        kernel = engine.check_kernel(kernel_name)
     if dry_run:
         refused = [Decision(d, y, lang, True, f"invalid: {why}") for (d, y), why in misnamed.items() for lang in langs]
         return BatchResult([], None, round(time.monotonic() - t0, 3), sorted(refused + decisions,
                            key=lambda d: record_order(*d.key)))
+    out_dir = check_out_dir(out_dir)
     tasks = [dict(department=d.department, year=d.year, language=d.language, params_dir=str(params_dir),
                   out_dir=str(out_dir.resolve()), notebook=str(notebook), kernel_name=kernel_name, timeout=timeout)
              for d in decisions if d.run]
