@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError, Problem, RunError
-from ..report import notebook_html
 from . import engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL, error_summary
 from .executors import default_workers, get_executor
@@ -45,6 +44,20 @@ from .manifest import (ERROR, FAILED, INVALID, MANIFEST_NAME, OK, UnitRecord, ap
 from .incremental import Decision, describe, output_hashes, plan
 from .units import (DEFAULT_LANGUAGE, LANGUAGES, ambiguous_unit, check_params_dir, code_stamp, discover_units, hash_inputs,
                     include_matches, languages_of, unit_dir, unit_files, unit_name, unit_outputs, validate_unit)
+
+def _notebook_html():
+    """:mod:`perfkit.report.notebook_html`, imported when a report is written (it imports nbconvert, about a
+    second): a batch that skips every unit never pays for it."""
+    import importlib
+
+    return importlib.import_module("perfkit.report.notebook_html")
+
+
+def __getattr__(name: str):
+    if name == "notebook_html":  # ``batch.notebook_html`` as before the import became lazy
+        return _notebook_html()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # --------------------------------------------------------------------------------------------
 # One unit
@@ -140,8 +153,8 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         engine.normalize_notebook(nb, notebook, names.notebook)
         lang = nb.metadata.get("language_info", {})
         rec.kernel = {**(rec.kernel or {}), "language": lang.get("name"), "version": lang.get("version")}
-        rec.title = notebook_html.report_title(nb, notebook_html.fallback_title(bundle, rec.language))
-        rec.warnings += notebook_html.stderr_outputs(nb)
+        rec.title = _notebook_html().report_title(nb, _notebook_html().fallback_title(bundle, rec.language))
+        rec.warnings += _notebook_html().stderr_outputs(nb)
         nb.metadata["title"] = rec.title
         written = write_outputs(nb, rec, udir, bundle)
         remove(failed_nb)
@@ -163,7 +176,7 @@ def write_outputs(nb, rec: UnitRecord, udir: Path, bundle) -> dict[str, Path]:
     every file named there is hashed into the record, so the next batch can tell whether it is intact."""
     names = LANGUAGES[rec.language]
     final_nb, final_html = udir / names.notebook, udir / names.html
-    html = notebook_html.export_html(nb, rec.title, rec.language)
+    html = _notebook_html().export_html(nb, rec.title, rec.language)
     atomic_write_text(final_nb, engine.notebook_text(nb))
     atomic_write_text(final_html, html)
     return {"notebook": final_nb, "html": final_html}

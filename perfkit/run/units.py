@@ -200,9 +200,13 @@ def code_stamp() -> dict[str, str]:
     its source (``perfkit/**/*.py``: an edit in a checkout changes the reports without changing the
     version) and of the report templates (``perfkit/report/templates``: narrative text, the HTML
     template). Computed once per process (a few milliseconds)."""
-    from .manifest import versions
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
+        perfkit_version = version("perfkit")
+    except PackageNotFoundError:  # a source tree on the path, not installed
+        perfkit_version = "not installed"
     package = Path(__file__).resolve().parents[1]
     templates = Path(report.__file__).resolve().parent / "templates"
-    return {"perfkit": versions()["perfkit"], "code": _tree_sha256(package, (".py",)),
+    return {"perfkit": perfkit_version, "code": _tree_sha256(package, (".py",)),
             "templates": _tree_sha256(templates, (".yaml", ".yml", ".j2", ".json", ".css", ".tpl"))}
