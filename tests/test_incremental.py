@@ -9,6 +9,7 @@ decisions and the manifest are the real ones.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -261,3 +262,44 @@ def test_the_controller_rewrites_the_manifest_rarely(params, tmp_path, executed,
     _batch(params, tmp_path / "reports")
     assert [Path(p).name for p in writes] == ["manifest.json"]  # once, at the end
     assert not (tmp_path / "reports" / manifest.JOURNAL_NAME).exists()
+
+
+def test_manifest_json_is_rewritten_from_the_journal_while_a_batch_runs(params, tmp_path, executed, monkeypatch):
+    """Every SNAPSHOT_S seconds (here: always) manifest.json is rewritten with the units finished so far, so the
+    file alone is never far behind; each rewrite empties the journal."""
+    out = tmp_path / "reports"
+    seen = []
+
+    def watching(fn, tasks, workers, **_options):
+        for t in tasks:
+            yield fn(t)
+            if (out / "manifest.json").exists():
+                seen.append(len(json.loads((out / "manifest.json").read_text(encoding="utf-8"))["units"]))
+
+    monkeypatch.setitem(executors.EXECUTORS, "watching", executors.Executor(watching))
+    monkeypatch.setattr(batch, "SNAPSHOT_S", 0.0)
+    monkeypatch.setattr(batch, "SNAPSHOT_SHARE", 1.0)
+    _batch(params, out, executor="watching")
+    assert seen == [1, 2, 3, 4, 5, 6], seen  # after each unit, the file lists every unit finished so far
+    _check_truthful(out)
+
+
+@pytest.mark.slow
+def test_a_real_second_batch_skips_its_unit_in_well_under_a_second(tmp_path):
+    """The real notebook and kernel: a first batch writes Luohu's Chinese report; a second one with nothing
+    changed skips it (no kernel) and its report is byte for byte the first one."""
+    params = tmp_path / "parameters"
+    shutil.copytree(PARAMS / "frameworks", params / "frameworks")
+    shutil.copytree(PARAMS / "luohu-fsa", params / "luohu-fsa")
+    out = tmp_path / "reports"
+    args = ("batch", str(params), "--out", str(out), "--language", "zh", "--workers", "1", "--no-progress")
+    first = run_cli(*args)
+    assert first.returncode == 0 and "1 of 1 reports written" in first.stdout, first.stderr
+    report = (out / "luohu-fsa" / "2022" / "report.html").read_bytes()
+    second = run_cli(*args)
+    assert second.returncode == 0 and "0 of 1 reports written" in second.stdout, second.stderr
+    seconds = float(re.search(r" in ([0-9.]+)s;", second.stdout).group(1))
+    assert seconds < 1.0, second.stdout
+    assert (out / "luohu-fsa" / "2022" / "report.html").read_bytes() == report
+    assert _manifest(out)["summary"] == {"units": 1, "ok": 1, "skipped": 1}
+    _check_truthful(out)
