@@ -179,6 +179,12 @@ class IndicatorInput(Model):
     note: str | None = Field(
         None, description="Remarks (e.g. an inconsistency in the report), for the record; not used in scoring."
     )
+    not_applicable: str | None = Field(
+        None,
+        description="不适用: the reason the indicator does not apply to this evaluation (e.g. 本项目无政府采购). The "
+        "leaf is then not scored and the total is rescaled as the framework's `not_applicable` declares; no other "
+        "input is needed.",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,6 +210,15 @@ class Indicator(Model):
         ge=0,
         description="分值: a leaf's weight W; for a parent, the points the report states, which are compared "
         "with the sum of its children's points (NODE_POINTS_MISMATCH), not trusted.",
+    )
+    weight: float | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="权重: the node's share, in percent, of its parent's scale (of the framework's `total` for a "
+        "level-1 node), when the framework weights blocks (一级指标权重50%/25%/25%, each block's indicators scored "
+        "on 100). The node then contributes weight% × its parent's scale × (its score / its leaves' points). "
+        "Siblings are all weighted (adding up to 100) or none is. Null (default): the node counts its points.",
     )
     criteria: str | None = Field(None, description="评分标准 as written, verbatim.")
     criteria_points: float | None = Field(
@@ -274,6 +289,18 @@ class Framework(Model):
         default_factory=lambda: list(DEFAULT_GRADES),
         description="Grade bands from the highest down; the lowest must start at 0. Default: 优 ≥ 90, 良 ≥ 80, "
         "中 ≥ 60, 差 ≥ 0 (财预〔2020〕10号).",
+    )
+    not_applicable: Literal["rescale", "forbidden"] = Field(
+        "rescale",
+        description="What a leaf marked `not_applicable` does to the total: `rescale` (default; 不适用的指标不考核，"
+        "适用指标得分按百分制折算: total = the applicable leaves' score / their points × `total`) or `forbidden` "
+        "(the framework allows no indicator to be left out: marking one is an error).",
+    )
+    not_computable: Literal["not_graded", "graded_with_gap"] = Field(
+        "not_graded",
+        description="What a leaf that cannot be computed (its measure is undefined, e.g. a rate over a 0 budget) "
+        "does to the total: `not_graded` (default: the total of the other leaves is given, without a grade) or "
+        "`graded_with_gap` (that total is graded, and the points left out are stated beside it).",
     )
     rule_templates: dict[str, RuleSpec] = Field(
         default_factory=dict,

@@ -123,6 +123,45 @@ def measure(budget: Budget | None, name: str) -> float | list[float]:
     return value
 
 
+def undefined(value) -> bool:
+    """True when a measure's value (a rate or a list of rates) is NaN anywhere: a rate over a zero base."""
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(v, float) and np.isnan(v) for v in values)
+
+
+# The Chinese term of each budget field a measure divides by, for findings that say which one to fill.
+BASE_TERMS = {
+    "adjusted": "调整后预算", "initial": "年初预算", "received": "到位资金", "procurement.plan": "采购计划金额",
+    "assets.fixed_total": "固定资产总额", "staff.establishment": "核定编制数", "staff.actual": "在编人数",
+    "three_public.budget": "“三公”经费预算数", "public_expense.budget": "日常公用经费预算数",
+    "prior.three_public": "上年“三公”经费", "prior.public_expense": "上年日常公用经费",
+    "prior.carry_over": "上年结转结余",
+}
+
+
+@dataclass(frozen=True)
+class Undefined:
+    """Why a measure is undefined: its base (denominator, a budget field) is 0. ``message`` says it in English."""
+
+    measure: str  # without the ``budget.`` prefix
+    base: str  # the budget field to fill, e.g. ``adjusted``
+    message: str
+
+    @property
+    def base_term(self) -> str:
+        return BASE_TERMS.get(self.base, self.base)
+
+
+def undefined_reason(budget: Budget, name: str) -> Undefined:
+    """Why ``budget.<name>`` is undefined, naming the field to fill: its base (denominator) is 0."""
+    m = MEASURES[name.removeprefix(MEASURE_PREFIX)]
+    base = m.formula.split(" / ", 1)[-1].strip("() ").split(" ")[0]
+    p = m.parts(budget) if m.parts is not None else None
+    figures = f" ({p[0]:,.2f} / {p[1]:,.2f})" if p is not None else ""
+    return Undefined(m.name, base, f"{MEASURE_PREFIX}{m.name} ({m.term}) cannot be computed: its base {base} "
+                                   f"is 0{figures}; fill in budget.{base}")
+
+
 def all_measures(budget: Budget | None) -> dict[str, float | list[float]]:
     """Every measure the block can give, keyed by name (without the ``budget.`` prefix)."""
     if budget is None:

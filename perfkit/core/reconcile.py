@@ -33,7 +33,7 @@ def rescore_leaf(result, index: int, rule, part: str | None = None) -> float | N
                                                       for p in leaf.rule.parts]})
     ctx = CompileContext(result.located, result.scoring_budget)
     rows = leaf_rows(ctx, 0, leaf, rule)
-    if ctx.problems:
+    if ctx.problems or ctx.undefined:
         return None
     mini = Compiled(compiled.framework, [leaf.node], [Leaf(leaf.node, rule, leaf.inputs, leaf.loc, leaf.zero)], rows)
     return float(mini.leaf_scores()[0])
@@ -69,6 +69,20 @@ def leaf_findings(result) -> list[Finding]:
     for i, leaf in enumerate(result.compiled.leaves):
         name = leaf.node.indicator.name
         rep = leaf.inputs.reported_score if leaf.inputs is not None else None
+        if leaf.not_applicable is not None:
+            findings.append(Finding("NOT_APPLICABLE", "info", leaf.id,
+                                    f"{name}: not applicable ({leaf.not_applicable}); its {leaf.points:g} points "
+                                    f"are left out and the total is rescaled to {result.framework.total:g}",
+                                    {"reason": leaf.not_applicable, "points": leaf.points}))
+            continue
+        if leaf.undefined:
+            findings.append(Finding("NOT_COMPUTABLE", "warning", leaf.id,
+                                    f"{name}: not computable: " + "; ".join(u.message for u in leaf.undefined),
+                                    {"measures": [u.measure for u in leaf.undefined],
+                                     "fields": [u.base for u in leaf.undefined],
+                                     "field_terms": [u.base_term for u in leaf.undefined],
+                                     "points": leaf.points, "reported": rep}))
+            continue
         got = float(scores[leaf.id])
         rows = [result.compiled.rows[j] for j in result.compiled.rows_of_leaf[i]]
         for r in rows:
@@ -154,7 +168,7 @@ def sum_findings(result) -> list[Finding]:
                 f"the reported indicator scores sum to {_fmt(s)}, the reported total is {_fmt(rep.total)}",
                 {"sum": s, "reported_total": rep.total},
             ))
-    if rep.total is not None and not result.reproduces_total(TOLERANCE):
+    if rep.total is not None and result.gap_points == 0 and not result.reproduces_total(TOLERANCE):
         g = grade_of(result.total, result.framework)
         findings.append(Finding(
             "TOTAL_MISMATCH", "warning", None,
@@ -201,8 +215,24 @@ def rate_findings(budget: Budget | None, owner: str) -> list[Finding]:
     return findings
 
 
+def gap_findings(result) -> list[Finding]:
+    """TOTAL_NOT_GRADED: leaves that cannot be computed leave a gap in the total."""
+    gap = result.gap_points
+    if gap <= 0:
+        return []
+    graded = result.grade is not None
+    return [Finding(
+        "TOTAL_NOT_GRADED", "warning", None,
+        f"the total {_fmt(result.total)} leaves out {gap:g} points that cannot be computed ("
+        + ", ".join(result.not_computable) + ")"
+        + (f"; graded {result.grade} with that gap, as the framework declares" if graded else "; it is not graded"),
+        {"total": result.total, "gap": gap, "leaves": result.not_computable, "graded": graded,
+         "grade": result.grade})]
+
+
 def reconcile(result) -> list[Finding]:
     findings = points_findings(result.compiled.nodes, result.framework)
+    findings += gap_findings(result)
     findings += leaf_findings(result)
     findings += sum_findings(result)
     owner = "the evaluation's budget" if result.evaluation.budget is not None else "the department budget"

@@ -39,7 +39,9 @@ def score(located: Located, framework: Framework, budget: Budget | None,
             "name_en": leaf.node.indicator.name_en,
             "points": leaf.points,
             "rule": leaf.rule.family,
-            "score": float(leaf_scores[i]),
+            "score": float(leaf_scores[i]) if leaf.counted else float("nan"),  # none: not applicable / computable
+            "status": "not_applicable" if leaf.not_applicable is not None else (
+                "not_computable" if leaf.undefined else "scored"),
             "reported_score": None if inp is None else inp.reported_score,
             "explanation": "; ".join(
                 (f"{r.part}: " if r.part else "") + explain(r, s) + (" → 0 (" + "; ".join(r.zero_reasons) + ")"
@@ -48,13 +50,14 @@ def score(located: Located, framework: Framework, budget: Budget | None,
             ) + (" → 0 (" + "; ".join(leaf.zero_reasons) + ")" if leaf.zero else ""),
             "target": None if inp is None else inp.target,
             "actual": None if inp is None else inp.actual,
-            "reason": None if inp is None else (inp.reported_reason or inp.reason),
+            "reason": None if inp is None else (inp.reported_reason or inp.not_applicable or inp.reason),
         })
     table = pd.DataFrame.from_records(records)
     nodes = node_table(compiled, leaf_scores, located.evaluation.reported)
-    total = float(leaf_scores.sum())
-    result = EvaluationResult(located, framework, compiled, table, nodes, total, grade_of(total, framework),
-                              department_budget=budget)
+    total = float(compiled.total_of(leaf_scores))
+    graded = compiled.gap_points == 0 or framework.not_computable == "graded_with_gap"
+    result = EvaluationResult(located, framework, compiled, table, nodes, total,
+                              grade_of(total, framework) if graded else None, department_budget=budget)
     result.findings = reconcile(result)
     return result
 
