@@ -93,3 +93,66 @@ def test_validate_warns_about_an_undefined_measure(tmp_path, capsys):
     main(["validate", str(dep / "2024.yaml")])
     out = capsys.readouterr().out
     assert "NOT_COMPUTABLE" in out and "TOTAL_NOT_GRADED" in out and "budget.adjusted" in out
+
+
+# ---- 2. block weights and not-applicable indicators --------------------------------------------
+
+def weighted_tree(weights=(50, 25, 25)):
+    blocks = []
+    for (bid, w), kids in zip(zip("ABC", weights), [(("a1", 60), ("a2", 40)), (("b1", 100),), (("c1", 100),)]):
+        blocks.append({"id": bid, "name": bid, "points": 100, "weight": w,
+                       "children": [judged(k, p) for k, p in kids]})
+    return blocks
+
+
+def test_level1_block_weights_put_children_scored_on_100_onto_a_total_of_100():
+    scores = {"a1": 50, "a2": 35.4, "b1": 99, "c1": 100}  # the blocks: 85.4, 99, 100 on 100 each
+    located, fw = make(weighted_tree(), {k: {"score": v, "reason": "r"} for k, v in scores.items()})
+    r = score(located, fw, None)
+    assert r.table["score"].sum() == pytest.approx(284.4)  # what the unweighted sum gave, "out of 100"
+    assert r.total == pytest.approx(0.5 * 85.4 + 0.25 * 99 + 0.25 * 100)  # 92.45
+    assert r.grade == "优"
+    assert not [f for f in r.findings if f.code == "TOTAL_POINTS_MISMATCH"]
+    factors = leaf_factors(walk(fw.tree), fw)
+    assert factors == pytest.approx({"a1": 0.5, "a2": 0.5, "b1": 0.25, "c1": 0.25})
+    located, fw = make(weighted_tree(), {k: {"score": 80 * p / 100, "reason": "r"}
+                                         for k, p in (("a1", 60), ("a2", 40), ("b1", 100), ("c1", 100))})
+    assert score(located, fw, None).grade == "良"  # 80 in every block is 80 in all, not 240
+
+
+def test_weights_must_cover_every_sibling_and_add_up_to_100():
+    with pytest.raises(ParameterError, match="add up to 100, got 90"):
+        located, fw = make(weighted_tree((50, 25, 15)), {})
+        score(located, fw, None)
+    tree = weighted_tree()
+    del tree[2]["weight"]
+    with pytest.raises(ParameterError, match="expected a weight"):
+        located, fw = make(tree, {})
+        score(located, fw, None)
+
+
+def na_tree():
+    return [{"id": "all", "name": "all", "points": 100, "children": [
+        judged("a", 50), judged("b", 36.70), judged("procurement", 13.30, "政府采购执行率")]}]
+
+
+def test_a_not_applicable_indicator_rescales_the_total_and_a_good_stays_good():
+    # 76.50 of the 86.70 applicable points: 88.24 on 100 (良); scoring the inapplicable 13.30 as 0 gave 76.50 (中)
+    inputs = {"a": {"score": 45, "reason": "r"}, "b": {"score": 31.5, "reason": "r"}}
+    located, fw = make(na_tree(), {**inputs, "procurement": {"not_applicable": "本项目不涉及政府采购"}})
+    r = score(located, fw, None)
+    assert round(r.total, 2) == 88.24 and r.grade == "良"
+    [na] = [f for f in r.findings if f.code == "NOT_APPLICABLE"]
+    assert na.indicator == "procurement" and na.data["reason"] == "本项目不涉及政府采购"
+    row = r.table.set_index("id").loc["procurement"]
+    assert row["status"] == "not_applicable" and math.isnan(row["score"])
+    located, fw = make(na_tree(), {**inputs, "procurement": {"score": 0, "reason": "不适用，按0分计"}})
+    workaround = score(located, fw, None)
+    assert round(workaround.total, 2) == 76.50 and workaround.grade == "中"
+
+
+def test_a_framework_may_forbid_leaving_an_indicator_out():
+    located, fw = make(na_tree(), {"a": {"score": 45, "reason": "r"}, "b": {"score": 31.5, "reason": "r"},
+                                   "procurement": {"not_applicable": "不涉及"}}, not_applicable="forbidden")
+    with pytest.raises(ParameterError, match="not_applicable: forbidden"):
+        score(located, fw, None)
