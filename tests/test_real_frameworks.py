@@ -156,3 +156,46 @@ def test_a_framework_may_forbid_leaving_an_indicator_out():
                                    "procurement": {"not_applicable": "不涉及"}}, not_applicable="forbidden")
     with pytest.raises(ParameterError, match="not_applicable: forbidden"):
         score(located, fw, None)
+
+
+# ---- 3. deduction steps and bands that ignore the sign -----------------------------------------
+
+def one_leaf(rule, inputs, points=5, **fw_settings):
+    return make([{"id": "all", "name": "all", "points": points, "children": [
+        {"id": "x", "name": "x", "points": points, "rule": rule}]}], {"x": inputs}, **fw_settings)
+
+
+def test_whole_steps_and_proportional_deductions():
+    # 每超过一个百分点扣0.5分: 12.5% against 10% is 2.5 points over
+    base = {"family": "overrun_penalty", "threshold": 10, "per_unit": 0.5}
+    for counting, expected in (("proportional", 5 - 1.25), ("whole_steps", 5 - 1.0)):
+        located, fw = one_leaf({**base, "counting": counting}, {"value": 12.5})
+        assert score(located, fw, None).total == pytest.approx(expected)
+    # 每相差3%扣1分: 89.9% against 95% is 5.1 points short: one whole step, or 1.7 proportionally
+    rule = {"family": "overrun_penalty", "threshold": 95, "direction": "below", "step": 3, "per_step": 1,
+            "counting": "whole_steps", "reading": "按整档扣分",
+            "alternatives": [{"label": "按比例", "description": "不足一档按比例扣", "set": {"counting": "proportional"}}]}
+    located, fw = one_leaf(rule, {"value": 89.9, "reported_score": 5 - 5.1 / 3})
+    r = score(located, fw, None)
+    assert r.total == pytest.approx(4.0)
+    assert "whole steps of 3" in r.table["explanation"][0]
+    [mm] = [f for f in r.findings if f.code == "SCORE_MISMATCH"]
+    assert mm.data["reproduced_by"] == "按比例"
+    # exactly 6 points short is two steps, whatever the float arithmetic says
+    located, fw = one_leaf(rule, {"value": 95 - 6.000000000001 + 1e-12})
+    assert score(located, fw, None).total == pytest.approx(3.0)
+
+
+def test_bands_and_limits_may_ignore_the_sign():
+    bands = {"family": "bands", "bands": [{"min": 0, "max": 10, "max_inclusive": True, "points": 5},
+                                          {"min": 10, "min_inclusive": False, "points": 2}]}
+    located, fw = one_leaf(bands, {"value": -12})  # a budget cut of 12% against an adjustment-rate band
+    with pytest.raises(ParameterError, match="declare `absolute: true`"):
+        score(located, fw, None)
+    located, fw = one_leaf({**bands, "absolute": True}, {"value": -12})
+    assert score(located, fw, None).total == 2
+    located, fw = one_leaf({**bands, "absolute": True}, {"value": -8})
+    assert score(located, fw, None).total == 5
+    limit = {"family": "overrun_penalty", "threshold": 10, "per_unit": 0.1, "absolute": True}
+    located, fw = one_leaf(limit, {"value": -15})
+    assert score(located, fw, None).total == pytest.approx(4.5)
