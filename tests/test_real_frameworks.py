@@ -178,7 +178,7 @@ def test_whole_steps_and_proportional_deductions():
     located, fw = one_leaf(rule, {"value": 89.9, "reported_score": 5 - 5.1 / 3})
     r = score(located, fw, None)
     assert r.total == pytest.approx(4.0)
-    assert "whole steps of 3" in r.table["explanation"][0]
+    assert r.table["explanation"][0] == "5 − 1 × ⌊max(5.10, 0) / 3⌋"
     [mm] = [f for f in r.findings if f.code == "SCORE_MISMATCH"]
     assert mm.data["reproduced_by"] == "按比例"
     # exactly 6 points short is two steps, whatever the float arithmetic says
@@ -199,3 +199,67 @@ def test_bands_and_limits_may_ignore_the_sign():
     limit = {"family": "overrun_penalty", "threshold": 10, "per_unit": 0.1, "absolute": True}
     located, fw = one_leaf(limit, {"value": -15})
     assert score(located, fw, None).total == pytest.approx(4.5)
+
+
+# ---- 4. alternatives that change the rule's shape ----------------------------------------------
+
+def test_an_alternative_may_restructure_a_composite_into_another_family():
+    # the criteria: 资金到位 2 + 执行 3 as parts; the report instead scored "points × execution rate"
+    rule = {"family": "sum", "parts": [
+        {"id": "received", "name": "资金到位", "points": 2, "rule": {"family": "judgement"}},
+        {"id": "executed", "name": "执行", "points": 3, "rule": {"family": "rate_weight",
+                                                                "measure": "budget.execution_rate"}}],
+        "alternatives": [{"label": "分值×执行率", "description": "全项按分值乘以预算执行率",
+                          "rule": {"family": "rate_weight", "measure": "budget.execution_rate"}}]}
+    located, fw = one_leaf(rule, {"parts": {"received": {"score": 2, "reason": "足额到位"}},
+                                  "reported_score": 4.5}, budget={"adjusted": 200, "spent": 180})
+    r = score(located, fw, None)
+    assert r.total == pytest.approx(2 + 3 * 0.9)  # 4.70 as the criteria say
+    [mm] = [f for f in r.findings if f.code == "SCORE_MISMATCH"]
+    assert mm.data["reproduced_by"] == "分值×执行率"
+    [alt] = mm.data["alternatives"]
+    assert alt["family"] == "rate_weight" and alt["explanation"] == "5 × 90.00%"  # the figures it used
+    assert "gives 4.50 (5 × 90.00%)" in mm.message
+
+
+def write_unit(tmp_path, framework: str, evaluation: dict) -> str:
+    (tmp_path / "frameworks").mkdir(exist_ok=True)
+    (tmp_path / "frameworks" / "fw.yaml").write_text(framework, encoding="utf-8")
+    (tmp_path / "dep").mkdir(exist_ok=True)
+    (tmp_path / "dep" / "2024.yaml").write_text(json.dumps({
+        "department": {"id": "dep", "name": "某单位"}, "year": 2024,
+        "budget": {"adjusted": 200, "spent": 180},
+        "evaluations": [{"id": "p", "kind": "project", "evaluator": "self", "title": "项目", "framework": "fw",
+                         **evaluation}]}, ensure_ascii=False), encoding="utf-8")
+    return str(tmp_path / "dep" / "2024.yaml")
+
+
+FW_WITH_ALTERNATIVE = """id: fw
+name: fw
+tree:
+  - id: x
+    name: x
+    points: 100
+    rule:
+      family: rate_weight
+      measure: budget.execution_rate
+      alternatives:
+        - label: 分档
+          description: 按分档
+          {alt}
+"""
+
+
+@pytest.mark.parametrize("alt, line, message", [
+    ("set: {measur: budget.execution_rate}", 13, "set.measur: unknown field"),
+    ("set: {measure: budget.execution_rat}", 13, "unknown measure 'budget.execution_rat'"),
+    ("rule: {family: bands, bandz: [{min: 0, points: 1}]}", 13, "bandz: unknown field"),
+])
+def test_alternative_settings_are_validated_like_the_rule_with_file_and_line(tmp_path, alt, line, message):
+    from perfkit.core.validate import validate_paths
+
+    path = write_unit(tmp_path, FW_WITH_ALTERNATIVE.format(alt=alt), {})
+    [outcome] = validate_paths([path])
+    assert outcome.error is not None
+    text = str(outcome.error)
+    assert f"fw.yaml:{line}:" in text and message in text, text

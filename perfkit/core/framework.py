@@ -177,12 +177,18 @@ def rule_problems(value: Any, loc: tuple, where: Where) -> list[Problem]:
                             f"{field_name}[{ids.index(item_id)}]); ids must be unique in the list")
         if isinstance(model, RuleBase):
             for j, alt in enumerate(model.alternatives):
+                if alt.rule is not None:  # a whole rule: its own problems (checked as part of this model)
+                    continue
+                set_loc = at + ("alternatives", j, "set")
                 try:
-                    type(model).model_validate({**model.model_dump(), **alt.set})
+                    merged = type(model).model_validate({**model.model_dump(), **alt.set})
                 except ValidationError as exc:
-                    set_loc = at + ("alternatives", j, "set")
                     problems += validation_problems(exc, lambda e, s=alt.set, sl=set_loc: where(
                         sl + (e if e and e[0] in s else ())))
+                    continue
+                name = getattr(merged, "measure", None)  # a measure the reading names must exist too
+                if "measure" in alt.set and isinstance(name, str) and (why := unknown_measure(name)):
+                    problem(set_loc + ("measure",), why)
     return problems
 
 

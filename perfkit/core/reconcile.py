@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .budget import MEASURES, all_measures
-from .compile import CompileContext, Compiled, Leaf, leaf_rows
+from .compile import CompileContext, Compiled, Leaf, explain, leaf_rows
 from .findings import Finding
 from .framework import TOLERANCE, grade_of, points_findings
 from ..params import Budget
@@ -26,6 +26,12 @@ def _fmt(x: float) -> str:
 
 def rescore_leaf(result, index: int, rule, part: str | None = None) -> float | None:
     """The score of leaf ``index`` with its rule (or one part's rule) replaced; None if it cannot run."""
+    got = rescore_leaf_explained(result, index, rule, part)
+    return None if got is None else got[0]
+
+
+def rescore_leaf_explained(result, index: int, rule, part: str | None = None) -> tuple[float, str] | None:
+    """:func:`rescore_leaf` with the arithmetic of the new score (the figures the reading uses)."""
     compiled = result.compiled
     leaf = compiled.leaves[index]
     if part is not None:
@@ -36,7 +42,9 @@ def rescore_leaf(result, index: int, rule, part: str | None = None) -> float | N
     if ctx.problems or ctx.undefined:
         return None
     mini = Compiled(compiled.framework, [leaf.node], [Leaf(leaf.node, rule, leaf.inputs, leaf.loc, leaf.zero)], rows)
-    return float(mini.leaf_scores()[0])
+    row_scores = mini.row_scores()
+    words = "; ".join((f"{r.part}: " if r.part else "") + explain(r, s) for r, s in zip(rows, row_scores))
+    return float(mini.leaf_scores()[0]), words
 
 
 def _alternatives(leaf):
@@ -116,19 +124,21 @@ def leaf_findings(result) -> list[Finding]:
                     "reading": reading, "alternatives": []}
             matched = None
             for alt, rule, part in _alternatives(leaf):
-                alt_score = rescore_leaf(result, i, rule, part)
+                got_alt = rescore_leaf_explained(result, i, rule, part)
+                alt_score, words = got_alt if got_alt is not None else (None, None)
                 data["alternatives"].append({"label": alt.label, "description": alt.description,
                                              "label_en": alt.label_en, "description_en": alt.description_en,
-                                             "score": alt_score})
+                                             "score": alt_score, "explanation": words,
+                                             "family": rule.family})
                 if alt_score is not None and abs(alt_score - rep) <= TOLERANCE and matched is None:
-                    matched = (alt.label, alt.description, alt_score)
+                    matched = (alt.label, alt.description, alt_score, words)
             if matched:
-                msg += (f". The alternative reading '{matched[0]}' ({matched[1]}) gives {_fmt(matched[2])} and "
-                        "reproduces the reported score")
+                msg += (f". The alternative reading '{matched[0]}' ({matched[1]}) gives {_fmt(matched[2])} "
+                        f"({matched[3]}) and reproduces the reported score")
                 data["reproduced_by"] = matched[0]
             elif data["alternatives"]:
                 msg += ". None of the declared alternative readings reproduces it (" + ", ".join(
-                    f"{a['label']}: {'n/a' if a['score'] is None else _fmt(a['score'])}"
+                    f"{a['label']}: {'n/a' if a['score'] is None else _fmt(a['score']) + ' = ' + a['explanation']}"
                     for a in data["alternatives"]) + ")"
             findings.append(Finding("SCORE_MISMATCH", "error", leaf.id, msg, data))
         missed = _missed_target(leaf)

@@ -131,8 +131,7 @@ def explain(a: dict, W: float, score: float) -> str:
     v = abs(a["value"]) if a.get("absolute") else a["value"]
     beyond = v - a["threshold"] if a["above"] else a["threshold"] - v
     if a.get("step"):
-        steps = np.floor(max(beyond, 0.0) / a["step"] + 1e-9)
-        return f"{W:g} − {a['per_unit'] * a['step']:g} × {steps:g} (whole steps of {a['step']:g} in {beyond:.2f})"
+        return f"{W:g} − {a['per_unit'] * a['step']:g} × ⌊max({beyond:.2f}, 0) / {a['step']:g}⌋"
     return f"{W:g} − {a['per_unit']:g} × max({beyond:.2f}, 0)"
 
 
