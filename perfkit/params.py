@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from .rules import REGISTRY
 from .rules.base import NODE_ID, Alternative, Interval, Model, RuleBase
@@ -32,7 +32,8 @@ __all__ = ["Alternative", "Condition", "Interval", "Model", "NODE_ID", "Part", "
 STATED_MEASURES: tuple[str, ...] = (
     "execution_rate", "quarterly_execution_rates", "adjustment_rate", "procurement_rate", "fixed_asset_use_rate",
     "staff_control_rate", "contract_staff_rate", "three_public_control_rate", "public_expense_control_rate",
-    "carry_over_rate",
+    "carry_over_rate", "funds_received_rate", "execution_rate_of_received", "savings_rate",
+    "three_public_change_rate", "public_expense_change_rate", "carry_over_change_rate",
 )
 DEPARTMENT_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -372,6 +373,18 @@ class Staff(Model):
     contract: int = Field(0, ge=0, description="编外人员数: staff outside the establishment, persons (default 0).")
 
 
+class PriorYear(Model):
+    """上年数: the previous year's amounts a change rate is computed against, 万元."""
+
+    carry_over: float | None = Field(None, ge=0, description="上年结转结余, 万元; gives `budget.carry_over_change_rate`.")
+    three_public: float | None = Field(
+        None, ge=0, description="上年“三公”经费支出, 万元; gives `budget.three_public_change_rate`."
+    )
+    public_expense: float | None = Field(
+        None, ge=0, description="上年日常公用经费支出, 万元; gives `budget.public_expense_change_rate`."
+    )
+
+
 class Budget(Model):
     """A budget block: the department's, or a project's own (then only the totals are needed).
 
@@ -388,7 +401,23 @@ class Budget(Model):
         ge=0,
         description="调整后预算 / 全年预算: the adjusted budget, 万元; the base of the execution and carry-over rates.",
     )
-    spent: float = Field(ge=0, description="实际支出 / 全年执行数: actual spending in the year, 万元.")
+    spent: float | None = Field(
+        None,
+        ge=0,
+        description="实际支出 / 全年执行数: actual spending in the year, 万元. Null only when the report prints no "
+        "spending but its execution rate (`stated.execution_rate`): spending is then derived as rate × adjusted "
+        "and every report that prints it says so (按报告所列执行率推算).",
+    )
+    received: float | None = Field(
+        None,
+        ge=0,
+        description="到位资金: funds actually received, 万元. Gives `budget.funds_received_rate` (资金到位率 = 到位/"
+        "预算) and `budget.execution_rate_of_received` (预算执行率 = 支出/到位, 财预〔2020〕10号 附1); a stated "
+        "execution rate that follows either base agrees.",
+    )
+    prior: PriorYear | None = Field(
+        None, description="上年数: the previous year's amounts, for the change rates (三公经费变动率, 结转结余变动率)."
+    )
     carry_over: float | None = Field(
         None, ge=0, description="结转结余: carry-over and balance, 万元; gives `budget.carry_over_rate`."
     )
@@ -429,7 +458,43 @@ class Budget(Model):
         "compared with the rate computed from the figures, rounded to two decimals (RATE_MISMATCH); an unknown "
         "name is an error.",
     )
+    stated_bases: dict[str, float] = Field(
+        default_factory=dict,
+        description="The denominator a report states for a rate, keyed by measure name (e.g. {carry_over_rate: "
+        "6255.83} for 结转结余率 = 223.63 / 6,255.83); the stated rate is checked against it as well as against "
+        "the computed base, and a finding is raised only when neither agrees.",
+    )
+    stated_decimals: dict[str, int] = Field(
+        default_factory=dict,
+        description="The decimals a stated rate is printed with, keyed by measure name, where not 2 (a form printing "
+        "\"100%\": {execution_rate: 0}); the rate is compared at that precision.",
+    )
+    stated_source: str | None = Field(
+        None, description="Where the stated rates are printed (table, page), for the record and the report."
+    )
     note: str | None = Field(None, description="Remarks on the figures, for the record; not used in scoring.")
+    _derived: set = PrivateAttr(default_factory=set)
+
+    @model_validator(mode="after")
+    def _derive_spending(self) -> "Budget":
+        """Spending printed only as rates: derived from the stated rates, and remembered as derived."""
+        if self.spent is None:
+            rate = self.stated.get("execution_rate")
+            if not isinstance(rate, (int, float)):
+                raise ValueError("spent is required unless the report states the execution rate "
+                                 "(stated.execution_rate), from which it is then derived")
+            object.__setattr__(self, "spent", self.adjusted * rate / 100)
+            self._derived.add("spent")
+        rates = self.stated.get("quarterly_execution_rates")
+        if self.quarterly_spent is None and isinstance(rates, list) and len(rates) == 4:
+            object.__setattr__(self, "quarterly_spent", [self.adjusted * r / 100 for r in rates])
+            self._derived.add("quarterly_spent")
+        return self
+
+    @property
+    def derived(self) -> frozenset[str]:
+        """Fields derived from stated rates (``spent``, ``quarterly_spent``), not printed as amounts."""
+        return frozenset(self._derived)
 
     @field_validator("quarterly_spent")
     @classmethod

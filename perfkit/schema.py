@@ -40,6 +40,7 @@ SECTIONS: list[tuple[str, str, list[type[BaseModel]]]] = [
             params.KeyTask,
             params.Budget,
             params.BudgetLine,
+            params.PriorYear,
             params.SpendControl,
             params.Procurement,
             params.Assets,

@@ -263,3 +263,62 @@ def test_alternative_settings_are_validated_like_the_rule_with_file_and_line(tmp
     assert outcome.error is not None
     text = str(outcome.error)
     assert f"fw.yaml:{line}:" in text and message in text, text
+
+
+# ---- 5. budget bases -------------------------------------------------------------------------------
+
+from perfkit.core.budget import all_measures  # noqa: E402
+from perfkit.core.reconcile import rate_findings  # noqa: E402
+from perfkit.params import Budget  # noqa: E402
+
+
+def test_funds_received_give_both_bases_and_a_report_following_either_agrees():
+    # 861.46 budgeted, 334.67 received, 300.00 spent: 到位率 38.85%, 支出/到位 89.64%, 支出/预算 34.82%
+    b = Budget(adjusted=861.46, received=334.67, spent=300.00, stated={"execution_rate": 89.64})
+    m = all_measures(b)
+    assert round(m["funds_received_rate"], 2) == 38.85 and round(m["execution_rate_of_received"], 2) == 89.64
+    assert round(m["execution_rate"], 2) == 34.82
+    assert rate_findings(b, "x") == []  # 财预〔2020〕10号 附1: 预算执行率 = 支出/到位
+    [wrong] = rate_findings(b.model_copy(update={"stated": {"execution_rate": 80.0}}), "x")
+    assert "spent / received gives 89.64%" in wrong.message
+
+
+def test_prior_year_amounts_give_change_rates_and_savings_rate_is_a_measure():
+    b = Budget(adjusted=100, spent=92, carry_over=8, three_public={"budget": 3, "spent": 2.4},
+               public_expense={"budget": 50, "spent": 45}, prior={"three_public": 3.0, "public_expense": 40,
+                                                                    "carry_over": 10})
+    m = all_measures(b)
+    assert m["three_public_change_rate"] == pytest.approx(-20.0)
+    assert m["public_expense_change_rate"] == pytest.approx(12.5)
+    assert m["carry_over_change_rate"] == pytest.approx(-20.0)
+    assert m["savings_rate"] == pytest.approx(8.0)
+
+
+def test_spending_printed_only_as_rates_is_derived_and_marked():
+    b = Budget(adjusted=200, stated={"execution_rate": 97.5, "quarterly_execution_rates": [20, 45, 70, 97.5]})
+    assert b.spent == pytest.approx(195) and b.quarterly_spent == pytest.approx([40, 90, 140, 195])
+    assert b.derived == {"spent", "quarterly_spent"}
+    assert "spent" not in Budget(adjusted=200, spent=195).derived
+    with pytest.raises(ValueError, match="spent is required unless"):
+        Budget(adjusted=200)
+
+
+def test_stated_denominators_and_printed_precision():
+    # Beijing D0: 结转结余率 3.57% = 223.63 / 6,255.83 (the report's stated base), 3.09% on the adjusted budget
+    d0 = Budget(adjusted=7235.39, spent=7011.77, carry_over=223.63, stated={"carry_over_rate": 3.57})
+    [f] = rate_findings(d0, "x")
+    assert round(f.data["computed"], 2) == 3.09
+    assert rate_findings(d0.model_copy(update={"stated_bases": {"carry_over_rate": 6255.83}}), "x") == []
+    # S08 prints "100%": 128.21 / 128.24 = 99.98% rounds to it at 0 decimals, not at 2
+    s08 = Budget(adjusted=128.24, spent=128.21, stated={"execution_rate": 100})
+    assert len(rate_findings(s08, "x")) == 1
+    assert rate_findings(s08.model_copy(update={"stated_decimals": {"execution_rate": 0}}), "x") == []
+    # S30: 50.38 / 52.02 is 96.85%, but amounts printed to the cent span 96.84–96.87%: 96.86 agrees, 96.90 not
+    s30 = Budget(adjusted=52.02, spent=50.38, stated={"execution_rate": 96.86})
+    assert rate_findings(s30, "x") == []
+    assert len(rate_findings(s30.model_copy(update={"stated": {"execution_rate": 96.90}}), "x")) == 1
+
+
+def test_the_beijing_seed_has_no_rate_findings_left(scored):
+    _, results = scored("beijing")
+    assert not [f for r in results.values() for f in r.findings if f.code == "RATE_MISMATCH"]

@@ -94,6 +94,25 @@ MEASURES: dict[str, Measure] = {
                 else (b.public_expense.spent, b.public_expense.budget)),
         Measure("carry_over_rate", "结转结余率", "carry_over / adjusted", "carry_over",
                 parts=lambda b: None if b.carry_over is None else (b.carry_over, b.adjusted)),
+        Measure("funds_received_rate", "资金到位率", "received / adjusted", "received",
+                parts=lambda b: None if b.received is None else (b.received, b.adjusted)),
+        Measure("execution_rate_of_received", "预算执行率（到位口径）", "spent / received", "received",
+                parts=lambda b: None if b.received is None else (b.spent, b.received)),
+        Measure("savings_rate", "成本节约率", "(adjusted − spent) / adjusted", "adjusted, spent",
+                parts=lambda b: (b.adjusted - b.spent, b.adjusted)),
+        Measure("three_public_change_rate", "“三公”经费变动率",
+                "(three_public.spent − prior.three_public) / prior.three_public", "three_public, prior.three_public",
+                parts=lambda b: None if b.three_public is None or b.prior is None or b.prior.three_public is None
+                else (b.three_public.spent - b.prior.three_public, b.prior.three_public)),
+        Measure("public_expense_change_rate", "日常公用经费变动率",
+                "(public_expense.spent − prior.public_expense) / prior.public_expense",
+                "public_expense, prior.public_expense",
+                parts=lambda b: None if b.public_expense is None or b.prior is None or b.prior.public_expense is None
+                else (b.public_expense.spent - b.prior.public_expense, b.prior.public_expense)),
+        Measure("carry_over_change_rate", "结转结余变动率", "(carry_over − prior.carry_over) / prior.carry_over",
+                "carry_over, prior.carry_over",
+                parts=lambda b: None if b.carry_over is None or b.prior is None or b.prior.carry_over is None
+                else (b.carry_over - b.prior.carry_over, b.prior.carry_over)),
     )
 }
 

@@ -198,8 +198,47 @@ def sum_findings(result) -> list[Finding]:
     return findings
 
 
+def _rate_span(num: float, den: float, printed: bool, difference: bool) -> tuple[float, float]:
+    """The range of ``num / den`` in percent when both were printed rounded to two decimals (万元): each
+    amount within ±0.005 (a difference of two printed amounts within ±0.01); an exact ratio when not printed."""
+    if not printed:
+        v = 100.0 * num / den
+        return v, v
+    en, ed = (0.01 if difference else 0.005), 0.005
+    corners = [100.0 * n / d for n in (num - en, num + en) for d in (den - ed, den + ed) if d > 0]
+    return (min(corners), max(corners)) if corners else (np.nan, np.nan)
+
+
+def rate_readings(budget: Budget, key: str) -> list[tuple[str, float, float, float]]:
+    """Every reading of measure ``key`` a stated rate may follow, as (reading, computed rate, low, high): the
+    measure's own formula, the denominator the report states (``stated_bases``), and for the execution rate
+    the funds received (支出/到位, 财预〔2020〕10号 附1). Low and high span the rounding of printed amounts."""
+    m = MEASURES[key]
+    parts = m.parts(budget) if m.parts is not None else None
+    if parts is None:
+        return []
+    num, den = parts
+    printed = m.unit == "万元" and not budget.derived
+    difference = "−" in m.formula.split(" / ", 1)[0]
+    cands = [(m.formula, num, den)]
+    if key in budget.stated_bases:
+        cands.append((f"{m.formula.split(' / ', 1)[0]} / {budget.stated_bases[key]:,.2f} (stated base)", num,
+                      budget.stated_bases[key]))
+    if key == "execution_rate" and budget.received:
+        cands.append(("spent / received", budget.spent, budget.received))
+    out = []
+    for label, n, d in cands:
+        if d == 0:
+            continue
+        lo, hi = _rate_span(n, d, printed, difference)
+        out.append((label, 100.0 * n / d, lo, hi))
+    return out
+
+
 def rate_findings(budget: Budget | None, owner: str) -> list[Finding]:
-    """Rates a report states against the rates computed from its own budget figures."""
+    """Rates a report states against the rates computed from its own budget figures, at the precision each
+    was printed: a finding only where no reading (the formula, a stated base, funds received) agrees within
+    the rounding of the printed amounts and of the stated rate."""
     if budget is None:
         return []
     findings = []
@@ -210,17 +249,27 @@ def rate_findings(budget: Budget | None, owner: str) -> list[Finding]:
         if key not in computed:
             continue
         got = computed[key]
+        decimals = budget.stated_decimals.get(key, 2)
+        half = 0.5 * 10 ** -decimals
         pairs = list(zip(stated, got)) if isinstance(stated, list) else [(stated, got)]
+        readings = [] if isinstance(stated, list) else rate_readings(budget, key)
         for j, (s, g) in enumerate(pairs):
-            if isinstance(g, list):
+            if isinstance(g, list) or (isinstance(g, float) and np.isnan(g)):
                 continue
-            if abs(round(g, 2) - s) > RATE_TOLERANCE + 1e-9:
+            if readings:
+                agrees = any(lo - 1e-9 <= s + half and hi + 1e-9 >= s - half for _, _, lo, hi in readings)
+            else:
+                agrees = abs(round(g, decimals) - s) <= half + 1e-9
+            if not agrees:
                 which = f" (item {j + 1})" if isinstance(stated, list) else ""
+                tried = "; ".join(f"{label} gives {v:.2f}%" for label, v, _, _ in readings[1:])
                 findings.append(Finding(
                     "RATE_MISMATCH", "error", None,
-                    f"{owner}: {MEASURES[key].term} stated as {s:.2f}%{which}, but "
-                    f"{MEASURES[key].formula} gives {g:.2f}%",
-                    {"measure": key, "stated": s, "computed": g, "item": j if isinstance(stated, list) else None},
+                    f"{owner}: {MEASURES[key].term} stated as {s:.{decimals}f}%{which}, but "
+                    f"{MEASURES[key].formula} gives {g:.2f}%" + (f" ({tried})" if tried else ""),
+                    {"measure": key, "stated": s, "computed": g, "item": j if isinstance(stated, list) else None,
+                     "readings": [{"reading": label, "rate": v, "low": lo, "high": hi}
+                                  for label, v, lo, hi in readings]},
                 ))
     return findings
 
