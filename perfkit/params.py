@@ -180,6 +180,19 @@ class IndicatorInput(Model):
     note: str | None = Field(
         None, description="Remarks (e.g. an inconsistency in the report), for the record; not used in scoring."
     )
+    literal: "IndicatorInput | None" = Field(
+        None,
+        description="Where the inputs above record the report's own computation (so that it is reproduced), the "
+        "inputs the framework's rule literally names, laid over them (e.g. {value: 2.13, note: 评分标准以本年下降率"
+        "为 x}); perfkit scores both and reports the literal total and grade beside the scored one. `note` says "
+        "why they differ.",
+    )
+    reported_score_text: float | None = Field(
+        None,
+        description="A second score the report states for the indicator (e.g. \"得分2分\" in its text against 3.00 "
+        "in its table, which is `reported_score`); both are kept and the conflict is a finding "
+        "(REPORTED_SCORE_CONFLICT).",
+    )
     not_applicable: str | None = Field(
         None,
         description="不适用: the reason the indicator does not apply to this evaluation (e.g. 本项目无政府采购). The "

@@ -322,3 +322,38 @@ def test_stated_denominators_and_printed_precision():
 def test_the_beijing_seed_has_no_rate_findings_left(scored):
     _, results = scored("beijing")
     assert not [f for r in results.values() for f in r.findings if f.code == "RATE_MISMATCH"]
+
+
+# ---- 6. literal readings and two scores for one indicator --------------------------------------
+
+from perfkit.core.literal import literal_reading  # noqa: E402
+
+
+def test_a_literal_reading_is_scored_beside_the_reports_computation():
+    rule = {"family": "rate_weight"}
+    located, fw = make([{"id": "all", "name": "all", "points": 100, "children": [
+        {"id": "x", "name": "x", "points": 20, "rule": rule}, judged("y", 80)]}],
+        {"x": {"value": 100, "literal": {"value": 50, "note": "字面口径"}, "reported_score": 20},
+         "y": {"score": 72, "reason": "r"}})
+    r = score(located, fw, None)
+    assert r.total == 92 and r.grade == "优"  # the report's own computation, reproduced
+    reading = literal_reading(r)
+    assert reading.literal_total == 82 and reading.literal_grade == "良" and reading.grade_changes
+    [lf] = reading.leaves
+    assert (lf.score, lf.literal_score, lf.reason) == (20, 10, "字面口径")
+    [f] = [f for f in r.findings if f.code == "LITERAL_READING"]
+    assert f.data["literal_total"] == 82 and "20 × 50.00%" in f.message
+
+
+def test_shenzhen_fund_read_literally_is_good_not_excellent(scored):
+    _, results = scored("shenzhen")
+    fund = results["fund"]
+    assert round(fund.total, 2) == 90.09 and fund.grade == "优"
+    reading = literal_reading(fund)
+    [d33] = reading.leaves
+    assert d33.id == "D33" and round(d33.score, 2) == 1.60 and round(d33.literal_score, 2) == 1.11
+    assert round(reading.literal_total, 2) == 89.60 and reading.literal_grade == "良"
+    conflicts = {f.indicator: f.data for f in fund.findings if f.code == "REPORTED_SCORE_CONFLICT"}
+    assert conflicts["D18"]["text"] == 2 and conflicts["D18"]["reported"] == 3
+    assert conflicts["D13"]["text"] == 1.95 and conflicts["D13"]["reported"] == 2.72
+    assert literal_reading(results["department"]) is None

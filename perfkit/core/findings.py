@@ -32,6 +32,8 @@ CODES: dict[str, str] = {
     "NOT_COMPUTABLE": "an indicator cannot be computed: a measure it uses is undefined (a rate over a zero base)",
     "TOTAL_NOT_GRADED": "the total leaves out indicators that cannot be computed, so it is not graded (or graded "
                         "with the gap stated)",
+    "REPORTED_SCORE_CONFLICT": "a report states two different scores for one indicator (text and table)",
+    "LITERAL_READING": "the framework's rule read literally gives another score than the report's own computation",
     "NOT_APPLICABLE": "an indicator is marked not applicable and the total is rescaled without it",
 }
 

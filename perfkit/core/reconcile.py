@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from .budget import MEASURES, all_measures
-from .compile import CompileContext, Compiled, Leaf, explain, leaf_rows
+from .compile import CompileContext, Compiled, Leaf, leaf_rows
 from .findings import Finding
 from .framework import TOLERANCE, grade_of, points_findings
+from .literal import literal_reading
 from ..params import Budget
 from ..rules import family
 from .quantity import parse_quantity
@@ -43,7 +44,7 @@ def rescore_leaf_explained(result, index: int, rule, part: str | None = None) ->
         return None
     mini = Compiled(compiled.framework, [leaf.node], [Leaf(leaf.node, rule, leaf.inputs, leaf.loc, leaf.zero)], rows)
     row_scores = mini.row_scores()
-    words = "; ".join((f"{r.part}: " if r.part else "") + explain(r, s) for r, s in zip(rows, row_scores))
+    words = "; ".join((f"{r.part}: " if r.part else "") + family(r.family).words(r.args, r.points, s) for r, s in zip(rows, row_scores))
     return float(mini.leaf_scores()[0]), words
 
 
@@ -103,6 +104,14 @@ def leaf_findings(result) -> list[Finding]:
                 ))
             for check in family(r.family).checks(r.rule, r.points, r.args):
                 findings.append(Finding(check.code, check.severity, leaf.id, f"{name}: {check.message}", check.data))
+        text_score = leaf.inputs.reported_score_text if leaf.inputs is not None else None
+        if text_score is not None and rep is not None and abs(text_score - rep) > TOLERANCE:
+            findings.append(Finding(
+                "REPORTED_SCORE_CONFLICT", "error", leaf.id,
+                f"{name}: the report states two scores, {_fmt(rep)} (score column) and {_fmt(text_score)} (text); "
+                f"the recomputation gives {_fmt(got)}",
+                {"reported": rep, "text": text_score, "recomputed": got},
+            ))
         if rep is None:
             if reproduces:
                 findings.append(Finding("NO_REPORTED_SCORE", "info", leaf.id,
@@ -289,6 +298,27 @@ def gap_findings(result) -> list[Finding]:
          "grade": result.grade})]
 
 
+def literal_findings(result) -> list[Finding]:
+    """LITERAL_READING: each leaf whose literal reading scores otherwise, and the total and grade it leads to."""
+    reading = literal_reading(result)
+    if reading is None:
+        return []
+    findings = []
+    for lf in reading.leaves:
+        if abs(lf.change) <= TOLERANCE:
+            continue
+        findings.append(Finding(
+            "LITERAL_READING", "warning", lf.id,
+            f"{lf.name}: read literally the rule gives {_fmt(lf.literal_score)} ({lf.explanation}), not "
+            f"{_fmt(lf.score)}; the total would be {_fmt(reading.literal_total)} ({reading.literal_grade}) instead of "
+            f"{_fmt(reading.total)} ({reading.grade})",
+            {"score": lf.score, "literal_score": lf.literal_score, "explanation": lf.explanation, "reason": lf.reason,
+             "total": reading.total, "grade": reading.grade, "literal_total": reading.literal_total,
+             "literal_grade": reading.literal_grade},
+        ))
+    return findings
+
+
 def reconcile(result) -> list[Finding]:
     findings = points_findings(result.compiled.nodes, result.framework)
     findings += gap_findings(result)
@@ -296,4 +326,5 @@ def reconcile(result) -> list[Finding]:
     findings += sum_findings(result)
     owner = "the evaluation's budget" if result.evaluation.budget is not None else "the department budget"
     findings += rate_findings(result.scoring_budget, owner)
+    findings += literal_findings(result)
     return findings
