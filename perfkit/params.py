@@ -602,10 +602,36 @@ class PerformanceTarget(Model):
     indicator: str | None = Field(
         None, description="Id of the scored leaf indicator this row is evidence for (e.g. effectiveness)."
     )
+    project: str | None = Field(
+        None,
+        pattern=NODE_ID,
+        description="Id of the evaluation's project (`projects`) the row belongs to, for a row listed under the "
+        "evaluation's `targets`; its budget diagnostics then use that project's budget. A row listed under a "
+        "project belongs to it without this.",
+    )
     status: str | None = Field(
         None, description="完成情况 as written, for the record; perfkit judges met or missed from the figures."
     )
     note: str | None = Field(None, description="Remarks, for the record; not used in the diagnostics.")
+
+
+class Project(Model):
+    """One project of an evaluation that scores several projects jointly (重点项目支出): its own budget and targets."""
+
+    id: str = Field(pattern=NODE_ID, description="Project id, unique within the evaluation; target rows refer to it.")
+    name: str = Field(description="The project's name as printed.")
+    name_en: str | None = Field(None, description="English name, used by English reports; null: `name`.")
+    budget: Budget | None = Field(
+        None,
+        description="The project's own budget (initial, adjusted, received, spent, quarterly); its measures are "
+        "reported per project, and the evaluation's combined budget is the sum of its projects' when the "
+        "evaluation gives none.",
+    )
+    targets: list["PerformanceTarget"] = Field(
+        default_factory=list,
+        description="The project's 绩效目标表 rows; diagnosed against the project's own budget.",
+    )
+    note: str | None = Field(None, description="Remarks, for the record; not used in scoring.")
 
 
 class Reported(Model):
@@ -655,6 +681,11 @@ class Evaluation(Model):
         None,
         description="The project's or fund's own budget; derived measures and stated rates then come from it "
         "instead of the department-year's `budget`.",
+    )
+    projects: list[Project] = Field(
+        default_factory=list,
+        description="Projects scored jointly by this evaluation, each with its own budget and targets (one score "
+        "for all). Without an evaluation `budget`, the rules' measures come from the projects' budgets summed.",
     )
     indicators: dict[str, IndicatorInput] = Field(
         default_factory=dict,

@@ -46,6 +46,7 @@ SECTIONS: list[tuple[str, str, list[type[BaseModel]]]] = [
             params.Assets,
             params.Staff,
             params.Evaluation,
+            params.Project,
             params.IndicatorInput,
             params.PerformanceTarget,
             params.Reported,

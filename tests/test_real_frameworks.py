@@ -357,3 +357,85 @@ def test_shenzhen_fund_read_literally_is_good_not_excellent(scored):
     assert conflicts["D18"]["text"] == 2 and conflicts["D18"]["reported"] == 3
     assert conflicts["D13"]["text"] == 1.95 and conflicts["D13"]["reported"] == 2.72
     assert literal_reading(results["department"]) is None
+
+
+# ---- 7. several projects in one evaluation -----------------------------------------------------
+
+from perfkit.analysis.targets import diagnose  # noqa: E402
+
+
+def projects_unit(tmp_path) -> str:
+    """Two projects scored jointly: A's budget was cut 40% (100 → 60), B's more than doubled (100 → 240)."""
+    fw = {"id": "fw", "name": "重点项目支出评价", "tree": [{"id": "all", "name": "全部", "points": 100, "children": [
+        {"id": "exec", "name": "预算执行率", "points": 20, "rule": {"family": "rate_weight",
+                                                                 "measure": "budget.execution_rate"}},
+        judged("output", 80, "产出")]}]}
+    (tmp_path / "frameworks").mkdir()
+    (tmp_path / "frameworks" / "fw.yaml").write_text(json.dumps(fw, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "dep").mkdir()
+    unit = {"department": {"id": "dep", "name": "某局"}, "year": 2024, "evaluations": [{
+        "id": "key", "kind": "project", "evaluator": "third_party", "title": "重点项目支出", "framework": "fw",
+        "indicators": {"output": {"score": 72, "reason": "r"}},
+        "projects": [
+            {"id": "a", "name": "项目甲", "budget": {"initial": 100, "adjusted": 60, "spent": 57,
+                                                    "stated": {"execution_rate": 95}},
+             "targets": [{"id": "a1", "name": "培训人次", "target": "≥500人次", "actual": "520人次", "unit": "人次"}]},
+            {"id": "b", "name": "项目乙", "budget": {"initial": 100, "adjusted": 240, "received": 200,
+                                                    "stated": {"execution_rate": 90}}}],
+        "targets": [{"id": "b1", "name": "覆盖企业", "target": "≥50家", "actual": "55家", "unit": "家",
+                     "project": "b"}]}]}
+    (tmp_path / "dep" / "2024.yaml").write_text(json.dumps(unit, ensure_ascii=False), encoding="utf-8")
+    return str(tmp_path / "dep" / "2024.yaml")
+
+
+def test_projects_have_their_own_budgets_and_the_rules_use_the_combined_one(tmp_path):
+    from perfkit.core.projects import project_measures
+    from perfkit.core.scoring import score_bundle
+    from perfkit.load import load
+
+    [r] = score_bundle(load(projects_unit(tmp_path)))
+    per = project_measures(r.evaluation)
+    assert per["a"]["execution_rate"] == pytest.approx(95) and per["b"]["execution_rate"] == pytest.approx(90)
+    assert per["b"]["funds_received_rate"] == pytest.approx(200 / 240 * 100)
+    combined = r.scoring_budget
+    assert (combined.initial, combined.adjusted) == (200, 300)
+    assert combined.spent == pytest.approx(57 + 216) and "spent" in combined.derived  # B's spending is derived
+    assert r.table.set_index("id").loc["exec", "score"] == pytest.approx(20 * 273 / 300)
+    assert not [f for f in r.findings if f.code == "RATE_MISMATCH"]
+
+
+def test_target_rows_are_diagnosed_against_their_own_projects_budget(tmp_path):
+    from perfkit.core.scoring import score_bundle
+    from perfkit.load import load
+
+    [r] = score_bundle(load(projects_unit(tmp_path)))
+    diags = {d.id: d for d in diagnose(r) if d.source == "target_table"}
+    # the combined budget grew 50% (200 → 300); project A's was cut 40% and B's grew 140%
+    assert diags["a1"].project == "a" and diags["a1"].budget_change == pytest.approx(-0.4)
+    assert "unchanged_while_budget_grew" not in diags["a1"].flags
+    assert "unchanged_while_budget_cut" in diags["a1"].flags
+    assert diags["b1"].project == "b" and diags["b1"].budget_change == pytest.approx(1.4)
+    assert "unchanged_while_budget_grew" in diags["b1"].flags
+
+
+def test_a_target_naming_an_unknown_project_is_an_error(tmp_path):
+    from perfkit.core.scoring import score_bundle
+    from perfkit.load import load
+
+    path = projects_unit(tmp_path)
+    text = open(path, encoding="utf-8").read().replace('"project": "b"', '"project": "c"')
+    open(path, "w", encoding="utf-8").write(text)
+    with pytest.raises(ParameterError, match="no project 'c' in this evaluation; projects are a, b"):
+        score_bundle(load(path))
+
+
+def test_the_report_has_a_table_per_project(tmp_path):
+    from perfkit.report.document import Report
+
+    projects_unit(tmp_path)
+    for language, words in (("zh", ["项目甲", "项目乙", "合计", "（推算）", "培训人次"]),
+                            ("en", ["项目甲", "Combined", "(derived)", "覆盖企业"])):
+        report = Report.load("dep", 2024, language, str(tmp_path))
+        html = "".join(c for k, c in report.results_section().blocks if k == "html")
+        for w in words:
+            assert w in html, (language, w)

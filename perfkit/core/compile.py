@@ -21,6 +21,7 @@ from ..rules import family
 from ..rules.judgement import JudgementRule
 from ..rules.zero_if import held as zero_if_held
 from .budget import MeasureUnavailable, measure, undefined, undefined_reason
+from .projects import combined_budget
 from .framework import Node, framework_problems, leaf_factors, resolve_rule, tree_problems, walk
 from .quantity import parse_quantity
 
@@ -334,7 +335,10 @@ def budget_for_scoring(evaluation, department_budget: Budget | None) -> Budget |
     evaluation's own budget, else the department-year's — for every kind of evaluation, so a project
     without a budget of its own may still score a department rate. ``EvaluationResult.scoring_budget``
     is this choice for a scored evaluation; compare ``perfkit.core.result.budget_for_targets``."""
-    return evaluation.budget if evaluation.budget is not None else department_budget
+    if evaluation.budget is not None:
+        return evaluation.budget
+    combined = combined_budget(evaluation.projects)
+    return combined if combined is not None else department_budget
 
 
 def compile_evaluation(located: Located, framework: Framework, budget: Budget | None,
@@ -366,10 +370,22 @@ def compile_evaluation(located: Located, framework: Framework, budget: Budget | 
         if key not in leaf_ids:
             ctx.problem(("indicators", key), f"no leaf indicator {key!r} in the tree; leaves are "
                         + ", ".join(n.id for n in leaf_nodes))
-    for j, target in enumerate(ev.targets):
+    project_ids = [p.id for p in ev.projects]
+    for j, pid in enumerate(project_ids):
+        if pid in project_ids[:j]:
+            ctx.problem(("projects", j, "id"), f"project id {pid!r} is used twice; ids must be unique")
+    located_targets = [(("targets", j), t) for j, t in enumerate(ev.targets)] + [
+        (("projects", i, "targets", j), t) for i, p in enumerate(ev.projects) for j, t in enumerate(p.targets)]
+    for at, target in located_targets:
         if target.indicator is not None and target.indicator not in leaf_ids:
-            ctx.problem(("targets", j, "indicator"), f"no leaf indicator {target.indicator!r} in the tree; "
+            ctx.problem(at + ("indicator",), f"no leaf indicator {target.indicator!r} in the tree; "
                         "leaves are " + ", ".join(n.id for n in leaf_nodes))
+        if target.project is not None and target.project not in project_ids:
+            ctx.problem(at + ("project",), f"no project {target.project!r} in this evaluation; projects are "
+                        + (", ".join(project_ids) or "none"))
+        elif target.project is not None and at[0] == "projects" and target.project != ev.projects[at[1]].id:
+            ctx.problem(at + ("project",), f"the row is listed under project {ev.projects[at[1]].id!r} but names "
+                        f"project {target.project!r}")
     node_ids = [n.id for n in nodes]
     for key in (ev.reported.nodes if ev.reported is not None else {}):
         if key not in node_ids:

@@ -326,5 +326,7 @@ def reconcile(result) -> list[Finding]:
     findings += sum_findings(result)
     owner = "the evaluation's budget" if result.evaluation.budget is not None else "the department budget"
     findings += rate_findings(result.scoring_budget, owner)
+    for p in result.evaluation.projects:  # each project's stated rates against its own figures
+        findings += rate_findings(p.budget, f"project {p.id}")
     findings += literal_findings(result)
     return findings

@@ -9,6 +9,7 @@ import pandas as pd
 from ..load import Located
 from ..params import Budget, Framework
 from .compile import Compiled, budget_for_scoring
+from .projects import combined_budget
 from .framework import grade_of
 
 
@@ -19,6 +20,9 @@ def budget_for_targets(evaluation, department_budget: Budget | None) -> Budget |
     ``EvaluationResult.target_budget`` is this choice for a scored evaluation."""
     if evaluation.budget is not None:
         return evaluation.budget
+    combined = combined_budget(evaluation.projects)
+    if combined is not None:
+        return combined
     return department_budget if evaluation.kind == "department" else None
 
 

@@ -9,6 +9,7 @@ from .. import plots
 from ..rules_text import describe_rule, inputs_text
 from ..tables import Section, html_table
 from ..text import Safe
+from .projects import projects_block
 
 
 def section(report, n: int) -> Section:
@@ -18,6 +19,7 @@ def section(report, n: int) -> Section:
     for k, r in enumerate(report.main, 1):
         sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
         sec.md(*result_paragraphs(report, r))
+        projects_block(report, sec, r)  # several projects scored jointly: a table of each
         sec.heading(4, report.numbered((n, k, 1), report.heading("levels")))
         sec.md(t("results.levels_intro"), _weakest(report, r))
         sec.html(levels_table(report, r))
