@@ -439,3 +439,22 @@ def test_the_report_has_a_table_per_project(tmp_path):
         html = "".join(c for k, c in report.results_section().blocks if k == "html")
         for w in words:
             assert w in html, (language, w)
+
+
+def test_the_report_of_an_incomplete_total_says_it_is_not_graded(tmp_path):
+    from perfkit.report.document import Report
+
+    fw = {"id": "fw", "name": "框架", "tree": execution_tree()}
+    (tmp_path / "frameworks").mkdir()
+    (tmp_path / "frameworks" / "fw.yaml").write_text(json.dumps(fw, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "dep").mkdir()
+    (tmp_path / "dep" / "2024.yaml").write_text(json.dumps({
+        "department": {"id": "dep", "name": "某局"}, "year": 2024,
+        "evaluations": [{"id": "p", "kind": "project", "evaluator": "self", "title": "项目", "framework": "fw",
+                         "budget": ZERO_BUDGET, "indicators": {"quality": {"score": 80, "reason": "r"}}}]},
+        ensure_ascii=False), encoding="utf-8")
+    zh = Report.load("dep", 2024, "zh", str(tmp_path)).markdown()
+    assert "可计算指标的得分合计为80.00分" in zh and "不评定等级" in zh and "调整后预算" in zh
+    assert "nan" not in zh.lower()
+    en = Report.load("dep", 2024, "en", str(tmp_path)).markdown()
+    assert "not graded" in en and "10.00 points cannot be computed" in en

@@ -65,6 +65,7 @@ def score(located: Located, framework: Framework, budget: Budget | None,
 def node_table(compiled: Compiled, leaf_scores: np.ndarray, reported) -> pd.DataFrame:
     """Every node with stated points, points of its leaves, recomputed and reported scores."""
     pos = {lf.id: i for i, lf in enumerate(compiled.leaves)}
+    counted = {lf.id for lf in compiled.leaves if lf.counted}  # a leaf without a score adds no points
     rep_leaf = {lf.id: (lf.inputs.reported_score if lf.inputs else None) for lf in compiled.leaves}
     rows = []
     for n in compiled.nodes:
@@ -77,7 +78,7 @@ def node_table(compiled: Compiled, leaf_scores: np.ndarray, reported) -> pd.Data
             "name": n.indicator.name,
             "name_en": n.indicator.name_en,
             "stated_points": n.indicator.points,
-            "points": n.leaf_points,
+            "points": float(sum(x.indicator.points for x in n.leaves() if x.id in counted)),
             "score": float(sum(leaf_scores[pos[i]] for i in ids)),
             "reported_leaf_sum": None if any(r is None for r in rep) else float(sum(rep)),
             "reported": (reported.nodes.get(n.id) if reported is not None else None),

@@ -30,7 +30,10 @@ def section(report, n: int) -> Section:
             sec.md(t("targets.table_note"))
             sec.html(targets_table(report, diags))
         sec.heading(4, report.numbered((n, k, 1), report.heading("sensitivity")))
-        sensitivity_block(report, sec, r)
+        if r.gap_points > 0 and r.grade is None:  # an ungraded, incomplete total: no grades to be sensitive
+            sec.md(t("sensitivity.not_graded"))
+        else:
+            sensitivity_block(report, sec, r)
         literal_block(report, sec, r, (n, k, 2))  # "under the literal rules the grade is …", where recorded
     if report.portfolio:
         k += 1
