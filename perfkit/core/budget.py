@@ -49,6 +49,7 @@ class Measure:
     compute: Callable[[Budget], float | list[float] | None] | None = None
     parts: Parts | None = None
     unit: str = "万元"
+    listed: bool = True  # shown in a report's table of control rates; False: only where the report states it
 
     def __post_init__(self):
         if self.compute is None:
@@ -99,7 +100,7 @@ MEASURES: dict[str, Measure] = {
         Measure("execution_rate_of_received", "预算执行率（到位口径）", "spent / received", "received",
                 parts=lambda b: None if b.received is None else (b.spent, b.received)),
         Measure("savings_rate", "成本节约率", "(adjusted − spent) / adjusted", "adjusted, spent",
-                parts=lambda b: (b.adjusted - b.spent, b.adjusted)),
+                parts=lambda b: (b.adjusted - b.spent, b.adjusted), listed=False),  # 1 − execution rate
         Measure("three_public_change_rate", "“三公”经费变动率",
                 "(three_public.spent − prior.three_public) / prior.three_public", "three_public, prior.three_public",
                 parts=lambda b: None if b.three_public is None or b.prior is None or b.prior.three_public is None

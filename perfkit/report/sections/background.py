@@ -178,7 +178,7 @@ def controls(report, sec: Section, budget) -> None:
     rows = []
     for key, measure in MEASURES.items():
         value = computed.get(key)
-        if value is None or isinstance(value, list):
+        if value is None or isinstance(value, list) or not (measure.listed or key in budget.stated):
             continue
         m = t.raw("measures")[key]
         figures = ""
