@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
 from ..core.budget import measure
+from ..core.projects import all_targets
 from ..core.result import budget_for_targets
 from ..fmt import quantity_text
 from ..params import Budget, IndicatorInput, PerformanceTarget
@@ -109,6 +110,7 @@ class TargetDiagnostic:
     budget_change: float | None = None
     points: float | None = None
     category: tuple[str, ...] = field(default_factory=tuple)
+    project: str | None = None  # the evaluation's project the row belongs to (``Evaluation.projects``)
 
     @property
     def flagged(self) -> bool:
@@ -119,6 +121,8 @@ class TargetDiagnostic:
         d = asdict(self)
         d["flags"] = list(self.flags)
         d["category"] = list(self.category)
+        if d["project"] is None:  # only evaluations of several projects say which one a row belongs to
+            del d["project"]
         return d
 
 
@@ -388,7 +392,11 @@ def diagnose(result, budget: Budget | None = None, thresholds: Thresholds = DEFA
     """
     change = budget_change(_target_budget(result, budget))
     scored = diagnose_scored(result, budget, thresholds)
-    table = [diagnose_target(t, i, change, thresholds) for i, t in enumerate(result.evaluation.targets)]
+    table = []
+    for i, (t, project) in enumerate(all_targets(result.evaluation)):  # a project's row: its own budget
+        own = change if project is None or project.budget is None else budget_change(project.budget)
+        d = diagnose_target(t, i, own, thresholds)
+        table.append(d if project is None else replace(d, project=project.id))
     return scored + table
 
 

@@ -27,7 +27,7 @@ def _print_problems(exc: ParameterError) -> None:
 
 
 def cmd_validate(args) -> int:
-    from ..core.validate import validate_paths
+    from ..core.validate import WARNED, validate_paths
 
     outcomes = validate_paths(args.paths)
     for v in outcomes:
@@ -36,8 +36,9 @@ def cmd_validate(args) -> int:
             continue
         notes = v.findings
         print(f"{v.path}: valid" + (f" ({len(notes)} structural findings; -v lists them)" if notes else ""))
-        if args.verbose:
-            for f in notes:
+        for f in notes:
+            if args.verbose or f.code in WARNED:  # an ungraded total is said without -v
+                print(f"  [{f.severity}] {f.code}: {f.message}")
                 print(f"  [{f.severity}] {f.code}: {f.message}")
     return EXIT_OK if all(v.ok for v in outcomes) else EXIT_INVALID
 

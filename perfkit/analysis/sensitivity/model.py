@@ -118,7 +118,7 @@ class TargetModel:
         leaf = self.leaf_scores(targets, overrides)
         if leaf_weights is not None:
             leaf = leaf * leaf_weights
-        return leaf.sum(axis=-1) + self.offset
+        return self.compiled.total_of(leaf) + self.offset
 
     def grades(self, totals) -> np.ndarray:
         return self.compiled.grades(totals)
