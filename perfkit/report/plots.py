@@ -191,10 +191,11 @@ def use_cjk_font(verbose: bool = False) -> FontChoice:
 # --------------------------------------------------------------------------------------------
 
 
-def to_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes, without timestamps or software metadata (same input, same bytes)."""
+def to_png(fig: Figure, dpi: float = DPI) -> bytes:
+    """The figure as PNG bytes at ``dpi`` (the screen's by default; the Word document prints at a higher one),
+    without timestamps or software metadata (same input, same bytes)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 
