@@ -77,12 +77,9 @@ def markdown_table_of(token: dict) -> Table:
     return Table(rows)
 
 
-def column_widths(table: Table, ncols: int, total: float, unit: float, pad: float) -> list[float]:
-    """Column widths filling ``total``, in its unit: ``unit`` is one display column (half a Chinese
-    character) and ``pad`` a cell's margins and air. A table whose lines all fit keeps its columns'
-    proportions; a wider one gives each column what must not break (a number, a Latin word, two Chinese
-    characters) and shares the rest by how much text each column holds, so a rule's text gets room to be
-    read beside a long arithmetic and no column is a few characters wide."""
+def _measure(table: Table, ncols: int) -> tuple[list[int], list[int], list[int], int]:
+    """Per column, in display columns: the widest line, the widest thing that must not break, all the text;
+    and the number of body rows."""
     want = [2] * ncols  # the widest line of the body's cells
     total_text = [0] * ncols  # all the body's text, for sharing the width
     longest = [0] * ncols  # the widest thing that must not break
@@ -100,6 +97,21 @@ def column_widths(table: Table, ncols: int, total: float, unit: float, pad: floa
                 (display_width(x) for x in _UNBREAKABLE.findall(c.text)), default=2)
             longest[j] = max(longest[j], min(keep, 10))
     want = [max(w, k) for w, k in zip(want, longest)]
+    return want, longest, total_text, body
+
+
+def natural_width(table: Table, ncols: int, unit: float, pad: float) -> float:
+    """The width a table takes with no line broken (in the unit of ``unit`` and ``pad``, see :func:`column_widths`)."""
+    return sum(pad + unit * w for w in _measure(table, ncols)[0])
+
+
+def column_widths(table: Table, ncols: int, total: float, unit: float, pad: float) -> list[float]:
+    """Column widths filling ``total``, in its unit: ``unit`` is one display column (half a Chinese
+    character) and ``pad`` a cell's margins and air. A table whose lines all fit keeps its columns'
+    proportions; a wider one gives each column what must not break (a number, a Latin word, two Chinese
+    characters) and shares the rest by how much text each column holds, so a rule's text gets room to be
+    read beside a long arithmetic and no column is a few characters wide."""
+    want, longest, total_text, body = _measure(table, ncols)
     least = [pad + unit * max(k, 4) for k in longest]  # two Chinese characters at least
     most = [pad + unit * w for w in want]
     if sum(most) <= total:
@@ -107,7 +119,7 @@ def column_widths(table: Table, ncols: int, total: float, unit: float, pad: floa
     if sum(least) >= total:
         return [w * total / sum(least) for w in least]
     # Every column starts at its least width; the rest of the page goes to the columns with more to say,
-    # by how much (to the power 0.75 ): a long rule and a long arithmetic both get room, a column that is
+    # by how much (to the power 0.75): a long rule and a long arithmetic both get room, a column that is
     # long in one row only gets less, none beyond its widest line.
     widths = list(least)
     extra = {j: (total_text[j] / max(body, 1) + (most[j] - least[j]) / unit / 4) ** 0.75
