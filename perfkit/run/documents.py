@@ -30,12 +30,16 @@ def write_documents(rec, bundle, udir: Path, names, out_dir: Path, html_path: Pa
     them in ``rec.outputs``; a PDF that could not be made is a line in ``rec.warnings``."""
     from ..core.scoring import score_bundle
     from ..report.document import Report
+    from ..report.export import xlsx_bytes
     from ..report.word import report_document
 
-    report = Report(bundle, score_bundle(bundle), rec.language)
-    docx = udir / names.docx
+    results = score_bundle(bundle)
+    report = Report(bundle, results, rec.language)
+    docx, xlsx = udir / names.docx, udir / names.xlsx
     atomic_write_bytes(docx, report_document(report))
     rec.outputs["docx"] = relative_to(docx, out_dir)
+    atomic_write_bytes(xlsx, xlsx_bytes(bundle, results, rec.language))
+    rec.outputs["xlsx"] = relative_to(xlsx, out_dir)
     pdf = udir / names.pdf
     why = print_pdf(html_path, pdf)
     if why is None:
