@@ -170,7 +170,7 @@ def test_the_next_run_removes_temporary_files_of_a_killed_run(tmp_path, no_kerne
     assert not any(p.exists() for p in stale)
     assert live.exists()
     assert sorted(p.name for p in udir.iterdir()) == sorted(
-        [live.name, "report.ipynb", "report.html", "report.en.ipynb", "report.en.html"])
+        [live.name, *(f"report{lang}.{ext}" for lang in ("", ".en") for ext in ("ipynb", "html", "docx", "xlsx", "pdf"))])
 
 
 @pytest.mark.slow

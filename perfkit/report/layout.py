@@ -5,6 +5,7 @@ by the print layout of the HTML (:mod:`perfkit.report.notebook_html`) alike."""
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -64,7 +65,8 @@ def html_table_of(el) -> Table:
 
 def markdown_table_of(token: dict) -> Table:
     def flat(children) -> str:
-        return "".join(c.get("raw", "") if "raw" in c else flat(c.get("children", [])) for c in children)
+        return "".join(html.unescape(c.get("raw", "")) if "raw" in c else flat(c.get("children", []))
+                       for c in children)
 
     rows = []
     for part in token.get("children", []):
@@ -93,9 +95,9 @@ def _measure(table: Table, ncols: int) -> tuple[list[int], list[int], list[int],
                 want[j] = max(want[j], min(w + (1 if c.numeric else 0), 400))
                 total_text[j] += display_width(c.text)
             # what must not break: a number; a Latin word; Chinese text breaks between any two characters
-            keep = w if c.numeric and not row.header else max(
+            keep = w + 1 if c.numeric and not row.header else max(
                 (display_width(x) for x in _UNBREAKABLE.findall(c.text)), default=2)
-            longest[j] = max(longest[j], min(keep, 10))
+            longest[j] = max(longest[j], keep if c.numeric and not row.header else min(keep, 10))
     want = [max(w, k) for w, k in zip(want, longest)]
     return want, longest, total_text, body
 

@@ -18,6 +18,7 @@ XML cannot hold (control characters) are dropped. The same report gives the same
 from __future__ import annotations
 
 import base64
+import html as html_lib
 import functools
 import io
 import re
@@ -288,7 +289,7 @@ class _Writer:
         for token in children:
             kind = token["type"]
             if kind in ("text", "codespan", "inline_html"):
-                run = p.add_run(xml_text(token.get("raw", "")))
+                run = p.add_run(_raw_text(token))
                 run.bold, run.italic = bold or None, italic or None
                 if strike:
                     run.font.strike = True
@@ -307,7 +308,7 @@ class _Writer:
             elif "children" in token:
                 self.inline(p, token["children"], bold, italic, strike)
             elif "raw" in token:
-                p.add_run(xml_text(token["raw"]))
+                p.add_run(_raw_text(token))
 
     # ---- HTML --------------------------------------------------------------------------------
 
@@ -443,6 +444,13 @@ class _Writer:
         self.toc_at.paragraph_format.page_break_before = True
 
 
+def _raw_text(token: dict) -> str:
+    """A Markdown text token as the characters it shows: mistune keeps character references (``&lt;``,
+    how the report escapes data text) as written in its syntax tree; HTML shows them as ``<``."""
+    raw = token.get("raw", "")
+    return xml_text(raw if token["type"] == "codespan" else html_lib.unescape(raw))
+
+
 def _set_style(paragraph, style_id: str) -> None:
     """A paragraph's style by its id (python-docx's lookup by name costs milliseconds a cell)."""
     ppr = paragraph._p.get_or_add_pPr()
@@ -467,7 +475,7 @@ def blocks_document(blocks: Iterable[tuple[str, Any]], language: str, title: str
     _font_table(doc, st.get("fallbacks", {}))
     _footer(doc, st["labels"])
     props = doc.core_properties
-    props.title, props.author, props.last_modified_by = xml_text(title), "", ""
+    props.title, props.author, props.last_modified_by = xml_text(title)[:255], "", ""  # Word's limit
     props.language = st["fonts"]["lang"]["latin"]
     writer = _Writer(doc, st)
     for kind, content in blocks:
@@ -503,7 +511,7 @@ def _plain(markdown_text: str) -> str:
     tokens = _MARKDOWN(markdown_text)
 
     def flat(children) -> str:
-        return "".join(c.get("raw", "") if "raw" in c else flat(c.get("children", [])) for c in children)
+        return "".join(_raw_text(c) if "raw" in c else flat(c.get("children", [])) for c in children)
 
     return flat(tokens).strip()
 
