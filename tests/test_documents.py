@@ -109,9 +109,9 @@ def test_outline_tables_pictures_page_and_footer():
     assert abs(section.page_width - Cm(21)) < Cm(0.01) and abs(section.page_height - Cm(29.7)) < Cm(0.01)
     footer = section.footer._element.xml
     assert " PAGE " in footer and 'w:fldCharType="begin"' in footer
-    # a table of contents field over Heading 1-3 before the first section, updated when Word opens the file
+    # a table of contents field over Heading 1-2 before the first section, updated when Word opens the file
     body = document.element.body.xml
-    assert 'TOC \\o "1-3"' in body and body.index("TOC \\o") < body.index("一、基本情况</w:t>")
+    assert 'TOC \\o "1-2"' in body and body.index("TOC \\o") < body.index("一、基本情况</w:t>")
     assert document.settings.element.find(qn("w:updateFields")) is not None
 
 
@@ -148,7 +148,7 @@ def test_hostile_text_stays_literal_and_makes_no_field_or_link():
     body = document.element.body
     assert not body.findall(f".//{W}hyperlink") and not body.findall(f".//{W}fldSimple")
     codes = [t.text.strip() for t in body.iter(f"{W}instrText")]
-    assert codes == ['TOC \\o "1-3" \\h \\z \\u']  # the only field in the body is ours
+    assert codes == ['TOC \\o "1-2" \\h \\z \\u']  # the only field in the body is ours
 
 
 def test_column_widths_give_long_text_room_and_keep_numbers_whole():
@@ -211,4 +211,53 @@ def test_hostile_parameters_stay_text_in_the_word_report(tmp_path):
     assert " ".join(PAYLOAD.split()) in " ".join(_all_text(document).split())
     body = document.element.body
     assert not body.findall(f".//{W}hyperlink") and not body.findall(f".//{W}fldSimple")
-    assert [t.text.strip() for t in body.iter(f"{W}instrText")] == ['TOC \\o "1-3" \\h \\z \\u']
+    assert [t.text.strip() for t in body.iter(f"{W}instrText")] == ['TOC \\o "1-2" \\h \\z \\u']
+
+
+# --------------------------------------------------------------------------------------------
+# The PDF: printed by Chromium where there is one, and said when not
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_pdf_not_made_says_why(tmp_path, monkeypatch):
+    from perfkit.run import documents
+
+    page = tmp_path / "report.html"
+    page.write_text("<html><body><p>x</p></body></html>", encoding="utf-8")
+    monkeypatch.setenv(documents.CHROMIUM_ENV, "none")
+    assert documents.print_pdf(page, tmp_path / "report.pdf") == "$PERFKIT_CHROMIUM is 'none'"
+    monkeypatch.setenv(documents.CHROMIUM_ENV, str(tmp_path / "no-such-browser"))
+    assert "no Chromium found" in documents.print_pdf(page, tmp_path / "report.pdf")
+    fake = tmp_path / "fake-chromium"
+    fake.write_text("#!/bin/sh\necho 'cannot open display' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv(documents.CHROMIUM_ENV, str(fake))
+    why = documents.print_pdf(page, tmp_path / "report.pdf")
+    assert "exited 3 without a PDF" in why and "cannot open display" in why
+    assert not (tmp_path / "report.pdf").exists()
+
+
+@pytest.mark.slow  # starts Chromium
+def test_chromium_prints_the_report_on_a4_with_wide_tables_in_columns(tmp_path):
+    from perfkit.run import documents
+
+    assert documents.find_chromium(), "scripts/bootstrap.sh --with-browser installs Chromium"
+    long = "评分规则文字" * 60
+    body = html_table(["指标", "评分规则", "得分"], [["预算执行率", long, "3.53"]] * 30, numeric=[2])
+    page = tmp_path / "report.html"
+    page.write_text(notebook_html.export_html(_notebook_with(body), "报告", "zh"), encoding="utf-8")
+    assert documents.print_pdf(page, tmp_path / "report.pdf") is None
+    pdf = (tmp_path / "report.pdf").read_bytes()
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes)  # A4
+    assert len(boxes) >= 3  # the long table runs over pages
+
+
+def _notebook_with(html_text: str):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html_text})]
+    nb.cells = [nbformat.v4.new_markdown_cell("# 报告"), cell]
+    return nb

@@ -210,8 +210,22 @@ def _update_fields_on_open(doc) -> None:
     el = settings.find(qn("w:updateFields"))
     if el is None:
         el = OxmlElement("w:updateFields")
-        settings.append(el)
+        # its place in the schema's sequence: before the first of these that the settings hold
+        after = next((c for c in settings if c.tag in {qn(f"w:{n}") for n in _AFTER_UPDATE_FIELDS}), None)
+        if after is not None:
+            after.addprevious(el)
+        else:
+            settings.append(el)
     el.set(qn("w:val"), "true")
+
+
+# The elements CT_Settings puts after w:updateFields (ECMA-376 part 1, 17.15.1.78): Word refuses a file whose
+# settings are out of order.
+_AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr",
+                        "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+                        "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+                        "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol",
+                        "listSeparator")
 
 
 # --------------------------------------------------------------------------------------------
@@ -416,18 +430,19 @@ class _Writer:
     # ---- table of contents -------------------------------------------------------------------
 
     def contents(self) -> None:
-        """A TOC field over Heading 1–3 before the first numbered section; its shown result lists the
-        headings (Word adds the page numbers when it updates the field on opening)."""
+        """A TOC field over Heading 1–2 before the first numbered section (a report's chapters and their
+        parts; the navigation pane shows every level); its shown result lists those headings, and Word adds
+        the page numbers when it updates the field on opening."""
         if self.toc_at is None:
             return
         heading = self.toc_at.insert_paragraph_before(self.style["labels"]["contents"], style="TOC Heading")
         heading.paragraph_format.page_break_before = True
         p = self.toc_at.insert_paragraph_before()
-        _field(p, 'TOC \\o "1-3" \\h \\z \\u')
+        _field(p, 'TOC \\o "1-2" \\h \\z \\u')
         # the result between 'separate' and 'end': the headings as plain lines
         runs = p._p.findall(qn("w:r"))
         end = runs[-1]
-        for k, (level, text) in enumerate((lv, tx) for lv, tx in self.headings if 2 <= lv <= 4):
+        for k, (level, text) in enumerate((lv, tx) for lv, tx in self.headings if 2 <= lv <= 3):
             r = OxmlElement("w:r")
             if k:
                 r.append(OxmlElement("w:br"))

@@ -7,6 +7,9 @@ progress bar, and how failures are described and grouped. The layout of ``<out>`
 
     <out>/<department>/<year>/report.ipynb        executed notebook, Chinese (zh)
     <out>/<department>/<year>/report.html         client version: no code, no prompts, charts embedded
+    <out>/<department>/<year>/report.docx         the same as a Word document (perfkit.run.documents)
+    <out>/<department>/<year>/report.xlsx         the score sheet (评分表)
+    <out>/<department>/<year>/report.pdf          the HTML printed by headless Chromium, where installed
     <out>/<department>/<year>/report.en.ipynb     the same in English (en)
     <out>/<department>/<year>/report.en.html
     <out>/<department>/<year>/report[.en].failed.ipynb   a failed run's executed notebook, with the error
