@@ -261,3 +261,15 @@ def _notebook_with(html_text: str):
     cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": html_text})]
     nb.cells = [nbformat.v4.new_markdown_cell("# 报告"), cell]
     return nb
+
+
+def test_document_templates_have_the_same_keys_in_every_language():
+    from perfkit.report.language import LANGUAGES
+
+    def keys(node, prefix=""):
+        if not isinstance(node, dict):
+            return {prefix}
+        return {k for key, v in node.items() if key != "fallbacks" for k in keys(v, f"{prefix}.{key}")}
+
+    shapes = {lang: keys(word.document_style(lang)) for lang in LANGUAGES}
+    assert all(shape == shapes[LANGUAGES[0]] for shape in shapes.values())
