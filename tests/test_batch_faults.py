@@ -43,8 +43,14 @@ def no_kernel(monkeypatch):
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {parameters['department']}")])
         return engine.Execution(notebook=nb)
 
+    def write_documents(rec, bundle, udir, names, out_dir, html_path):  # stubs too (tests/test_documents.py)
+        for kind in ("docx", "xlsx", "pdf"):
+            files.atomic_write_bytes(udir / getattr(names, kind), b"stub")
+            rec.outputs[kind] = files.relative_to(udir / getattr(names, kind), out_dir)
+
     monkeypatch.setattr(engine, "execute", execute)
     monkeypatch.setattr(batch.notebook_html, "export_html", lambda nb, title, language: f"<title>{title}</title>\n")
+    monkeypatch.setattr(batch.documents, "write_documents", write_documents)
 
 
 def _manifest(out: Path) -> dict:
