@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd
 
 from ..fmt import display_width, json_safe
 from ..load import Bundle

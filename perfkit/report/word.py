@@ -24,7 +24,6 @@ import io
 import re
 import zipfile
 from xml.sax.saxutils import escape
-from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Iterable
 
@@ -366,7 +365,7 @@ class _Writer:
                 if child.tail and child.tail.strip():
                     self.doc.add_paragraph(xml_text(child.tail.strip()))
         else:
-            text = _text(el)
+            text = element_text(el)
             if text:
                 self.doc.add_paragraph(xml_text(text))
 
