@@ -273,3 +273,23 @@ def test_document_templates_have_the_same_keys_in_every_language():
 
     shapes = {lang: keys(word.document_style(lang)) for lang in LANGUAGES}
     assert all(shape == shapes[LANGUAGES[0]] for shape in shapes.values())
+
+
+def _dates_in_package(data: bytes) -> set:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        stamps = {info.date_time for info in z.infolist()}
+        core = z.read("docProps/core.xml").decode()
+    return stamps | set(re.findall(r"\d{4}-\d\d-\d\dT[\d:]+Z?", core))
+
+
+def test_score_sheet_and_word_carry_no_clock_time():
+    """Same inputs, same bytes: openpyxl and python-docx stamp the time of writing into the zip entries
+    and docProps/core.xml; both packages come out dated 1980-01-01 only."""
+    from perfkit import evaluate, load_file
+    from perfkit.report.export import xlsx_bytes
+
+    bundle = load_file(ROOT / "parameters/luohu-fsa/2022.yaml")
+    results = evaluate(bundle)
+    fixed = {(1980, 1, 1, 0, 0, 0), "1980-01-01T00:00:00Z"}
+    assert _dates_in_package(xlsx_bytes(bundle, results, "zh")) <= fixed
+    assert _dates_in_package(word.blocks_document(_sample_blocks(), "zh")) <= fixed

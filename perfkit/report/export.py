@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
-
 
 from ..fmt import display_width, json_safe
 from ..load import Bundle
@@ -141,9 +141,7 @@ def render_scores(bundle: Bundle, results: list) -> str:
 
 def write_xlsx(bundle: Bundle, results: list, path, language: str = "zh") -> str:
     """The score sheet workbook (:mod:`perfkit.report.score_sheet`) in ``language``, written to ``path``."""
-    from .score_sheet import workbook  # openpyxl (~0.4 s to import) only when a workbook is written
-
-    workbook(bundle, results, language).save(path)
+    Path(path).write_bytes(xlsx_bytes(bundle, results, language))
     return str(path)
 
 
@@ -151,8 +149,9 @@ def xlsx_bytes(bundle: Bundle, results: list, language: str = "zh") -> bytes:
     """The score sheet workbook as bytes (for an atomic write)."""
     import io
 
-    from .score_sheet import workbook
+    from .ooxml import reproducible
+    from .score_sheet import workbook  # openpyxl (~0.4 s to import) only when a workbook is written
 
     buf = io.BytesIO()
     workbook(bundle, results, language).save(buf)
-    return buf.getvalue()
+    return reproducible(buf.getvalue())

@@ -22,7 +22,6 @@ import html as html_lib
 import functools
 import io
 import re
-import zipfile
 from xml.sax.saxutils import escape
 from importlib import resources
 from typing import Any, Iterable
@@ -40,6 +39,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from . import plots
+from .ooxml import reproducible
 from .layout import Cell, Table, column_widths, element_text, html_table_of, markdown_table_of
 from .language import LANGUAGES
 
@@ -510,7 +510,7 @@ def blocks_document(blocks: Iterable[tuple[str, Any]], language: str, title: str
         body.remove(first)
     buf = io.BytesIO()
     doc.save(buf)
-    return _fixed_zip(buf.getvalue())
+    return reproducible(buf.getvalue())
 
 
 def report_document(report) -> bytes:
@@ -528,16 +528,3 @@ def _plain(markdown_text: str) -> str:
         return "".join(_raw_text(c) if "raw" in c else flat(c.get("children", [])) for c in children)
 
     return flat(tokens).strip()
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """The same archive with every entry dated 1980-01-01: the same report gives the same bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
