@@ -78,6 +78,7 @@ DEFAULT_GRADES: tuple[GradeBand, ...] = (
 
 Number = float
 Direction = Literal["positive", "negative", "equal", "qualitative"]
+TargetKind = Literal["quantity", "rate", "ceiling", "date", "duration", "growth", "words"]
 
 
 class IndicatorInput(Model):
@@ -495,7 +496,25 @@ class PerformanceTarget(Model):
         "toward the actual is flagged (lowered_in_year).",
     )
     indicator: str | None = Field(
-        None, description="Id of the scored leaf indicator this row is evidence for (e.g. effectiveness)."
+        None, description="Id of the scored leaf indicator this row is evidence for (e.g. effectiveness); a leaf "
+        "whose rule scores from the target table (target_completion, target_deduct, target_share) is scored from "
+        "the rows that name it. An id that is no leaf of the tree is an error.",
+    )
+    kind: TargetKind | None = Field(
+        None,
+        description="What the target is, overriding what is read from its words: `quantity`, `rate`, `ceiling` (an "
+        "upper limit on spending, met at or below it), `date` (a deadline), `duration` (a time limit), `growth` (a "
+        "change against the previous year, negative for a decline) or `words` (nothing measurable). Null: read from "
+        "`target` (成本 rows with a money amount are ceilings).",
+    )
+    weight: float | None = Field(
+        None, ge=0, description="The row's weight when a target_completion rule averages its rows by weight; "
+        "null: 1.",
+    )
+    ambitious: bool | None = Field(
+        None,
+        description="Whether sensitivity may move this target toward more ambition (`scaled`, the grade flip). "
+        "Null: yes, except ceilings, deadlines, rates of 100% and counts of budget projects.",
     )
     status: str | None = Field(
         None, description="完成情况 as written, for the record; perfkit judges met or missed from the figures."

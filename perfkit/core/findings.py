@@ -29,6 +29,13 @@ CODES: dict[str, str] = {
     "JUDGED_WITHOUT_MEASUREMENT": "a measured rule was scored by the evaluator's judgement for want of a measurement",
     "UNSCORED_INPUT": "an input was given that the indicator's rule does not use",
     "VALUE_LOOKS_LIKE_A_SHARE": "a value given as a share (0.95) is scored against settings in percent",
+    "LINKED_TARGETS_MISSED": "a leaf scored by judgement or a typed count has linked target rows that were missed",
+    "LATE_DEADLINE_NOT_DEDUCTED": "a deadline met late scored full marks",
+    "TARGET_COMPARATOR_CONFLICT": "a target's comparison contradicts its rule's direction",
+    "COST_ACTUAL_CONTRADICTS_BUDGET": "a cost row's spending differs from the budget block's",
+    "HIGH_SCORE_WITHOUT_EXECUTION": "nothing or almost nothing was spent, yet the outputs score high",
+    "QUANTITATIVE_TARGET_JUDGED": "a figure to reach sits on a judged row without a measurement",
+    "TARGET_LOWERED_TO_ACTUAL": "a target equals its actual after an in-year change lowered it",
 }
 
 

@@ -16,6 +16,7 @@ from .framework import TOLERANCE, grade_of, points_findings
 from ..params import Budget
 from ..rules import family
 from .quantity import parse_quantity
+from .target_checks import target_findings
 
 RATE_TOLERANCE = 0.005  # stated rates are printed with two decimals
 
@@ -204,6 +205,7 @@ def rate_findings(budget: Budget | None, owner: str) -> list[Finding]:
 def reconcile(result) -> list[Finding]:
     findings = points_findings(result.compiled.nodes, result.framework)
     findings += leaf_findings(result)
+    findings += target_findings(result)
     findings += sum_findings(result)
     owner = "the evaluation's budget" if result.evaluation.budget is not None else "the department budget"
     findings += rate_findings(result.scoring_budget, owner)
