@@ -115,6 +115,11 @@ class IndicatorInput(Model):
     prior_actual_value: float | None = Field(
         None, description="The number to use when `prior_actual` keeps words; same unit as the actual's number."
     )
+    ambitious: bool | None = Field(
+        None,
+        description="Whether sensitivity may move this target toward more ambition (`scaled`, the grade flip). "
+        "Null: yes, except spending ceilings, rates of 100% and counts of budget projects.",
+    )
     unit: str | None = Field(
         None,
         description="Unit of target and actual (e.g. %, 万元, 家). Given: the numbers are compared as written. "

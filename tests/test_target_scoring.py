@@ -159,3 +159,35 @@ def test_shenzhen_judged_leaf_with_a_missed_linked_row_names_it(scored):
     [f] = codes(results["department"], "LINKED_TARGETS_MISSED")
     assert f.indicator == "effectiveness-benefits"
     assert [r["name"] for r in f.data["rows"]] == ["金融论坛补贴数量"] and f.data["reported"] == 19.5
+
+
+# ---- sensitivity: targets only move toward more ambition ---------------------------------------------
+
+@pytest.mark.parametrize("unit,overlay", [("luohu", "framework"), ("shenzhen", "framework"), ("beijing", "none")])
+def test_targets_equal_to_actuals_never_raise_a_total(scored, unit, overlay):
+    """A target is raised to its actual, never lowered to a miss. (Beijing's forms carry the 偏离度 overlay,
+    which an honest target lifts — S02 gains its 0.30 back — so the claim is checked there without it.)"""
+    from perfkit.analysis import sensitivity as S
+
+    _, results = scored(unit)
+    for r in results.values():
+        m = S.build_model(r, overlay=overlay)
+        cf = S.counterfactuals(m).table.set_index("rule")
+        assert cf.loc["actual", "total"] <= m.baseline_total + 1e-9, r.evaluation.id
+        assert (S.counterfactual_targets(m, "actual") * m.sign >= m.target * m.sign - 1e-12).all()
+
+
+def test_scaling_leaves_ceilings_full_rates_and_budget_project_counts_alone(scored):
+    from perfkit.analysis import sensitivity as S
+
+    _, results = scored("beijing")
+    s01 = S.build_model(results["s01"])
+    [i] = [j for j, d in enumerate(s01.diagnostics) if d.id == "o4"]     # 项目预算控制数 104.3万元, a ceiling
+    assert not s01.movable[i] and S.counterfactual_targets(s01, "scaled", 2.0)[i] == 104.3
+    assert S.grade_flip(s01)["all"] is None or S.grade_flip(s01)["all"]["k"] != pytest.approx(194 / 104.3, abs=0.05)
+    s03 = S.build_model(results["s03"])
+    full = [d.id for d, mv in zip(s03.diagnostics, s03.movable) if d.target == 100 and d.unit == "%"]
+    assert full and not any(mv for d, mv in zip(s03.diagnostics, s03.movable) if d.id in full)
+    _, sz = scored("shenzhen")
+    dept = S.build_model(sz["department"])
+    assert [d.id for d in dept.diagnostics] == ["project-timeliness"] and not dept.movable.any()  # 43 budget projects
