@@ -428,7 +428,7 @@ def _amount(text: str, toks: list[Token], cost: bool) -> Reading:
         if comparator is None:
             comparator, b = "<=", {"hi": v1}
             notes.append("a cost row's amount: read as a ceiling on spending")
-    elif cost and unit is None and magnitude is None and comparator is None:
+    elif cost and unit is None and comparator is None:  # "153万" on a cost row: money written without 元
         kind, comparator, b = "ceiling", "<=", {"hi": v1}
         notes.append("a cost row's figure: read as a ceiling on spending")
     else:
