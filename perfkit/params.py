@@ -516,11 +516,6 @@ class PerformanceTarget(Model):
         None, ge=0, description="The row's weight when a target_completion rule averages its rows by weight; "
         "null: 1.",
     )
-    ambitious: bool | None = Field(
-        None,
-        description="Whether sensitivity may move this target toward more ambition (`scaled`, the grade flip). "
-        "Null: yes, except ceilings, deadlines, rates of 100% and counts of budget projects.",
-    )
     status: str | None = Field(
         None, description="完成情况 as written, for the record; perfkit judges met or missed from the figures."
     )

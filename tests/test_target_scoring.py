@@ -191,3 +191,43 @@ def test_scaling_leaves_ceilings_full_rates_and_budget_project_counts_alone(scor
     _, sz = scored("shenzhen")
     dept = S.build_model(sz["department"])
     assert [d.id for d in dept.diagnostics] == ["project-timeliness"] and not dept.movable.any()  # 43 budget projects
+
+
+# ---- the checks that the seeds do not trigger ---------------------------------------------------------
+
+def test_a_target_comparison_against_its_rule_is_a_finding(tmp_path):
+    r = _luohu(tmp_path, ("      project-timeliness:\n        target: 12\n        actual: 12\n        unit: 个\n"
+                          "        direction: positive\n",
+                          "      project-timeliness:\n        target: ≤12个\n        actual: 12\n        unit: 个\n"))
+    [f] = codes(r, "TARGET_COMPARATOR_CONFLICT")
+    assert f.indicator == "project-timeliness" and f.data["rule"] == "ratio"
+    assert (f.data["target_direction"], f.data["rule_direction"]) == ("negative", "positive")
+
+
+def test_a_target_lowered_onto_its_actual_is_a_finding_only_with_initial_target(tmp_path):
+    row = ('        actual: "7家"\n        unit: 家\n        direction: positive\n        target_value: 6\n'
+           '        actual_value: 7\n')
+    r = _luohu(tmp_path, ('        target: "不少于6家"\n' + row, '        target: "不少于7家"\n        initial_target: "不少于9家"\n'
+                          + row.replace("        target_value: 6\n", "        target_value: 7\n")))
+    [f] = codes(r, "TARGET_LOWERED_TO_ACTUAL")
+    assert f.data["name"] == "引进持牌金融机构" and f.data["initial_target"] == "不少于9家"
+    plain = _luohu(tmp_path / "plain", ('        target: "不少于6家"\n' + row, '        target: "不少于7家"\n'
+                                        + row.replace("        target_value: 6\n", "        target_value: 7\n")))
+    assert not codes(plain, "TARGET_LOWERED_TO_ACTUAL")
+
+
+def test_every_new_finding_has_a_sentence_in_both_languages(scored):
+    from perfkit.report.document import Report
+
+    new = {"LINKED_TARGETS_MISSED", "LATE_DEADLINE_NOT_DEDUCTED", "COST_ACTUAL_CONTRADICTS_BUDGET",
+           "HIGH_SCORE_WITHOUT_EXECUTION", "QUANTITATIVE_TARGET_JUDGED"}
+    for lang, words in (("zh", "延期6个月"), ("en", "6 months late")):
+        rep = Report.load("beijing-lfsb", 2021, language=lang, params_dir=str(ROOT / "parameters"))
+        found = {}
+        for r in rep.results:
+            for f in r.findings:
+                if f.code in new:
+                    found.setdefault(f.code, rep.finding_sentence(r, f))
+        assert set(found) == new
+        assert all(s and s != f.message for s in found.values())
+        assert words in found["LATE_DEADLINE_NOT_DEDUCTED"]  # S21 中期考核 2021年8月 → 2022年2月
