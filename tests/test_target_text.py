@@ -139,3 +139,9 @@ def test_met_is_monotone_in_the_actual_in_the_right_direction(text, a, b):
     else:
         mid = (lo + hi) / 2
         assert not (met(r, lo) and met(r, hi)) or met(r, mid)
+
+
+def test_circled_item_numbers_are_not_figures():
+    # Beijing S19 o3: "②组织培训1次…" is one training, not two
+    r = read_target("②组织培训1次，共培训新入职干部30人次。")
+    assert r.value == 1 and r.unit_text == "次"

@@ -96,6 +96,8 @@ class Token:
 
 def normalise(text: str) -> str:
     """Full-width digits and signs to their ASCII forms (NFKC: "９５％" → "95%", "＞" → ">")."""
+    # circled numbers (①②…) mark list items, not figures: NFKC would turn them into digits
+    text = re.sub("[\u2460-\u2473\u24f5-\u24fe\u2776-\u2793]", " ", text)
     return unicodedata.normalize("NFKC", text).replace("～", "~")
 
 
