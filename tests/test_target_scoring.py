@@ -231,3 +231,17 @@ def test_every_new_finding_has_a_sentence_in_both_languages(scored):
         assert set(found) == new
         assert all(s and s != f.message for s in found.values())
         assert words in found["LATE_DEADLINE_NOT_DEDUCTED"]  # S21 中期考核 2021年8月 → 2022年2月
+
+
+def test_checklist_answers_the_budget_contradicts(scored):
+    # Luohu: 年中无大量调剂 and 未因年中调剂导致预决算差异过大 answered yes beside a 1,629.09% adjustment
+    _, lh = scored("luohu")
+    found = {f.data["item"]: round(f.data["adjustment_rate"], 2)
+             for f in codes(lh["department"], "CHECKLIST_CONTRADICTS_BUDGET")}
+    assert found == {"special-funds-detailed": 1629.09, "classification-accurate": 1629.09}
+    # Shenzhen: the same two points given full marks after a +27.83% in-year increase (the scoring text itself
+    # concedes 部门预决算存在一定差异)
+    _, sz = scored("shenzhen")
+    found = {f.data["item"]: round(f.data["adjustment_rate"], 2)
+             for f in codes(sz["department"], "CHECKLIST_CONTRADICTS_BUDGET")}
+    assert found == {"special-fund-detail": 27.83, "classification-accurate": 27.83}

@@ -36,6 +36,7 @@ CODES: dict[str, str] = {
     "HIGH_SCORE_WITHOUT_EXECUTION": "nothing or almost nothing was spent, yet the outputs score high",
     "QUANTITATIVE_TARGET_JUDGED": "a figure to reach sits on a judged row without a measurement",
     "TARGET_LOWERED_TO_ACTUAL": "a target equals its actual after an in-year change lowered it",
+    "CHECKLIST_CONTRADICTS_BUDGET": "a checklist point on in-year adjustments is answered yes beside a sharp adjustment",
 }
 
 

@@ -8,6 +8,7 @@ written on its leaves say against the scores and the budget block.
 ``HIGH_SCORE_WITHOUT_EXECUTION``   (nearly) nothing spent, yet the outputs score high
 ``QUANTITATIVE_TARGET_JUDGED``     a figure to reach on a judged row that gives no measurement
 ``TARGET_LOWERED_TO_ACTUAL``       a target equal to its actual after ``initial_target`` shows it was lowered
+``CHECKLIST_CONTRADICTS_BUDGET``   a checklist point "no large in-year adjustment" answered yes beside a sharp one
 
 Each finding's data carries what its sentence (``findings.<code>`` in the templates) needs.
 """
@@ -15,6 +16,7 @@ Each finding's data carries what its sentence (``findings.<code>`` in the templa
 from __future__ import annotations
 
 from ..rules import family
+from .budget import MeasureUnavailable, measure
 from .compile import is_cost_row
 from .findings import Finding
 from .framework import TOLERANCE
@@ -23,6 +25,8 @@ from .target_text import met, read_target, shortfall
 
 EXECUTION_NEAR_ZERO = 5.0  # percent of the adjusted budget spent, at or below which execution is "near zero"
 HIGH_OUTPUT_SHARE = 0.8  # outputs scored at 80% of their points or more count as "high"
+SHARP_ADJUSTMENT = 20.0  # percent: the "sharp" budget change of perfkit.analysis.targets.Thresholds.budget_change
+NO_ADJUSTMENT = ("无大量调剂", "年中调剂导致", "频繁调剂")  # points that assert no large in-year adjustment
 MONEY_TOLERANCE = 0.005  # 万元, as printed with two decimals
 OUTPUT_WORDS = ("产出",)
 
@@ -231,8 +235,37 @@ def lowered_findings(result) -> list[Finding]:
     return out
 
 
+def checklist_findings(result) -> list[Finding]:
+    """CHECKLIST_CONTRADICTS_BUDGET: a checklist point saying the budget was not adjusted much in the year
+    (年中无大量调剂, 未因年中调剂导致预决算差异过大) answered yes while ``budget.adjustment_rate`` is 20% or more."""
+    budget = result.scoring_budget
+    try:
+        rate = measure(budget, "budget.adjustment_rate") if budget is not None else None
+    except MeasureUnavailable:
+        rate = None
+    if rate is None or abs(rate) < SHARP_ADJUSTMENT:
+        return []
+    out = []
+    for leaf in result.compiled.leaves:
+        items = getattr(leaf.rule, "items", None)
+        answers = (leaf.inputs.answers or {}) if leaf.inputs is not None else {}
+        if leaf.rule.family != "checklist" or not items:
+            continue
+        for item in items:
+            a = answers.get(item.id)
+            yes = a is True or (isinstance(a, (int, float)) and not isinstance(a, bool) and a >= 1)
+            if yes and any(w in item.text for w in NO_ADJUSTMENT):
+                out.append(Finding(
+                    "CHECKLIST_CONTRADICTS_BUDGET", "warning", leaf.id,
+                    f"{leaf.node.indicator.name}: '{item.text}' is answered yes, but the budget was adjusted by "
+                    f"{rate:.2f}% in the year",
+                    {"item": item.id, "text": item.text, "adjustment_rate": rate},
+                ))
+    return out
+
+
 def target_findings(result) -> list[Finding]:
     """Every check of this module, in the order of the module docstring."""
     return (linked_findings(result) + deadline_findings(result) + comparator_findings(result)
             + cost_findings(result) + execution_findings(result) + judged_figure_findings(result)
-            + lowered_findings(result))
+            + lowered_findings(result) + checklist_findings(result))
