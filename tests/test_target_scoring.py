@@ -245,3 +245,22 @@ def test_checklist_answers_the_budget_contradicts(scored):
     found = {f.data["item"]: round(f.data["adjustment_rate"], 2)
              for f in codes(sz["department"], "CHECKLIST_CONTRADICTS_BUDGET")}
     assert found == {"special-fund-detail": 27.83, "classification-accurate": 27.83}
+
+
+def test_linked_rows_read_deadlines_ceilings_and_growth_by_their_kind():
+    from perfkit.core.target_rows import linked, read_row
+    from perfkit.params import PerformanceTarget as T
+
+    late = linked(read_row(T(name="项目采购", target="2021年2月", actual="2021年4月")))   # S33
+    assert (late.kind, late.met, late.late_months, late.completion) == ("date", False, 2, 0)
+    on_time = linked(read_row(T(name="采购", target="6月底前", actual="6月"), year=2021))
+    assert on_time.met is True and on_time.late_months == 0
+    ceiling = linked(read_row(T(name="项目预算控制数", category=["产出指标", "成本指标"], target="104.3万元",
+                                actual="100.3万元")))
+    assert (ceiling.kind, ceiling.met, ceiling.completion) == ("ceiling", True, 1)
+    decline = linked(read_row(T(name="投诉量", target="同比下降5%", actual="同比增长2%")))
+    assert (decline.kind, decline.met) == ("growth", False)                             # a decline needs a decline
+    words = linked(read_row(T(name="持证比例", target="显著提升", actual="有所提升")))
+    assert words.met is None and words.completion is None
+    forced = linked(read_row(T(name="x", target="50万元", actual="40万元", kind="ceiling")))
+    assert forced.kind == "ceiling" and forced.met is True
