@@ -79,6 +79,7 @@ DEFAULT_GRADES: tuple[GradeBand, ...] = (
 
 Number = float
 Direction = Literal["positive", "negative", "equal", "qualitative"]
+TargetKind = Literal["quantity", "rate", "ceiling", "date", "duration", "growth", "words"]
 
 
 class IndicatorInput(Model):
@@ -114,6 +115,11 @@ class IndicatorInput(Model):
     )
     prior_actual_value: float | None = Field(
         None, description="The number to use when `prior_actual` keeps words; same unit as the actual's number."
+    )
+    ambitious: bool | None = Field(
+        None,
+        description="Whether sensitivity may move this target toward more ambition (`scaled`, the grade flip). "
+        "Null: yes, except spending ceilings, rates of 100% and counts of budget projects.",
     )
     unit: str | None = Field(
         None,
@@ -600,7 +606,20 @@ class PerformanceTarget(Model):
         "toward the actual is flagged (lowered_in_year).",
     )
     indicator: str | None = Field(
-        None, description="Id of the scored leaf indicator this row is evidence for (e.g. effectiveness)."
+        None, description="Id of the scored leaf indicator this row is evidence for (e.g. effectiveness); a leaf "
+        "whose rule scores from the target table (target_completion, target_deduct, target_share) is scored from "
+        "the rows that name it. An id that is no leaf of the tree is an error.",
+    )
+    kind: TargetKind | None = Field(
+        None,
+        description="What the target is, overriding what is read from its words: `quantity`, `rate`, `ceiling` (an "
+        "upper limit on spending, met at or below it), `date` (a deadline), `duration` (a time limit), `growth` (a "
+        "change against the previous year, negative for a decline) or `words` (nothing measurable). Null: read from "
+        "`target` (成本 rows with a money amount are ceilings).",
+    )
+    weight: float | None = Field(
+        None, ge=0, description="The row's weight when a target_completion rule averages its rows by weight; "
+        "null: 1.",
     )
     project: str | None = Field(
         None,

@@ -24,6 +24,9 @@ from .budget import MeasureUnavailable, measure, undefined, undefined_reason
 from .projects import combined_budget
 from .framework import Node, framework_problems, leaf_factors, resolve_rule, tree_problems, walk
 from .quantity import parse_quantity
+from .target_rows import is_cost_category, linked, rows_for
+from .target_text import read_target
+from ..rules.spending_ceiling import SpendingCeilingRule
 
 # A measured rule whose inputs give the evaluator's score instead of a measurement is scored as this.
 JUDGED = JudgementRule(family="judgement")
@@ -41,6 +44,7 @@ class Row:
     zero: bool = False
     zero_reasons: list[str] = field(default_factory=list)
     rule: Any = None
+    linked: list = field(default_factory=list)  # the 目标表 rows a table-scored row was scored from
 
 
 @dataclass
@@ -84,6 +88,8 @@ class CompileContext:
         self.budget = budget
         self.problems: list[Problem] = []
         self.undefined: list = []  # measures that are NaN (a rate over a zero base), with the field to fill
+        self.leaf_id: str | None = None  # the leaf being compiled (its linked 目标表 rows)
+        self.last_linked: list = []
 
     def problem(self, loc: tuple, message: str) -> None:
         if self.located is None:
@@ -142,6 +148,18 @@ class CompileContext:
             self.problem(loc + (key,), f"required by the {rule_name} rule (it names no measure): expected "
                          + ("a list of numbers" if many else "a number"))
         return raw
+
+
+    def linked_rows(self, loc: tuple, rule_name: str, year: int | None = None):
+        """The 目标表 rows whose ``indicator`` is the leaf being compiled, read (None with a problem if none)."""
+        targets = self.located.evaluation.targets if self.located is not None else []
+        rows = [linked(r) for r in rows_for(targets, self.leaf_id, year)] if self.leaf_id else []
+        if not rows:
+            self.problem(loc, f"the {rule_name} rule scores from the target table, but no row of `targets` names "
+                              f"this leaf ({self.leaf_id!r}) in its `indicator`")
+            return None
+        self.last_linked = rows
+        return rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -312,9 +330,11 @@ def leaf_rows(ctx: CompileContext, index: int, leaf: Leaf, rule) -> list[Row]:
     A unit whose inputs are lacking gets no row and a problem in ``ctx``.
     """
     inputs, loc = leaf.inputs, leaf.loc
+    ctx.leaf_id, ctx.last_linked = leaf.id, []
     if not family(rule.family).composite:
         args = compile_rule(ctx, rule, leaf.points, inputs, loc)
-        return [] if args is None else [Row(index, None, _family(rule, args), leaf.points, args, False, [], rule)]
+        return [] if args is None else [Row(index, None, _family(rule, args), leaf.points, args, False, [], rule,
+                                            ctx.last_linked)]
     part_inputs = (inputs.parts if inputs is not None else None) or {}
     part_ids = {p.id for p in rule.parts}
     for extra in sorted(set(part_inputs) - part_ids):
@@ -328,6 +348,25 @@ def leaf_rows(ctx: CompileContext, index: int, leaf: Leaf, rule) -> list[Row]:
         if args is not None:
             rows.append(Row(index, p.id, _family(p.rule, args), p.points, args, bool(held), held, p.rule))
     return rows
+
+
+def is_cost_row(node: Node) -> bool:
+    """A leaf under a 成本指标 heading, or named for a budget control figure (项目预算控制数)."""
+    return is_cost_category(node.names)
+
+
+def cost_row_rule(node: Node, rule, inputs: IndicatorInput | None):
+    """A ratio rule on a cost row whose target reads as a ceiling on spending is scored as
+    ``spending_ceiling`` unless the rule says ``cost_rows: ratio``; every other rule is kept."""
+    if rule.family != "ratio" or getattr(rule, "cost_rows", "ratio") != "ceiling" or inputs is None:
+        return rule
+    if inputs.target is None or not is_cost_row(node):
+        return rule
+    if read_target(inputs.target, cost=True).kind != "ceiling":
+        return rule
+    reading = ("cost row read as a ceiling on spending (a ratio rule's default for 成本指标 rows, cost_rows: "
+               "ceiling): full points at or below the budget, A/B × W above it")
+    return SpendingCeilingRule(family="spending_ceiling", reading=reading, source=rule.source)
 
 
 def budget_for_scoring(evaluation, department_budget: Budget | None) -> Budget | None:
@@ -399,7 +438,7 @@ def compile_evaluation(located: Located, framework: Framework, budget: Budget | 
         if inline is not None and given is not None:
             ctx.problem(("indicators", n.id), "inputs are given twice: in the tree and under indicators")
         inputs, loc = (inline, n.loc + ("inputs",)) if inline is not None else (given, ("indicators", n.id))
-        rule = resolve_rule(n.indicator, framework)
+        rule = cost_row_rule(n, resolve_rule(n.indicator, framework), inputs)
         leaf = Leaf(n, rule, inputs, loc)
         leaves.append(leaf)
         if leaf.not_applicable is not None:  # not scored: no inputs needed, no rows
@@ -421,4 +460,12 @@ def compile_evaluation(located: Located, framework: Framework, budget: Budget | 
 
 def explain(row: Row, score: float) -> str:
     """The arithmetic of one row, as a formula with its numbers (language-neutral)."""
-    return family(row.family).explain(row.args, row.points, score)
+    text = family(row.family).explain(row.args, row.points, score)
+    if row.linked:  # a table-scored row: which linked rows were missed, and which had no figure to judge
+        missed = [r.name for r in row.linked if r.met is False]
+        unknown = [r.name for r in row.linked if r.met is None]
+        text += f" ({len(missed)} of {sum(r.met is not None for r in row.linked)} targets missed"
+        text += (": " + ", ".join(missed) + ")") if missed else ")"
+        if unknown:
+            text += "; not measurable or no actual: " + ", ".join(unknown)
+    return text

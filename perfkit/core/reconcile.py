@@ -17,6 +17,7 @@ from .literal import literal_reading
 from ..params import Budget
 from ..rules import family
 from .quantity import parse_quantity
+from .target_checks import target_findings
 
 RATE_TOLERANCE = 0.005  # stated rates are printed with two decimals
 
@@ -323,6 +324,7 @@ def reconcile(result) -> list[Finding]:
     findings = points_findings(result.compiled.nodes, result.framework)
     findings += gap_findings(result)
     findings += leaf_findings(result)
+    findings += target_findings(result)
     findings += sum_findings(result)
     owner = "the evaluation's budget" if result.evaluation.budget is not None else "the department budget"
     findings += rate_findings(result.scoring_budget, owner)

@@ -218,6 +218,29 @@ class Context(Protocol):
     def measured(self, rule: Any, inputs: Any, loc: tuple, rule_name: str, many: bool = False) -> Any:
         """The rule's measured value: its ``measure`` from the budget, else the input ``value``/``values``."""
 
+    def linked_rows(self, loc: tuple, rule_name: str, year: int | None = None) -> list[LinkedRow] | None:
+        """The 绩效目标表 rows linked to the leaf being compiled (``indicator:``), read; None with a
+        problem recorded when there are none."""
+
+
+@dataclass(frozen=True)
+class LinkedRow:
+    """A 绩效目标表 row linked to a leaf (``indicator:``), as the target-table families see it.
+
+    ``met`` is None when the row holds no measurable target or no actual; ``completion`` is the row's
+    completion ratio capped at 1 (None likewise); ``late_months`` is set for deadlines (0 when on time).
+    """
+
+    id: str
+    name: str
+    kind: str
+    target_text: str
+    actual_text: str | None
+    met: bool | None
+    completion: float | None
+    late_months: float | None = None
+    weight: float = 1.0
+
 
 @dataclass(frozen=True)
 class Phrase:
@@ -377,6 +400,7 @@ class Family:
     alternatives: Callable[[Any], list] = own_alternatives
     checks: Callable[[Any, float, dict], list[Check]] = _no_checks
     targets: tuple[str, ...] = ()  # arguments sensitivity rescores as targets
+    table_scored: bool = False  # scored from the leaf's linked 绩效目标表 rows (the count is derived)
     uncertain: tuple[Uncertain, ...] = ()  # settings sensitivity may perturb
 
     def words(self, args: dict, points: float, score: float) -> str:
