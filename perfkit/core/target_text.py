@@ -301,7 +301,7 @@ def _read_date(text: str, norm: str, year: int | None) -> Reading | None:
     tail = s[m0.end():]
     if len(dates) >= 2 and re.match(r"^[^\d]{0,3}(?:-|~|—|至|到)", s[m0.end():dates[1][0].start()] or "-"):
         # A period "2021年1月至2021年12月": the deadline is its end.
-        last, given2 = dates[1][1][1], dates[1][1][2]
+        last = dates[1][1][1]
         comparator, lo, hi = "<=", None, last
         notes.append("a period: read as due by its end")
     else:
