@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from perfkit.run import batch, engine, executors, incremental, manifest, units
+from perfkit.run import batch, engine, executors, files, incremental, manifest, units
 
 from conftest import ROOT, run_cli
 
@@ -37,8 +37,14 @@ def executed(monkeypatch) -> list[tuple]:
         cell = nbformat.v4.new_markdown_cell(f"# {parameters['department']} {parameters['language']}")
         return engine.Execution(notebook=nbformat.v4.new_notebook(cells=[cell]))
 
+    def write_documents(rec, bundle, udir, names, out_dir, html_path):  # stubs (tests/test_documents.py)
+        for kind in ("docx", "xlsx", "pdf"):
+            files.atomic_write_bytes(udir / getattr(names, kind), f"stub {kind} {rec.language}".encode())
+            rec.outputs[kind] = files.relative_to(udir / getattr(names, kind), out_dir)
+
     monkeypatch.setattr(engine, "execute", execute)
     monkeypatch.setattr(batch.notebook_html, "export_html", lambda nb, title, language: f"<title>{title}</title>\n")
+    monkeypatch.setattr(batch.documents, "write_documents", write_documents)
     return calls
 
 
@@ -68,7 +74,7 @@ def _check_truthful(out: Path) -> None:
     assert not (out / manifest.JOURNAL_NAME).exists()
     for key, u in _entries(out).items():
         if u["status"] == "ok":
-            assert set(u["outputs"]) == {"notebook", "html"}, key
+            assert set(u["outputs"]) == {"notebook", "html", "docx", "xlsx", "pdf"}, key
             assert incremental.output_hashes(u["outputs"], out) == u["output_hashes"], key
 
 
@@ -132,11 +138,13 @@ def test_a_deleted_or_altered_output_reruns_its_unit(params, tmp_path, executed)
     executed.clear()
     (out / "beijing-lfsb" / "2021" / "report.en.html").unlink()
     (out / "luohu-fsa" / "2022" / "report.ipynb").write_text("{}", encoding="utf-8")
+    (out / "shenzhen-lfsb" / "2020" / "report.docx").unlink()  # the documents are outputs too
     decisions = {d.key: d for d in _batch(params, out, dry_run=True).decisions}
     assert decisions[(*BEIJING, "en")].reason == "output beijing-lfsb/2021/report.en.html is missing"
     assert decisions[(*LUOHU, "zh")].reason == "output luohu-fsa/2022/report.ipynb changed since it was written"
+    assert decisions[(*SHENZHEN, "zh")].reason == "output shenzhen-lfsb/2020/report.docx is missing"
     _batch(params, out)
-    assert sorted(executed) == [(*BEIJING, "en"), (*LUOHU, "zh")]
+    assert sorted(executed) == [(*BEIJING, "en"), (*LUOHU, "zh"), (*SHENZHEN, "zh")]
     assert (out / "beijing-lfsb" / "2021" / "report.en.html").exists()
     _check_truthful(out)
 
