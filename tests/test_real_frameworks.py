@@ -379,11 +379,12 @@ def projects_unit(tmp_path) -> str:
         "projects": [
             {"id": "a", "name": "项目甲", "budget": {"initial": 100, "adjusted": 60, "spent": 57,
                                                     "stated": {"execution_rate": 95}},
-             "targets": [{"id": "a1", "name": "培训人次", "target": "≥500人次", "actual": "520人次", "unit": "人次"}]},
+             "targets": [{"id": "a1", "name": "培训人次", "target": "≥500人次", "actual": "520人次", "unit": "人次",
+                          "initial_target": "≥500人次"}]},
             {"id": "b", "name": "项目乙", "budget": {"initial": 100, "adjusted": 240, "received": 200,
                                                     "stated": {"execution_rate": 90}}}],
         "targets": [{"id": "b1", "name": "覆盖企业", "target": "≥50家", "actual": "55家", "unit": "家",
-                     "project": "b"}]}]}
+                     "initial_target": "≥50家", "project": "b"}]}]}
     (tmp_path / "dep" / "2024.yaml").write_text(json.dumps(unit, ensure_ascii=False), encoding="utf-8")
     return str(tmp_path / "dep" / "2024.yaml")
 
@@ -410,7 +411,8 @@ def test_target_rows_are_diagnosed_against_their_own_projects_budget(tmp_path):
 
     [r] = score_bundle(load(projects_unit(tmp_path)))
     diags = {d.id: d for d in diagnose(r) if d.source == "target_table"}
-    # the combined budget grew 50% (200 → 300); project A's was cut 40% and B's grew 140%
+    # the combined budget grew 50% (200 → 300); project A's was cut 40% and B's grew 140%; both rows record
+    # their initial target, so "the target stayed put" is known, not assumed
     assert diags["a1"].project == "a" and diags["a1"].budget_change == pytest.approx(-0.4)
     assert "unchanged_while_budget_grew" not in diags["a1"].flags
     assert "unchanged_while_budget_cut" in diags["a1"].flags
