@@ -33,6 +33,8 @@ _EXPORTS: dict[str, str] = {
     "Bundle": "perfkit.load:Bundle",
     # Evaluate it: scores, totals, grades and reconciliation findings
     "evaluate": "perfkit.core.scoring:score_bundle",
+    "score_portfolio": "perfkit.core.scoring:score_portfolio",  # many evaluations of one framework, vectorised
+    "PortfolioScores": "perfkit.core.scoring:PortfolioScores",
     "EvaluationResult": "perfkit.core.result:EvaluationResult",
     "Finding": "perfkit.core.findings:Finding",
     "FINDING_CODES": "perfkit.core.findings:CODES",

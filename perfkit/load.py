@@ -51,8 +51,8 @@ class _Refused(yaml.YAMLError):
         self.problem_mark, self.path, self.problem = mark, path, message
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader reading numbers as YAML 1.2 does, with bounded nesting and alias expansion.
+class _Limits:
+    """Composing with bounded nesting and alias expansion (mixed into a loader before its composer).
 
     While composing it counts how many values the document holds with its aliases expanded (an alias
     counts the size of what it names) and how deep it nests, and refuses a file over the limits before
@@ -61,13 +61,7 @@ class _Loader(yaml.SafeLoader):
     so the line map can point at it without expanding it.
     """
 
-    yaml_implicit_resolvers = {
-        first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
-        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-
-    def __init__(self, stream):
-        super().__init__(stream)
+    def _init_limits(self) -> None:
         self._path: list = []
         self._frames: list[list[int]] = []  # [expanded size, height of the tallest child] per open node
         self._expanded: dict[str, tuple[int, int]] = {}  # anchor → (expanded size, height) once composed
@@ -118,6 +112,16 @@ class _Loader(yaml.SafeLoader):
         finally:
             self._path.pop()
 
+
+
+class _Yaml12:
+    """Numbers as YAML 1.2 reads them (mixed into a loader before its resolver and constructor)."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
     def construct_yaml_int(self, node):
         text = self.construct_scalar(node)
         if text.startswith(("0o", "0x")):
@@ -125,9 +129,37 @@ class _Loader(yaml.SafeLoader):
         return int(text, 10)
 
 
-_Loader.add_implicit_resolver(_INT_TAG, _INT_12, list("-+0123456789"))
-_Loader.add_implicit_resolver(_FLOAT_TAG, _FLOAT_12, list("-+0123456789."))
-_Loader.add_constructor(_INT_TAG, _Loader.construct_yaml_int)
+class _Loader(_Limits, _Yaml12, yaml.SafeLoader):
+    """The pure-Python SafeLoader with the limits and YAML 1.2 numbers (where PyYAML has no libyaml)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._init_limits()
+
+
+_LOADERS: list[type] = [_Loader]
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml._yaml import CParser
+
+    class _CLoader(_Limits, _Yaml12, yaml.composer.Composer, CParser, yaml.constructor.SafeConstructor,
+                   yaml.resolver.Resolver):
+        """libyaml's parser (10–20× faster than PyYAML's scanner and parser in Python) under PyYAML's own
+        composer, so the limits above apply as each node is composed and every node keeps its start mark
+        (the line map). libyaml keeps no nesting limit of ours: the composer refuses at :data:`MAX_DEPTH`."""
+
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._init_limits()
+
+    _LOADERS.insert(0, _CLoader)
+
+for _cls in _LOADERS:
+    _cls.add_implicit_resolver(_INT_TAG, _INT_12, list("-+0123456789"))
+    _cls.add_implicit_resolver(_FLOAT_TAG, _FLOAT_12, list("-+0123456789."))
+    _cls.add_constructor(_INT_TAG, _Yaml12.construct_yaml_int)
 
 
 def _line_map(node: yaml.Node, aliases: dict, path: tuple = (), out: dict | None = None,
@@ -190,7 +222,7 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
         raise ParameterError([Problem(path, "", f"cannot be read: {exc.strerror}")]) from None
     loader = None
     try:
-        loader = _Loader(text)
+        loader = _LOADERS[0](text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except _Refused as exc:
@@ -199,6 +231,9 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
+        if "maximum nesting depth" in problem:  # libyaml's own limit (1000) met before ours
+            problem = f"nested deeper than {MAX_DEPTH} levels"
+            raise ParameterError([Problem(path, "", problem, line)]) from None
         raise ParameterError([Problem(path, "", f"not valid YAML: {problem}", line)]) from None
     finally:
         if loader is not None:

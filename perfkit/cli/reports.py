@@ -57,6 +57,12 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="with --executor dask: the scheduler's address (default: a local cluster)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--force", action="store_true",
+                   help="run every unit, also those unchanged since their last ok run (skipped otherwise)")
+    p.add_argument("--only", action="append", default=None, metavar="DEPARTMENT[/YEAR]",
+                   help="run only this department (or department-year); may be given more than once")
+    p.add_argument("--dry-run", action="store_true",
+                   help="list what would run and why, and what would be skipped; run and write nothing")
     _common(p)
 
 
@@ -112,15 +118,25 @@ def cmd_batch(args) -> int:
     try:
         result = run_batch(args.params, args.out, workers=args.workers, languages=args.language,
                            notebook=args.notebook, kernel_name=args.kernel, timeout=args.timeout,
-                           executor=args.executor, scheduler=args.scheduler, progress=not args.no_progress)
+                           executor=args.executor, scheduler=args.scheduler, progress=not args.no_progress,
+                           force=args.force, only=args.only, dry_run=args.dry_run)
     except RunError as exc:
         print(f"perfkit batch: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BatchInterrupted as exc:
         print(f"perfkit batch: {exc}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    n, bad = len(result.records), result.failed
-    print(f"{n - len(bad)} of {n} reports written to {args.out} in {result.duration_s:.1f}s; "
+    if args.dry_run:
+        lines = result.plan_lines()
+        for line in lines:
+            print(line)
+        runs = sum(1 for d in result.decisions if d.run)
+        print(f"{runs} of {len(lines)} reports would run, {len(lines) - runs} unchanged would be skipped "
+              "(--dry-run: nothing run or written)")
+        return EXIT_OK
+    n, bad, kept = len(result.records), result.failed, len(result.skipped)
+    skipped = f", {kept} unchanged since their last run and skipped (--force reruns them)" if kept else ""
+    print(f"{n - len(bad) - kept} of {n} reports written to {args.out}{skipped} in {result.duration_s:.1f}s; "
           f"manifest: {result.manifest}")
     if not bad:
         return EXIT_OK

@@ -7,7 +7,11 @@ compiling lives in ``perfkit.core.compile`` and the checks against reported figu
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Mapping
+
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 from ..errors import ParameterError
@@ -100,3 +104,38 @@ def score_bundle(bundle: Bundle) -> list[EvaluationResult]:
     if problems:
         raise ParameterError(problems)
     return results
+
+
+@dataclass
+class PortfolioScores:
+    """Scores of many evaluations that share one compiled framework and tree (:func:`score_portfolio`):
+    ``totals`` shape ``(n,)`` in points, ``grades`` shape ``(n,)`` (the framework's grade labels),
+    ``leaf_scores`` shape ``(n, n_leaves)`` in the order of ``compiled.leaves``."""
+
+    totals: np.ndarray
+    grades: np.ndarray
+    leaf_scores: np.ndarray
+
+
+def score_portfolio(template: EvaluationResult, inputs: Mapping[str, ArrayLike]) -> PortfolioScores:
+    """Score a portfolio of evaluations that share ``template``'s framework and tree in one vectorised pass:
+    the framework is compiled once (``template.compiled``) and every evaluation is a row of ``inputs``.
+
+    ``inputs`` maps a rule argument (``target``, ``actual``, ``base``, ``points``, …: those of
+    :meth:`~perfkit.core.compile.Compiled.row_scores`) to an array of shape ``(n, n_rows)``, one column per
+    scored row in the order of ``template.compiled.rows``; NaN keeps the template's value. Raises ValueError
+    naming the argument if an array has another number of columns or the arrays disagree on ``n``.
+    Scores only: reconciliation with reported figures stays per evaluation (:func:`score`)."""
+    compiled = template.compiled
+    arrays = {name: np.atleast_2d(np.asarray(a, dtype=float)) for name, a in inputs.items()}
+    n_rows = len(compiled.rows)
+    for name, a in arrays.items():
+        if a.ndim != 2 or a.shape[1] != n_rows:
+            raise ValueError(f"inputs[{name!r}] has shape {a.shape}; expected (evaluations, {n_rows}): one column "
+                             f"per scored row of framework {template.framework.id!r}")
+    counts = {a.shape[0] for a in arrays.values()}
+    if len(counts) > 1:
+        raise ValueError(f"the inputs disagree on the number of evaluations: {sorted(counts)}")
+    leaf = compiled.leaf_scores(arrays) if arrays else compiled.leaf_scores()[None, :]
+    totals = leaf.sum(axis=-1)
+    return PortfolioScores(totals, compiled.grades(totals), leaf)

@@ -9,6 +9,7 @@ template is ``templates/nbconvert/perfkit_report`` (lab without network scripts)
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
 import html as html_lib
 import re
 from pathlib import Path
@@ -95,7 +96,16 @@ def stderr_outputs(nb, limit: int = 20, width: int = 300) -> list[str]:
 
 def export_html(nb, title: str, language: str) -> str:
     """The client version: no code, no prompts, images embedded as data URIs, titled, self-contained."""
-    # Imported here, not at the top: importing nbconvert costs every perfkit command its start-up time.
+    client = client_notebook(nb)
+    client.metadata["title"] = title
+    body, _ = exporter(language).from_notebook_node(client, resources={"metadata": {"name": title}})
+    return print_widths(body)
+
+
+@lru_cache(maxsize=None)
+def exporter(language: str) -> HTMLExporter:
+    """The HTML exporter of one report language, made once per process (its templates are loaded and
+    compiled once, not for every report a batch worker writes)."""
     c = Config()
     c.HTMLExporter.exclude_input = True
     c.HTMLExporter.exclude_input_prompt = True
@@ -107,11 +117,7 @@ def export_html(nb, title: str, language: str) -> str:
     c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
     c.TagRemovePreprocessor.remove_input_tags = set(REMOVE_INPUT_TAGS)
     c.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
-    exporter = HTMLExporter(config=c, extra_template_basedirs=[str(TEMPLATES)], template_name="perfkit_report")
-    client = client_notebook(nb)
-    client.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(client, resources={"metadata": {"name": title}})
-    return print_widths(body)
+    return HTMLExporter(config=c, extra_template_basedirs=[str(TEMPLATES)], template_name="perfkit_report")
 
 
 # The printed page: A4 less the template's margins (15 mm each side) at CSS's 96 px an inch; tables print

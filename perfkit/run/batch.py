@@ -32,21 +32,35 @@ import contextlib
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError, Problem, RunError
-from ..report import notebook_html
 from . import documents, engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL, error_summary
 from .executors import default_workers, get_executor
 from .files import atomic_write_text, check_inside, check_out_dir, relative_to, remove, sweep_temporaries, tmp_name
-from .manifest import (ERROR, FAILED, INVALID, MANIFEST_NAME, OK, UnitRecord, now, record_order, versions,
-                       write_manifest)
-from .units import (DEFAULT_LANGUAGE, LANGUAGES, ambiguous_unit, check_params_dir, discover_units, hash_inputs, languages_of,
-                    unit_dir, unit_files, unit_name, unit_outputs, validate_unit)
+from .manifest import (ERROR, FAILED, INVALID, MANIFEST_NAME, OK, UnitRecord, append_journal, now, read_manifest,
+                       record_order, versions, write_manifest)
+from .incremental import Decision, describe, output_hashes, plan
+from .units import (DEFAULT_LANGUAGE, LANGUAGES, ambiguous_unit, check_params_dir, code_stamp, discover_units, hash_inputs,
+                    include_matches, languages_of, unit_dir, unit_files, unit_name, unit_outputs, validate_unit)
+
+def _notebook_html():
+    """:mod:`perfkit.report.notebook_html`, imported when a report is written (it imports nbconvert, about a
+    second): a batch that skips every unit never pays for it."""
+    import importlib
+
+    return importlib.import_module("perfkit.report.notebook_html")
+
+
+def __getattr__(name: str):
+    if name == "notebook_html":  # ``batch.notebook_html`` as before the import became lazy
+        return _notebook_html()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # --------------------------------------------------------------------------------------------
 # One unit
@@ -83,7 +97,7 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
         kernel = engine.check_kernel(kernel_name)
         check_out_dir(out_dir)
     rec = UnitRecord(department, year, language, started=now(), versions=versions(),
-                     kernel=kernel or {"name": kernel_name})
+                     kernel=kernel or {"name": kernel_name}, stamp=code_stamp())
     t0 = time.monotonic()
     try:
         _run_unit(rec, params_dir, Path(out_dir), notebook.resolve(), kernel_name, timeout)
@@ -118,6 +132,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
             raise ambiguous_unit(files)
         bundle = validate_unit(params_dir, rec.department, rec.year)
         rec.inputs = hash_inputs(bundle.input_files(), params_dir, notebook)
+        rec.inputs["includes"] = include_matches(unit_file, list(bundle.data.include), params_dir)
     except ParameterError as exc:
         rec.status, rec.error = INVALID, _invalid(exc)
         remove(final_nb, final_html, failed_nb, *docs)  # an earlier run's files no longer match these parameters
@@ -142,16 +157,15 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         engine.normalize_notebook(nb, notebook, names.notebook)
         lang = nb.metadata.get("language_info", {})
         rec.kernel = {**(rec.kernel or {}), "language": lang.get("name"), "version": lang.get("version")}
-        rec.title = notebook_html.report_title(nb, notebook_html.fallback_title(bundle, rec.language))
-        rec.warnings += notebook_html.stderr_outputs(nb)
+        rec.title = _notebook_html().report_title(nb, _notebook_html().fallback_title(bundle, rec.language))
+        rec.warnings += _notebook_html().stderr_outputs(nb)
         nb.metadata["title"] = rec.title
-        html = notebook_html.export_html(nb, rec.title, rec.language)
-        atomic_write_text(final_nb, engine.notebook_text(nb))
-        atomic_write_text(final_html, html)
+        written = write_outputs(nb, rec, udir, bundle)
         remove(failed_nb)
         rec.status = OK
-        rec.outputs = {"notebook": relative_to(final_nb, out_dir), "html": relative_to(final_html, out_dir)}
+        rec.outputs = {name: relative_to(path, out_dir) for name, path in written.items()}
         documents.write_documents(rec, bundle, udir, names, out_dir, final_html)
+        rec.output_hashes = output_hashes(rec.outputs, out_dir)  # every output, the documents' included
     except OSError as exc:  # a full disk, a folder that cannot be written: this unit fails, not the batch
         rec.status, rec.error, rec.outputs = FAILED, _write_failure(exc, udir), {}
         with contextlib.suppress(OSError):
@@ -159,6 +173,18 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
     finally:
         with contextlib.suppress(OSError):
             remove(tmp_nb)
+
+
+def write_outputs(nb, rec: UnitRecord, udir: Path, bundle) -> dict[str, Path]:
+    """The report files of one finished unit in one language, each written atomically into ``udir``: the
+    executed notebook (normalized) and the client HTML. Returns {name in the manifest's ``outputs``: path};
+    every file named there is hashed into the record, so the next batch can tell whether it is intact."""
+    names = LANGUAGES[rec.language]
+    final_nb, final_html = udir / names.notebook, udir / names.html
+    html = _notebook_html().export_html(nb, rec.title, rec.language)
+    atomic_write_text(final_nb, engine.notebook_text(nb))
+    atomic_write_text(final_html, html)
+    return {"notebook": final_nb, "html": final_html}
 
 
 def _write_failure(exc: OSError, udir: Path) -> dict[str, Any]:
@@ -226,25 +252,63 @@ class BatchInterrupted(KeyboardInterrupt):
 
 @dataclass
 class BatchResult:
+    """What a batch did: one record per unit and language (``skipped`` ones kept from their last run),
+    the manifest written, the wall time; with ``dry_run``, the decisions alone and nothing written."""
+
     records: list[UnitRecord]
-    manifest: Path
+    manifest: Path | None
     duration_s: float
+    decisions: list[Decision] = field(default_factory=list)
 
     @property
     def failed(self) -> list[UnitRecord]:
         return [r for r in self.records if not r.ok]
 
     @property
+    def skipped(self) -> list[UnitRecord]:
+        return [r for r in self.records if r.skipped]
+
+    @property
     def ok(self) -> bool:
         return not self.failed
+
+    def plan_lines(self) -> list[str]:
+        """``--dry-run``: one line per unit, what would run and why."""
+        return describe(self.decisions)
+
+
+# How often (at most) a batch rewrites manifest.json from the journal while it runs: every SNAPSHOT_S seconds,
+# and never more than SNAPSHOT_SHARE of its time (a rewrite costs more as the manifest grows).
+SNAPSHOT_S, SNAPSHOT_SHARE = 5.0, 0.02
+
+
+def select_units(units: list[tuple[str, int]], only: list[str] | None) -> list[tuple[str, int]]:
+    """The units named by ``--only DEPARTMENT[/YEAR]`` (any of several), all if none; RunError for a choice
+    that names no unit under the parameters directory."""
+    if not only:
+        return units
+    chosen: list[tuple[str, int]] = []
+    for choice in only:
+        department, _, year = choice.strip("/").partition("/")
+        found = [u for u in units if u[0] == department and (not year or str(u[1]) == year)]
+        if not found:
+            known = ", ".join(f"{d}/{y}" for d, y in units)
+            raise RunError(f"--only {choice}: no such department-year under the parameters directory; "
+                           f"expected DEPARTMENT or DEPARTMENT/YEAR among {known}")
+        chosen += [u for u in found if u not in chosen]
+    return [u for u in units if u in chosen]
 
 
 def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.PathLike = "reports",
               workers: int | None = None, languages: str | list[str] | None = "all", *,
               notebook: str | os.PathLike | None = None, kernel_name: str = DEFAULT_KERNEL,
               timeout: float | None = DEFAULT_CELL_TIMEOUT, executor: str = "process",
-              scheduler: str | None = None, progress: bool = True) -> BatchResult:
-    """Run every department-year under ``params_dir`` in every chosen language, in parallel.
+              scheduler: str | None = None, progress: bool = True, force: bool = False,
+              only: list[str] | None = None, dry_run: bool = False) -> BatchResult:
+    """Run every department-year under ``params_dir`` (or those ``only`` names: ``DEPARTMENT`` or
+    ``DEPARTMENT/YEAR``) in every chosen language, in parallel, skipping the units whose inputs, notebook,
+    templates, perfkit and outputs are as their last ok run recorded (:mod:`perfkit.run.incremental`) unless
+    ``force``. ``dry_run`` decides and returns the decisions without running or writing anything.
 
     A unit that fails does not stop the others; every outcome is in the returned records and the manifest.
     Raises RunError (before any unit runs) if the notebook, kernel, executor, options or output directory cannot
@@ -264,44 +328,99 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     units = discover_units(params_dir)
     if not units:
         raise RunError(f"{params_dir}: no <department>/<year>.yaml files found")
-    notebook = engine.check_notebook(Path(notebook) if notebook else engine.default_notebook()).resolve()
-    kernel = engine.check_kernel(kernel_name)
-    out_dir = check_out_dir(out_dir)
+    units = select_units(units, only)
+    notebook = (Path(notebook) if notebook else engine.default_notebook()).resolve()
+    out_dir = Path(out_dir)
     misnamed = {unit: why for unit in units if (why := unit_name_problem(*unit))}
-    tasks = [dict(department=d, year=y, language=lang, params_dir=str(params_dir), out_dir=str(out_dir.resolve()),
-                  notebook=str(notebook), kernel_name=kernel_name, timeout=timeout)
-             for d, y in units if (d, y) not in misnamed for lang in langs]
+    earlier = {(u["department"], u["year"], u["language"]): u
+               for u in (read_manifest(out_dir) or {}).get("units", [])} if out_dir.is_dir() else {}
+    decisions = plan([(d, y, lang) for d, y in units if (d, y) not in misnamed for lang in langs], earlier,
+                     params_dir=params_dir, out_dir=out_dir.resolve(), notebook=notebook, kernel_name=kernel_name,
+                     force=force)
+    # The notebook and kernel are checked only when a unit is to run (papermill and jupyter_client cost about
+    # a second to import): a batch that skips every unit takes a fraction of a second.
+    kernel = {"name": kernel_name}
+    if any(d.run for d in decisions) or misnamed:
+        engine.check_notebook(notebook)
+        kernel = engine.check_kernel(kernel_name)
+    if dry_run:
+        refused = [Decision(d, y, lang, True, f"invalid: {why}") for (d, y), why in misnamed.items() for lang in langs]
+        return BatchResult([], None, round(time.monotonic() - t0, 3), sorted(refused + decisions,
+                           key=lambda d: record_order(*d.key)))
+    out_dir = check_out_dir(out_dir)
+    tasks = [dict(department=d.department, year=d.year, language=d.language, params_dir=str(params_dir),
+                  out_dir=str(out_dir.resolve()), notebook=str(notebook), kernel_name=kernel_name, timeout=timeout)
+             for d in decisions if d.run]
+    kept = [_kept(d) for d in decisions if not d.run]
     refused = [misnamed_record(params_dir, d, y, lang, why).to_dict() for (d, y), why in misnamed.items() for lang in langs]
     workers = workers or default_workers(len(tasks))
-    records: list[UnitRecord] = []
+    records: list[UnitRecord] = list(kept)
     told: set[tuple] = set()
-    total = len(tasks) + len(refused)
-    with tqdm(total=total, desc="reports", unit="report", file=sys.stderr, disable=not progress,
-              dynamic_ncols=True) as bar:
+    total = len(tasks) + len(refused) + len(kept)
+    snapshot = _Snapshot(out_dir, params_dir, notebook)
+    with tqdm(total=total, initial=len(kept), desc="reports", unit="report", file=sys.stderr,
+              disable=not progress, dynamic_ncols=True) as bar:
         running = run(run_task, tasks, workers, on_error=task_error, scheduler=scheduler) if tasks else iter(())
         try:
             for result in chain(refused, running):
-                _take(UnitRecord.from_dict(result), records, told, bar, kernel, out_dir, params_dir, notebook)
+                _take(UnitRecord.from_dict(result), records, told, bar, kernel, out_dir)
+                snapshot.maybe()
         except KeyboardInterrupt:
             if hasattr(running, "close"):
                 running.close()  # the executor stops its workers
-            raise BatchInterrupted(len(records), total, out_dir / MANIFEST_NAME) from None
+            with contextlib.suppress(RunError):
+                write_manifest(out_dir, [], params_dir=params_dir, notebook=notebook)  # fold the journal in
+            raise BatchInterrupted(len(records) - len(kept), total - len(kept), out_dir / MANIFEST_NAME) from None
     records.sort(key=lambda r: record_order(*r.key))
-    manifest = write_manifest(out_dir, records, params_dir=params_dir, notebook=notebook,
-                              replace=set(langs) == set(LANGUAGES))
-    return BatchResult(records, manifest, round(time.monotonic() - t0, 3))
+    manifest = finish_batch(out_dir, records, params_dir=params_dir, notebook=notebook,
+                            full=set(langs) == set(LANGUAGES) and not only)
+    return BatchResult(records, manifest, round(time.monotonic() - t0, 3), decisions)
 
 
-def _take(rec: UnitRecord, records: list[UnitRecord], told: set[tuple], bar, kernel: dict[str, str], out_dir: Path,
-          params_dir: Path, notebook: Path) -> None:
-    """One finished unit of a batch: recorded, merged into the manifest, its failure said once, counted."""
+def finish_batch(out_dir: Path, records: list[UnitRecord], *, params_dir: Path, notebook: Path, full: bool) -> Path:
+    """The end of a batch: every record (run, skipped, failed) merged into ``manifest.json``, written atomically
+    (the journal folded in); a ``full`` batch (every unit, every language) also drops the entries of units no
+    longer under ``params_dir``. Returns the manifest's path; RunError if it cannot be written."""
+    return write_manifest(out_dir, records, params_dir=params_dir, notebook=notebook, replace=full)
+
+
+def _kept(decision: Decision) -> UnitRecord:
+    """The record of a skipped unit: its last run's, marked ``skipped``."""
+    rec = decision.earlier
+    assert rec is not None
+    rec.skipped = True
+    return rec
+
+
+class _Snapshot:
+    """Rewrites ``manifest.json`` from the journal while a batch runs, at most every :data:`SNAPSHOT_S`
+    seconds and within :data:`SNAPSHOT_SHARE` of the batch's time, so the file alone is never far behind
+    (the journal beside it has the rest) while the controller's cost stays linear in the number of units."""
+
+    def __init__(self, out_dir: Path, params_dir: Path, notebook: Path):
+        self.out_dir, self.params_dir, self.notebook = out_dir, params_dir, notebook
+        self.last, self.cost = time.monotonic(), 0.0
+
+    def maybe(self) -> None:
+        if time.monotonic() - self.last < max(SNAPSHOT_S, self.cost / SNAPSHOT_SHARE):
+            return
+        t = time.monotonic()
+        with contextlib.suppress(RunError):  # a full disk: the final write says so if it still fails
+            write_manifest(self.out_dir, [], params_dir=self.params_dir, notebook=self.notebook)
+        self.last, self.cost = time.monotonic(), time.monotonic() - t
+
+
+def _take(rec: UnitRecord, records: list[UnitRecord], told: set[tuple], bar, kernel: dict[str, str],
+          out_dir: Path) -> None:
+    """One finished unit of a batch: recorded, appended to the manifest's journal, its failure said once,
+    counted."""
     rec.kernel = {**kernel, **(rec.kernel or {})}
     records.append(rec)
-    # Recorded as it finishes: a batch interrupted half-way leaves a manifest describing the reports on disk
-    # (the ones written so far, with the earlier run's entries for the others). A manifest that cannot be
-    # written now (a full disk) does not stop the batch: the final write at its end says so if it still fails.
-    with contextlib.suppress(RunError):
-        write_manifest(out_dir, [rec], params_dir=params_dir, notebook=notebook)
+    # Recorded as it finishes: a batch interrupted or killed half-way leaves a manifest (with its journal)
+    # describing the reports on disk. A journal that cannot be written now (a full disk) does not stop the
+    # batch: the final write of the manifest says so if it still fails.
+    with contextlib.suppress(OSError):
+        append_journal(out_dir, rec)
     said = failure_key(rec)
     if not rec.ok and said not in told:  # an invalid unit fails alike in every language: say it once
         told.add(said)

@@ -9,12 +9,15 @@ invalid is still found and reported rather than silently skipped. The report lan
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .. import report
 from ..errors import ParameterError, Problem, RunError
 from ..report import language
 from .files import tmp_name
@@ -112,13 +115,42 @@ def ambiguous_unit(files: list[str]) -> ParameterError:
                            for f in files])
 
 
+_VALIDATED: dict[tuple, tuple[tuple, Any]] = {}  # (params_dir, department, year) → (file states, bundle)
+_VALIDATED_MAX = 64
+
+
+def _states(files: list[str]) -> tuple:
+    """(path, mtime, size) of each file and of each folder holding one (a file added beside them changes the
+    folder's mtime, and so what an include pattern may match); None for one that is gone."""
+    paths = sorted({*files, *(os.path.dirname(f) for f in files)})
+    out = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            out.append((p, st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((p, None, None))
+    return tuple(out)
+
+
 def validate_unit(params_dir: str | os.PathLike, department: str, year: int | str):
-    """Load and score a unit without running anything: ParameterError names every problem."""
+    """Load and score a unit without running anything: ParameterError names every problem.
+
+    A unit validated before in this process whose files (and their folders) are as they were is not read
+    again: a batch worker runs each unit once per language."""
     from ..core.scoring import score_bundle
     from ..load import find_unit, load
 
+    key = (str(Path(params_dir).resolve()), department, int(year))
+    if key in _VALIDATED:
+        states, bundle = _VALIDATED[key]
+        if _states(bundle.input_files()) == states:
+            return bundle
     bundle = load(find_unit(params_dir, department, year), str(params_dir))
     score_bundle(bundle)
+    if len(_VALIDATED) >= _VALIDATED_MAX:
+        _VALIDATED.pop(next(iter(_VALIDATED)))
+    _VALIDATED[key] = (_states(bundle.input_files()), bundle)
     return bundle
 
 
@@ -146,3 +178,44 @@ def hash_inputs(files: list[str], params_dir: str | os.PathLike, notebook: str |
     named["notebook/" + Path(notebook).name] = sha256_file(notebook)
     combined = hashlib.sha256("".join(f"{k}\0{v}\n" for k, v in sorted(named.items())).encode()).hexdigest()
     return {"sha256": combined, "files": dict(sorted(named.items()))}
+
+
+def include_matches(unit_file: str | os.PathLike, patterns: list[str], params_dir: str | os.PathLike) -> dict[str, list[str]]:
+    """Each ``include:`` pattern of a department-year file and the files it matches now, named as in
+    :func:`hash_inputs` (``params/…``): an incremental batch compares them with the last run's, so a file
+    added beside the unit that a pattern now matches reruns it."""
+    pdir, base = Path(params_dir).resolve(), os.path.dirname(str(unit_file))
+    out: dict[str, list[str]] = {}
+    for pattern in patterns:
+        found = []
+        for f in sorted(glob.glob(os.path.join(base, pattern))):
+            p = Path(f).resolve()
+            found.append("params/" + p.relative_to(pdir).as_posix() if p.is_relative_to(pdir) else p.as_posix())
+        out[pattern] = found
+    return out
+
+
+def _tree_sha256(root: Path, suffixes: tuple[str, ...]) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and p.suffix in suffixes and "__pycache__" not in p.parts:
+            h.update(f"{p.relative_to(root).as_posix()}\0{sha256_file(p)}\n".encode())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def code_stamp() -> dict[str, str]:
+    """What the reports depend on besides their inputs and the notebook: perfkit's version, the sha256 of
+    its source (``perfkit/**/*.py``: an edit in a checkout changes the reports without changing the
+    version) and of the report templates (``perfkit/report/templates``: narrative text, the HTML
+    template). Computed once per process (a few milliseconds)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        perfkit_version = version("perfkit")
+    except PackageNotFoundError:  # a source tree on the path, not installed
+        perfkit_version = "not installed"
+    package = Path(__file__).resolve().parents[1]
+    templates = Path(report.__file__).resolve().parent / "templates"
+    return {"perfkit": perfkit_version, "code": _tree_sha256(package, (".py",)),
+            "templates": _tree_sha256(templates, (".yaml", ".yml", ".j2", ".json", ".css", ".tpl"))}

@@ -1,0 +1,54 @@
+"""Start-up of the command against ``python -c pass`` (not a test; prints medians and ratios).
+
+Each command runs ``--repeat`` times in a fresh interpreter, alternating with the others so that a busy
+machine weighs on all of them alike: ``python -c pass``, ``perfkit --help``, ``perfkit validate FILE`` (Luohu
+2022: loaded and scored, as ``perfkit score`` would) and ``perfkit batch --dry-run`` over the shipped
+parameters with an output directory holding a finished batch (``--out``, default: a fresh one, so every unit
+would run).
+
+Usage: ``.venv/bin/python benchmarks/bench_startup.py [--repeat 7] [--out reports]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--out", default="/tmp/perfkit-bench-startup-reports")
+    args = ap.parse_args()
+    py = [sys.executable]
+    cli = [*py, "-m", "perfkit.cli"]
+    commands = {
+        "python -c pass": [*py, "-c", "pass"],
+        "perfkit --help": [*cli, "--help"],
+        "perfkit validate parameters/luohu-fsa/2022.yaml": [*cli, "validate", "parameters/luohu-fsa/2022.yaml"],
+        f"perfkit batch --dry-run --out {args.out}": [*cli, "batch", "parameters", "--out", args.out, "--dry-run"],
+    }
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(args.repeat):
+        for name, argv in commands.items():
+            t = time.perf_counter()
+            subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, check=True)
+            times[name].append(time.perf_counter() - t)
+    base = statistics.median(times["python -c pass"])
+    print(f"load average {os.getloadavg()[0]:.1f}; medians of {args.repeat}\n")
+    print("| command | median s | minus python -c pass | x python -c pass |\n|---|---|---|---|")
+    for name, ts in times.items():
+        m = statistics.median(ts)
+        print(f"| `{name}` | {m:.3f} | {m - base:+.3f} | {m / base:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

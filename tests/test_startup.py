@@ -1,0 +1,35 @@
+"""Start-up: the command parses its arguments before importing the scientific stack, so ``perfkit --help``
+and the help of every subcommand import none of pandas, NumPy, matplotlib, SALib or papermill."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+HEAVY = ("pandas", "numpy", "matplotlib", "SALib", "scipy", "papermill", "nbconvert", "jupyter_client", "pydantic")
+
+PROBE = """
+import sys
+argv = sys.argv[1:]
+if argv:
+    from perfkit.cli import main
+    try:
+        main(argv)
+    except SystemExit:
+        pass
+else:
+    import perfkit.cli
+print(" ".join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [[], ["--help"], ["batch", "--help"], ["run", "--help"], ["validate", "--help"],
+                                  ["targets", "--help"]])
+def test_the_command_imports_no_heavy_library_before_it_needs_one(args):
+    proc = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    imported = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
+    assert imported == "", f"perfkit {' '.join(args)} imported {imported}"
