@@ -164,7 +164,7 @@ def main() -> None:
     second, said2 = perfkit_batch(params, tmp / "perfkit", args.workers)
     rows.append(("perfkit batch again, nothing changed", second))
     print(f"perfkit said: {said}\n              {said2}")
-    print(f"\n| way | wall s | s / report | perfkit first run is |\n|---|---|---|---|")
+    print("\n| way | wall s | s / report | perfkit first run is |\n|---|---|---|---|")
     for name, t in rows:
         if name.startswith("perfkit"):
             print(f"| {name} | {t:.1f} | {t / reports:.3f} | - |")
