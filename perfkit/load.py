@@ -269,14 +269,23 @@ def validation_problems(exc: ValidationError, where: Callable[[tuple], tuple[str
     seen = set()
     errors = exc.errors()
     meant = [e for e in errors if not _is_other_branch(e)] or errors
+    nulls: dict[tuple, list[str]] = {}  # a null where a value is needed: one line per field, whatever the union
+    for err in meant:
+        if err.get("input", ...) is None and err["type"] != "missing":
+            nulls.setdefault(_clean_loc(err["loc"]), []).append(err["msg"].removeprefix("Input should be "))
     for err in meant:
         loc = _clean_loc(err["loc"])
-        key = (loc, err["type"])
+        key = (loc, err["type"]) if loc not in nulls else (loc, "null")
         if key in seen:
             continue
         seen.add(key)
         f, fld, line = where(loc)
-        problems.append(Problem(f, fld, _expected(err), line))
+        if loc in nulls:
+            kinds = list(dict.fromkeys(nulls[loc]))
+            expected = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
+            problems.append(Problem(f, fld, f"value missing (null): expected {expected}", line))
+        else:
+            problems.append(Problem(f, fld, _expected(err), line))
     return problems
 
 

@@ -18,7 +18,7 @@ from ..errors import ParameterError
 from .args import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, CommandParser
 
 # Modules that add subcommands: each has ``register(subparsers)`` (reports and target sensitivity).
-COMMAND_MODULES: list[str] = ["perfkit.cli.reports", "perfkit.cli.targets"]
+COMMAND_MODULES: list[str] = ["perfkit.cli.reports", "perfkit.cli.targets", "perfkit.cli.author"]
 
 
 def _print_problems(exc: ParameterError) -> None:
