@@ -27,7 +27,7 @@ from ..errors import ParameterError, Problem
 from ..load import load_framework, unit_name_problem
 from ..params import DEPARTMENT_ID, Budget, Framework, IndicatorInput
 from ..rules import REGISTRY
-from .yamltext import Missing, YamlText
+from .yamltext import Missing, YamlText, scalar
 
 # The inputs of an indicator in Chinese (comments of the files written); the English is the field's description.
 INPUT_TERMS = {
@@ -90,7 +90,7 @@ def budget_fields(measures: set[str]) -> list[str]:
 
 def _en(description: str | None) -> str:
     """The first clause of a field's description, without its leading Chinese term (``年初预算: the …``)."""
-    first = (description or "").split(";")[0].split(". ")[0].rstrip(".")
+    first = re.split(r"\.\s+(?=[A-Z])", (description or "").split(";")[0])[0].rstrip(".")
     head, sep, tail = first.partition(": ")
     return tail if sep and not head.isascii() else first
 
@@ -144,63 +144,125 @@ def _rule_line(rule) -> str:
     return f"规则 / rule: {fam.term} ({rule.family}): {fam.formula}"
 
 
+@dataclass
+class EvaluationSpec:
+    """One evaluation of a department-year to write: its framework and what is already known of it.
+
+    ``known`` gives values per leaf id and input field (``{"o1": {"target": "≥20家", "reported_score": 4}}``),
+    written instead of a placeholder; leaves in ``unruled`` have no rule yet (their framework row says so) and
+    get only what is known of them; ``targets`` are the rows of a 绩效目标表 (PerformanceTarget fields)."""
+
+    framework: Framework
+    id: str = "department"
+    title: str | None = None
+    kind: str | None = None
+    evaluator: str | None = None
+    known: dict[str, dict] = field(default_factory=dict)
+    unruled: set[str] = field(default_factory=set)
+    targets: list[dict] = field(default_factory=list)
+
+
 def department_year_text(department: str, year: int, framework: Framework, *, kind: str | None = None,
                          evaluator: str | None = None) -> tuple[str, list[Missing]]:
     """The text of a department-year to fill in, and its placeholders. ``framework`` must have a tree."""
-    if framework.tree is None:
-        raise ParameterError([Problem(f"framework {framework.id}", "tree", "is a template without a tree: "
-                                      "`perfkit new` needs a framework that lists its indicators")])
-    nodes = walk(framework.tree)
-    leaves = [n for n in nodes if n.is_leaf]
-    needs = {n.id: leaf_needs(n.indicator, framework) for n in leaves}
-    measures = set().union(*(x.measures for x in needs.values())) if needs else set()
+    return evaluations_text(department, year, [EvaluationSpec(framework, kind=kind, evaluator=evaluator,
+                                                              id=_default_id(kind))])
+
+
+def _default_id(kind: str | None) -> str:
+    return "department" if kind in (None, "department") else kind.replace("_", "-")
+
+
+def evaluations_text(department: str, year: int, specs: list[EvaluationSpec], source: str | None = None,
+                     how: str = "`perfkit new`") -> tuple[str, list[Missing]]:
+    """A department-year with one evaluation per spec, every leaf listed with the inputs its rule needs."""
+    for spec in specs:
+        if spec.framework.tree is None:
+            raise ParameterError([Problem(f"framework {spec.framework.id}", "tree", "is a template without a tree: "
+                                          "`perfkit new` needs a framework that lists its indicators")])
+    leaves = {spec.id: [n for n in walk(spec.framework.tree) if n.is_leaf] for spec in specs}
+    needs = {spec.id: {n.id: (Needs() if n.id in spec.unruled else leaf_needs(n.indicator, spec.framework))
+                       for n in leaves[spec.id]} for spec in specs}
+    measures = set().union(set(), *(x.measures for per in needs.values() for x in per.values()))
+    fids = ", ".join(dict.fromkeys(spec.framework.id for spec in specs))
     w = YamlText()
-    w.comment(0, f"{department} {year}年度绩效评价参数，按指标体系 {framework.id}（{framework.name}）生成。",
+    w.comment(0, f"{department} {year}年度绩效评价参数，按指标体系 {fids} 生成。",
               "把每个 null 换成数值或文字；`perfkit validate` 列出仍缺的值（文件、行、字段）。",
-              f"Parameters of {department} for {year}, written by `perfkit new` from framework {framework.id}.",
+              f"Parameters of {department} for {year}, written by {how} from framework {fids}.",
               "Replace every null; `perfkit validate FILE` lists the values still missing (file, line, field).",
               "Money in 万元, rates in percent as printed (98.62 means 98.62%).")
     w.key(0, (), "department")
     w.key(2, ("department",), "id", department)
     w.missing_value(2, ("department",), "name", "the department's full name", note="部门全称 / full name as printed")
     w.key(0, (), "year", int(year))
-    w.key(0, (), "source", None, note="资料来源（可选）/ where the figures come from, optional")
+    w.key(0, (), "source", source, note="资料来源（可选）/ where the figures come from, optional")
     _write_budget(w, 0, (), budget_fields(measures))
     w.key(0, (), "evaluations")
-    ev = ("evaluations", 0)
-    w.key(2, ev, "id", "department" if kind in (None, "department") else kind.replace("_", "-"), item=True)
-    for key, value, choices, term in (("kind", kind, KINDS, "评价类型：部门整体 / 项目 / 专项资金"),
-                                      ("evaluator", evaluator, EVALUATORS, "评价主体：自评 / 第三方")):
+    for i, spec in enumerate(specs):
+        _write_evaluation(w, ("evaluations", i), spec, leaves[spec.id], needs[spec.id])
+    return w.text(), w.missing
+
+
+def _write_evaluation(w: YamlText, ev: tuple, spec: EvaluationSpec, leaves: list, needs: dict[str, Needs]) -> None:
+    framework = spec.framework
+    w.key(2, ev, "id", spec.id, item=True)
+    for key, value, choices, term in (("kind", spec.kind, KINDS, "评价类型：部门整体 / 项目 / 专项资金"),
+                                      ("evaluator", spec.evaluator, EVALUATORS, "评价主体：自评 / 第三方")):
         if value is None:
             w.missing_value(4, ev, key, "one of " + " | ".join(choices), note=f"{term} / one of {' | '.join(choices)}")
         else:
             w.key(4, ev, key, value, note=term)
-    w.missing_value(4, ev, "title", "the evaluation's title as printed", note="评价报告标题 / the title as printed")
+    if spec.title is None:
+        w.missing_value(4, ev, "title", "the evaluation's title as printed", note="评价报告标题 / the title as printed")
+    else:
+        w.key(4, ev, "title", spec.title)
     w.key(4, ev, "framework", framework.id)
     w.key(4, ev, "indicators", note="每个末级指标的输入 / the inputs of every leaf indicator")
+    loc = ev + ("indicators",)
     for n in leaves:
-        ind, need = n.indicator, needs[n.id]
+        ind, need, known = n.indicator, needs[n.id], spec.known.get(n.id, {})
         path_zh = " > ".join(n.names)
         path_en = " > ".join(filter(None, (x.indicator.name_en or x.indicator.name for x in _ancestry(n))))
         w.comment(6, f"{path_zh}（{ind.points:g}分）/ {path_en} ({ind.points:g} points)")
         if ind.criteria:
             w.comment(6, f"评分标准 / criteria: {ind.criteria}")
-        rule = resolve_rule(ind, framework)
-        w.comment(6, _rule_line(rule))
+        if n.id in spec.unruled:
+            w.comment(6, "评分规则尚未确定：先在指标体系中为本指标选定规则 / no rule yet: choose one in the framework first")
+            rule = None
+        else:
+            rule = resolve_rule(ind, framework)
+            w.comment(6, _rule_line(rule))
         for m in sorted(need.measures):
             term = MEASURES[m.removeprefix("budget.")].term if m.removeprefix("budget.") in MEASURES else m
             w.comment(6, f"由预算计算 / computed from the budget: {term} ({m})")
         for z in ind.zero_if:
             if z.when is None:
                 w.comment(6, f"得0分条件 / zero if: {z.text} → conditions: {{{z.id}: true}}")
-        loc = ev + ("indicators",)
-        if need.inputs:
-            w.key(6, loc, n.id)
-            _write_inputs(w, 8, loc + (n.id,), need.inputs, _checklist_text(rule))
-        else:
-            w.raw(f"      {n.id}: {{}}  # 无需输入，由预算计算 / nothing to give: computed from the budget")
-    w.raw("    targets: []  # 绩效目标表（可选）/ the performance-target table, optional")
-    return w.text(), w.missing
+        inputs = {k: v for k, v in need.inputs.items() if k[0] not in known}
+        given = {k: v for k, v in known.items() if v is not None}
+        if not inputs and not given:
+            w.raw(f"      {n.id}: {{}}  # 无需输入 / nothing to give" + ("，由预算计算 / computed from the budget"
+                                                                        if need.measures else ""))
+            continue
+        w.key(6, loc, n.id)
+        for k, v in given.items():
+            w.key(8, loc + (n.id,), k, v, note=f"{INPUT_TERMS.get(k, '报告得分' if k == 'reported_score' else k)}")
+        if inputs:
+            _write_inputs(w, 8, loc + (n.id,), inputs, _checklist_text(rule) if rule is not None else {})
+    if not spec.targets:
+        w.raw("    targets: []  # 绩效目标表（可选）/ the performance-target table, optional")
+        return
+    w.key(4, ev, "targets", note="绩效目标表 / the performance-target table")
+    for j, t in enumerate(spec.targets):
+        first = True
+        for k, v in t.items():
+            if v is None or v == []:
+                continue
+            if isinstance(v, list):
+                w.raw(" " * 6 + ("- " if first else "  ") + f"{k}: [" + ", ".join(scalar(x) for x in v) + "]")
+            else:
+                w.key(8 if not first else 6, ev + ("targets", j), k, v, item=first)
+            first = False
 
 
 def _ancestry(node) -> list:

@@ -52,3 +52,50 @@ def register(subparsers) -> None:
         "leaf of the framework with the inputs its rule needs, each null with a comment in Chinese and English; "
         "perfkit new framework ID writes <params>/frameworks/<id>.yaml the same way. Never overwrites a file.",
         arguments=_new_arguments).set_defaults(func=cmd_new)
+    register_import(subparsers)
+
+
+def _import_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("workbook", metavar="WORKBOOK", help="an .xlsx workbook holding a 评分表 and optionally a 绩效目标表")
+    p.add_argument("--out", default="parameters", metavar="DIR",
+                   help="parameters directory to write into (default: parameters); existing files are never overwritten")
+    p.add_argument("--framework-id", metavar="ID", help="id of the framework written (default: the file name as an id)")
+    p.add_argument("--department", metavar="ID", help="department id (default: the file name as an id)")
+    p.add_argument("--year", type=int, metavar="YEAR", help="the year (default: a 20xx in the file name)")
+
+
+def cmd_import_xlsx(args) -> int:
+    from ..author.xlsx_import import import_workbook
+
+    w = import_workbook(args.workbook, args.out, framework_id=args.framework_id, department=args.department,
+                        year=args.year)
+    for path, _ in w.frameworks:
+        print(path)
+    print(w.department_year[0])
+    imp = w.imported
+    leaves = sum(1 for s in imp.score_sheets for _ in _leaves_of(s.tree))
+    print(f"{len(imp.score_sheets)} score sheet(s), {leaves} indicators, {len(imp.targets)} target rows read; "
+          f"{imp.skipped_subtotals} subtotal row(s) skipped", file=sys.stderr)
+    if imp.uninterpreted:
+        print(f"{len(imp.uninterpreted)} row(s) not interpreted (sheet!cell: why):", file=sys.stderr)
+        for u in imp.uninterpreted:
+            print(f"  {u}", file=sys.stderr)
+    missing = [(p, m) for p, ms in [*w.frameworks, w.department_year] for m in ms]
+    print(f"{len(missing)} values to fill in:", file=sys.stderr)
+    for p, m in missing:
+        print(f"  {m.line_text(str(p))}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _leaves_of(nodes):
+    for n in nodes:
+        yield from (_leaves_of(n.children) if n.children else [n])
+
+
+def register_import(subparsers) -> None:
+    subparsers.add_parser(
+        "import-xlsx", help="read an Excel 评分表 (and 绩效目标表) into a framework and a department-year to check and fill in",
+        description="Reads values only (never formulas or macros). Finds the header row by its words (一级指标, 分值, "
+        "评分标准, 得分, 目标值, 实际完成值 …), follows merged cells, skips 合计/小计 rows, proposes a rule from each "
+        "评分标准 and lists every row it could not interpret with its sheet and cell.",
+        arguments=_import_arguments).set_defaults(func=cmd_import_xlsx)
