@@ -35,13 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError, Problem, RunError
-from ..report import notebook_html
+from ..report import index_page, notebook_html
 from . import engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL, error_summary
 from .executors import default_workers, get_executor
 from .files import atomic_write_text, check_inside, check_out_dir, relative_to, remove, sweep_temporaries, tmp_name
-from .manifest import (ERROR, FAILED, INVALID, MANIFEST_NAME, OK, UnitRecord, now, record_order, versions,
-                       write_manifest)
+from .manifest import (ERROR, FAILED, INVALID, MANIFEST_NAME, OK, UnitRecord, now, read_manifest, record_order,
+                       versions, write_manifest)
 from .units import (DEFAULT_LANGUAGE, LANGUAGES, ambiguous_unit, check_params_dir, discover_units, hash_inputs, languages_of,
                     unit_dir, unit_files, unit_name, unit_outputs, validate_unit)
 
@@ -284,6 +284,7 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     records.sort(key=lambda r: record_order(*r.key))
     manifest = write_manifest(out_dir, records, params_dir=params_dir, notebook=notebook,
                               replace=set(langs) == set(LANGUAGES))
+    index_page.write_index(out_dir, params_dir, (read_manifest(out_dir) or {}).get("units", []))  # <out>/index.html
     return BatchResult(records, manifest, round(time.monotonic() - t0, 3))
 
 
