@@ -100,7 +100,7 @@ def open_index(page: Path, tmp_path: Path) -> dict:
 
 
 @pytest.mark.slow
-def test_batch_writes_the_index_and_it_sorts_in_chromium(tmp_path):
+def test_batch_writes_the_index_and_the_portfolio_and_the_index_sorts_in_chromium(tmp_path):
     params = tmp_path / "parameters"
     shutil.copytree(PARAMS / "frameworks", params / "frameworks")
     for d, _ in SHIPPED[1:]:
@@ -116,3 +116,7 @@ def test_batch_writes_the_index_and_it_sorts_in_chromium(tmp_path):
     assert sorted(page["links"]) == ["luohu-fsa/2022/report.html"] + ["shenzhen-lfsb/2020/report.html"] * 2
     for link in page["links"]:
         assert (out / link).is_file()
+    # the portfolio notebook ran after the units, over the same parameters
+    folio = (out / "portfolio.html").read_text(encoding="utf-8")
+    assert "2 department-years, 3 evaluations" in folio and "How many 优 remain?" in folio
+    assert (out / "portfolio.ipynb").is_file() and not (out / "portfolio.failed.ipynb").exists()

@@ -39,6 +39,7 @@ from ..report import index_page, notebook_html
 from . import engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL, error_summary
 from .executors import default_workers, get_executor
+from .portfolio import run_portfolio
 from .files import atomic_write_text, check_inside, check_out_dir, relative_to, remove, sweep_temporaries, tmp_name
 from .manifest import (ERROR, FAILED, INVALID, MANIFEST_NAME, OK, UnitRecord, now, read_manifest, record_order,
                        versions, write_manifest)
@@ -284,6 +285,9 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     records.sort(key=lambda r: record_order(*r.key))
     manifest = write_manifest(out_dir, records, params_dir=params_dir, notebook=notebook,
                               replace=set(langs) == set(LANGUAGES))
+    if any(r.ok for r in records) and not (folio := run_portfolio(out_dir, params_dir, kernel_name=kernel_name,
+                                                                   timeout=timeout)).ok:  # <out>/portfolio.*
+        print(f"✗ portfolio notebook: {folio.error}", file=sys.stderr)
     index_page.write_index(out_dir, params_dir, (read_manifest(out_dir) or {}).get("units", []))  # <out>/index.html
     return BatchResult(records, manifest, round(time.monotonic() - t0, 3))
 
