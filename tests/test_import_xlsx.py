@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 import yaml
 
-from conftest import PARAMS, UNITS, run_cli
+from conftest import UNITS, run_cli
 from perfkit.author.xlsx_import import import_workbook, parse_points, propose_rule, read_workbook
 from perfkit.core.scoring import score_bundle
 from perfkit.core.validate import validate_paths
@@ -138,6 +138,22 @@ def test_header_is_found_by_its_words_not_its_position(tmp_path):
     assert [(n.name, [(c.name, c.points, c.rule) for c in n.children]) for n in sheet.tree] == [
         ("产出", [("产出数量", 60.0, {"family": "ratio"})]), ("效益", [("满意度", 40.0, {"family": "judgement"})])]
     assert imported.skipped_subtotals == 1
+
+
+def test_blank_unmerged_level_cells_take_the_row_above(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["一级指标", "二级指标", "三级指标", "分值", "评分标准"])
+    ws.append(["产出", "数量", "培训人次", "20分", "按完成比例计分"])
+    ws.append([None, None, "覆盖人数", "20分", "按完成比例计分"])   # blank, not merged: same 产出 > 数量
+    ws.append([None, "质量", "合格率", 10, "按完成比例计分"])
+    ws.append(["效益", "满意度", "服务对象满意度", 50, "酌情扣分"])
+    wb.save(tmp_path / "b2024.xlsx")
+    [sheet] = read_workbook(tmp_path / "b2024.xlsx").score_sheets
+    assert tree_of(sheet.tree) == [
+        (None, "产出", None, [(None, "数量", None, [(None, "培训人次", 20.0, []), (None, "覆盖人数", 20.0, [])]),
+                              (None, "质量", None, [(None, "合格率", 10.0, [])])]),
+        (None, "效益", None, [(None, "满意度", None, [(None, "服务对象满意度", 50.0, [])])])]
 
 
 def test_import_never_overwrites_and_refuses_what_is_no_workbook(tmp_path):

@@ -290,6 +290,7 @@ def _read_score_sheet(ws, row0: int, kinds: dict, out: Imported) -> ScoreSheet:
     def cell(c: int, r: int) -> str:
         return f"{get_column_letter(c)}{r}"
 
+    above: dict[int, Any] = {}  # the level names of the row above, for a row that leaves them blank
     for r, v in _rows(ws, row0, kinds, out):
         names = [(c, v[c]) for c in level_cols if v[c] is not None]
         if not names:
@@ -297,12 +298,14 @@ def _read_score_sheet(ws, row0: int, kinds: dict, out: Imported) -> ScoreSheet:
             continue
         ids = str(v[path_col]).split("/") if path_col and v[path_col] else None
         if ids:  # the layout perfkit writes: ancestors in 一级/二级, the leaf in the deepest column
-            leaf_c, leaf_name = names[-1]
-            chain = [(c, n) for c, n in names[:-1]][: len(ids) - 1] + [(leaf_c, leaf_name)]
-            chain = [(c, n) for c, n in chain]
-            while len(chain) < len(ids):
-                chain.insert(-1, (leaf_c, ids[len(chain) - 1]))
+            chain = names[:-1][: len(ids) - 1] + [names[-1]]
+            while len(chain) < len(ids):  # a level the sheet has no column for: named by its id
+                chain.insert(-1, (names[-1][0], ids[len(chain) - 1]))
         else:
+            # levels left blank (not merged) above the first name on the row are those of the row above
+            first = level_cols.index(names[0][0])
+            names = [(c, above[c]) for c in level_cols[:first] if above.get(c) is not None] + names
+            above = {c: n for c, n in names}
             chain = []
             for c, n in names:  # a name repeated across merged columns is one node
                 if not chain or _norm(split_name(n)[0]) != _norm(split_name(chain[-1][1])[0]):
@@ -314,15 +317,15 @@ def _read_score_sheet(ws, row0: int, kinds: dict, out: Imported) -> ScoreSheet:
             key = key + ((ids[depth] if ids else _norm(name)),)
             node = index.get(key)
             is_leaf = depth == len(chain) - 1
-            if node is None or is_leaf and node is not None and not node.leaf:
+            if node is None or is_leaf:  # every data row is a leaf of its own; parents are shared
                 node = Node(name, id=ids[depth] if ids else None, points=stated, cell=cell(c, r))
                 index[key] = node
                 siblings.append(node)
             pc = points_of.get(c)
             if pc is not None and (is_leaf or node.points is None):
                 p = parse_points(v[pc])
-                if p is not None and (is_leaf or not node.children or node.points is None):
-                    node.points = p if is_leaf or node.points is None else node.points
+                if p is not None:
+                    node.points = p
                 elif is_leaf and v[pc] is not None:
                     out.uninterpreted.append(Unread(ws.title, cell(pc, r), f"points {v[pc]!r}: expected a number or "
                                                     "text such as 10分"))
