@@ -99,6 +99,31 @@ def open_index(page: Path, tmp_path: Path) -> dict:
     return json.loads(html.unescape(found.group(1)))
 
 
+PAGE_PROBE = """<script>window.addEventListener('load', function () {
+  var imgs = Array.prototype.map.call(document.images, function (i) {
+    return {data: i.src.indexOf('data:image/') === 0, nw: i.naturalWidth}; });
+  var pre = document.createElement('pre'); pre.id = 'perfkit-probe';
+  pre.textContent = JSON.stringify({title: document.title, text: document.body.innerText, images: imgs,
+    scripts: Array.prototype.filter.call(document.scripts, function (s) { return s.src; }).length});
+  document.body.appendChild(pre);
+});</script>"""
+
+
+def open_page(page: Path, tmp_path: Path) -> dict:
+    """A client HTML page in headless Chromium: its title, visible text, images (embedded?) and external scripts."""
+    text = page.read_text(encoding="utf-8")
+    probe = page.with_name("page-probe.html")
+    cut = text.rindex("</body>")
+    probe.write_text(text[:cut] + PAGE_PROBE + text[cut:], encoding="utf-8")
+    proc = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile2'}",
+         "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=180)
+    found = re.search(r'<pre id="perfkit-probe">(.*?)</pre>', proc.stdout, re.S)
+    assert found, f"chromium exited {proc.returncode} without rendering the page:\n{proc.stderr[-2000:]}"
+    return json.loads(html.unescape(found.group(1)))
+
+
 @pytest.mark.slow
 def test_batch_writes_the_index_and_the_portfolio_and_the_index_sorts_in_chromium(tmp_path):
     params = tmp_path / "parameters"
@@ -120,3 +145,7 @@ def test_batch_writes_the_index_and_the_portfolio_and_the_index_sorts_in_chromiu
     folio = (out / "portfolio.html").read_text(encoding="utf-8")
     assert "2 department-years, 3 evaluations" in folio and "How many 优 remain?" in folio
     assert (out / "portfolio.ipynb").is_file() and not (out / "portfolio.failed.ipynb").exists()
+    shown = open_page(out / "portfolio.html", tmp_path)
+    assert shown["title"] == "绩效评价总览" and shown["scripts"] == 0
+    assert "How many 优 remain?" in shown["text"] and "rules_as_written" in shown["text"]
+    assert len(shown["images"]) == 3 and all(i["data"] and i["nw"] > 100 for i in shown["images"])

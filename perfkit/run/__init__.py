@@ -5,5 +5,6 @@
 - :mod:`~perfkit.run.units` — finding units, their parameter files, output names per language, input hashes;
 - :mod:`~perfkit.run.manifest` — the records of ``<out>/manifest.json``, read and merged under a lock;
 - :mod:`~perfkit.run.executors` — the registry of executors (local processes, Dask);
-- :mod:`~perfkit.run.files` — atomic file writes.
+- :mod:`~perfkit.run.files` — atomic file writes;
+- :mod:`~perfkit.run.portfolio` — the portfolio notebook run after a batch's units (``<out>/portfolio.*``).
 """

@@ -11,6 +11,8 @@ progress bar, and how failures are described and grouped. The layout of ``<out>`
     <out>/<department>/<year>/report.en.html
     <out>/<department>/<year>/report[.en].failed.ipynb   a failed run's executed notebook, with the error
     <out>/manifest.json                           per unit and language: status, timings, input hashes, versions
+    <out>/portfolio.ipynb, portfolio.html         the portfolio notebook over every unit (:mod:`.portfolio`)
+    <out>/index.html                              every evaluation of every unit (:mod:`perfkit.report.index_page`)
 
 A unit's parameters are validated (loaded and scored) before any kernel starts, so a unit with invalid
 parameters fails fast with the problem lines of :class:`~perfkit.errors.ParameterError`. Every file is
