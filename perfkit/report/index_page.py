@@ -1,7 +1,7 @@
 """``<out>/index.html``: every unit of a batch on one page, one row per evaluation, sortable without a server.
 
 Each row: department, year, evaluation, whether the run wrote its report, the recomputed total and grade, the
-reported total and grade, the number of findings by severity, and links to the unit's report files that exist
+reported total and grade (as printed, else the band of the printed total), the number of findings by severity, and links to the unit's report files that exist
 (HTML in each language, DOCX, XLSX). Scores come from scoring the unit's parameters (the same numbers as
 ``perfkit score``); a unit whose parameters are invalid gets one row saying so. The page is one file: its style
 and a small sorting script are inline, every text from a parameter file is escaped, and it loads nothing.
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from ..core.result import reported_grade
 from ..core.scoring import score_bundle
 from ..errors import ParameterError, RunError
 from ..fmt import score as fmt_score
@@ -84,7 +85,7 @@ def index_rows(out_dir: str | os.PathLike, params_dir: str | os.PathLike,
         for r in results:
             counts = {s: sum(1 for f in r.findings if f.severity == s) for s in SEVERITIES}
             rows.append(IndexRow(dept, name, year, status, r.evaluation.title, r.total, r.grade, r.reported_total,
-                                 r.reported_grade, counts, links=links))
+                                 reported_grade(r), counts, links=links))
     return rows
 
 
