@@ -34,7 +34,6 @@ from .scaffold import EvaluationSpec, evaluations_text
 from .yamltext import Missing, YamlText, one_line
 
 LEVEL_WORDS = {"一级": 1, "二级": 2, "三级": 3, "四级": 4}
-SUBTOTAL_WORDS = ("合计", "小计", "总计", "总分")
 MAX_HEADER_ROW = 30
 
 
@@ -259,10 +258,16 @@ def _rows(ws, row0: int, kinds: dict[int, tuple[str, int]], out: Imported):
         own = [ws.cell(r, c).value for c in range(1, ws.max_column + 1)]
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in own):
             continue
-        if any(isinstance(v, str) and any(w in _norm(v) for w in SUBTOTAL_WORDS) and len(_norm(v)) <= 8 for v in own):
+        if any(isinstance(v, str) and is_subtotal(v) for v in own):
             out.skipped_subtotals += 1
             continue
         yield r, values
+
+
+def is_subtotal(text: str) -> bool:
+    """合计, 小计, 总计, 总分 and their forms: "部门决策小计", "合计（100分）", "总分"."""
+    t = re.sub(r"[（(].*?[)）]", "", _norm(text))
+    return t.endswith(("合计", "小计", "总计")) or t.startswith(("合计", "小计", "总计", "总分"))
 
 
 def _cols(kinds, kind: str) -> list[int]:
