@@ -249,8 +249,22 @@ def _write_evaluation(w: YamlText, ev: tuple, spec: EvaluationSpec, leaves: list
             w.key(8, loc + (n.id,), k, v, note=f"{INPUT_TERMS.get(k, '报告得分' if k == 'reported_score' else k)}")
         if inputs:
             _write_inputs(w, 8, loc + (n.id,), inputs, _checklist_text(rule) if rule is not None else {})
-    if not spec.targets:
+    # a leaf scored from the 绩效目标表 (a table_scored family) needs rows naming it: one placeholder row each
+    table_scored = [n.id for n in leaves if n.id not in spec.unruled
+                    and getattr(REGISTRY.get(resolve_rule(n.indicator, framework).family), "table_scored", False)]
+    if not spec.targets and not table_scored:
         w.raw("    targets: []  # 绩效目标表（可选）/ the performance-target table, optional")
+        return
+    if not spec.targets:
+        w.key(4, ev, "targets", note="绩效目标表：以下指标按目标完成情况计分，每项至少一行 / rows the table-scored "
+              "leaves are scored from, at least one each")
+        for j, leaf_id in enumerate(table_scored):
+            loc = ev + ("targets", j)
+            w.missing_value(6, loc, "name", "the target row's name as written", note="指标名称 / the row's name",
+                            item=True)
+            w.missing_value(8, loc, "target", "年度指标值 as written", note="年度指标值 / the target as written")
+            w.missing_value(8, loc, "actual", "实际完成值 as written", note="实际完成值 / the actual as written")
+            w.key(8, loc, "indicator", leaf_id, note="计分的末级指标 / the leaf it is scored for")
         return
     w.key(4, ev, "targets", note="绩效目标表 / the performance-target table")
     for j, t in enumerate(spec.targets):
