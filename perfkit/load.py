@@ -304,14 +304,23 @@ def validation_problems(exc: ValidationError, where: Callable[[tuple], tuple[str
     seen = set()
     errors = exc.errors()
     meant = [e for e in errors if not _is_other_branch(e)] or errors
+    nulls: dict[tuple, list[str]] = {}  # a null where a value is needed: one line per field, whatever the union
+    for err in meant:
+        if err.get("input", ...) is None and err["type"] != "missing":
+            nulls.setdefault(_clean_loc(err["loc"]), []).append(err["msg"].removeprefix("Input should be "))
     for err in meant:
         loc = _clean_loc(err["loc"])
-        key = (loc, err["type"])
+        key = (loc, err["type"]) if loc not in nulls else (loc, "null")
         if key in seen:
             continue
         seen.add(key)
         f, fld, line = where(loc)
-        problems.append(Problem(f, fld, _expected(err), line))
+        if loc in nulls:
+            kinds = list(dict.fromkeys(nulls[loc]))
+            expected = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " or " + kinds[-1]
+            problems.append(Problem(f, fld, f"value missing (null): expected {expected}", line))
+        else:
+            problems.append(Problem(f, fld, _expected(err), line))
     return problems
 
 
@@ -378,15 +387,22 @@ def resolve_params_dir(params_dir: str | os.PathLike | None = None) -> str:
     An absolute path is used as given. A relative path is tried against the working directory and
     then against the repository's ``notebooks/`` folder, so the default ``"../parameters"`` works
     both when a notebook runs in ``notebooks/`` (nbval) and when papermill runs it from elsewhere.
-    Empty or None means ``$PERFKIT_PARAMS`` or else the repository's ``parameters/``.
+    Empty or None means ``$PERFKIT_PARAMS`` or else the repository's ``parameters/``. A relative path that
+    finds a parameters directory both ways, in two different places (``"../parameters"`` run from the repository
+    root while a folder ``parameters`` lies beside the checkout), is a ParameterError naming both: neither is
+    picked silently.
     """
     if not params_dir:
         params_dir = os.environ.get("PERFKIT_PARAMS") or str(NOTEBOOKS_DIR.parent / "parameters")
     p = Path(params_dir).expanduser()
     candidates = [p] if p.is_absolute() else [Path.cwd() / p, NOTEBOOKS_DIR / p]
-    for c in candidates:
-        if (c / "frameworks").is_dir():
-            return str(c.resolve())
+    found = list(dict.fromkeys(c.resolve() for c in candidates if (c / "frameworks").is_dir()))
+    if len(found) > 1:  # e.g. "../parameters" from the repository root finds a folder beside the checkout
+        raise ParameterError([Problem(str(params_dir), "", f"names two parameters directories, {found[0]} (from the "
+                                      f"working directory) and {found[1]} (from {NOTEBOOKS_DIR}); neither is chosen "
+                                      "silently: pass an absolute path")])
+    if found:
+        return str(found[0])
     raise FileNotFoundError(
         f"parameters directory {str(params_dir)!r} not found (looked for a folder with frameworks/ at "
         + ", ".join(str(c) for c in candidates) + "); pass an absolute path as params_dir")

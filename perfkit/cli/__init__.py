@@ -18,7 +18,7 @@ from ..errors import ParameterError
 from .args import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, CommandParser
 
 # Modules that add subcommands: each has ``register(subparsers)`` (reports and target sensitivity).
-COMMAND_MODULES: list[str] = ["perfkit.cli.reports", "perfkit.cli.targets"]
+COMMAND_MODULES: list[str] = ["perfkit.cli.reports", "perfkit.cli.targets", "perfkit.cli.author"]
 
 
 def _print_problems(exc: ParameterError) -> None:
@@ -50,6 +50,7 @@ def cmd_score(args) -> int:
 
     bundle = load(args.params)
     results = score_bundle(bundle)  # a ParameterError is printed by main()
+    errors = sum(1 for r in results for f in r.findings if f.severity == "error")
     if args.xlsx:
         print(f"score sheet written to {write_xlsx(bundle, results, args.xlsx, args.language)}", file=sys.stderr)
     if args.json:
@@ -57,6 +58,10 @@ def cmd_score(args) -> int:
         print()
     else:
         print(render_scores(bundle, results))
+    if args.strict and errors:
+        print(f"perfkit score --strict: {errors} error finding(s) (scores that do not follow the stated rules, "
+              "totals that do not add up, …); exit 1", file=sys.stderr)
+        return EXIT_INVALID
     return EXIT_OK
 
 
@@ -68,11 +73,22 @@ def cmd_schema(args) -> int:
     return EXIT_OK
 
 
+def _version() -> str:
+    """perfkit's version as installed (pyproject.toml's), or "unknown (not installed)" when run from a bare tree."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("perfkit")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="perfkit",
         description="Budget performance evaluation (预算绩效评价): validate, score, reconcile and report.",
     )
+    parser.add_argument("--version", action="version", version=f"perfkit {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=CommandParser)
 
     p = sub.add_parser("validate", help="check parameter files (exit 1 and one line per problem if invalid)")
@@ -84,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("params", metavar="PARAMS", help="parameters/<department>/<year>.yaml")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     p.add_argument("--xlsx", metavar="FILE", help="also write the score sheet (评分表) as an Excel workbook")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 when any finding is an error (the scores and findings are printed first)")
     p.add_argument("--language", choices=["zh", "en"], default="zh", help="language of the score sheet (default: zh)")
     p.set_defaults(func=cmd_score)
 

@@ -316,7 +316,9 @@ def _stack(arg_rows: list[dict]) -> dict[str, np.ndarray]:
     out = {}
     for k in keys:
         vals = [a.get(k) for a in arg_rows]
-        if any(isinstance(v, (list, tuple)) for v in vals):
+        if any(isinstance(v, str) for v in vals):  # a label (the tier a qualitative row names): kept, never summed
+            out[k] = np.array(vals, dtype=object)
+        elif any(isinstance(v, (list, tuple)) for v in vals):
             fill = False if k in ("loi", "hii", "pen_loi", "pen_hii") else (0.0 if k in ("pen_share",) else np.nan)
             out[k] = _pad([v if v is not None else [] for v in vals], fill)
         else:

@@ -6,7 +6,8 @@
 - :mod:`~perfkit.run.incremental` — which units must run again and why (the others are skipped);
 - :mod:`~perfkit.run.manifest` — the records of ``<out>/manifest.json`` and its append-only journal;
 - :mod:`~perfkit.run.executors` — the registry of executors (local processes, Dask);
-- :mod:`~perfkit.run.files` — atomic file writes.
+- :mod:`~perfkit.run.files` — atomic file writes;
+- :mod:`~perfkit.run.portfolio` — the portfolio notebook run after a batch's units (``<out>/portfolio.*``).
 """
 
 import sys

@@ -14,6 +14,8 @@ progress bar, and how failures are described and grouped. The layout of ``<out>`
     <out>/<department>/<year>/report.en.html
     <out>/<department>/<year>/report[.en].failed.ipynb   a failed run's executed notebook, with the error
     <out>/manifest.json                           per unit and language: status, timings, input hashes, versions
+    <out>/portfolio.ipynb, portfolio.html         the portfolio notebook over every unit (:mod:`.portfolio`)
+    <out>/index.html                              every evaluation of every unit (:mod:`perfkit.report.index_page`)
 
 A unit's parameters are validated (loaded and scored) before any kernel starts, so a unit with invalid
 parameters fails fast with the problem lines of :class:`~perfkit.errors.ParameterError`. Every file is
@@ -373,15 +375,34 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
             raise BatchInterrupted(len(records) - len(kept), total - len(kept), out_dir / MANIFEST_NAME) from None
     records.sort(key=lambda r: record_order(*r.key))
     manifest = finish_batch(out_dir, records, params_dir=params_dir, notebook=notebook,
-                            full=set(langs) == set(LANGUAGES) and not only)
+                            full=set(langs) == set(LANGUAGES) and not only, kernel_name=kernel_name, timeout=timeout)
     return BatchResult(records, manifest, round(time.monotonic() - t0, 3), decisions)
 
 
-def finish_batch(out_dir: Path, records: list[UnitRecord], *, params_dir: Path, notebook: Path, full: bool) -> Path:
+def finish_batch(out_dir: Path, records: list[UnitRecord], *, params_dir: Path, notebook: Path, full: bool,
+                 kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT) -> Path:
     """The end of a batch: every record (run, skipped, failed) merged into ``manifest.json``, written atomically
     (the journal folded in); a ``full`` batch (every unit, every language) also drops the entries of units no
     longer under ``params_dir``. Returns the manifest's path; RunError if it cannot be written."""
-    return write_manifest(out_dir, records, params_dir=params_dir, notebook=notebook, replace=full)
+    manifest = write_manifest(out_dir, records, params_dir=params_dir, notebook=notebook, replace=full)
+    _portfolio_and_index(out_dir, records, params_dir=params_dir, kernel_name=kernel_name, timeout=timeout)
+    return manifest
+
+
+def _portfolio_and_index(out_dir: Path, records: list[UnitRecord], *, params_dir: Path, kernel_name: str,
+                         timeout: float | None) -> None:
+    """``<out>/portfolio.*`` (the portfolio notebook, run again only when a unit was rerun or it is missing)
+    and ``<out>/index.html`` (every unit of the manifest, rewritten each time: it is cheap)."""
+    from ..report import index_page
+    from .portfolio import run_portfolio  # a kernel and nbconvert: only when the portfolio is rerun
+
+    rerun = any(r.ok and not getattr(r, "skipped", False) for r in records)
+    missing = not (out_dir / "portfolio.html").exists()
+    if any(r.ok for r in records) and (rerun or missing):
+        folio = run_portfolio(out_dir, params_dir, kernel_name=kernel_name, timeout=timeout)
+        if not folio.ok:
+            print(f"✗ portfolio notebook: {folio.error}", file=sys.stderr)
+    index_page.write_index(out_dir, params_dir, (read_manifest(out_dir) or {}).get("units", []))
 
 
 def _kept(decision: Decision) -> UnitRecord:

@@ -101,19 +101,23 @@ def record_order(department: str, year: int, language: str) -> tuple:
 
 @contextlib.contextmanager
 def locked(out_dir: Path):
-    """Hold ``<out_dir>/.manifest.lock`` (POSIX); processes merging records into one manifest take turns."""
+    """Hold a lock on the directory ``out_dir`` itself (POSIX ``flock`` on its descriptor); processes merging
+    records into one manifest take turns, and no lock file is left behind."""
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
         import fcntl
     except ImportError:  # not POSIX: no lock (atomic replace still keeps the file whole)
         yield
         return
-    with open(out_dir / ".manifest.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    fd = os.open(out_dir, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
