@@ -6,6 +6,7 @@ the line, the field path and what was expected; nothing here raises a bare trace
 
 from __future__ import annotations
 
+import datetime
 import glob
 import math
 import os
@@ -18,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ParameterError, Problem, format_loc
-from .params import DEPARTMENT_ID, STATED_MEASURES, Budget, DepartmentYear, Evaluation, EvaluationList, Framework
+from .params import DEPARTMENT_ID, NODE_ID, STATED_MEASURES, Budget, DepartmentYear, Evaluation, EvaluationList, Framework
 
 YEAR_FILE = re.compile(r"^(\d{4})\.ya?ml$")
 YEAR_NAME = re.compile(r"[1-9][0-9]{3}")  # a year as a unit's name: four ASCII digits
@@ -188,7 +189,9 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
     except FileNotFoundError:
         raise ParameterError([Problem(path, "", "file not found")]) from None
     except UnicodeDecodeError as exc:
-        raise ParameterError([Problem(path, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        raise ParameterError([Problem(path, "", f"not UTF-8 text ({exc.reason} at byte {exc.start}); expected a file "
+                                      "saved as UTF-8 (GBK and UTF-16 are not read)", line)]) from None
     except OSError as exc:
         raise ParameterError([Problem(path, "", f"cannot be read: {exc.strerror}")]) from None
     loader = None
@@ -200,8 +203,8 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
         raise ParameterError([Problem(path, format_loc(exc.path), exc.problem, exc.problem_mark.line + 1)]) from None
     except yaml.reader.ReaderError as exc:  # a control character: no mark, a position in the text
         line = text.count("\n", 0, exc.position) + 1
-        raise ParameterError([Problem(path, "", f"not valid YAML: control character {exc.character:#06x} is not "
-                                      "allowed (expected text)", line)]) from None
+        raise ParameterError([Problem(path, "", f"not valid YAML: control character U+{exc.character:04X} is not "
+                                      "allowed (expected printable text)", line)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
@@ -265,10 +268,28 @@ def _is_other_branch(err: dict) -> bool:
     return err["type"] in {"string_type", "float_parsing", "float_type"} and isinstance(err.get("input"), (dict, list))
 
 
+# Id patterns of the schema in words, for a value that does not match one.
+_PATTERNS = {
+    DEPARTMENT_ID: "an id of lowercase ASCII letters and digits, words joined by '-' (e.g. luohu-fsa); ids are "
+                   "names, never paths",
+    NODE_ID: "an id of ASCII letters, digits, '_', '.' and '-', starting with a letter or digit, without spaces "
+             "(e.g. key-work)",
+}
+
+
+def _shown(given: Any) -> str:
+    """A value as the message shows it: text and numbers as written, dates as dates, collections by kind."""
+    if isinstance(given, (dict, list)):
+        return "a mapping" if isinstance(given, dict) else "a list"
+    if isinstance(given, (datetime.date, datetime.datetime)):
+        return f"the date {given.isoformat()} (YAML reads an unquoted date as a date)"
+    return repr(given)
+
+
 def _expected(err: dict) -> str:
     kind, msg = err["type"], err["msg"]
     given = err.get("input")
-    shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
+    shown = _shown(given)
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
@@ -279,9 +300,10 @@ def _expected(err: dict) -> str:
     if kind == "union_tag_not_found":
         return "a rule needs a `family:` naming its rule family"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        what = {type(None): "nothing (null)", str: f"text {given!r}", list: "a list"}.get(
-            type(given), repr(given) if isinstance(given, (int, float)) else f"a {type(given).__name__}")
+        what = "nothing (null)" if given is None else shown
         return f"input should be a valid dictionary: a mapping of fields (got {what})"
+    if kind == "string_pattern_mismatch" and (words := _PATTERNS.get(err.get("ctx", {}).get("pattern"))):
+        return f"expected {words} (got {shown})"
     if kind == "value_error":  # a model's own check: its sentence says what was expected
         return str(err.get("ctx", {}).get("error") or msg.removeprefix("Value error, "))
     return f"{msg[0].lower() + msg[1:]} (got {shown})"
