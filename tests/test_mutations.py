@@ -29,7 +29,7 @@ UNITS = {
                                              "frameworks/shenzhen-department-2020.yaml",
                                              "frameworks/shenzhen-fund-2020.yaml"]),
 }
-SECONDS = 20  # per command, on a loaded 2-core machine; the shipped units take about 0.5 s warm
+SECONDS = 30  # per command: a hang, not a slow machine (the shipped units take about 0.5 s warm, 5 s loaded)
 MAX_LINES = 50  # problems one broken value may cause (a list of problems, each naming its file)
 
 REPLACEMENTS = [  # what a value may become
@@ -103,7 +103,7 @@ mutations = st.tuples(
 )
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(mutations)
 def test_a_mutated_file_gives_valid_json_or_located_lines(mutation):
