@@ -192,9 +192,26 @@ def _strict_json(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
+@pytest.mark.parametrize("command", ["validate", "score", "targets"])
+def test_a_zero_budget_under_a_rate_rule_is_a_located_problem(params, command):
+    """A budget of 0 leaves the quarterly execution rates undefined (x / 0): the rule that needs them cannot score
+    and says so at its indicator. (It used to score NaN: `score` printed "total nan (差)", --json a null total.)"""
+    path = edit(params, UNIT, "  adjusted: 20179.71\n  spent: 20011.39", "  adjusted: 0\n  spent: 0")
+    r = run(command, str(path), *(["--json"] if command != "validate" else []))
+    assert r.returncode == 1 and not r.stdout, r.stdout
+    [line] = r.stderr.splitlines()
+    assert line.startswith(f"{path}:217: evaluations[0].indicators.budget-execution: budget.quarterly_execution_rates "
+                           "(quarterly_spent / adjusted) cannot be computed here: it divides by 0")
+
+
 @pytest.mark.parametrize("command", ["score", "targets"])
 def test_json_stays_valid_with_a_zero_budget(params, command):
+    """The same budget of 0 with the evaluator's judgement for the rate rule: scored, a finite total, valid JSON."""
     edit(params, UNIT, "  adjusted: 20179.71\n  spent: 20011.39", "  adjusted: 0\n  spent: 0")
+    edit(params, UNIT, "      budget-execution:\n", "      budget-execution:\n        score: 4.62\n"
+                                                  "        reason: 调整预算为0，执行率无从计算，取报告所给分数。\n")
     r = run(command, str(params / UNIT), "--json")
     assert r.returncode == 0, r.stderr
-    _strict_json(r.stdout)
+    doc = _strict_json(r.stdout)
+    # 86.53 as shipped, + 1.09 for the judged 4.62, + 1 as an adjustment of −100% costs no points
+    assert doc["evaluations"][0]["total"] == pytest.approx(88.62)

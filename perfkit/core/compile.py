@@ -20,7 +20,7 @@ from ..params import Budget, Framework, IndicatorInput
 from ..rules import family
 from ..rules.judgement import JudgementRule
 from ..rules.zero_if import held as zero_if_held
-from .budget import MeasureUnavailable, measure
+from .budget import MEASURE_PREFIX, MEASURES, MeasureUnavailable, measure
 from .framework import Node, framework_problems, resolve_rule, tree_problems, walk
 from .quantity import parse_quantity
 
@@ -81,10 +81,16 @@ class CompileContext:
 
     def measure(self, name: str, loc: tuple):
         try:
-            return measure(self.budget, name)
+            value = measure(self.budget, name)
         except MeasureUnavailable as exc:
             self.problem(loc, str(exc))
             return None
+        if np.isnan(value).any():  # a rate over 0 (no staff, a budget of 0): no score can rest on it
+            formula = MEASURES[name.removeprefix(MEASURE_PREFIX)].formula
+            self.problem(loc, f"{name} ({formula}) cannot be computed here: it divides by 0; expected figures "
+                              "that give it, or the evaluator's `score` with a `reason`")
+            return None
+        return value
 
 
     # ---- reading inputs (perfkit.rules.base.Context) ---------------------------------------

@@ -73,10 +73,6 @@ def compile_rule(ctx, rule: BandsRule, points: float, inputs, loc: tuple) -> dic
     v = ctx.measured(rule, inputs, loc, "bands")
     if v is None:
         return None
-    if np.isnan(v):  # a rate whose divisor is 0 (no staff, no plan): there is no value to place in a band
-        ctx.problem(loc, f"{rule.measure or 'the value'} cannot be computed here (its divisor is 0); expected "
-                    "figures that give a value for the rule's bands")
-        return None
     iv = interval_arrays(rule.bands)
     pts = [b.points for b in rule.bands]
     hit = bands(points, np.array([v]), iv["lo"], iv["hi"], iv["loi"], iv["hii"], pts)
