@@ -9,6 +9,7 @@ from .. import plots
 from ..rules_text import describe_rule, inputs_text
 from ..tables import Section, html_table
 from ..text import Safe
+from .projects import projects_block
 
 
 def section(report, n: int) -> Section:
@@ -18,6 +19,7 @@ def section(report, n: int) -> Section:
     for k, r in enumerate(report.main, 1):
         sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
         sec.md(*result_paragraphs(report, r))
+        projects_block(report, sec, r)  # several projects scored jointly: a table of each
         sec.heading(4, report.numbered((n, k, 1), report.heading("levels")))
         sec.md(t("results.levels_intro"), _weakest(report, r))
         sec.html(levels_table(report, r))
@@ -34,9 +36,13 @@ def result_paragraphs(report, r) -> list[str]:
     nodes = r.nodes
     overview = t("results.overview", kind_evaluator=report.kind_evaluator(r), framework=lang.pick(fw.name, fw.name_en),
                  n_level1=int((nodes["level"] == 1).sum()), n_leaves=len(r.table),
-                 total_points=float(r.table["points"].sum()))
+                 total_points=float(r.table["points"].sum()) if r.compiled.plain_total else fw.total)
     grade = lang.grade_label(r.grade, fw)
-    sentences = [t("results.total", total=r.total, grade=grade)]
+    if r.gap_points > 0:  # leaves that cannot be computed: the total is incomplete, graded only if the framework says
+        sentences = [t("results.total_incomplete", total=r.total, gap=r.gap_points, n=len(r.not_computable),
+                       grade=grade if r.grade is not None else None)]
+    else:
+        sentences = [t("results.total", total=r.total, grade=grade)]
     if r.reported_total is not None:
         diff = r.reported_total - r.total
         rep_grade = report.reported_grade(r)
@@ -54,7 +60,7 @@ def result_paragraphs(report, r) -> list[str]:
             sentences.append(t("results.reported_diff", reported=r.reported_total,
                                reported_grade=lang.grade_label(rep_grade, fw), diff=diff, items=contributors,
                                residual=residual if abs(residual) > TOLERANCE else 0.0))
-        if rep_grade is not None and rep_grade != r.grade:
+        if rep_grade is not None and r.grade is not None and rep_grade != r.grade:
             sentences.append(t("results.grade_change", reported_grade=lang.grade_label(rep_grade, fw), grade=grade))
     return [overview, Safe(lang.sentences(sentences)), _grade_meaning(report, r)]
 
@@ -74,6 +80,8 @@ def _grade_meaning(report, r) -> str:
             bands.append(t("results.band_bottom", hi=grades[i - 1].min, grade=label))
         else:
             bands.append(t("results.band_mid", lo=g.min, hi=grades[i - 1].min, grade=label))
+    if r.grade is None:  # not graded: the bands only
+        return t("results.grade_bands_only", bands=bands)
     meaning = t.raw("grades.meaning").get(r.grade) or t.label("grades.unknown")
     text = t("results.grade_bands", bands=bands, grade=lang.grade_label(r.grade, fw), meaning=meaning)
     idx = next(i for i, g in enumerate(grades) if g.grade == r.grade)
