@@ -2,6 +2,7 @@
 field, in bounded time, and no number is ever half-read or non-finite."""
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -192,16 +193,20 @@ def _strict_json(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
-@pytest.mark.parametrize("command", ["validate", "score", "targets"])
-def test_a_zero_budget_under_a_rate_rule_is_a_located_problem(params, command):
-    """A budget of 0 leaves the quarterly execution rates undefined (x / 0): the rule that needs them cannot score
-    and says so at its indicator. (It used to score NaN: `score` printed "total nan (差)", --json a null total.)"""
+def test_a_zero_budget_under_a_rate_rule_leaves_the_total_ungraded(params):
+    """A budget of 0 leaves the quarterly execution rates undefined (x / 0): the rule that needs them is not
+    computed, the total leaves its points out and is not graded, and `validate` says so once (it used to print
+    each warning twice; before that, the total was NaN: "total nan (差)"). Never NaN in the outputs."""
     path = edit(params, UNIT, "  adjusted: 20179.71\n  spent: 20011.39", "  adjusted: 0\n  spent: 0")
-    r = run(command, str(path), *(["--json"] if command != "validate" else []))
-    assert r.returncode == 1 and not r.stdout, r.stdout
-    [line] = r.stderr.splitlines()
-    assert line.startswith(f"{path}:217: evaluations[0].indicators.budget-execution: budget.quarterly_execution_rates "
-                           "(quarterly_spent / adjusted) cannot be computed here: it divides by 0")
+    r = run("validate", str(path))
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    for words in ("TOTAL_NOT_GRADED: the total 84.00 leaves out 6 points that cannot be computed (budget-execution)",
+                  "budget.quarterly_execution_rates (分季度累计执行率) cannot be computed: its base adjusted is 0"):
+        assert r.stdout.count(words) == 1, r.stdout
+    text = run("score", str(path)).stdout
+    assert not re.search(r"\b(nan|inf|infinity)\b", text, re.I), text
+    doc = _strict_json(run("score", str(path), "--json").stdout)
+    assert doc["evaluations"][0]["total"] == pytest.approx(84.0)
 
 
 @pytest.mark.parametrize("command", ["score", "targets"])
