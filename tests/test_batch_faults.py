@@ -220,17 +220,26 @@ def _temporaries(out: Path) -> list[str]:
 
 def _check_truthful(out: Path) -> dict:
     """The manifest parses, every unit it lists as written has its outputs on disk, and every report in a final
-    name is a whole notebook or page (a half-written one is only ever under a temporary name)."""
+    name is whole: a notebook nbformat accepts, a page that ends, a Word or Excel file whose zip reads, a PDF
+    with its end marker (a half-written one is only ever under a temporary name)."""
+    import zipfile
+
     written = _manifest(out)
     for u in written["units"]:
         if u["status"] == "ok":
-            assert set(u["outputs"]) == {"notebook", "html"}, u
+            assert {"notebook", "html"} <= set(u["outputs"]), u
             for rel in u["outputs"].values():
                 assert (out / rel).is_file(), (rel, u)
-    for nb in out.rglob("report*.ipynb"):
-        nbformat.validate(nbformat.reads(nb.read_text(encoding="utf-8"), as_version=4))
-    for html in out.rglob("report*.html"):
-        assert html.read_text(encoding="utf-8").rstrip().endswith("</html>"), html
+    for report in (p for p in out.rglob("report*") if ".tmp" not in p.name):
+        if report.suffix == ".ipynb":
+            nbformat.validate(nbformat.reads(report.read_text(encoding="utf-8"), as_version=4))
+        elif report.suffix == ".html":
+            assert report.read_text(encoding="utf-8").rstrip().endswith("</html>"), report
+        elif report.suffix in (".docx", ".xlsx"):
+            with zipfile.ZipFile(report) as z:
+                assert z.testzip() is None, report
+        elif report.suffix == ".pdf":
+            assert report.read_bytes().rstrip().endswith(b"%%EOF"), report
     return written
 
 
