@@ -35,7 +35,7 @@ class ParameterError(PerfkitError):
     """One or more problems in parameter files; ``str()`` gives one line per problem."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
+        self.problems = list(dict.fromkeys(problems))  # each problem once (two rules may need one missing field)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

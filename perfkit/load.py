@@ -6,7 +6,9 @@ the line, the field path and what was expected; nothing here raises a bare trace
 
 from __future__ import annotations
 
+import datetime
 import glob
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ParameterError, Problem, format_loc
-from .params import DEPARTMENT_ID, STATED_MEASURES, Budget, DepartmentYear, Evaluation, EvaluationList, Framework
+from .params import DEPARTMENT_ID, NODE_ID, STATED_MEASURES, Budget, DepartmentYear, Evaluation, EvaluationList, Framework
 
 YEAR_FILE = re.compile(r"^(\d{4})\.ya?ml$")
 YEAR_NAME = re.compile(r"[1-9][0-9]{3}")  # a year as a unit's name: four ASCII digits
@@ -33,10 +35,12 @@ NOTEBOOKS_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 
 MAX_DEPTH = 50  # levels of nesting; the shipped files use about a dozen
 MAX_NODES = 100_000  # values in a file once its aliases are expanded; the shipped files have a few thousand
+MAX_MAGNITUDE = 1e15  # no figure of a budget (万元), a count or points comes near; sums of larger ones overflow
 
 # YAML 1.2 (core schema) numbers. PyYAML reads YAML 1.1, where ``1.2e1`` and ``1e5`` are text, ``010`` is
 # octal 8, ``1_000`` is 1000 and ``1:30`` is 90; here they are what YAML 1.2 and a reader take them to be
-# (12.0, 100000.0, 10) or text (``1_000``, ``1:30``), which a number field then refuses.
+# (12.0, 100000.0, 10) or text (``1_000``, ``1:30``), which a number field then reads whole (``1_000`` as
+# 1000, as Python does) or refuses (``1:30``), never in part.
 _INT_12 = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
 _FLOAT_12 = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
                        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
@@ -217,7 +221,9 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
     except FileNotFoundError:
         raise ParameterError([Problem(path, "", "file not found")]) from None
     except UnicodeDecodeError as exc:
-        raise ParameterError([Problem(path, "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        raise ParameterError([Problem(path, "", f"not UTF-8 text ({exc.reason} at byte {exc.start}); expected a file "
+                                      "saved as UTF-8 (GBK and UTF-16 are not read)", line)]) from None
     except OSError as exc:
         raise ParameterError([Problem(path, "", f"cannot be read: {exc.strerror}")]) from None
     loader = None
@@ -227,10 +233,14 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
         data = loader.construct_document(node) if node is not None else None
     except _Refused as exc:
         raise ParameterError([Problem(path, format_loc(exc.path), exc.problem, exc.problem_mark.line + 1)]) from None
+    except yaml.reader.ReaderError as exc:  # a control character: no mark, a position in the text
+        line = text.count("\n", 0, exc.position) + 1
+        raise ParameterError([Problem(path, "", f"not valid YAML: control character U+{exc.character:04X} is not "
+                                      "allowed (expected printable text)", line)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())  # one line
         if "maximum nesting depth" in problem:  # libyaml's own limit (1000) met before ours
             problem = f"nested deeper than {MAX_DEPTH} levels"
             raise ParameterError([Problem(path, "", problem, line)]) from None
@@ -244,7 +254,27 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
         raise ParameterError([Problem(path, format_loc(loc), f"duplicate key {loc[-1]!r}: first at line {first}, "
                                       f"again at line {again} (YAML would keep only the last)", again)
                               for loc, first, again in dups])
-    return YamlDoc(path, data, lines)
+    doc = YamlDoc(path, data, lines)
+    if (loc := next(_huge_numbers(data), None)) is not None:
+        raise ParameterError([Problem(doc.path, format_loc(loc), f"{_get(data, loc)!r} is too large: expected a "
+                                      f"number below {MAX_MAGNITUDE:.0e} in size", doc.line(loc))])
+    return doc
+
+
+def _huge_numbers(data: Any, loc: tuple = ()):
+    """Field paths of the numbers in ``data`` above :data:`MAX_MAGNITUDE` in size (finite or not: a non-finite
+    number is left to the schema, which names it as such)."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _huge_numbers(v, loc + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _huge_numbers(v, loc + (i,))
+    elif isinstance(data, bool):
+        return
+    elif isinstance(data, int) and abs(data) > MAX_MAGNITUDE or isinstance(data, float) and math.isfinite(data) \
+            and abs(data) > MAX_MAGNITUDE:
+        yield loc
 
 
 def _clean_loc(loc: tuple) -> tuple:
@@ -273,10 +303,28 @@ def _is_other_branch(err: dict) -> bool:
     return err["type"] in {"string_type", "float_parsing", "float_type"} and isinstance(err.get("input"), (dict, list))
 
 
+# Id patterns of the schema in words, for a value that does not match one.
+_PATTERNS = {
+    DEPARTMENT_ID: "an id of lowercase ASCII letters and digits, words joined by '-' (e.g. luohu-fsa); ids are "
+                   "names, never paths",
+    NODE_ID: "an id of ASCII letters, digits, '_', '.' and '-', starting with a letter or digit, without spaces "
+             "(e.g. key-work)",
+}
+
+
+def _shown(given: Any) -> str:
+    """A value as the message shows it: text and numbers as written, dates as dates, collections by kind."""
+    if isinstance(given, (dict, list)):
+        return "a mapping" if isinstance(given, dict) else "a list"
+    if isinstance(given, (datetime.date, datetime.datetime)):
+        return f"the date {given.isoformat()} (YAML reads an unquoted date as a date)"
+    return repr(given)
+
+
 def _expected(err: dict) -> str:
     kind, msg = err["type"], err["msg"]
     given = err.get("input")
-    shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
+    shown = _shown(given)
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
@@ -286,6 +334,13 @@ def _expected(err: dict) -> str:
         return f"unknown rule family {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return "a rule needs a `family:` naming its rule family"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        what = "nothing (null)" if given is None else shown
+        return f"input should be a valid dictionary: a mapping of fields (got {what})"
+    if kind == "string_pattern_mismatch" and (words := _PATTERNS.get(err.get("ctx", {}).get("pattern"))):
+        return f"expected {words} (got {shown})"
+    if kind == "value_error":  # a model's own check: its sentence says what was expected
+        return str(err.get("ctx", {}).get("error") or msg.removeprefix("Value error, "))
     return f"{msg[0].lower() + msg[1:]} (got {shown})"
 
 
@@ -310,7 +365,7 @@ def validation_problems(exc: ValidationError, where: Callable[[tuple], tuple[str
             nulls.setdefault(_clean_loc(err["loc"]), []).append(err["msg"].removeprefix("Input should be "))
     for err in meant:
         loc = _clean_loc(err["loc"])
-        key = (loc, err["type"]) if loc not in nulls else (loc, "null")
+        key = loc  # one problem per field: the first of the union members a value fits none of (a null: missing)
         if key in seen:
             continue
         seen.add(key)
@@ -414,6 +469,8 @@ def load_framework(framework_id: str, params_dir: str) -> tuple[Framework, YamlD
     if not os.path.exists(path):
         raise ParameterError([Problem(path, "", f"framework {framework_id!r} not found (expected this file)")])
     doc = read_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise ParameterError([Problem(path, "", f"expected a mapping with id, name and tree, got {_kind(doc.data)}")])
     fw = validate_model(doc, Framework)
     if fw.id != framework_id:
         raise ParameterError([Problem(path, "id", f"expected {framework_id!r} (the file name), got {fw.id!r}",
@@ -429,7 +486,8 @@ def load(path: str | os.PathLike, params_dir: str | None = None) -> Bundle:
     path = str(path)
     doc = read_yaml(path)
     if not isinstance(doc.data, dict):
-        raise ParameterError([Problem(path, "", "expected a mapping with department, year and evaluations")])
+        raise ParameterError([Problem(path, "", "expected a mapping with department, year and evaluations, got "
+                                      f"{_kind(doc.data)}")])
     data = validate_model(doc, DepartmentYear)
     problems: list[Problem] = []
     p = Path(path)
@@ -459,17 +517,25 @@ def load(path: str | os.PathLike, params_dir: str | None = None) -> Bundle:
         problems += check_stated_keys(loc.evaluation.budget, lambda k, loc=loc: loc.where("budget", "stated", k))
     pdir = params_dir or params_dir_of(path)
     bundle = Bundle(path, pdir, doc, data, evaluations)
+    failed: set[str] = set()
     for loc in evaluations:
         fid = loc.evaluation.framework
-        if fid in bundle.frameworks:
+        if fid in bundle.frameworks or fid in failed:
+            continue
+        fw_path = os.path.join(pdir, "frameworks", f"{fid}.yaml")
+        if not os.path.exists(fw_path):  # the evaluation names a framework that is not there: its line is wrong
+            f, fld, ln = loc.where("framework")
+            known = sorted(Path(fw).stem for fw in glob.glob(os.path.join(pdir, "frameworks", "*.yaml")))
+            problems.append(Problem(f, fld, f"framework {fid!r} not found (expected {fw_path}); known: "
+                                    f"{', '.join(known) or 'none'}", ln))
+            failed.add(fid)
             continue
         try:
             bundle.frameworks[fid], bundle.framework_docs[fid] = load_framework(fid, pdir)
             bundle.framework_files[fid] = bundle.framework_docs[fid].path
-        except ParameterError as exc:
-            f, fld, ln = loc.where("framework")
-            problems.append(Problem(f, fld, f"framework {fid!r} cannot be used:", ln))
+        except ParameterError as exc:  # the framework's own problems, each naming its file and line, once
             problems += exc.problems
+            failed.add(fid)
     if problems:
         raise ParameterError(problems)
     return bundle

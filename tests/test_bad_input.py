@@ -2,6 +2,7 @@
 field, in bounded time, and no number is ever half-read or non-finite."""
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -192,9 +193,30 @@ def _strict_json(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
+def test_a_zero_budget_under_a_rate_rule_leaves_the_total_ungraded(params):
+    """A budget of 0 leaves the quarterly execution rates undefined (x / 0): the rule that needs them is not
+    computed, the total leaves its points out and is not graded, and `validate` says so once (it used to print
+    each warning twice; before that, the total was NaN: "total nan (差)"). Never NaN in the outputs."""
+    path = edit(params, UNIT, "  adjusted: 20179.71\n  spent: 20011.39", "  adjusted: 0\n  spent: 0")
+    r = run("validate", str(path))
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    for words in ("TOTAL_NOT_GRADED: the total 84.00 leaves out 6 points that cannot be computed (budget-execution)",
+                  "budget.quarterly_execution_rates (分季度累计执行率) cannot be computed: its base adjusted is 0"):
+        assert r.stdout.count(words) == 1, r.stdout
+    text = run("score", str(path)).stdout
+    assert not re.search(r"\b(nan|inf|infinity)\b", text, re.I), text
+    doc = _strict_json(run("score", str(path), "--json").stdout)
+    assert doc["evaluations"][0]["total"] == pytest.approx(84.0)
+
+
 @pytest.mark.parametrize("command", ["score", "targets"])
 def test_json_stays_valid_with_a_zero_budget(params, command):
+    """The same budget of 0 with the evaluator's judgement for the rate rule: scored, a finite total, valid JSON."""
     edit(params, UNIT, "  adjusted: 20179.71\n  spent: 20011.39", "  adjusted: 0\n  spent: 0")
+    edit(params, UNIT, "      budget-execution:\n", "      budget-execution:\n        score: 4.62\n"
+                                                  "        reason: 调整预算为0，执行率无从计算，取报告所给分数。\n")
     r = run(command, str(params / UNIT), "--json")
     assert r.returncode == 0, r.stderr
-    _strict_json(r.stdout)
+    doc = _strict_json(r.stdout)
+    # 86.53 as shipped, + 1.09 for the judged 4.62, + 1 as an adjustment of −100% costs no points
+    assert doc["evaluations"][0]["total"] == pytest.approx(88.62)

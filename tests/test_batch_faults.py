@@ -212,3 +212,71 @@ def test_sigint_on_a_real_batch_then_rerun(tmp_path):
     assert rerun.returncode == 0, rerun.stderr
     assert set(_statuses(out).values()) == {"ok"} and len(_statuses(out)) == 3
     assert not [p for p in out.rglob("*") if ".tmp" in p.name]
+
+
+def _temporaries(out: Path) -> list[str]:
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if ".tmp" in p.name)
+
+
+def _check_truthful(out: Path) -> dict:
+    """The manifest parses, every unit it lists as written has its outputs on disk, and every report in a final
+    name is whole: a notebook nbformat accepts, a page that ends, a Word or Excel file whose zip reads, a PDF
+    with its end marker (a half-written one is only ever under a temporary name)."""
+    import zipfile
+
+    written = _manifest(out)
+    for u in written["units"]:
+        if u["status"] == "ok":
+            assert {"notebook", "html"} <= set(u["outputs"]), u
+            for rel in u["outputs"].values():
+                assert (out / rel).is_file(), (rel, u)
+    for report in (p for p in out.rglob("report*") if ".tmp" not in p.name):
+        if report.suffix == ".ipynb":
+            nbformat.validate(nbformat.reads(report.read_text(encoding="utf-8"), as_version=4))
+        elif report.suffix == ".html":
+            assert report.read_text(encoding="utf-8").rstrip().endswith("</html>"), report
+        elif report.suffix in (".docx", ".xlsx"):
+            with zipfile.ZipFile(report) as z:
+                assert z.testzip() is None, report
+        elif report.suffix == ".pdf":
+            assert report.read_bytes().rstrip().endswith(b"%%EOF"), report
+    return written
+
+
+@pytest.mark.slow
+def test_sigkill_on_a_real_batch_then_rerun(tmp_path):
+    """SIGKILL (no handler runs, no cleanup) to the batch and its workers once the first report is in the manifest
+    and others are still running: what is on disk is still truthful (the manifest whole, every report it lists
+    there, no report half-written under its final name); the rerun completes every unit, removes the killed run's
+    temporary files and leaves a manifest that lists exactly the reports on disk."""
+    small, out = _params(tmp_path, LUOHU[0], SHENZHEN[0], "beijing-lfsb"), tmp_path / "reports"
+    cmd = [sys.executable, "-m", "perfkit.cli", "batch", str(small), "--out", str(out), "--workers", "2",
+           "--language", "zh", "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not (out / "manifest.json").exists() and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if proc.returncode == 0:
+        pytest.skip("the batch finished before the kill arrived")
+    assert proc.returncode == -signal.SIGKILL
+    before = _check_truthful(out)
+    assert 1 <= len(before["units"]) < 3  # killed mid-run: some finished, not all
+    time.sleep(2)  # the workers' kernels exit with their parents
+    rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "Traceback" not in rerun.stderr
+    after = _check_truthful(out)
+    assert {(u["department"], u["year"], u["status"]) for u in after["units"]} == {
+        (*LUOHU, "ok"), (*SHENZHEN, "ok"), ("beijing-lfsb", 2021, "ok")}
+    assert after["summary"] == {"units": 3, "ok": 3}
+    assert not _temporaries(out)
+    listed = {rel for u in after["units"] for rel in u["outputs"].values()}
+    on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} - {"manifest.json", ".manifest.lock"}
+    assert on_disk == listed  # nothing on disk that the manifest does not present, nothing it presents missing

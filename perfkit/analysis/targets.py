@@ -220,7 +220,8 @@ def budget_change(budget: Budget | None) -> float | None:
     """
     if budget is None or budget.initial is None or not budget.initial:
         return None
-    return measure(budget, "budget.adjustment_rate") / 100.0
+    change = measure(budget, "budget.adjustment_rate") / 100.0
+    return change if math.isfinite(change) else None
 
 
 def _flags(target, actual, prior, initial, direction, unit, target_raw, measurable, applicable,

@@ -39,7 +39,6 @@ def cmd_validate(args) -> int:
         for f in notes:
             if args.verbose or f.code in WARNED:  # an ungraded total is said without -v
                 print(f"  [{f.severity}] {f.code}: {f.message}")
-                print(f"  [{f.severity}] {f.code}: {f.message}")
     return EXIT_OK if all(v.ok for v in outcomes) else EXIT_INVALID
 
 

@@ -21,11 +21,16 @@ SCHEDULE = (25.0, 50.0, 75.0, 100.0)  # 序时进度: the share of the year elap
 
 
 def _pct(numerator: float, denominator: float) -> float:
-    return float("nan") if denominator == 0 else 100.0 * numerator / denominator
+    if denominator == 0:
+        return float("nan")
+    with np.errstate(over="ignore"):
+        rate = 100.0 * numerator / denominator
+    return rate if np.isfinite(rate) else float("nan")  # a divisor like 1e-320 overflows: no rate either
 
 
 def percent(numerator: float, denominator: float) -> float:
-    """``numerator / denominator`` in percent; NaN when the denominator is 0 (never a ZeroDivisionError)."""
+    """``numerator / denominator`` in percent; NaN when the denominator is 0 or so small that the rate is not a
+    finite number (never a ZeroDivisionError, never infinity)."""
     return _pct(numerator, denominator)
 
 

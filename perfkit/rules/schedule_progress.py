@@ -7,7 +7,7 @@ is read as the year-end rate (2 × 99.17%) instead of the mean of the quarters.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -29,7 +29,7 @@ class ScheduleProgressRule(RuleBase):
         "`budget.quarterly_execution_rates` (budget.quarterly_spent / budget.adjusted). Null: the rates are "
         "taken from the evaluation's input `values`.",
     )
-    schedule: list[float] = Field(
+    schedule: list[Annotated[float, Field(gt=0)]] = Field(  # each point divides the rate: never 0
         default=[25.0, 50.0, 75.0, 100.0],
         min_length=1,
         description="s: the time-elapsed schedule (序时进度) in percent at each point; default [25, 50, 75, 100] "
