@@ -213,6 +213,24 @@ class YamlDoc:
         return self.path, format_loc(loc), self.line(loc)
 
 
+def _parse(path: str, text: str, loader_class: type) -> tuple[Any, dict[tuple, int]]:
+    """(data, line map) of ``text`` parsed by ``loader_class``; YAML errors propagate, duplicate keys are a
+    ParameterError naming both lines."""
+    loader = loader_class(text)
+    dups: list = []
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+        lines = _line_map(node, loader.alias_lines, dups=dups) if node is not None else {}
+    finally:
+        loader.dispose()
+    if dups:
+        raise ParameterError([Problem(path, format_loc(loc), f"duplicate key {loc[-1]!r}: first at line {first}, "
+                                      f"again at line {again} (YAML would keep only the last)", again)
+                              for loc, first, again in dups])
+    return data, lines
+
+
 def read_yaml(path: str | os.PathLike) -> YamlDoc:
     """Parse a YAML file, keeping the line of every field; problems become ParameterError."""
     path = str(path)
@@ -226,11 +244,15 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
                                       "saved as UTF-8 (GBK and UTF-16 are not read)", line)]) from None
     except OSError as exc:
         raise ParameterError([Problem(path, "", f"cannot be read: {exc.strerror}")]) from None
-    loader = None
     try:
-        loader = _LOADERS[0](text)
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        try:
+            data, lines = _parse(path, text, _LOADERS[0])
+        except yaml.YAMLError:
+            if _LOADERS[0] is _Loader:
+                raise
+            # The C parser's messages differ from PyYAML's: a file it refuses is parsed again by PyYAML, so the
+            # message (and line) is the same wherever perfkit runs, with or without libyaml.
+            data, lines = _parse(path, text, _Loader)
     except _Refused as exc:
         raise ParameterError([Problem(path, format_loc(exc.path), exc.problem, exc.problem_mark.line + 1)]) from None
     except yaml.reader.ReaderError as exc:  # a control character: no mark, a position in the text
@@ -245,15 +267,6 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
             problem = f"nested deeper than {MAX_DEPTH} levels"
             raise ParameterError([Problem(path, "", problem, line)]) from None
         raise ParameterError([Problem(path, "", f"not valid YAML: {problem}", line)]) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-    dups: list = []
-    lines = _line_map(node, loader.alias_lines, dups=dups) if node is not None else {}
-    if dups:
-        raise ParameterError([Problem(path, format_loc(loc), f"duplicate key {loc[-1]!r}: first at line {first}, "
-                                      f"again at line {again} (YAML would keep only the last)", again)
-                              for loc, first, again in dups])
     doc = YamlDoc(path, data, lines)
     if (loc := next(_huge_numbers(data), None)) is not None:
         raise ParameterError([Problem(doc.path, format_loc(loc), f"{_get(data, loc)!r} is too large: expected a "
