@@ -16,6 +16,7 @@ from ..analysis import sensitivity, targets
 from ..core.result import reported_grade
 from ..core.scoring import score_bundle
 from ..load import find_unit, load, resolve_params_dir
+from .facts import has_reported
 from .language import LANGUAGES
 from .sections import background, portfolio, problems, reconciliation, results, targets as targets_section
 from .sentences import NodeNames, finding_sentence
@@ -57,6 +58,8 @@ class Report:
         self.portfolio = projects if len(projects) >= PORTFOLIO_MIN else []
         ids = {id(r) for r in self.portfolio}
         self.main = [r for r in self.results if id(r) not in ids]
+        # A review (复核报告) reproduces a published report; an evaluation (评价报告) has no published scores.
+        self.review = any(has_reported(r) for r in self.results)
         self._names: dict[int, NodeNames] = {}
         self._diagnostics: dict[int, list] = {}
         self._analyses: dict[int, Any] = {}

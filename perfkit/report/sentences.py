@@ -9,6 +9,7 @@ functions :func:`target_sentences` and :func:`sensitivity_sentences` (used by
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..analysis.sensitivity import TargetReport
@@ -177,10 +178,23 @@ def sensitivity_sentences(report: TargetReport, lang: str = "zh") -> list[str]:
 # Findings
 # --------------------------------------------------------------------------------------------
 
-def localized_alternative(lang: Language, alt: dict) -> dict:
-    """An alternative reading with its label and description in the language where given."""
-    return {**alt, "label": lang.pick(alt["label"], alt.get("label_en")),
-            "description": lang.pick(alt.get("description"), alt.get("description_en"))}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def localized_alternative(t: Text, alt: dict) -> dict:
+    """An alternative reading with its label and description in the text's language: a label or
+    description written in the framework in that language, else the reading's name under ``readings``
+    in the templates (a label that is an id such as ``year-end``); a description in another language is
+    left out (None)."""
+    lang = t.lang
+    label = lang.pick(alt["label"], alt.get("label_en"))
+    description = lang.pick(alt.get("description"), alt.get("description_en"))
+    names = t.raw("readings") if t.has("readings") else {}
+    if label in names or alt["label"] in names:
+        label = names.get(label) or names[alt["label"]]
+    if description and not lang.translated_names and not _CJK.search(description):
+        description = None  # Chinese prose quotes no English
+    return {**alt, "label": label, "description": description}
 
 
 def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
@@ -193,7 +207,7 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
     if code == "SCORE_MISMATCH":
         ctx["diff"] = data["reported"] - data["recomputed"]
         ctx["rule"] = rule_name(t, data.get("rule"))
-        alts = [localized_alternative(lang, a) for a in data.get("alternatives") or []]
+        alts = [localized_alternative(t, a) for a in data.get("alternatives") or []]
         ctx["reproduced"] = next((a for a, raw in zip(alts, data.get("alternatives") or [])
                                   if raw["label"] == data.get("reproduced_by")), None)
         ctx["alternatives"] = [t("findings.alternative", **a) if a["score"] is not None

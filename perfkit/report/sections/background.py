@@ -17,41 +17,44 @@ def title(report) -> Section:
     t = report.t
     sec = Section()
     sec.html(TABLE_STYLE)
-    sec.heading(1, t("headings.title", department=report.department_name, year=report.bundle.year))
+    kind = "review" if report.review else "evaluation"
+    sec.heading(1, t(f"headings.title_{kind}", department=report.department_name, year=report.bundle.year))
     items = [t("intro_item", title=report.evaluation_title(r), kind=report.kind_evaluator(r)) for r in report.main]
     if report.portfolio:
         items.append(t("intro_portfolio", n=len(report.portfolio)))
-    sec.md(t("intro", department=report.department_name, year=report.bundle.year, n=len(report.results), items=items))
+    sec.md(t(f"intro_{kind}", department=report.department_name, year=report.bundle.year, n=len(report.results),
+             items=items))
     return sec
 
 
 def section(report, n: int) -> Section:
-    """Section 1: functions, key tasks, budget preparation and adjustment, execution, control rates."""
+    """Section 1: functions, key tasks, budget preparation and adjustment, execution, control rates; a
+    subsection whose data the parameters do not hold is left out."""
     t, sec = report.t, Section()
     dept = report.bundle.department
     sec.heading(2, report.numbered((n,), report.heading("background")))
-    sec.heading(3, report.numbered((n, 1), report.heading("functions")))
+    k = 0
     if dept.functions:
+        k += 1
+        sec.heading(3, report.numbered((n, k), report.heading("functions")))
         sec.md(t("background.functions_intro", name=report.department_name, n=len(dept.functions)))
         sec.bullets([data_text(f) for f in dept.functions], numbered=True)
-    else:
-        sec.md(t("background.no_functions"))
-    sec.heading(3, report.numbered((n, 2), report.heading("key_tasks")))
     if dept.key_tasks:
+        k += 1
+        sec.heading(3, report.numbered((n, k), report.heading("key_tasks")))
         sec.md(t("background.key_tasks_intro", year=report.bundle.year, n=len(dept.key_tasks)))
-        sec.bullets([t("background.key_task", name=k.name, target=k.target, actual=k.actual)
-                     for k in dept.key_tasks], numbered=True)
-    else:
-        sec.md(t("background.no_key_tasks"))
+        sec.bullets([t("background.key_task", name=report.lang.pick(kt.name, getattr(kt, "name_en", None)),
+                       target=kt.target, actual=kt.actual) for kt in dept.key_tasks], numbered=True)
     budget = report.bundle.data.budget
-    sec.heading(3, report.numbered((n, 3), report.heading("budget")))
     if budget is None:
-        return sec.md(t("background.no_budget"))
-    preparation(report, sec, budget)
-    sec.heading(3, report.numbered((n, 4), report.heading("execution")))
-    execution(report, sec, budget)
-    sec.heading(3, report.numbered((n, 5), report.heading("controls")))
-    controls(report, sec, budget)
+        return sec
+    for key, write in (("budget", preparation), ("execution", execution), ("controls", controls)):
+        part = Section()
+        write(report, part, budget)
+        if part.blocks:
+            k += 1
+            sec.heading(3, report.numbered((n, k), report.heading(key)))
+            sec.blocks += part.blocks
     return sec
 
 
@@ -148,7 +151,6 @@ def execution(report, sec: Section, budget) -> None:
             t("background.execution_line", name=_line_name(report, ln), spent=ln.spent, rate=rate)
             for ln, rate in lines]))
     if budget.quarterly_spent is None:
-        sec.md(t("background.no_quarters"))
         return
     rates = measures["quarterly_execution_rates"]
     gaps = schedule_gaps(budget)
@@ -186,8 +188,9 @@ def controls(report, sec: Section, budget) -> None:
         rows.append([m["name"], m["formula"], figures, pct(value),
                      pct(stated) if stated is not None and not isinstance(stated, list) else ""])
     if not rows:
-        sec.md(t("background.no_controls"))
         return
-    sec.md(t("background.controls_intro"))
-    header = [t.label(f"columns.{c}") for c in ("measure", "formula", "data", "computed", "stated")]
-    sec.html(html_table(header, rows, numeric=(2, 3, 4)))
+    stated = any(row[-1] for row in rows)
+    sec.md(t("background.controls_intro", stated=stated))
+    cols = ("measure", "formula", "data", "computed") + (("stated",) if stated else ())
+    header = [t.label(f"columns.{c}") for c in cols]
+    sec.html(html_table(header, [row[:len(cols)] for row in rows], numeric=range(2, len(cols))))

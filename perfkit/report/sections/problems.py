@@ -30,10 +30,10 @@ def section(report, n: int) -> Section:
         lost = lost_points(report, r)
         sec.heading(4, report.numbered((n, k, 1), report.heading("derived_problems")))
         if derived:
-            sec.md(t("problems.derived_intro"))
+            sec.md(t("problems.derived_intro", review=report.review))
             sec.bullets([s for _, s in derived], numbered=True)
         else:
-            sec.md(t("problems.none_derived"))
+            sec.md(t("problems.none_derived", review=report.review))
         if lost:
             sec.md(t("problems.lost_intro"))
             sec.bullets(lost)
@@ -48,8 +48,9 @@ def section(report, n: int) -> Section:
                                           if "not_measurable" in d.flags and d.target_text))[:2]
             sec.md(t("recommendations.intro"))
             sec.bullets([t(f"recommendations.{key}", examples=examples) for key in keys], numbered=True)
-        sec.heading(4, report.numbered((n, k, 3), report.heading("evaluator_text")))
-        _evaluator_text(report, sec, r.evaluation)
+        if r.evaluation.problems or r.evaluation.recommendations:
+            sec.heading(4, report.numbered((n, k, 3), report.heading("evaluator_text")))
+            _evaluator_text(report, sec, r.evaluation)
     return sec
 
 
@@ -60,8 +61,6 @@ def _evaluator_text(report, sec: Section, ev) -> None:
         if items:
             sec.md(t(f"problems.evaluator_{key}"))
             sec.bullets([data_text(p) for p in items], numbered=True)
-        else:
-            sec.md(t(f"problems.no_evaluator_{key}"))
 
 
 def lost_points(report, r) -> list[str]:
