@@ -317,9 +317,10 @@ def test_lowered_targets_are_stated_with_their_own_template(luohu):
         d = next(d for d in report.diagnostics(report.main[0]) if d.target is not None)
         lowered = dataclasses.replace(d, flags=("lowered_in_year",), initial_target=2 * d.target)
         text = targets_paragraph(report.t, [lowered])
-        item = report.t("targets.lowered_item", name=d.name, initial=2 * d.target, target=d.target_text or "—",
-                        actual=d.actual_text or "—")
-        assert item in text and num(2 * d.target) in text, lang
+        unit = d.unit or ""  # bare numbers carry the target's unit
+        item = report.t("targets.lowered_item", name=d.name, initial=2 * d.target, target=(d.target_text or "—") + unit,
+                        actual=(d.actual_text or "—") + unit, unit=unit)
+        assert item in text and num(2 * d.target) + unit in text, lang
 
 
 def test_the_report_states_targets_and_sensitivity_with_the_sentences_of_sentences_py():

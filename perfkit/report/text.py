@@ -44,6 +44,10 @@ def md_escape(text: str) -> str:
 _CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
 
 
+# A full stop (of quoted data text) directly before another punctuation mark of the sentence around it.
+_DOUBLE_STOP = re.compile(r"[。．](?=[，；。：、）])")
+
+
 def tidy(text: str) -> str:
     """Data text as it should print: no stray spaces between Chinese characters."""
     return _CJK_GAP.sub("", text)
@@ -88,7 +92,7 @@ def _environment(lang: Language) -> jinja2.Environment:
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=False)
     env.filters.update(money=money, pct=pct, pct0=pct0, pct_ratio=pct_ratio, score=score, pts=pts, num=num, pp=pp,
-                       ratio=ratio, join_list=lang.join_list, lcfirst=_lcfirst, nword=lang.number_word,
+                       ratio=ratio, join_list=lang.join_list, join_some=lang.join_some, lcfirst=_lcfirst, nword=lang.number_word,
                        the=lang.the, capitalize_first=_capitalize_first, quote=lang.quote)
     return env
 
@@ -139,6 +143,7 @@ class Text:
                 raise KeyError(f"template {key!r} in narrative.{self.language}.yaml is not text")
             self._compiled[key] = self.env.from_string(source)
         out = self._compiled[key].render(**_escape(context, self.escape))
+        out = _DOUBLE_STOP.sub("", out)  # data text ending in 。 inside a sentence: "目标……。，完成" → "目标……，完成"
         return Safe(self.lang.sentences(re.sub(r"[ \t]*\n[ \t]*", "\n", out).strip().split("\n")))
 
     def label(self, key: str) -> str:

@@ -98,7 +98,8 @@ def checks(rule: OverrunPenaltyRule, points: float, args: dict) -> list[Check]:
 
 def describe(rule: OverrunPenaltyRule, points: float, unit: str) -> Phrase:
     return Phrase("overrun_penalty", {"measure": MeasureName(rule.measure), "above": rule.direction == "above",
-                                      "threshold": rule.threshold, "per_unit": rule.points_per_unit(points)})
+                                      "threshold": rule.threshold, "per_unit": rule.points_per_unit(points),
+                                      "unit": unit})
 
 
 FAMILY = Family(
