@@ -416,6 +416,7 @@ class KeyTask(Model):
     """A key task of the year (年度重点工作) as the report lists it."""
 
     name: str = Field(description="The task as written (e.g. 引进持牌金融机构).")
+    name_en: str | None = Field(None, description="English name, used by English reports; null: `name`.")
     target: str | None = Field(None, description="Its target as written (e.g. ≥6家).")
     actual: str | None = Field(None, description="What was achieved, as written (e.g. 7家).")
     done: bool | None = Field(
@@ -437,7 +438,19 @@ class Department(Model):
     functions: list[str] = Field(
         default_factory=list, description="部门职责: the department's functions as listed, one item each."
     )
+    functions_en: list[str] = Field(
+        default_factory=list,
+        description="English of `functions`, item by item, used by English reports; empty: `functions`. When given, "
+        "it has as many items as `functions`.",
+    )
     key_tasks: list[KeyTask] = Field(default_factory=list, description="年度重点工作: the year's key tasks.")
+
+    @model_validator(mode="after")
+    def _functions_en_item_by_item(self) -> "Department":
+        if self.functions_en and len(self.functions_en) != len(self.functions):
+            raise ValueError(f"functions_en has {len(self.functions_en)} items but functions has "
+                             f"{len(self.functions)}; give the English of every function, in the same order")
+        return self
 
 
 class PerformanceTarget(Model):
@@ -452,6 +465,7 @@ class PerformanceTarget(Model):
         None, pattern=NODE_ID, description="Optional id for the row; null: numbered target-1, target-2, … in outputs."
     )
     name: str = Field(description="指标名称: the row's name as written.")
+    name_en: str | None = Field(None, description="English name, used by English reports; null: `name`.")
     category: list[str] = Field(
         default_factory=list,
         description="指标类别 from the top down, e.g. [产出指标, 数量指标]. Rows under 成本 are not compared with "
@@ -501,6 +515,39 @@ class PerformanceTarget(Model):
         None, description="完成情况 as written, for the record; perfkit judges met or missed from the figures."
     )
     note: str | None = Field(None, description="Remarks, for the record; not used in the diagnostics.")
+
+
+class Statement(Model):
+    """A passage of the evaluation's own account (a goal, an achievement, a practice, a plan): an optional
+    title and its text, each with optional English. Reports state these facts as given; perfkit computes
+    nothing from them."""
+
+    title: str | None = Field(None, description="A short heading (e.g. 招商引资谋划体系拓增量); null: none.")
+    title_en: str | None = Field(None, description="English `title`, used by English reports; null: `title`.")
+    text: str = Field(description="The passage, in the evaluator's facts (figures with their units).")
+    text_en: str | None = Field(None, description="English `text`, used by English reports; null: `text`.")
+
+
+class EvaluationWork(Model):
+    """How the evaluation was carried out (绩效评价工作开展情况, 财预〔2020〕10号 评价报告 part 二). Every field is
+    optional; the report states those given and leaves out the rest."""
+
+    purpose: str | None = Field(None, description="评价目的: why the evaluation was made.")
+    purpose_en: str | None = Field(None, description="English `purpose`; null: `purpose`.")
+    scope: str | None = Field(None, description="评价对象和范围: what it covers (funds, projects, period of spending).")
+    scope_en: str | None = Field(None, description="English `scope`; null: `scope`.")
+    basis: list[str] = Field(
+        default_factory=list,
+        description="评价依据: the documents it rests on, one title each as written (e.g. 《中华人民共和国预算法》).",
+    )
+    method: str | None = Field(
+        None, description="评价方法: e.g. 比较法、因素分析法, or how the self-evaluation compared each indicator."
+    )
+    method_en: str | None = Field(None, description="English `method`; null: `method`.")
+    evaluator: str | None = Field(None, description="评价机构或人员: who evaluated (the unit itself, a firm).")
+    evaluator_en: str | None = Field(None, description="English `evaluator`; null: `evaluator`.")
+    period: str | None = Field(None, description="评价工作时间: when the evaluation was carried out, as written.")
+    period_en: str | None = Field(None, description="English `period`; null: `period`.")
 
 
 class Reported(Model):
@@ -563,6 +610,26 @@ class Evaluation(Model):
         None,
         description="What the published report states (total, grade, subtotals), for reconciliation; null when "
         "there is no published score.",
+    )
+    work: EvaluationWork | None = Field(
+        None, description="绩效评价工作开展情况: purpose, scope, basis documents, method, evaluator, period; null: "
+        "the report states only what the framework and the figures give."
+    )
+    goals: list[Statement] = Field(
+        default_factory=list, description="绩效目标 / 主要履职目标: the year's goal statements, one each."
+    )
+    achievements: list[Statement] = Field(
+        default_factory=list,
+        description="主要履职情况 / 主要成效: what was done, with its figures, one passage each.",
+    )
+    experience: list[Statement] = Field(
+        default_factory=list, description="经验做法: practices worth keeping, one passage each."
+    )
+    next_year_plans: list[Statement] = Field(
+        default_factory=list, description="下一年度工作计划 / 后续工作计划: one passage each."
+    )
+    other_matters: list[Statement] = Field(
+        default_factory=list, description="其他需要说明的问题: caveats on data or scope, one passage each."
     )
     problems: list[str] = Field(default_factory=list, description="存在问题: the evaluator's text, one item each.")
     recommendations: list[str] = Field(

@@ -45,6 +45,8 @@ SECTIONS: list[tuple[str, str, list[type[BaseModel]]]] = [
             params.Assets,
             params.Staff,
             params.Evaluation,
+            params.EvaluationWork,
+            params.Statement,
             params.IndicatorInput,
             params.PerformanceTarget,
             params.Reported,

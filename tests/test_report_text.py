@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PARAMS = ROOT / "parameters"
 SHIPPED = [("luohu-fsa", 2022), ("shenzhen-lfsb", 2020), ("beijing-lfsb", 2021)]
 # What a published report states; a new user's first department-year has none of it.
-PUBLISHED = ("reported", "reported_score", "reported_reason", "stated", "problems", "recommendations", "source")
+PUBLISHED = ("reported", "reported_score", "reported_reason", "stated", "problems", "recommendations", "source",
+             "other_matters")  # Luohu's other matter is a discrepancy inside its published report
 
 
 def _strip(x):

@@ -18,21 +18,35 @@ from ..core.scoring import score_bundle
 from ..load import find_unit, load, resolve_params_dir
 from .facts import has_reported
 from .language import LANGUAGES
-from .sections import background, portfolio, problems, reconciliation, results, targets as targets_section
+from ..fmt import chinese_number
+from .sections import analysis as analysis_section
+from .sections import background, method, portfolio, problems, reconciliation, results, statements, work
+from .sections import targets as targets_section
 from .sentences import NodeNames, finding_sentence
 from .tables import Section
 from .text import Safe, Text, md_text
 
 PORTFOLIO_MIN = 5  # this many project self-evaluations or more get a summary section of their own
 
-# The numbered sections in order: key (its heading in ``headings.<key>``) → the function that writes it.
+# The numbered sections of the body in order (the outline of 财预〔2020〕10号's 评价报告): key (its heading in
+# ``headings.<key>``) → the function that writes it. A section without data returns no blocks and takes no number.
 SECTIONS = {
     "background": background.section,
+    "work": work.section,
     "results": results.section,
-    "targets": targets_section.section,
-    "reconciliation": reconciliation.section,
+    "analysis": analysis_section.section,
+    "achievements": statements.achievements,
     "problems": problems.section,
+    "recommendations": problems.recommendations,
+    "other_matters": statements.other_matters,
+}
+# The appendices (附件), numbered on their own: the findings, the target-setting analysis, the project forms
+# and the method.
+APPENDICES = {
+    "reconciliation": reconciliation.section,
+    "targets": targets_section.section,
     "portfolio": portfolio.section,
+    "method": method.section,
 }
 
 
@@ -46,8 +60,6 @@ class Report:
     evaluations) get sections 2–5; when a department-year has ``PORTFOLIO_MIN`` or more project
     self-evaluations, those are summarised in a section of their own, with each one's scoring.
     """
-
-    SECTION_NUMBERS = {key: n for n, key in enumerate(SECTIONS, 1)}
 
     def __init__(self, bundle, results, language: str = LANGUAGES[0]):
         self.bundle = bundle
@@ -64,6 +76,7 @@ class Report:
         self._diagnostics: dict[int, list] = {}
         self._analyses: dict[int, Any] = {}
         self._row_scores: dict[int, Any] = {}
+        self._built: dict[str, Section] | None = None
 
     @classmethod
     def load(cls, department: str, year: int, language: str = LANGUAGES[0], params_dir: str | None = "../parameters"
@@ -148,9 +161,32 @@ class Report:
 
     # ---- sections -------------------------------------------------------------------------------
 
+    def section_heading(self, n: int, key: str) -> Safe:
+        """The level-2 heading of a section: '一、基本情况' in the body, '附件一　复核发现' for an appendix."""
+        if key in APPENDICES:
+            if key == "reconciliation" and not self.review:
+                key = "checks"
+            return self.t("headings.annex", n=n, cn=chinese_number(n), title=self.heading(key))
+        return self.numbered((n,), self.heading(key))
+
+    def _build(self) -> dict[str, Section]:
+        """Every section and appendix, numbered in order among those that have content (built once)."""
+        if self._built is None:
+            built: dict[str, Section] = {}
+            for table in (SECTIONS, APPENDICES):
+                n = 0
+                for key, write in table.items():
+                    sec = write(self, n + 1)
+                    if sec.blocks:
+                        n += 1
+                    built[key] = sec
+            self._built = built
+        return self._built
+
     def section(self, key: str) -> Section:
-        """A numbered section by its key in :data:`SECTIONS`."""
-        return SECTIONS[key](self, self.SECTION_NUMBERS[key])
+        """A section or appendix by its key in :data:`SECTIONS` or :data:`APPENDICES` (empty when the
+        data it states is absent)."""
+        return self._build()[key]
 
     def title(self) -> Section:
         """The report's title and opening paragraph."""
@@ -171,6 +207,9 @@ class Report:
     def problems(self) -> Section:
         return self.section("problems")
 
+    def recommendations(self) -> Section:
+        return self.section("recommendations")
+
     def portfolio_section(self) -> Section:
         return self.section("portfolio")
 
@@ -179,7 +218,8 @@ class Report:
         return results.scoring_table(self, result)
 
     def sections(self) -> list[Section]:
-        return [self.title()] + [self.section(key) for key in SECTIONS]
+        """The title, the body's sections, then the appendices (empty ones included)."""
+        return [self.title()] + [self.section(key) for key in (*SECTIONS, *APPENDICES)]
 
     def markdown(self) -> str:
         """The whole narrative as Markdown (tables and charts left out)."""

@@ -10,6 +10,7 @@ from ...fmt import missing, money, num, pct, pct0
 from .. import plots
 from ..tables import TABLE_STYLE, Section, html_table
 from ..text import data_text
+from .statements import statement_items
 
 
 def title(report) -> Section:
@@ -32,13 +33,14 @@ def section(report, n: int) -> Section:
     subsection whose data the parameters do not hold is left out."""
     t, sec = report.t, Section()
     dept = report.bundle.department
-    sec.heading(2, report.numbered((n,), report.heading("background")))
+    sec.heading(2, report.section_heading(n, "background"))
     k = 0
     if dept.functions:
         k += 1
         sec.heading(3, report.numbered((n, k), report.heading("functions")))
         sec.md(t("background.functions_intro", name=report.department_name, n=len(dept.functions)))
-        sec.bullets([data_text(f) for f in dept.functions], numbered=True)
+        functions = dept.functions_en if report.lang.translated_names and dept.functions_en else dept.functions
+        sec.bullets([data_text(f) for f in functions], numbered=True)
     if dept.key_tasks:
         k += 1
         sec.heading(3, report.numbered((n, k), report.heading("key_tasks")))
@@ -46,15 +48,22 @@ def section(report, n: int) -> Section:
         sec.bullets([t("background.key_task", name=report.lang.pick(kt.name, getattr(kt, "name_en", None)),
                        target=kt.target, actual=kt.actual) for kt in dept.key_tasks], numbered=True)
     budget = report.bundle.data.budget
-    if budget is None:
-        return sec
-    for key, write in (("budget", preparation), ("execution", execution), ("controls", controls)):
-        part = Section()
-        write(report, part, budget)
-        if part.blocks:
-            k += 1
-            sec.heading(3, report.numbered((n, k), report.heading(key)))
-            sec.blocks += part.blocks
+    if budget is not None:
+        for key, write in (("budget", preparation), ("execution", execution), ("controls", controls)):
+            part = Section()
+            write(report, part, budget)
+            if part.blocks:
+                k += 1
+                sec.heading(3, report.numbered((n, k), report.heading(key)))
+                sec.blocks += part.blocks
+    with_goals = [r for r in report.main if r.evaluation.goals]
+    if with_goals:
+        k += 1
+        sec.heading(3, report.numbered((n, k), report.heading("goals")))
+        for r in with_goals:
+            sec.md(t("background.goals_intro", year=report.bundle.year, n=len(r.evaluation.goals),
+                     title=report.evaluation_title(r) if len(report.main) > 1 else None))
+            sec.bullets(statement_items(report, r.evaluation.goals), numbered=True)
     return sec
 
 

@@ -13,9 +13,11 @@ SEVERITIES = ("error", "warning", "info")
 def section(report, n: int) -> Section:
     """Section 4: the reconciliation findings of each main evaluation, in plain sentences."""
     sec = Section()
-    sec.heading(2, report.numbered((n,), report.heading("reconciliation" if report.review else "checks")))
+    sec.heading(2, report.section_heading(n, "reconciliation"))
+    several = len(report.main) > 1 or bool(report.portfolio)
     for k, r in enumerate(report.main, 1):
-        sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+        if several:
+            sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
         findings_block(report, sec, r)
     if report.portfolio:
         sec.heading(3, report.numbered((n, len(report.main) + 1), report.heading("portfolio")))

@@ -13,20 +13,20 @@ from ..text import Safe
 
 
 def section(report, n: int) -> Section:
-    """Section 2: for each main evaluation, total, grade and its meaning, levels, full scoring table."""
+    """综合评价结论: for each main evaluation, total, grade and its meaning (a review: the published score
+    first, then the review score and the differences), and the scores by level."""
     t, sec = report.t, Section()
-    sec.heading(2, report.numbered((n,), report.heading("results")))
+    sec.heading(2, report.section_heading(n, "results"))
+    several = len(report.main) > 1
     for k, r in enumerate(report.main, 1):
-        sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+        base = (n, k) if several else (n,)
+        if several:
+            sec.heading(3, report.numbered(base, report.evaluation_title(r)))
         sec.md(*result_paragraphs(report, r))
-        sec.heading(4, report.numbered((n, k, 1), report.heading("levels")))
+        sec.heading(len(base) + 2, report.numbered(base + (1,), report.heading("levels")))
         sec.md(t("results.levels_intro"), _weakest(report, r))
         sec.html(levels_table(report, r))
         sec.figure(plots.scores_chart(r, report.language))
-        sec.heading(4, report.numbered((n, k, 2), report.heading("scoring_table")))
-        sec.md(t("results.scoring_intro", reported=any(not missing(x) for x in r.table["reported_score"]),
-                 reasons=any(_reasons(r))))
-        sec.html(scoring_table(report, r))
     return sec
 
 
@@ -140,24 +140,28 @@ def levels_table(report, r) -> str:
     return html_table(header, rows, numeric=range(2, len(header)))
 
 
-def _reasons(r) -> list[str]:
+def reasons(r) -> list[str]:
     """The deduction reason of each leaf ('' where it lost no points or none is given)."""
     return [x["reason"] if x["points"] - x["score"] > TOLERANCE and isinstance(x["reason"], str) and x["reason"].strip()
             else "" for x in r.table.to_dict("records")]
 
 
-def scoring_table(report, r) -> str:
-    """Every leaf: its levels, points, the rule in words, inputs and arithmetic, score, reported score, reason."""
+def scoring_table(report, r, only=None) -> str:
+    """Every leaf (or the leaves at the positions ``only``): its levels, points, the rule in words, inputs and
+    arithmetic, score, reported score, reason."""
     t = report.t
     cell = t.plain  # rendered text in HTML cells: no Markdown escaping
     row_scores = report.row_scores(r)
     records = r.table.to_dict("records")
     leaves = r.compiled.leaves
     has_reported = any(not missing(x["reported_score"]) for x in records)
-    reasons = _reasons(r)
-    has_reason = any(reasons)
+    reason_of = reasons(r)
+    has_reason = any(reason_of)
     rows, prev1, prev2 = [], None, None
+    keep = set(range(len(records))) if only is None else set(only)
     for i, (x, leaf) in enumerate(zip(records, leaves)):
+        if i not in keep:
+            continue
         names = leaf.node.path
         l1 = report.node_name(r, names[0]) if len(names) > 1 else ""
         l2 = report.node_name(r, names[1]) if len(names) > 2 else ""
@@ -171,7 +175,7 @@ def scoring_table(report, r) -> str:
         if has_reported:
             cells.append(rep_text)
         if has_reason:
-            cells.append(reasons[i])
+            cells.append(reason_of[i])
         rows.append(cells)
     cols = (["level1", "level2", "leaf", "points", "rule", "inputs", "score"] + (["reported"] if has_reported else [])
             + (["reason"] if has_reason else []))

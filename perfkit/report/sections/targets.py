@@ -19,16 +19,19 @@ TORNADO = (0.8, 1.2)  # each target alone at 80% and 120% of its value in the on
 def section(report, n: int) -> Section:
     """Section 3: each target against its actual with the ratio, and the signs of low targets."""
     t, sec = report.t, Section()
-    sec.heading(2, report.numbered((n,), report.heading("targets")))
+    sec.heading(2, report.section_heading(n, "targets"))
     k = 0
+    several = len(report.main) > 1 or bool(report.portfolio)
     for k, r in enumerate(report.main, 1):
-        sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+        base = (n, k) if several else (n,)
+        if several:
+            sec.heading(3, report.numbered(base, report.evaluation_title(r)))
         diags = report.diagnostics(r)
         sec.md(*targets_paragraphs(t, diags))
         if diags:
             sec.md(t("targets.table_note"))
             sec.html(targets_table(report, diags))
-        sec.heading(4, report.numbered((n, k, 1), report.heading("sensitivity")))
+        sec.heading(len(base) + 2, report.numbered(base + (1,), report.heading("sensitivity")))
         sensitivity_block(report, sec, r)
     if report.portfolio:
         k += 1
