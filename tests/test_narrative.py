@@ -318,7 +318,7 @@ def test_lowered_targets_are_stated_with_their_own_template(luohu):
         lowered = dataclasses.replace(d, flags=("lowered_in_year",), initial_target=2 * d.target)
         text = targets_paragraph(report.t, [lowered])
         unit = d.unit or ""  # bare numbers carry the target's unit
-        item = report.t("targets.lowered_item", name=d.name, initial=2 * d.target, target=(d.target_text or "—") + unit,
+        item = report.t("targets.lowered_item", name=report.lang.pick(d.name, d.name_en), initial=2 * d.target, target=(d.target_text or "—") + unit,
                         actual=(d.actual_text or "—") + unit, unit=unit)
         assert item in text and num(2 * d.target) + unit in text, lang
 

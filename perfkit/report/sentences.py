@@ -77,7 +77,7 @@ def with_unit(text: str | None, unit: str | None) -> str:
 
 def target_item(t: Text, key: str, d: TargetDiagnostic) -> Safe:
     """One target in a list of targets (``targets.<flag>_item``, ``targets.missed_item``), with units."""
-    return t(key, name=d.name, target=with_unit(d.target_text, d.unit), actual=with_unit(d.actual_text, d.unit),
+    return t(key, name=t.lang.pick(d.name, d.name_en), target=with_unit(d.target_text, d.unit), actual=with_unit(d.actual_text, d.unit),
              prior=with_unit(d.prior_text, d.unit), ratio=d.ratio, initial=d.initial_target, unit=d.unit or "")
 
 

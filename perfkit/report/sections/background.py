@@ -38,8 +38,10 @@ def section(report, n: int) -> Section:
     if dept.functions:
         k += 1
         sec.heading(3, report.numbered((n, k), report.heading("functions")))
-        sec.md(t("background.functions_intro", name=report.department_name, n=len(dept.functions)))
-        functions = dept.functions_en if report.lang.translated_names and dept.functions_en else dept.functions
+        translated = report.lang.translated_names and bool(dept.functions_en)
+        functions = dept.functions_en if translated else dept.functions
+        sec.md(t("background.functions_intro", name=report.department_name, n=len(dept.functions),
+                 translated=translated))
         sec.bullets([data_text(f) for f in functions], numbered=True)
     if dept.key_tasks:
         k += 1

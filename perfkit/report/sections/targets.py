@@ -109,7 +109,7 @@ def targets_table(report, diags: list, project_of: dict | None = None) -> str:
     rows = []
     for d in diags:
         cells = [project_of[id(d)]] if project_of is not None else []
-        cells += [d.name, t.label(f"targets.source.{d.source}") if t.has(f"targets.source.{d.source}") else d.source,
+        cells += [report.lang.pick(d.name, d.name_en), t.label(f"targets.source.{d.source}") if t.has(f"targets.source.{d.source}") else d.source,
                   d.target_text or "—", d.actual_text or "—",
                   t.label(f"targets.direction.{d.direction}") if d.direction and t.has(
                       f"targets.direction.{d.direction}") else "—",
