@@ -82,3 +82,55 @@ def test_a_reproduced_report_is_a_review_leading_with_the_published_score(luohu)
     review = results.index("复核得分为86.53分（良）")
     assert published < review
     assert "比报告总分低2.09分，差异来自2项指标" in results
+
+
+# ---- a firm's own wording ---------------------------------------------------------------------
+
+
+def _templates(tmp: Path, text: str, language: str = "zh") -> Path:
+    d = tmp / "templates"
+    d.mkdir(exist_ok=True)
+    (d / f"narrative.{language}.yaml").write_text(text, encoding="utf-8")
+    return d
+
+
+def test_a_templates_directory_overrides_sentences_key_by_key(tmp_path):
+    d = _templates(tmp_path, 'headings:\n  title_review: "{{ department }}{{ year }}年度绩效评价复核意见"\n'
+                             'results:\n  review: "报告{{ reported|score }}分，复核{{ total|score }}分。"\n')
+    report = Report.load("luohu-fsa", 2022, params_dir=str(PARAMS), templates=str(d))
+    md = report.markdown()
+    assert md.startswith("# 深圳市罗湖区金融服务署2022年度绩效评价复核意见\n")
+    assert "报告88.62分，复核86.53分。" in md
+    assert "基本情况" in md and "已发布报告所列总分" not in md  # other keys keep the shipped sentences
+    en = Report.load("luohu-fsa", 2022, language="en", params_dir=str(PARAMS), templates=str(d))
+    assert "review of the performance evaluation report" in en.title().markdown()  # no English file: shipped
+
+
+@pytest.mark.parametrize("text, key, message", [
+    ("headings:\n  titel: x\n", "headings.titel", "not a key of the shipped templates"),
+    ('results:\n  total: "得分{{ score_total|score }}分"\n', "results.total", "{{ score_total }}"),
+    ('results:\n  total: "得分{{ total|score }分"\n', "results.total", "not a valid template"),
+    ('results:\n  total: "{{ total|scor }}"\n', "results.total", "not a valid template"),
+    ("results: x\n", "results", "expected a group of keys"),
+    ("style:\n  quotes: [a, b]\n", "style", "cannot be overridden"),
+])
+def test_a_bad_override_names_its_file_key_and_line(tmp_path, text, key, message):
+    from perfkit.errors import ParameterError
+
+    d = _templates(tmp_path, text)
+    with pytest.raises(ParameterError) as err:
+        Report.load("luohu-fsa", 2022, params_dir=str(PARAMS), templates=str(d))
+    line = str(err.value)
+    assert f"narrative.zh.yaml:" in line and f" {key}:" in line and message in line, line
+
+
+def test_run_checks_the_templates_before_running(tmp_path):
+    from conftest import run_cli
+
+    d = _templates(tmp_path, "headings:\n  titel: x\n")
+    r = run_cli("run", "luohu-fsa", "2022", "--out", str(tmp_path / "out"), "--templates", str(d))
+    assert r.returncode == 2
+    assert "narrative.zh.yaml:2: headings.titel: not a key of the shipped templates" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "out" / "luohu-fsa").exists()
+    r = run_cli("batch", "--out", str(tmp_path / "out"), "--templates", str(tmp_path / "nowhere"))
+    assert r.returncode == 2 and "templates directory not found" in r.stderr

@@ -10,6 +10,7 @@ labels, numbered headings — and the analyses computed once per evaluation. Eac
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..analysis import sensitivity, targets
@@ -18,6 +19,7 @@ from ..core.scoring import score_bundle
 from ..load import find_unit, load, resolve_params_dir
 from .facts import has_reported
 from .language import LANGUAGES
+from .overrides import TEMPLATES_ENV, load_overrides
 from ..fmt import chinese_number
 from .sections import analysis as analysis_section
 from .sections import background, method, portfolio, problems, reconciliation, results, statements, work
@@ -61,11 +63,12 @@ class Report:
     self-evaluations, those are summarised in a section of their own, with each one's scoring.
     """
 
-    def __init__(self, bundle, results, language: str = LANGUAGES[0]):
+    def __init__(self, bundle, results, language: str = LANGUAGES[0], templates: str | os.PathLike | None = None):
         self.bundle = bundle
         self.results = list(results)
         self.language = language
-        self.t = Text(language)
+        self.templates = templates
+        self.t = Text(language, overrides=load_overrides(templates).get(language))
         projects = [r for r in self.results if r.evaluation.kind == "project" and r.evaluation.evaluator == "self"]
         self.portfolio = projects if len(projects) >= PORTFOLIO_MIN else []
         ids = {id(r) for r in self.portfolio}
@@ -79,14 +82,21 @@ class Report:
         self._built: dict[str, Section] | None = None
 
     @classmethod
-    def load(cls, department: str, year: int, language: str = LANGUAGES[0], params_dir: str | None = "../parameters"
-             ) -> "Report":
-        """Load, score and reconcile a department-year (see :func:`perfkit.load.resolve_params_dir` for the path)."""
+    def load(cls, department: str, year: int, language: str = LANGUAGES[0], params_dir: str | None = "../parameters",
+             templates: str | os.PathLike | None = None) -> "Report":
+        """Load, score and reconcile a department-year (see :func:`perfkit.load.resolve_params_dir` for the path).
+
+        ``templates``: a directory whose ``narrative.<language>.yaml`` override the shipped sentences key by key
+        (:mod:`perfkit.report.overrides`; a bad key or placeholder is a ParameterError naming file and key);
+        None reads ``$PERFKIT_TEMPLATES`` (set by ``perfkit run --templates``), and no override without it."""
         if language not in LANGUAGES:
             raise ValueError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
         pdir = resolve_params_dir(params_dir)
         bundle = load(find_unit(pdir, department, year), pdir)
-        return cls(bundle, score_bundle(bundle), language)
+        if templates is None:
+            templates = os.environ.get(TEMPLATES_ENV) or None
+        overrides = load_overrides(templates)  # checked before anything is scored
+        return cls(bundle, score_bundle(bundle), language, templates if overrides else None)
 
     # ---- names, labels, headings ----------------------------------------------------------------
 

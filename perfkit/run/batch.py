@@ -53,7 +53,7 @@ from .units import (DEFAULT_LANGUAGE, LANGUAGES, ambiguous_unit, check_params_di
 def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE, params_dir: str | os.PathLike = "parameters",
              out_dir: str | os.PathLike = "reports", *, notebook: str | os.PathLike | None = None,
              kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT,
-             record: bool = True, checked: bool = False) -> UnitRecord:
+             record: bool = True, checked: bool = False, templates: str | os.PathLike | None = None) -> UnitRecord:
     """Run the evaluation notebook for one department-year in one language and write its report.
 
     Returns the manifest record; never raises for a problem of the unit (its status says what happened).
@@ -62,7 +62,8 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     write to, or if a path the unit would write resolves outside ``out_dir`` (links followed); a file that
     cannot be written (a full disk) fails the unit, with the cause in its record.
     ``record=True`` also merges the record into ``<out_dir>/manifest.json``; ``checked=True`` skips the
-    notebook and kernel checks (the batch does them once).
+    notebook and kernel checks (the batch does them once). ``templates``: a directory of sentence overrides
+    (:mod:`perfkit.report.overrides`), checked before anything runs.
     """
     from ..load import find_unit
 
@@ -73,6 +74,7 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     if not checked:  # ParameterError naming what exists, before any record is made (a batch found its units)
         find_unit(params_dir, department, year)
     params_dir = Path(params_dir).resolve()
+    templates = check_templates(templates) if not checked else templates
     notebook = Path(notebook) if notebook else engine.default_notebook()
     kernel = None
     if not checked:
@@ -83,7 +85,7 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
                      kernel=kernel or {"name": kernel_name})
     t0 = time.monotonic()
     try:
-        _run_unit(rec, params_dir, Path(out_dir), notebook.resolve(), kernel_name, timeout)
+        _run_unit(rec, params_dir, Path(out_dir), notebook.resolve(), kernel_name, timeout, templates)
     except Exception as exc:  # noqa: BLE001 - a unit's failure is recorded, never raised at the batch
         rec.status = ERROR
         rec.error = {"kind": "error", "summary": error_summary(exc)}
@@ -96,8 +98,23 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     return rec
 
 
+def check_templates(templates: str | os.PathLike | None) -> str | None:
+    """The absolute templates directory, its overrides checked (a bad one is a RunError, one line per
+    problem, before any unit runs); None for none."""
+    from ..errors import ParameterError
+    from ..report.overrides import load_overrides
+
+    if not templates:
+        return None
+    try:
+        load_overrides(templates)
+    except ParameterError as exc:
+        raise RunError(str(exc)) from None
+    return str(Path(templates).expanduser().resolve())
+
+
 def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, kernel_name: str,
-              timeout: float | None) -> None:
+              timeout: float | None, templates: str | None = None) -> None:
     from ..load import find_unit
 
     names = LANGUAGES[rec.language]
@@ -125,7 +142,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
     try:
         udir.mkdir(parents=True, exist_ok=True)
         run = engine.execute(notebook, tmp_nb, parameters, params_dir=params_dir, kernel_name=kernel_name,
-                             timeout=timeout)
+                             timeout=timeout, templates=templates)
         rec.warnings = [f"kernel stderr: {ln[:300]}" for ln in run.stderr[:20]]
         if not run.ok:
             rec.status, rec.error = FAILED, run.error
@@ -238,7 +255,8 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
               workers: int | None = None, languages: str | list[str] | None = "all", *,
               notebook: str | os.PathLike | None = None, kernel_name: str = DEFAULT_KERNEL,
               timeout: float | None = DEFAULT_CELL_TIMEOUT, executor: str = "process",
-              scheduler: str | None = None, progress: bool = True) -> BatchResult:
+              scheduler: str | None = None, progress: bool = True,
+              templates: str | os.PathLike | None = None) -> BatchResult:
     """Run every department-year under ``params_dir`` in every chosen language, in parallel.
 
     A unit that fails does not stop the others; every outcome is in the returned records and the manifest.
@@ -262,9 +280,10 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     notebook = engine.check_notebook(Path(notebook) if notebook else engine.default_notebook()).resolve()
     kernel = engine.check_kernel(kernel_name)
     out_dir = check_out_dir(out_dir)
+    templates = check_templates(templates)
     misnamed = {unit: why for unit in units if (why := unit_name_problem(*unit))}
     tasks = [dict(department=d, year=y, language=lang, params_dir=str(params_dir), out_dir=str(out_dir.resolve()),
-                  notebook=str(notebook), kernel_name=kernel_name, timeout=timeout)
+                  notebook=str(notebook), kernel_name=kernel_name, timeout=timeout, templates=templates)
              for d, y in units if (d, y) not in misnamed for lang in langs]
     refused = [misnamed_record(params_dir, d, y, lang, why).to_dict() for (d, y), why in misnamed.items() for lang in langs]
     workers = workers or default_workers(len(tasks))
