@@ -134,3 +134,163 @@ def test_run_checks_the_templates_before_running(tmp_path):
     assert "Traceback" not in r.stderr and not (tmp_path / "out" / "luohu-fsa").exists()
     r = run_cli("batch", "--out", str(tmp_path / "out"), "--templates", str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "templates directory not found" in r.stderr
+
+
+# ---- the text check over every shipped unit and a new user's --------------------------------
+
+def _family_ids() -> set[str]:
+    from perfkit.rules import REGISTRY
+
+    return set(REGISTRY)
+
+
+def _units(new_user_dir: Path):
+    for department, year in SHIPPED:
+        for lang in ("zh", "en"):
+            yield f"{department}/{year}/{lang}", Report.load(department, year, language=lang, params_dir=str(PARAMS))
+    for lang in ("zh", "en"):
+        yield f"new-dept/2022/{lang}", Report.load("new-dept", 2022, language=lang, params_dir=str(new_user_dir))
+
+
+def _prose(report) -> list[str]:
+    """The report's paragraphs and list items (Markdown), and the text of its table cells."""
+    from bs4 import BeautifulSoup
+
+    out = []
+    for sec in report.sections():
+        for kind, block in sec.blocks:
+            if kind == "md":
+                out += [p for p in block.split("\n\n") if p.strip()]
+            elif kind == "html" and not block.startswith("<style"):
+                out += [td.get_text() for td in BeautifulSoup(block, "html.parser").find_all(["td", "th"])]
+    return out
+
+
+ZERO_COUNT = re.compile(r"(?<![\d.,])0(?:项|处|个|次|份|家)")
+EN_ZERO_COUNT = re.compile(r"\bno (?:places? where|labelling defects?|matters? to note|further remarks?)\b")
+ID_LIKE = re.compile(r"\b[a-z]+(?:-|\\?_)[a-z]+\b")  # year-end, overrun\_penalty, budget.assets …
+LIST_ITEM = re.compile(r"^(?:\d+\. |- )", re.M)
+
+
+@pytest.mark.slow  # builds the whole report of every shipped unit in both languages
+def test_the_text_of_every_report_passes_the_check(tmp_path):
+    families = _family_ids()
+    new_dir = new_user_params(tmp_path)
+    for name, report in _units(new_dir):
+        prose = _prose(report)
+        text = "\n".join(prose)
+        assert "。，" not in text and "。；" not in text, name
+        if report.language == "zh":
+            assert "参数文件" not in text, name
+            ids = {m for m in ID_LIKE.findall(text)} | {w for w in re.findall(r"\b[a-z_]+\b", text) if w in families}
+            assert not ids, (name, sorted(ids)[:10])
+            zero = ZERO_COUNT.search(text)
+            assert zero is None, (name, text[max(0, zero.start() - 40):zero.end() + 10])
+            assert "概率" not in text.replace("不是等级的概率", ""), name
+            assert "随机种子" not in "\n".join(report.section(k).markdown() for k in document_body()), name
+        else:
+            assert "parameter file" not in text.lower(), name
+            assert EN_ZERO_COUNT.search(text) is None, name
+            assert "probability" not in text.replace("not probabilities of a grade", ""), name
+        for p in prose:  # no wall of text: a paragraph (not a list) under 1,000 characters
+            if not LIST_ITEM.match(p):
+                assert len(p) < 1000, (name, p[:80])
+        for k in document_body():  # seeds and scenario counts only in the method appendix
+            body = report.section(k).markdown()
+            assert "20200101" not in body and "10,000" not in body.replace("10,000 yuan", ""), (name, k)
+
+
+def document_body():
+    from perfkit.report.document import SECTIONS
+
+    return list(SECTIONS)
+
+
+# ---- each conditional sentence, both ways ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shenzhen():
+    return Report.load("shenzhen-lfsb", 2020, params_dir=str(PARAMS))
+
+
+def test_a_grade_never_means_targets_met_beside_missed_targets(shenzhen):
+    t = shenzhen.t
+    assert "全面实现" in t("grades.meaning.优", n_missed=0)
+    said = t("grades.meaning.优", n_missed=2)
+    assert "2项可量化目标未达到" in said and "并未全面实现" in said
+    md = shenzhen.results_section().markdown()  # both evaluations are 优 and miss targets
+    assert "“优”表明绩效目标全面实现" not in md and "绩效目标并未全面实现" in md
+
+
+def test_targets_that_move_the_total_are_never_said_not_to_matter(luohu):
+    sec = luohu["zh"].targets_section()
+    md = sec.markdown()
+    assert any("84.53" in b for k, b in sec.blocks if k == "html")  # targets ×1.5: the total from 86.53 to 84.53
+    assert "各指标的得分均不依赖目标值设定的高低" not in md and "得分仍取决于目标值的设定" in md
+    t = luohu["zh"].t
+    assert "均不依赖目标值设定的高低" in t("sensitivity.no_at_risk", moves=False, chart=False)
+
+
+def test_the_capped_ratio_remark_only_for_scored_targets(shenzhen):
+    import dataclasses
+
+    from perfkit.report.sentences import flag_sentences
+
+    low = [d for d in shenzhen.diagnostics(shenzhen.main[0]) if "low_ambition" in d.flags]
+    assert low and all(d.source == "target_table" for d in low)
+    said = flag_sentences(shenzhen.t, low, ("low_ambition",))[0]
+    assert "按完成比计分" not in said and "无条件得分" not in said
+    scored = [dataclasses.replace(low[0], source="scored")] + low[1:]
+    assert "其中1项按完成比计分且以满分为上限" in flag_sentences(shenzhen.t, scored, ("low_ambition",))[0]
+
+
+def test_a_grade_flip_names_no_figure_its_grade_contradicts(shenzhen):
+    from perfkit.core.framework import grade_of
+    from perfkit.report.sentences import as_json
+
+    md = shenzhen.targets_section().markdown()
+    dept, fund = shenzhen.main
+    up = shenzhen.analysis(dept).grade_flip["all"]
+    assert f"{as_json(up['total']):.2f}" == "90.00" and up["grade"] == "良"  # 89.995 prints as 90.00, which is 优
+    assert grade_of(90.0, dept.framework) == "优"
+    assert "总分即降至90分以下，等级由“优”变为“良”" in md and "降至90.00分" not in md
+    assert "总分即降至89.99分，等级由“优”变为“良”" in md  # the fund's flip prints as its grade: stated as is
+
+
+def test_no_residual_where_the_reported_scores_add_up(shenzhen):
+    from perfkit.report.sections.results import reported_sum_residual
+
+    fund = shenzhen.main[1]
+    assert fund.reported_total == 90.21 and round(fund.table["reported_score"].sum(), 2) == 90.21
+    assert reported_sum_residual(fund) == 0.0
+    assert "另有" not in shenzhen.results_section().markdown()
+    said = shenzhen.t("results.review", reported=90.22, reported_grade="优", total=90.09, grade="优", same=False,
+                      diff=0.13, items=[], residual=0.01)
+    assert "另有0.01分的差异来自报告总分与各指标报告得分之和不一致" in said
+
+
+def test_counts_of_nothing_are_left_out(shenzhen):
+    md = shenzhen.reconciliation().markdown()
+    assert "1处与规则或算术不一致之处、1处结构或标注缺陷。" in md  # no "另有0项提示"
+    assert ZERO_COUNT.search(md) is None
+
+
+def test_a_review_states_the_differences_an_evaluation_does_not(luohu, new_user):
+    assert "复核发现" in luohu["zh"].reconciliation().markdown()
+    checks = new_user["zh"].reconciliation().markdown()
+    assert "指标体系与数据检查" in checks and "复核" not in checks
+
+
+def test_amounts_carry_their_unit(shenzhen):
+    html = shenzhen.scoring_table(shenzhen.main[1])
+    assert "不超过1,950万元得满分，每超出1万元扣0.3分" in html and "1,950%" not in html
+    md = shenzhen.targets_section().markdown()
+    assert "项目完成及时性（目标43个，完成37个" in md
+
+
+def test_shares_of_scenarios_not_probabilities(shenzhen):
+    md = shenzhen.targets_section().markdown()
+    assert "的情景占" in md and "这是上述区间内情景的占比，不是等级的概率。" in md
+    method = shenzhen.section("method").markdown()
+    assert "10,000个情景（随机种子20200101）" in method

@@ -68,6 +68,8 @@ class Language:
     def join_list(self, items: Iterable[Any], sep: str | None = None) -> str:
         """Items of a list as prose: 'a、b、c' / 'a, b and c'; with ``sep``, joined by it."""
         items = [str(i) for i in items]
+        if items and (sep if sep is not None else self.list_separator)[:1] in "，；、":  # no "。，"
+            items = [i.rstrip("。") for i in items[:-1]] + items[-1:]
         if sep is not None:
             return sep.join(items)
         if len(items) <= 2:
@@ -84,8 +86,9 @@ class Language:
         return self.list_more.format(shown=shown, n=len(items), rest=len(items) - self.list_max)
 
     def clauses(self, items: Iterable[Any]) -> str:
-        """Clauses of one cell or sentence: 'a；b' / 'a; b'."""
-        return self.clause_separator.join(str(i) for i in items)
+        """Clauses of one cell or sentence: 'a；b' / 'a; b' (a clause's own full stop dropped before the separator)."""
+        items = [str(i) for i in items]
+        return self.clause_separator.join([i.rstrip("。") for i in items[:-1]] + items[-1:])
 
     def sentences(self, items: Iterable[Any]) -> str:
         """Sentences (rendered templates) of one paragraph."""
