@@ -99,11 +99,11 @@ def test_a_few_aliases_are_still_read_and_located(tmp_path):
 # --- duplicate keys: an error naming both lines -------------------------------------------------
 
 @pytest.mark.parametrize("file,old,new,field,first,again", [
-    (UNIT, "budget:\n", "evaluations: []\nbudget:\n", "evaluations", 30, None),
-    (UNIT, "  adjusted: 20179.71\n", "  adjusted: 20179.71\n  adjusted: 1\n", "budget.adjusted", 32, 33),
+    (UNIT, "budget:\n", "evaluations: []\nbudget:\n", "evaluations", 43, None),
+    (UNIT, "  adjusted: 20179.71\n", "  adjusted: 20179.71\n  adjusted: 1\n", "budget.adjusted", 45, 46),
     (UNIT, "three_public: {budget: 2.50,", "three_public: {budget: 2.50, budget: 9,", "budget.three_public.budget",
      None, None),
-    (UNIT, "  adjusted: 20179.71\n", '  adjusted: 20179.71\n  "adjusted": 1\n', "budget.adjusted", 32, 33),
+    (UNIT, "  adjusted: 20179.71\n", '  adjusted: 20179.71\n  "adjusted": 1\n', "budget.adjusted", 45, 46),
     (FRAMEWORK, "                - {min: 90, points: 1}", "                - {min: 90, min: 0, points: 1}",
      ".min", 250, 250),
 ])
@@ -124,7 +124,7 @@ def test_second_evaluations_block_at_the_end(params):
     path.write_text(text + "evaluations: []\n", encoding="utf-8")
     err = problems_of(params)
     last = len(text.splitlines()) + 1
-    assert f"{path}:{last}: evaluations: duplicate key 'evaluations': first at line 85" in err
+    assert f"{path}:{last}: evaluations: duplicate key 'evaluations': first at line 98" in err
 
 
 # --- numbers as YAML 1.2 reads them; never half-read ---------------------------------------------
