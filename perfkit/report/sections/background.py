@@ -23,6 +23,12 @@ def title(report) -> Section:
     items = [t("intro_item", title=report.evaluation_title(r), kind=report.kind_evaluator(r)) for r in report.main]
     if report.portfolio:
         items.append(t("intro_portfolio", n=len(report.portfolio)))
+    lang = report.lang
+    works = [r.evaluation.work for r in report.main if r.evaluation.work is not None]
+    evaluators = list(dict.fromkeys(lang.pick(w.evaluator, w.evaluator_en) for w in works if w.evaluator))
+    periods = list(dict.fromkeys(lang.pick(w.period, w.period_en) for w in works if w.period))
+    if evaluators or periods:  # the cover's lines: who evaluated and when, where the parameters say
+        sec.md(t("cover", evaluators=evaluators, periods=periods))
     sec.md(t(f"intro_{kind}", department=report.department_name, year=report.bundle.year, n=len(report.results),
              items=items))
     return sec
