@@ -321,6 +321,21 @@ class SpendControl(Model):
 
     budget: float = Field(ge=0, description="The controlled budget (预算数), 万元.")
     spent: float = Field(ge=0, description="Actual spending (实际支出), 万元.")
+    lines: list["ControlLine"] = Field(
+        default_factory=list,
+        description="Its lines as the report's table prints them (e.g. 因公出国（境）费, 公务用车购置及运行维护费, 公务接待费), "
+        "for the report's table; not used in the rates.",
+    )
+
+
+class ControlLine(Model):
+    """A line of a controlled spending table (“三公”经费明细), 万元."""
+
+    name: str = Field(description="The line as printed (e.g. 公务接待费).")
+    name_en: str | None = Field(None, description="English name, used by English reports; null: `name`.")
+    budget: float | None = Field(None, ge=0, description="预算数 of the line, 万元; null when not printed.")
+    spent: float | None = Field(None, ge=0, description="实际支出数 of the line, 万元; null when not printed.")
+    children: list["ControlLine"] = Field(default_factory=list, description="Its sub-lines, as indented in the table.")
 
 
 class Procurement(Model):
@@ -335,6 +350,21 @@ class Assets(Model):
 
     fixed_total: float = Field(ge=0, description="固定资产总额 (原值): fixed assets at original cost, 万元.")
     fixed_in_use: float = Field(ge=0, description="实际在用固定资产总额: the part actually in use, 万元.")
+    lines: list["AssetLine"] = Field(
+        default_factory=list,
+        description="The asset table by class (设备, 车辆, 家具用具 …), for the report's table; not used in the rate.",
+    )
+
+
+class AssetLine(Model):
+    """A class of fixed assets as the asset table (固定资产保有及使用情况表) prints it."""
+
+    name: str = Field(description="The class as printed (e.g. 设备, 其中：车辆).")
+    name_en: str | None = Field(None, description="English name, used by English reports; null: `name`.")
+    count: int | None = Field(None, ge=0, description="数量 (台、辆、件 …); null when not printed.")
+    original: float | None = Field(None, ge=0, description="原值, 万元; null when not printed.")
+    in_use: float | None = Field(None, ge=0, description="在用, 万元; null when not printed.")
+    children: list["AssetLine"] = Field(default_factory=list, description="Its sub-classes, as indented in the table.")
 
 
 class Staff(Model):

@@ -124,7 +124,7 @@ def test_second_evaluations_block_at_the_end(params):
     path.write_text(text + "evaluations: []\n", encoding="utf-8")
     err = problems_of(params)
     last = len(text.splitlines()) + 1
-    assert f"{path}:{last}: evaluations: duplicate key 'evaluations': first at line 98" in err
+    assert f"{path}:{last}: evaluations: duplicate key 'evaluations': first at line 114" in err
 
 
 # --- numbers as YAML 1.2 reads them; never half-read ---------------------------------------------
@@ -164,7 +164,7 @@ def test_exponent_scores_as_the_plain_number(params):
     (UNIT, "spent: 20011.39", "spent: .nan", "budget.spent"),
     (UNIT, "initial: 1167.07", "initial: -.inf", "budget.initial"),
     (UNIT, "[3043.02, 4943.98", "[.Inf, 4943.98", "budget.quarterly_spent[0]"),
-    (UNIT, "{budget: 2.50, spent: 1.61}", "{budget: .NaN, spent: 1.61}", "budget.three_public.budget"),
+    (UNIT, "{budget: 2.50, spent: 1.61,", "{budget: .NaN, spent: 1.61,", "budget.three_public.budget"),
     (UNIT, "{establishment: 20, actual: 20", "{establishment: .inf, actual: 20", "budget.staff.establishment"),
     (UNIT, "{plan: 1.43, actual: 1.43}", "{plan: 1.43, actual: 1e999}", "budget.procurement.actual"),
     (UNIT, "reported_score: 5.00", "reported_score: .nan", "reported_score"),

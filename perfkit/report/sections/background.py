@@ -211,3 +211,23 @@ def controls(report, sec: Section, budget) -> None:
     cols = ("measure", "formula", "data", "computed") + (("stated",) if stated else ())
     header = [t.label(f"columns.{c}") for c in cols]
     sec.html(html_table(header, [row[:len(cols)] for row in rows], numeric=range(2, len(cols))))
+    three = budget.three_public
+    if three is not None and three.lines:
+        sec.strong(t.label("background.three_public_table"))
+        walked = list(_walk(three.lines))
+        body = [(["　" * depth + _line_name(report, ln), "" if ln.budget is None else money(ln.budget),
+                  "" if ln.spent is None else money(ln.spent)], "level1" if depth == 0 else None) for depth, ln in walked]
+        body.append(([t.label("columns.total_row"), money(three.budget), money(three.spent)], "total"))
+        sec.html(html_table([t.label(f"columns.{c}") for c in ("category", "control_budget", "spent")], body,
+                            numeric=(1, 2)))
+    assets = budget.assets
+    if assets is not None and assets.lines:
+        sec.strong(t.label("background.assets_table"))
+        body = [(["　" * depth + _line_name(report, ln), "" if ln.count is None else num(ln.count),
+                  "" if ln.original is None else money(ln.original), "" if ln.in_use is None else money(ln.in_use),
+                  pct(100.0 * ln.in_use / ln.original) if ln.original and ln.in_use is not None else ""],
+                 "level1" if depth == 0 else None) for depth, ln in _walk(assets.lines)]
+        body.append(([t.label("columns.total_row"), "", money(assets.fixed_total), money(assets.fixed_in_use),
+                      pct(100.0 * assets.fixed_in_use / assets.fixed_total) if assets.fixed_total else ""], "total"))
+        sec.html(html_table([t.label(f"columns.{c}") for c in ("asset_class", "count", "original", "in_use",
+                                                               "use_rate")], body, numeric=(1, 2, 3, 4)))
