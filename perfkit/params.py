@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from .rules import REGISTRY
 from .rules.base import NODE_ID, Alternative, Interval, Model, RuleBase
@@ -32,7 +32,8 @@ __all__ = ["Alternative", "Condition", "Interval", "Model", "NODE_ID", "Part", "
 STATED_MEASURES: tuple[str, ...] = (
     "execution_rate", "quarterly_execution_rates", "adjustment_rate", "procurement_rate", "fixed_asset_use_rate",
     "staff_control_rate", "contract_staff_rate", "three_public_control_rate", "public_expense_control_rate",
-    "carry_over_rate",
+    "carry_over_rate", "funds_received_rate", "execution_rate_of_received", "savings_rate",
+    "three_public_change_rate", "public_expense_change_rate", "carry_over_change_rate",
 )
 DEPARTMENT_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -78,6 +79,7 @@ DEFAULT_GRADES: tuple[GradeBand, ...] = (
 
 Number = float
 Direction = Literal["positive", "negative", "equal", "qualitative"]
+TargetKind = Literal["quantity", "rate", "ceiling", "date", "duration", "growth", "words"]
 
 
 class IndicatorInput(Model):
@@ -113,6 +115,11 @@ class IndicatorInput(Model):
     )
     prior_actual_value: float | None = Field(
         None, description="The number to use when `prior_actual` keeps words; same unit as the actual's number."
+    )
+    ambitious: bool | None = Field(
+        None,
+        description="Whether sensitivity may move this target toward more ambition (`scaled`, the grade flip). "
+        "Null: yes, except spending ceilings, rates of 100% and counts of budget projects.",
     )
     unit: str | None = Field(
         None,
@@ -179,6 +186,25 @@ class IndicatorInput(Model):
     note: str | None = Field(
         None, description="Remarks (e.g. an inconsistency in the report), for the record; not used in scoring."
     )
+    literal: "IndicatorInput | None" = Field(
+        None,
+        description="Where the inputs above record the report's own computation (so that it is reproduced), the "
+        "inputs the framework's rule literally names, laid over them (e.g. {value: 2.13, note: 评分标准以本年下降率"
+        "为 x}); perfkit scores both and reports the literal total and grade beside the scored one. `note` says "
+        "why they differ.",
+    )
+    reported_score_text: float | None = Field(
+        None,
+        description="A second score the report states for the indicator (e.g. \"得分2分\" in its text against 3.00 "
+        "in its table, which is `reported_score`); both are kept and the conflict is a finding "
+        "(REPORTED_SCORE_CONFLICT).",
+    )
+    not_applicable: str | None = Field(
+        None,
+        description="不适用: the reason the indicator does not apply to this evaluation (e.g. 本项目无政府采购). The "
+        "leaf is then not scored and the total is rescaled as the framework's `not_applicable` declares; no other "
+        "input is needed.",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -204,6 +230,15 @@ class Indicator(Model):
         ge=0,
         description="分值: a leaf's weight W; for a parent, the points the report states, which are compared "
         "with the sum of its children's points (NODE_POINTS_MISMATCH), not trusted.",
+    )
+    weight: float | None = Field(
+        None,
+        gt=0,
+        le=100,
+        description="权重: the node's share, in percent, of its parent's scale (of the framework's `total` for a "
+        "level-1 node), when the framework weights blocks (一级指标权重50%/25%/25%, each block's indicators scored "
+        "on 100). The node then contributes weight% × its parent's scale × (its score / its leaves' points). "
+        "Siblings are all weighted (adding up to 100) or none is. Null (default): the node counts its points.",
     )
     criteria: str | None = Field(None, description="评分标准 as written, verbatim.")
     criteria_points: float | None = Field(
@@ -274,6 +309,18 @@ class Framework(Model):
         default_factory=lambda: list(DEFAULT_GRADES),
         description="Grade bands from the highest down; the lowest must start at 0. Default: 优 ≥ 90, 良 ≥ 80, "
         "中 ≥ 60, 差 ≥ 0 (财预〔2020〕10号).",
+    )
+    not_applicable: Literal["rescale", "forbidden"] = Field(
+        "rescale",
+        description="What a leaf marked `not_applicable` does to the total: `rescale` (default; 不适用的指标不考核，"
+        "适用指标得分按百分制折算: total = the applicable leaves' score / their points × `total`) or `forbidden` "
+        "(the framework allows no indicator to be left out: marking one is an error).",
+    )
+    not_computable: Literal["not_graded", "graded_with_gap"] = Field(
+        "not_graded",
+        description="What a leaf that cannot be computed (its measure is undefined, e.g. a rate over a 0 budget) "
+        "does to the total: `not_graded` (default: the total of the other leaves is given, without a grade) or "
+        "`graded_with_gap` (that total is graded, and the points left out are stated beside it).",
     )
     rule_templates: dict[str, RuleSpec] = Field(
         default_factory=dict,
@@ -375,6 +422,18 @@ class Staff(Model):
     contract: int = Field(0, ge=0, description="编外人员数: staff outside the establishment, persons (default 0).")
 
 
+class PriorYear(Model):
+    """上年数: the previous year's amounts a change rate is computed against, 万元."""
+
+    carry_over: float | None = Field(None, ge=0, description="上年结转结余, 万元; gives `budget.carry_over_change_rate`.")
+    three_public: float | None = Field(
+        None, ge=0, description="上年“三公”经费支出, 万元; gives `budget.three_public_change_rate`."
+    )
+    public_expense: float | None = Field(
+        None, ge=0, description="上年日常公用经费支出, 万元; gives `budget.public_expense_change_rate`."
+    )
+
+
 class Budget(Model):
     """A budget block: the department's, or a project's own (then only the totals are needed).
 
@@ -391,7 +450,23 @@ class Budget(Model):
         ge=0,
         description="调整后预算 / 全年预算: the adjusted budget, 万元; the base of the execution and carry-over rates.",
     )
-    spent: float = Field(ge=0, description="实际支出 / 全年执行数: actual spending in the year, 万元.")
+    spent: float | None = Field(
+        None,
+        ge=0,
+        description="实际支出 / 全年执行数: actual spending in the year, 万元. Null only when the report prints no "
+        "spending but its execution rate (`stated.execution_rate`): spending is then derived as rate × adjusted "
+        "and every report that prints it says so (按报告所列执行率推算).",
+    )
+    received: float | None = Field(
+        None,
+        ge=0,
+        description="到位资金: funds actually received, 万元. Gives `budget.funds_received_rate` (资金到位率 = 到位/"
+        "预算) and `budget.execution_rate_of_received` (预算执行率 = 支出/到位, 财预〔2020〕10号 附1); a stated "
+        "execution rate that follows either base agrees.",
+    )
+    prior: PriorYear | None = Field(
+        None, description="上年数: the previous year's amounts, for the change rates (三公经费变动率, 结转结余变动率)."
+    )
     carry_over: float | None = Field(
         None, ge=0, description="结转结余: carry-over and balance, 万元; gives `budget.carry_over_rate`."
     )
@@ -432,7 +507,43 @@ class Budget(Model):
         "compared with the rate computed from the figures, rounded to two decimals (RATE_MISMATCH); an unknown "
         "name is an error.",
     )
+    stated_bases: dict[str, float] = Field(
+        default_factory=dict,
+        description="The denominator a report states for a rate, keyed by measure name (e.g. {carry_over_rate: "
+        "6255.83} for 结转结余率 = 223.63 / 6,255.83); the stated rate is checked against it as well as against "
+        "the computed base, and a finding is raised only when neither agrees.",
+    )
+    stated_decimals: dict[str, int] = Field(
+        default_factory=dict,
+        description="The decimals a stated rate is printed with, keyed by measure name, where not 2 (a form printing "
+        "\"100%\": {execution_rate: 0}); the rate is compared at that precision.",
+    )
+    stated_source: str | None = Field(
+        None, description="Where the stated rates are printed (table, page), for the record and the report."
+    )
     note: str | None = Field(None, description="Remarks on the figures, for the record; not used in scoring.")
+    _derived: set = PrivateAttr(default_factory=set)
+
+    @model_validator(mode="after")
+    def _derive_spending(self) -> "Budget":
+        """Spending printed only as rates: derived from the stated rates, and remembered as derived."""
+        if self.spent is None:
+            rate = self.stated.get("execution_rate")
+            if not isinstance(rate, (int, float)):
+                raise ValueError("spent is required unless the report states the execution rate "
+                                 "(stated.execution_rate), from which it is then derived")
+            object.__setattr__(self, "spent", self.adjusted * rate / 100)
+            self._derived.add("spent")
+        rates = self.stated.get("quarterly_execution_rates")
+        if self.quarterly_spent is None and isinstance(rates, list) and len(rates) == 4:
+            object.__setattr__(self, "quarterly_spent", [self.adjusted * r / 100 for r in rates])
+            self._derived.add("quarterly_spent")
+        return self
+
+    @property
+    def derived(self) -> frozenset[str]:
+        """Fields derived from stated rates (``spent``, ``quarterly_spent``), not printed as amounts."""
+        return frozenset(self._derived)
 
     @field_validator("quarterly_spent")
     @classmethod
@@ -539,7 +650,27 @@ class PerformanceTarget(Model):
         "toward the actual is flagged (lowered_in_year).",
     )
     indicator: str | None = Field(
-        None, description="Id of the scored leaf indicator this row is evidence for (e.g. effectiveness)."
+        None, description="Id of the scored leaf indicator this row is evidence for (e.g. effectiveness); a leaf "
+        "whose rule scores from the target table (target_completion, target_deduct, target_share) is scored from "
+        "the rows that name it. An id that is no leaf of the tree is an error.",
+    )
+    kind: TargetKind | None = Field(
+        None,
+        description="What the target is, overriding what is read from its words: `quantity`, `rate`, `ceiling` (an "
+        "upper limit on spending, met at or below it), `date` (a deadline), `duration` (a time limit), `growth` (a "
+        "change against the previous year, negative for a decline) or `words` (nothing measurable). Null: read from "
+        "`target` (成本 rows with a money amount are ceilings).",
+    )
+    weight: float | None = Field(
+        None, ge=0, description="The row's weight when a target_completion rule averages its rows by weight; "
+        "null: 1.",
+    )
+    project: str | None = Field(
+        None,
+        pattern=NODE_ID,
+        description="Id of the evaluation's project (`projects`) the row belongs to, for a row listed under the "
+        "evaluation's `targets`; its budget diagnostics then use that project's budget. A row listed under a "
+        "project belongs to it without this.",
     )
     status: str | None = Field(
         None, description="完成情况 as written, for the record; perfkit judges met or missed from the figures."
@@ -578,6 +709,25 @@ class EvaluationWork(Model):
     evaluator_en: str | None = Field(None, description="English `evaluator`; null: `evaluator`.")
     period: str | None = Field(None, description="评价工作时间: when the evaluation was carried out, as written.")
     period_en: str | None = Field(None, description="English `period`; null: `period`.")
+
+
+class Project(Model):
+    """One project of an evaluation that scores several projects jointly (重点项目支出): its own budget and targets."""
+
+    id: str = Field(pattern=NODE_ID, description="Project id, unique within the evaluation; target rows refer to it.")
+    name: str = Field(description="The project's name as printed.")
+    name_en: str | None = Field(None, description="English name, used by English reports; null: `name`.")
+    budget: Budget | None = Field(
+        None,
+        description="The project's own budget (initial, adjusted, received, spent, quarterly); its measures are "
+        "reported per project, and the evaluation's combined budget is the sum of its projects' when the "
+        "evaluation gives none.",
+    )
+    targets: list["PerformanceTarget"] = Field(
+        default_factory=list,
+        description="The project's 绩效目标表 rows; diagnosed against the project's own budget.",
+    )
+    note: str | None = Field(None, description="Remarks, for the record; not used in scoring.")
 
 
 class Reported(Model):
@@ -627,6 +777,11 @@ class Evaluation(Model):
         None,
         description="The project's or fund's own budget; derived measures and stated rates then come from it "
         "instead of the department-year's `budget`.",
+    )
+    projects: list[Project] = Field(
+        default_factory=list,
+        description="Projects scored jointly by this evaluation, each with its own budget and targets (one score "
+        "for all). Without an evaluation `budget`, the rules' measures come from the projects' budgets summed.",
     )
     indicators: dict[str, IndicatorInput] = Field(
         default_factory=dict,

@@ -23,8 +23,11 @@ INSTALL_SPEC=".[test]"
 KERNEL_NAME="python3"
 KERNEL_DISPLAY="Python 3 (perfkit)"
 # WenQuanYi Micro Hei: 1.6 MB download (fonts-noto-cjk is 56 MB), full GB2312/GBK coverage,
-# a single .ttc that matplotlib, fontconfig and Chromium all use.
-CJK_FONT_PKGS=(fontconfig fonts-wqy-microhei)
+# a single .ttc that matplotlib, fontconfig and Chromium all use. WenQuanYi Zen Hei (7.5 MB) adds all of
+# CJK Extension A, the rare characters of place and personal names (㮾 U+3BBE, 䶮 U+4DAE) that GBK fonts
+# lack: charts fall back to it for those (perfkit.report.plots.cover_text) instead of leaving blanks.
+CJK_FONT_PKGS=(fontconfig fonts-wqy-microhei fonts-wqy-zenhei)
+RARE_CHARSET="3bbe 4dae"  # fc-list charset: a font holding these covers Extension A's place-name characters
 BROWSER_PKGS=(chromium)
 
 APT_UPDATED=0
@@ -194,7 +197,8 @@ EOF
 # Fonts for Chinese text in charts
 
 cjk_font_present() {
-  command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]
+  command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ] &&
+    [ -n "$(fc-list ":charset=$RARE_CHARSET" family 2>/dev/null)" ]
 }
 
 # ensure_cjk_font: install a Chinese font if fontconfig knows none. Sets FONT_INSTALLED=1 if it did.
@@ -204,8 +208,8 @@ ensure_cjk_font() {
     say "fonts: Chinese font present ($(fc-list :lang=zh family | cut -d, -f1 | sort | head -n 1))"
     return 0
   fi
-  apt_install "a font that renders Chinese text in charts" "${CJK_FONT_PKGS[@]}"
-  cjk_font_present || die "installed ${CJK_FONT_PKGS[*]} but fc-list :lang=zh still lists no font."
+  apt_install "fonts that render Chinese text in charts, rare characters of names included" "${CJK_FONT_PKGS[@]}"
+  cjk_font_present || die "installed ${CJK_FONT_PKGS[*]} but fc-list lists no font for Chinese (:lang=zh) or for 㮾/䶮 (:charset=$RARE_CHARSET)."
   FONT_INSTALLED=1
 }
 

@@ -122,7 +122,8 @@ def test_manifest_records_timings_input_hashes_and_versions(run, params):
     assert len(files) == len(bundle.input_files()) + 1
     assert set(entry["versions"]) >= {"perfkit", "python", "pandas", "numpy", "matplotlib", "papermill"}
     assert entry["kernel"]["name"] == "python3"
-    assert entry["outputs"] == {"notebook": "luohu-fsa/2022/report.ipynb", "html": "luohu-fsa/2022/report.html"}
+    assert entry["outputs"] == {name: f"luohu-fsa/2022/report.{name if name != 'notebook' else 'ipynb'}"
+                                for name in ("notebook", "html", "docx", "xlsx", "pdf")}
     assert entry["title"] and entry["error"] is None
     en = _entry(manifest, "luohu-fsa", 2022, "en")
     assert en["outputs"]["html"] == "luohu-fsa/2022/report.en.html"
@@ -207,8 +208,10 @@ def test_a_unit_with_both_yaml_and_yml_is_invalid_and_runs_once(params, tmp_path
 
 def test_report_languages_are_those_of_the_narrative_templates():
     assert list(units.LANGUAGES) == list(REPORT_LANGUAGES)
-    assert units.LANGUAGES["zh"] == units.Outputs("report.ipynb", "report.html", "report.failed.ipynb")
-    assert units.LANGUAGES["en"] == units.Outputs("report.en.ipynb", "report.en.html", "report.en.failed.ipynb")
+    assert units.LANGUAGES["zh"] == units.Outputs("report.ipynb", "report.html", "report.failed.ipynb", "report.docx",
+                                                  "report.xlsx", "report.pdf")
+    assert units.LANGUAGES["en"] == units.Outputs("report.en.ipynb", "report.en.html", "report.en.failed.ipynb",
+                                                  "report.en.docx", "report.en.xlsx", "report.en.pdf")
     assert units.languages_of("all") == list(REPORT_LANGUAGES) and units.languages_of("en") == ["en"]
     with pytest.raises(RunError, match="unknown language 'fr'"):
         units.languages_of("fr")
@@ -245,10 +248,12 @@ def test_run_writes_one_report_identical_to_the_batch(run, params, tmp_path):
     proc = perfkit("run", "luohu-fsa", "2022", "--params", str(params), "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     unit = tmp_path / "luohu-fsa" / "2022"
-    assert sorted(p.name for p in unit.iterdir()) == ["report.html", "report.ipynb"]
-    assert proc.stdout.split() == [f"{tmp_path}/luohu-fsa/2022/report.ipynb", f"{tmp_path}/luohu-fsa/2022/report.html"]
-    # Reproducible: the same inputs give the same files, byte for byte.
-    for name in ("report.ipynb", "report.html"):
+    names = ["report.ipynb", "report.html", "report.docx", "report.xlsx", "report.pdf"]
+    assert sorted(p.name for p in unit.iterdir()) == sorted(names)
+    assert proc.stdout.split() == [f"{tmp_path}/luohu-fsa/2022/{name}" for name in names]
+    # Reproducible: the same inputs give the same files, byte for byte (the workbook and the PDF carry the
+    # time they were made).
+    for name in ("report.ipynb", "report.html", "report.docx"):
         assert (unit / name).read_bytes() == (batch_out / "luohu-fsa" / "2022" / name).read_bytes(), name
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert [(u["department"], u["language"], u["status"]) for u in manifest["units"]] == [("luohu-fsa", "zh", "ok")]
@@ -259,6 +264,7 @@ def test_a_failing_notebook_keeps_its_executed_notebook_and_the_cause(params, tm
     unit = tmp_path / "luohu-fsa" / "2022"
     unit.mkdir(parents=True)
     (unit / "report.html").write_text("an earlier run's report", encoding="utf-8")
+    (unit / "report.docx").write_text("an earlier run's Word document", encoding="utf-8")
     rec = batch.run_unit("luohu-fsa", 2022, "zh", params, tmp_path, notebook=FIXTURES / "failing.ipynb")
     assert rec.status == "failed"
     assert rec.error["ename"] == "ValueError" and rec.error["cell"] == 3

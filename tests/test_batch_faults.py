@@ -43,8 +43,14 @@ def no_kernel(monkeypatch):
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {parameters['department']}")])
         return engine.Execution(notebook=nb)
 
+    def write_documents(rec, bundle, udir, names, out_dir, html_path):  # stubs too (tests/test_documents.py)
+        for kind in ("docx", "xlsx", "pdf"):
+            files.atomic_write_bytes(udir / getattr(names, kind), b"stub")
+            rec.outputs[kind] = files.relative_to(udir / getattr(names, kind), out_dir)
+
     monkeypatch.setattr(engine, "execute", execute)
     monkeypatch.setattr(batch.notebook_html, "export_html", lambda nb, title, language: f"<title>{title}</title>\n")
+    monkeypatch.setattr(batch.documents, "write_documents", write_documents)
 
 
 def _manifest(out: Path) -> dict:
@@ -170,7 +176,7 @@ def test_the_next_run_removes_temporary_files_of_a_killed_run(tmp_path, no_kerne
     assert not any(p.exists() for p in stale)
     assert live.exists()
     assert sorted(p.name for p in udir.iterdir()) == sorted(
-        [live.name, "report.ipynb", "report.html", "report.en.ipynb", "report.en.html"])
+        [live.name, *(f"report{lang}.{ext}" for lang in ("", ".en") for ext in ("ipynb", "html", "docx", "xlsx", "pdf"))])
 
 
 @pytest.mark.slow

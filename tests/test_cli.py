@@ -154,14 +154,21 @@ def test_xlsx_score_sheet(tmp_path):
     r = run("score", "parameters/luohu-fsa/2022.yaml", "--xlsx", str(out))
     assert r.returncode == 0, r.stderr
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["summary", "department", "findings"]
-    rows = list(wb["department"].iter_rows(values_only=True))
-    header, body = rows[0], rows[1:]
-    assert len(body) == 21
+    assert wb.sheetnames == ["汇总", "评分表", "核对发现"]
+    ws = wb["评分表"]
+    rows = list(ws.iter_rows(values_only=True))
+    header, body = rows[1], rows[2:]
+    assert list(header[:8]) == ["一级指标", "分值", "二级指标", "分值", "三级指标", "分值", "指标解释", "评分标准"]
+    leaves = [x for x in body if x[header.index("三级指标")]]
+    assert len(leaves) == 21
     row = next(x for x in body if x[header.index("三级指标")] == "预算执行率")
-    assert round(row[header.index("重算得分 score")], 2) == 3.53 and row[header.index("报告得分 reported")] == 4.62
-    codes = [x[1] for x in wb["findings"].iter_rows(min_row=2, values_only=True)]
-    assert "SCORE_MISMATCH" in codes and "NODE_POINTS_MISMATCH" in codes
+    assert round(row[header.index("得分")], 2) == 3.53 and row[header.index("报告得分")] == 4.62
+    total = next(x for x in body if x[0] == "合计")
+    assert round(total[header.index("得分")], 2) == 86.53 and total[header.index("报告得分")] == 88.62
+    subtotals = [x for x in body if isinstance(x[0], str) and x[0].endswith("小计")]
+    assert len(subtotals) == 3 and round(sum(x[header.index("得分")] for x in subtotals), 2) == 86.53
+    findings = [x[3] for x in wb["核对发现"].iter_rows(min_row=2, values_only=True)]
+    assert any("评分标准文字写作8分" in x for x in findings)
 
 
 def test_nested_sum_parts_are_a_clear_error(tmp_path):

@@ -243,3 +243,36 @@ def test_grade_lines_come_from_the_framework():
     flip = plots.grade_flip_chart(other, 2.0)
     assert _grade_line_positions(flip, "y") == [85.0, 88.5]
     assert {"A/B 88.5", "B/C 85"} <= set(_texts(flip)) and "优/良 90" not in _texts(flip)
+
+
+# --------------------------------------------------------------------------------------------
+# Every character drawn: rare characters of names fall back to a font that holds them
+# --------------------------------------------------------------------------------------------
+
+RARE = "㮾䶮"  # U+3BBE (㮾下, a place in Hunan), U+4DAE (䶮, in personal names): CJK Extension A, not in GBK fonts
+
+
+def test_rare_characters_of_names_are_drawn_from_a_font_that_holds_them():
+    choice = plots.use_cjk_font()
+    fallback = {ch: plots.fallback_font(ch) for ch in RARE}
+    assert all(fallback.values()), ("no installed font holds 㮾/䶮: scripts/bootstrap.sh installs fonts-wqy-zenhei", fallback)
+    assert not any(f.startswith(plots.PLACEHOLDER_FONTS) for f in fallback.values())
+    fig, (ax,) = plots._figure(2.0)
+    ax.barh([0, 1], [3, 4])
+    ax.set_yticks([0, 1], ["罗湖区㮾下社区", "䶮字项目"])
+    ax.set_title("预算执行率")
+    png = strict_png(fig)  # matplotlib's missing-glyph warning is an error in this module
+    assert png.startswith(b"\x89PNG")
+    labels = {t.get_text(): t for t in fig.findobj(lambda a: hasattr(a, "get_fontfamily") and hasattr(a, "get_text"))}
+    if not all(plots._holds(choice.path, ch) for ch in RARE):  # the chart font lacks them: a fallback is named
+        assert labels["罗湖区㮾下社区"].get_fontfamily()[:2] == [choice.name, fallback["㮾"]]
+        assert labels["预算执行率"].get_fontfamily() != labels["罗湖区㮾下社区"].get_fontfamily()
+
+
+def test_a_character_no_font_holds_is_named_in_a_warning(caplog):
+    fig, (ax,) = plots._figure(2.0)
+    ax.set_title("预算\U0010fffd")  # a private-use character of plane 16: no font holds it
+    with caplog.at_level("WARNING", logger="perfkit.report.plots"):
+        missing = plots.cover_text(fig)
+    assert missing == ["\U0010fffd"]
+    assert "U+10FFFD" in caplog.text and "fonts-wqy-zenhei" in caplog.text

@@ -35,12 +35,16 @@ def test_registry_names_every_family_once():
     assert set(REGISTRY) == {
         "ratio", "inverse_ratio", "bands", "deduct_per_item", "checklist", "overrun_penalty",
         "schedule_progress", "rate_weight", "base_slope", "qualitative_tiers", "judgement", "sum", "milestone",
+        "spending_ceiling", "target_completion", "target_deduct", "target_share",
     }
     for name, fam in REGISTRY.items():
         assert fam.name == name and fam.formula and fam.source and fam.term
         assert fam.settings.model_fields["family"].annotation.__args__ == (name,)
-    assert {n for n, f in REGISTRY.items() if f.target_based} == {"ratio", "inverse_ratio", "base_slope", "milestone"}
-    assert {n for n, f in REGISTRY.items() if f.ceiling} == {"inverse_ratio", "milestone"}
+    assert {n for n, f in REGISTRY.items() if f.target_based} == {
+        "ratio", "inverse_ratio", "base_slope", "milestone", "spending_ceiling", "target_completion", "target_deduct",
+        "target_share"}
+    assert {n for n, f in REGISTRY.items() if f.ceiling} == {"inverse_ratio", "milestone", "spending_ceiling"}
+    assert {n for n, f in REGISTRY.items() if f.table_scored} == {"target_completion", "target_deduct", "target_share"}
     assert {n for n, f in REGISTRY.items() if f.overlay} == {"ratio"}
 
 

@@ -243,7 +243,9 @@ def test_cli_rejects_a_negative_seed():
 def test_cli_summary_prints_rates_as_percentages():
     r = run("targets", "parameters/shenzhen-lfsb/2020.yaml", "--draws", "1000")
     assert r.returncode == 0, r.stderr
-    assert "32 targets unchanged while the budget grew 27.83%" in r.stdout
+    # 附件2 prints no target before the budget change (no initial_target): no "unchanged" claim is made
+    assert "unchanged while the budget grew" not in r.stdout
+    assert "actual 93.70 (优)" in r.stdout  # targets = actuals never raises the department's total (was 94.54)
     assert "保险密度  8,500 -> 10,819.42" in r.stdout  # not 10819.4
     assert "grade probabilities: 优 100.00% 良 0.00% 中 0.00% 差 0.00%" in r.stdout
     assert "1,000 draws" in r.stdout
@@ -295,7 +297,12 @@ def test_an_evaluation_whose_targets_are_all_judged_has_nothing_to_vary(tmp_path
 
 
 def test_one_target_factor_gives_sobol_one_and_a_defined_morris(tmp_path):
-    m = _luohu_model(tmp_path)  # the department evaluation has one scored target row
+    # the department evaluation has one scored target row, a count of budget projects, which sensitivity does not
+    # make more ambitious unless the row says it may (ambitious: true)
+    assert not _luohu_model(tmp_path / "as-shipped").movable.any()
+    m = _luohu_model(tmp_path, ("        unit: 个\n        direction: positive\n        evidence: 预算安排项目12个",
+                                "        unit: 个\n        direction: positive\n        ambitious: true\n"
+                                "        evidence: 预算安排项目12个"))
     space = S.target_factors(m)
     assert len(space.factors) == 1
     si = S.sobol_indices(m, space, n=64)

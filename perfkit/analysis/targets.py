@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
 from ..core.budget import measure
+from ..core.projects import all_targets
 from ..core.result import budget_for_targets
 from ..fmt import quantity_text
 from ..params import Budget, IndicatorInput, PerformanceTarget
@@ -110,6 +111,8 @@ class TargetDiagnostic:
     points: float | None = None
     category: tuple[str, ...] = field(default_factory=tuple)
     name_en: str | None = None  # the English name where the parameters give one (English reports use it)
+    project: str | None = None  # the evaluation's project the row belongs to (``Evaluation.projects``)
+    movable: bool = True  # sensitivity may make the target more ambitious (see ``can_be_more_ambitious``)
 
     @property
     def flagged(self) -> bool:
@@ -121,6 +124,8 @@ class TargetDiagnostic:
         d.pop("name_en")  # a report's concern; the JSON keeps the name as written
         d["flags"] = list(self.flags)
         d["category"] = list(self.category)
+        if d["project"] is None:  # only evaluations of several projects say which one a row belongs to
+            del d["project"]
         return d
 
 
@@ -251,10 +256,10 @@ def _flags(target, actual, prior, initial, direction, unit, target_raw, measurab
         easier = target > initial if direction == "negative" else target < initial
         if easier and abs(target - actual) < abs(initial - actual):
             flags.append("lowered_in_year")
-    unchanged = initial is None or initial == target
+    unchanged = initial is not None and initial == target  # only where the file shows the target before
     scales_with_money = (direction in ("positive", "equal", None) and not (unit and "%" in unit)
                          and not any("成本" in c for c in category))
-    if change is not None and unchanged and scales_with_money and target is not None:
+    if change is not None and unchanged and scales_with_money and target is not None:  # 目标未变, shown
         if change >= th.budget_change:
             flags.append("unchanged_while_budget_grew")
         elif change <= -th.budget_change and (ratio is None or ratio >= 1):
@@ -282,6 +287,27 @@ def _row_direction(row, inputs: IndicatorInput | None) -> str:
     return "positive"
 
 
+BUDGET_PROJECT_WORDS = ("预算安排项目", "项目完成", "项目数")
+
+
+def can_be_more_ambitious(direction: str | None, target: float | None, unit: str | None, name: str,
+                          ceiling: bool, override: bool | None) -> bool:
+    """Whether sensitivity may move a target toward more ambition (``scaled``, the grade flip, Monte Carlo).
+
+    Not a spending ceiling (the budget itself), not a rate already at 100% (higher is better), not a count of
+    the budget's own projects (项目完成及时性: the projects planned are what the budget funds). ``override``
+    (the row's ``ambitious`` field), when given, decides."""
+    if override is not None:
+        return override
+    if ceiling:
+        return False
+    if direction != "negative" and target is not None and unit and "%" in unit and target >= 100:
+        return False
+    if any(w in name for w in BUDGET_PROJECT_WORDS):
+        return False
+    return True
+
+
 def diagnose_scored(result, budget: Budget | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
                     ) -> list[TargetDiagnostic]:
     """Diagnostics of the scored rows with a numeric target (``Compiled.target_rows``); ``budget`` as
@@ -301,6 +327,10 @@ def diagnose_scored(result, budget: Budget | None = None, thresholds: Thresholds
         prior = _on_scale(inputs.prior_actual, qt, unit) if inputs is not None else None
         flags, ratio = _flags(target, actual, prior, None, direction, unit, t_raw, True, True, change, thresholds,
                              leaf.node.names[:-1])
+        q_unit = unit or qt.unit
+        movable = can_be_more_ambitious(direction, target, q_unit, leaf.node.indicator.name,
+                                        "target" not in family(row.family).targets,
+                                        getattr(inputs, "ambitious", None))
         out.append(TargetDiagnostic(
             id=leaf.id + (f"/{row.part}" if row.part else ""),
             name=leaf.node.indicator.name,
@@ -322,6 +352,7 @@ def diagnose_scored(result, budget: Budget | None = None, thresholds: Thresholds
             budget_change=change,
             points=row.points,
             category=tuple(leaf.node.names[:-1]),
+            movable=movable,
         ))
     return out
 
@@ -392,7 +423,11 @@ def diagnose(result, budget: Budget | None = None, thresholds: Thresholds = DEFA
     """
     change = budget_change(_target_budget(result, budget))
     scored = diagnose_scored(result, budget, thresholds)
-    table = [diagnose_target(t, i, change, thresholds) for i, t in enumerate(result.evaluation.targets)]
+    table = []
+    for i, (t, project) in enumerate(all_targets(result.evaluation)):  # a project's row: its own budget
+        own = change if project is None or project.budget is None else budget_change(project.budget)
+        d = diagnose_target(t, i, own, thresholds)
+        table.append(d if project is None else replace(d, project=project.id))
     return scored + table
 
 

@@ -27,7 +27,7 @@ def _print_problems(exc: ParameterError) -> None:
 
 
 def cmd_validate(args) -> int:
-    from ..core.validate import validate_paths
+    from ..core.validate import WARNED, validate_paths
 
     outcomes = validate_paths(args.paths)
     for v in outcomes:
@@ -36,8 +36,9 @@ def cmd_validate(args) -> int:
             continue
         notes = v.findings
         print(f"{v.path}: valid" + (f" ({len(notes)} structural findings; -v lists them)" if notes else ""))
-        if args.verbose:
-            for f in notes:
+        for f in notes:
+            if args.verbose or f.code in WARNED:  # an ungraded total is said without -v
+                print(f"  [{f.severity}] {f.code}: {f.message}")
                 print(f"  [{f.severity}] {f.code}: {f.message}")
     return EXIT_OK if all(v.ok for v in outcomes) else EXIT_INVALID
 
@@ -50,7 +51,7 @@ def cmd_score(args) -> int:
     bundle = load(args.params)
     results = score_bundle(bundle)  # a ParameterError is printed by main()
     if args.xlsx:
-        print(f"score sheet written to {write_xlsx(bundle, results, args.xlsx)}", file=sys.stderr)
+        print(f"score sheet written to {write_xlsx(bundle, results, args.xlsx, args.language)}", file=sys.stderr)
     if args.json:
         json.dump(bundle_dict(bundle, results), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         print()
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("params", metavar="PARAMS", help="parameters/<department>/<year>.yaml")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     p.add_argument("--xlsx", metavar="FILE", help="also write the score sheet (评分表) as an Excel workbook")
+    p.add_argument("--language", choices=["zh", "en"], default="zh", help="language of the score sheet (default: zh)")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("schema", help="write the parameter files' JSON Schema and field reference (docs/schema/fields.md)")

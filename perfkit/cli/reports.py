@@ -65,9 +65,10 @@ def _batch_arguments(p: argparse.ArgumentParser) -> None:
 
 def register(subparsers) -> None:
     for name, help_, description, arguments, func in (
-        ("run", "write one department-year's report: <out>/<department>/<year>/report.ipynb and report.html",
+        ("run", "write one department-year's report: <out>/<department>/<year>/report.ipynb, .html, .docx, .xlsx, .pdf",
          "Validate one department-year's parameters, run the evaluation notebook for it and write "
-         "report.ipynb (executed) and report.html (client version); English: report.en.*.",
+         "report.ipynb (executed), report.html (client version), report.docx (Word), report.xlsx (score sheet) "
+         "and report.pdf (the HTML printed by headless Chromium, where installed); English: report.en.*.",
          _run_arguments, cmd_run),
         ("batch", "write the reports of every department-year under a parameters directory, in parallel",
          "Run the evaluation notebook for every <department>/<year>.yaml, in Chinese and English by "
@@ -87,6 +88,7 @@ def _print_problems(rec) -> None:
 
 def cmd_run(args) -> int:
     from ..run.batch import describe_failure, run_unit
+    from ..run.documents import PDF_NOT_MADE
 
     try:
         rec = run_unit(args.department, args.year, args.language, args.params, args.out,
@@ -99,6 +101,9 @@ def cmd_run(args) -> int:
         for path in rec.outputs.values():
             print(f"{args.out.rstrip('/')}/{path}")
         print(f"{rec.title} ({rec.duration_s:.1f}s)", file=sys.stderr)
+        for line in rec.warnings:
+            if line.startswith(PDF_NOT_MADE):  # an optional output not made: said, never silent
+                print(f"perfkit run: {line}", file=sys.stderr)
         return EXIT_OK
     print(f"perfkit run: {describe_failure(rec, args.out)}", file=sys.stderr)
     _print_problems(rec)

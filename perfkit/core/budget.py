@@ -49,6 +49,7 @@ class Measure:
     compute: Callable[[Budget], float | list[float] | None] | None = None
     parts: Parts | None = None
     unit: str = "万元"
+    listed: bool = True  # shown in a report's table of control rates; False: only where the report states it
 
     def __post_init__(self):
         if self.compute is None:
@@ -94,6 +95,25 @@ MEASURES: dict[str, Measure] = {
                 else (b.public_expense.spent, b.public_expense.budget)),
         Measure("carry_over_rate", "结转结余率", "carry_over / adjusted", "carry_over",
                 parts=lambda b: None if b.carry_over is None else (b.carry_over, b.adjusted)),
+        Measure("funds_received_rate", "资金到位率", "received / adjusted", "received",
+                parts=lambda b: None if b.received is None else (b.received, b.adjusted)),
+        Measure("execution_rate_of_received", "预算执行率（到位口径）", "spent / received", "received",
+                parts=lambda b: None if b.received is None else (b.spent, b.received)),
+        Measure("savings_rate", "成本节约率", "(adjusted − spent) / adjusted", "adjusted, spent",
+                parts=lambda b: (b.adjusted - b.spent, b.adjusted), listed=False),  # 1 − execution rate
+        Measure("three_public_change_rate", "“三公”经费变动率",
+                "(three_public.spent − prior.three_public) / prior.three_public", "three_public, prior.three_public",
+                parts=lambda b: None if b.three_public is None or b.prior is None or b.prior.three_public is None
+                else (b.three_public.spent - b.prior.three_public, b.prior.three_public)),
+        Measure("public_expense_change_rate", "日常公用经费变动率",
+                "(public_expense.spent − prior.public_expense) / prior.public_expense",
+                "public_expense, prior.public_expense",
+                parts=lambda b: None if b.public_expense is None or b.prior is None or b.prior.public_expense is None
+                else (b.public_expense.spent - b.prior.public_expense, b.prior.public_expense)),
+        Measure("carry_over_change_rate", "结转结余变动率", "(carry_over − prior.carry_over) / prior.carry_over",
+                "carry_over, prior.carry_over",
+                parts=lambda b: None if b.carry_over is None or b.prior is None or b.prior.carry_over is None
+                else (b.carry_over - b.prior.carry_over, b.prior.carry_over)),
     )
 }
 
@@ -121,6 +141,45 @@ def measure(budget: Budget | None, name: str) -> float | list[float]:
     if value is None:
         raise MeasureUnavailable(f"{name} needs budget.{MEASURES[key].needs}, which is not given")
     return value
+
+
+def undefined(value) -> bool:
+    """True when a measure's value (a rate or a list of rates) is NaN anywhere: a rate over a zero base."""
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(v, float) and np.isnan(v) for v in values)
+
+
+# The Chinese term of each budget field a measure divides by, for findings that say which one to fill.
+BASE_TERMS = {
+    "adjusted": "调整后预算", "initial": "年初预算", "received": "到位资金", "procurement.plan": "采购计划金额",
+    "assets.fixed_total": "固定资产总额", "staff.establishment": "核定编制数", "staff.actual": "在编人数",
+    "three_public.budget": "“三公”经费预算数", "public_expense.budget": "日常公用经费预算数",
+    "prior.three_public": "上年“三公”经费", "prior.public_expense": "上年日常公用经费",
+    "prior.carry_over": "上年结转结余",
+}
+
+
+@dataclass(frozen=True)
+class Undefined:
+    """Why a measure is undefined: its base (denominator, a budget field) is 0. ``message`` says it in English."""
+
+    measure: str  # without the ``budget.`` prefix
+    base: str  # the budget field to fill, e.g. ``adjusted``
+    message: str
+
+    @property
+    def base_term(self) -> str:
+        return BASE_TERMS.get(self.base, self.base)
+
+
+def undefined_reason(budget: Budget, name: str) -> Undefined:
+    """Why ``budget.<name>`` is undefined, naming the field to fill: its base (denominator) is 0."""
+    m = MEASURES[name.removeprefix(MEASURE_PREFIX)]
+    base = m.formula.split(" / ", 1)[-1].strip("() ").split(" ")[0]
+    p = m.parts(budget) if m.parts is not None else None
+    figures = f" ({p[0]:,.2f} / {p[1]:,.2f})" if p is not None else ""
+    return Undefined(m.name, base, f"{MEASURE_PREFIX}{m.name} ({m.term}) cannot be computed: its base {base} "
+                                   f"is 0{figures}; fill in budget.{base}")
 
 
 def all_measures(budget: Budget | None) -> dict[str, float | list[float]]:

@@ -20,9 +20,13 @@ from ..params import Budget, Framework, IndicatorInput
 from ..rules import family
 from ..rules.judgement import JudgementRule
 from ..rules.zero_if import held as zero_if_held
-from .budget import MeasureUnavailable, measure
-from .framework import Node, framework_problems, resolve_rule, tree_problems, walk
+from .budget import MeasureUnavailable, measure, undefined, undefined_reason
+from .projects import combined_budget
+from .framework import Node, framework_problems, leaf_factors, resolve_rule, tree_problems, walk
 from .quantity import parse_quantity
+from .target_rows import is_cost_category, linked, rows_for
+from .target_text import read_target
+from ..rules.spending_ceiling import SpendingCeilingRule
 
 # A measured rule whose inputs give the evaluator's score instead of a measurement is scored as this.
 JUDGED = JudgementRule(family="judgement")
@@ -40,6 +44,7 @@ class Row:
     zero: bool = False
     zero_reasons: list[str] = field(default_factory=list)
     rule: Any = None
+    linked: list = field(default_factory=list)  # the 目标表 rows a table-scored row was scored from
 
 
 @dataclass
@@ -50,10 +55,21 @@ class Leaf:
     loc: tuple  # where the inputs are (or would be) in the evaluation's file
     zero: bool = False
     zero_reasons: list[str] = field(default_factory=list)
+    undefined: list = field(default_factory=list)  # budget.Undefined: why it cannot be computed (an undefined measure)
 
     @property
     def id(self) -> str:
         return self.node.id
+
+    @property
+    def not_applicable(self) -> str | None:
+        """The reason the leaf does not apply (不适用), or None."""
+        return None if self.inputs is None else self.inputs.not_applicable
+
+    @property
+    def counted(self) -> bool:
+        """Whether the leaf has a score: it applies and can be computed."""
+        return self.not_applicable is None and not self.undefined
 
     @property
     def points(self) -> float:
@@ -71,6 +87,9 @@ class CompileContext:
         self.located = located
         self.budget = budget
         self.problems: list[Problem] = []
+        self.undefined: list = []  # measures that are NaN (a rate over a zero base), with the field to fill
+        self.leaf_id: str | None = None  # the leaf being compiled (its linked 目标表 rows)
+        self.last_linked: list = []
 
     def problem(self, loc: tuple, message: str) -> None:
         if self.located is None:
@@ -81,10 +100,16 @@ class CompileContext:
 
     def measure(self, name: str, loc: tuple):
         try:
-            return measure(self.budget, name)
+            value = measure(self.budget, name)
         except MeasureUnavailable as exc:
             self.problem(loc, str(exc))
             return None
+        if undefined(value):  # not an error in the file: the leaves using it are not computable
+            reason = undefined_reason(self.budget, name)
+            if reason not in self.undefined:
+                self.undefined.append(reason)
+            return None
+        return value
 
 
     # ---- reading inputs (perfkit.rules.base.Context) ---------------------------------------
@@ -123,6 +148,18 @@ class CompileContext:
             self.problem(loc + (key,), f"required by the {rule_name} rule (it names no measure): expected "
                          + ("a list of numbers" if many else "a number"))
         return raw
+
+
+    def linked_rows(self, loc: tuple, rule_name: str, year: int | None = None):
+        """The 目标表 rows whose ``indicator`` is the leaf being compiled, read (None with a problem if none)."""
+        targets = self.located.evaluation.targets if self.located is not None else []
+        rows = [linked(r) for r in rows_for(targets, self.leaf_id, year)] if self.leaf_id else []
+        if not rows:
+            self.problem(loc, f"the {rule_name} rule scores from the target table, but no row of `targets` names "
+                              f"this leaf ({self.leaf_id!r}) in its `indicator`")
+            return None
+        self.last_linked = rows
+        return rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -168,6 +205,12 @@ class Compiled:
         self.row_zero = np.array([r.zero for r in self.rows], dtype=bool)
         self.leaf_points = np.array([lf.points for lf in self.leaves])
         self.leaf_zero = np.array([lf.zero for lf in self.leaves], dtype=bool)
+        # Leaves without a score (not applicable, or not computable) count 0 in the arrays; the total says so.
+        self.leaf_counted = np.array([lf.counted for lf in self.leaves], dtype=bool)
+        self.leaf_applicable = np.array([lf.not_applicable is None for lf in self.leaves], dtype=bool)
+        factors = leaf_factors(self.nodes, self.framework)
+        self.leaf_factor = np.array([factors[lf.id] for lf in self.leaves])
+        self.plain_total = bool((self.leaf_factor == 1.0).all() and self.leaf_applicable.all())
         self.rows_of_leaf = [[] for _ in range(n_leaves)]  # row indices of each leaf
         for j, r in enumerate(self.rows):
             self.rows_of_leaf[r.leaf].append(j)
@@ -217,10 +260,37 @@ class Compiled:
         The one aggregation of rows into leaves: :meth:`leaf_scores` uses it on the compiled rows, and
         rescoring that changes row scores afterwards (a sensitivity overlay) uses it on its own."""
         leaf = np.minimum(row_scores @ self.aggregate, self.leaf_points)
-        return np.where(self.leaf_zero, 0.0, leaf)
+        return np.where(self.leaf_zero | ~self.leaf_counted, 0.0, leaf)
 
     def totals(self, overrides: dict[str, np.ndarray] | None = None) -> np.ndarray:
-        return self.leaf_scores(overrides).sum(axis=-1)
+        return self.total_of(self.leaf_scores(overrides))
+
+    def total_of(self, leaf_scores: np.ndarray) -> np.ndarray:
+        """The total of leaf scores, shape ``(*scenarios, n_leaves)`` → ``(*scenarios,)``: their sum, with each
+        leaf's block-weight factor, and rescaled to the framework's total over the applicable leaves'
+        (weighted) points when a leaf is not applicable (``Framework.not_applicable: rescale``). A leaf that
+        cannot be computed counts 0 (its points are the total's gap, :attr:`gap_points`)."""
+        if self.plain_total:
+            return np.asarray(leaf_scores).sum(axis=-1)
+        weighted = (np.asarray(leaf_scores) * self.leaf_factor).sum(axis=-1)
+        if self.leaf_applicable.all():
+            return weighted
+        applicable = float((self.leaf_points * self.leaf_factor)[self.leaf_applicable].sum())
+        return weighted * (self.framework.total / applicable) if applicable > 0 else weighted * 0.0
+
+    @property
+    def total_scale(self) -> float:
+        """What one point of a leaf is worth in the total after rescaling for not-applicable leaves (1 without)."""
+        if self.leaf_applicable.all():
+            return 1.0
+        applicable = float((self.leaf_points * self.leaf_factor)[self.leaf_applicable].sum())
+        return self.framework.total / applicable if applicable > 0 else 0.0
+
+    @property
+    def gap_points(self) -> float:
+        """The points, in the total's terms, of the applicable leaves that cannot be computed (0 when none)."""
+        gap = self.leaf_applicable & ~self.leaf_counted
+        return float((self.leaf_points * self.leaf_factor)[gap].sum() * self.total_scale)
 
     def grades(self, totals: np.ndarray) -> np.ndarray:
         """Grades of an array of totals (vectorised band lookup)."""
@@ -260,9 +330,11 @@ def leaf_rows(ctx: CompileContext, index: int, leaf: Leaf, rule) -> list[Row]:
     A unit whose inputs are lacking gets no row and a problem in ``ctx``.
     """
     inputs, loc = leaf.inputs, leaf.loc
+    ctx.leaf_id, ctx.last_linked = leaf.id, []
     if not family(rule.family).composite:
         args = compile_rule(ctx, rule, leaf.points, inputs, loc)
-        return [] if args is None else [Row(index, None, _family(rule, args), leaf.points, args, False, [], rule)]
+        return [] if args is None else [Row(index, None, _family(rule, args), leaf.points, args, False, [], rule,
+                                            ctx.last_linked)]
     part_inputs = (inputs.parts if inputs is not None else None) or {}
     part_ids = {p.id for p in rule.parts}
     for extra in sorted(set(part_inputs) - part_ids):
@@ -278,12 +350,34 @@ def leaf_rows(ctx: CompileContext, index: int, leaf: Leaf, rule) -> list[Row]:
     return rows
 
 
+def is_cost_row(node: Node) -> bool:
+    """A leaf under a 成本指标 heading, or named for a budget control figure (项目预算控制数)."""
+    return is_cost_category(node.names)
+
+
+def cost_row_rule(node: Node, rule, inputs: IndicatorInput | None):
+    """A ratio rule on a cost row whose target reads as a ceiling on spending is scored as
+    ``spending_ceiling`` unless the rule says ``cost_rows: ratio``; every other rule is kept."""
+    if rule.family != "ratio" or getattr(rule, "cost_rows", "ratio") != "ceiling" or inputs is None:
+        return rule
+    if inputs.target is None or not is_cost_row(node):
+        return rule
+    if read_target(inputs.target, cost=True).kind != "ceiling":
+        return rule
+    reading = ("cost row read as a ceiling on spending (a ratio rule's default for 成本指标 rows, cost_rows: "
+               "ceiling): full points at or below the budget, A/B × W above it")
+    return SpendingCeilingRule(family="spending_ceiling", reading=reading, source=rule.source)
+
+
 def budget_for_scoring(evaluation, department_budget: Budget | None) -> Budget | None:
     """The budget an evaluation's rules are scored against (the budget measures they name): the
     evaluation's own budget, else the department-year's — for every kind of evaluation, so a project
     without a budget of its own may still score a department rate. ``EvaluationResult.scoring_budget``
     is this choice for a scored evaluation; compare ``perfkit.core.result.budget_for_targets``."""
-    return evaluation.budget if evaluation.budget is not None else department_budget
+    if evaluation.budget is not None:
+        return evaluation.budget
+    combined = combined_budget(evaluation.projects)
+    return combined if combined is not None else department_budget
 
 
 def compile_evaluation(located: Located, framework: Framework, budget: Budget | None,
@@ -315,10 +409,22 @@ def compile_evaluation(located: Located, framework: Framework, budget: Budget | 
         if key not in leaf_ids:
             ctx.problem(("indicators", key), f"no leaf indicator {key!r} in the tree; leaves are "
                         + ", ".join(n.id for n in leaf_nodes))
-    for j, target in enumerate(ev.targets):
+    project_ids = [p.id for p in ev.projects]
+    for j, pid in enumerate(project_ids):
+        if pid in project_ids[:j]:
+            ctx.problem(("projects", j, "id"), f"project id {pid!r} is used twice; ids must be unique")
+    located_targets = [(("targets", j), t) for j, t in enumerate(ev.targets)] + [
+        (("projects", i, "targets", j), t) for i, p in enumerate(ev.projects) for j, t in enumerate(p.targets)]
+    for at, target in located_targets:
         if target.indicator is not None and target.indicator not in leaf_ids:
-            ctx.problem(("targets", j, "indicator"), f"no leaf indicator {target.indicator!r} in the tree; "
+            ctx.problem(at + ("indicator",), f"no leaf indicator {target.indicator!r} in the tree; "
                         "leaves are " + ", ".join(n.id for n in leaf_nodes))
+        if target.project is not None and target.project not in project_ids:
+            ctx.problem(at + ("project",), f"no project {target.project!r} in this evaluation; projects are "
+                        + (", ".join(project_ids) or "none"))
+        elif target.project is not None and at[0] == "projects" and target.project != ev.projects[at[1]].id:
+            ctx.problem(at + ("project",), f"the row is listed under project {ev.projects[at[1]].id!r} but names "
+                        f"project {target.project!r}")
     node_ids = [n.id for n in nodes]
     for key in (ev.reported.nodes if ev.reported is not None else {}):
         if key not in node_ids:
@@ -332,12 +438,21 @@ def compile_evaluation(located: Located, framework: Framework, budget: Budget | 
         if inline is not None and given is not None:
             ctx.problem(("indicators", n.id), "inputs are given twice: in the tree and under indicators")
         inputs, loc = (inline, n.loc + ("inputs",)) if inline is not None else (given, ("indicators", n.id))
-        rule = resolve_rule(n.indicator, framework)
+        rule = cost_row_rule(n, resolve_rule(n.indicator, framework), inputs)
         leaf = Leaf(n, rule, inputs, loc)
+        leaves.append(leaf)
+        if leaf.not_applicable is not None:  # not scored: no inputs needed, no rows
+            if framework.not_applicable == "forbidden":
+                ctx.problem(loc + ("not_applicable",), f"framework {framework.id!r} declares every indicator "
+                            "applicable (not_applicable: forbidden); score it, or use a framework that allows it")
+            continue
+        ctx.undefined = []
         leaf.zero_reasons = zero_if_held(ctx, n.indicator.zero_if, inputs, loc)
         leaf.zero = bool(leaf.zero_reasons)
-        rows += leaf_rows(ctx, len(leaves), leaf, rule)
-        leaves.append(leaf)
+        its_rows = leaf_rows(ctx, len(leaves) - 1, leaf, rule)
+        leaf.undefined = list(ctx.undefined)
+        if not leaf.undefined:
+            rows += its_rows
     if ctx.problems:
         raise ParameterError(ctx.problems)
     return Compiled(framework, nodes, leaves, rows)
@@ -345,4 +460,12 @@ def compile_evaluation(located: Located, framework: Framework, budget: Budget | 
 
 def explain(row: Row, score: float) -> str:
     """The arithmetic of one row, as a formula with its numbers (language-neutral)."""
-    return family(row.family).explain(row.args, row.points, score)
+    text = family(row.family).explain(row.args, row.points, score)
+    if row.linked:  # a table-scored row: which linked rows were missed, and which had no figure to judge
+        missed = [r.name for r in row.linked if r.met is False]
+        unknown = [r.name for r in row.linked if r.met is None]
+        text += f" ({len(missed)} of {sum(r.met is not None for r in row.linked)} targets missed"
+        text += (": " + ", ".join(missed) + ")") if missed else ")"
+        if unknown:
+            text += "; not measurable or no actual: " + ", ".join(unknown)
+    return text

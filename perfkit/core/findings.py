@@ -29,6 +29,20 @@ CODES: dict[str, str] = {
     "JUDGED_WITHOUT_MEASUREMENT": "a measured rule was scored by the evaluator's judgement for want of a measurement",
     "UNSCORED_INPUT": "an input was given that the indicator's rule does not use",
     "VALUE_LOOKS_LIKE_A_SHARE": "a value given as a share (0.95) is scored against settings in percent",
+    "NOT_COMPUTABLE": "an indicator cannot be computed: a measure it uses is undefined (a rate over a zero base)",
+    "TOTAL_NOT_GRADED": "the total leaves out indicators that cannot be computed, so it is not graded (or graded "
+                        "with the gap stated)",
+    "REPORTED_SCORE_CONFLICT": "a report states two different scores for one indicator (text and table)",
+    "LITERAL_READING": "the framework's rule read literally gives another score than the report's own computation",
+    "NOT_APPLICABLE": "an indicator is marked not applicable and the total is rescaled without it",
+    "LINKED_TARGETS_MISSED": "a leaf scored by judgement or a typed count has linked target rows that were missed",
+    "LATE_DEADLINE_NOT_DEDUCTED": "a deadline met late scored full marks",
+    "TARGET_COMPARATOR_CONFLICT": "a target's comparison contradicts its rule's direction",
+    "COST_ACTUAL_CONTRADICTS_BUDGET": "a cost row's spending differs from the budget block's",
+    "HIGH_SCORE_WITHOUT_EXECUTION": "nothing or almost nothing was spent, yet the outputs score high",
+    "QUANTITATIVE_TARGET_JUDGED": "a figure to reach sits on a judged row without a measurement",
+    "TARGET_LOWERED_TO_ACTUAL": "a target equals its actual after an in-year change lowered it",
+    "CHECKLIST_CONTRADICTS_BUDGET": "a checklist point on in-year adjustments is answered yes beside a sharp adjustment",
 }
 
 

@@ -115,7 +115,43 @@ def tree_problems(tree: list[Indicator], fw: Framework, where: Where, base_loc: 
         elif not isinstance(rule, str):
             problems += rule_problems(rule, n.loc + ("rule",), where)
         problems += rule_problems(n.indicator.zero_if, n.loc + ("zero_if",), where)
+    nodes = list(seen.values())
+    for siblings in [[n for n in nodes if n.parent is None]] + [n.children for n in nodes if n.children]:
+        weights = [c.indicator.weight for c in siblings]
+        if all(w is None for w in weights):
+            continue
+        if any(w is None for w in weights):
+            first = next(c for c in siblings if c.indicator.weight is None)
+            problems.append(problem(first.loc + ("weight",), "expected a weight: its siblings are weighted "
+                                    f"({', '.join(c.id for c in siblings if c.indicator.weight is not None)}), "
+                                    "and siblings are all weighted or none is"))
+        elif abs(sum(weights) - 100) > 1e-6:
+            problems.append(problem(siblings[0].loc + ("weight",), f"expected the weights of "
+                                    f"{', '.join(c.id for c in siblings)} to add up to 100, got {sum(weights):g}"))
     return problems
+
+
+def leaf_factors(nodes: list[Node], fw: Framework) -> dict[str, float]:
+    """Each leaf's multiplier into the total (1 unless block weights are declared), by leaf id.
+
+    A node's *scale* is what its score is worth in the total: a weighted node's is ``weight/100`` of its
+    parent's scale (the framework's ``total`` for a level-1 node); an unweighted node's is its leaves' points
+    times its parent's scale over the parent's leaves' points (its own leaves' points at level 1). A leaf's
+    factor is its scale over its points, so without weights every factor is exactly 1. Shape: {leaf id: factor}.
+    """
+    scale: dict[tuple, float] = {}
+    for n in nodes:  # parents come before their children
+        w = n.indicator.weight
+        if n.parent is None or n.parent.path not in scale:  # a level-1 node (or a subtree taken alone)
+            scale[n.path] = fw.total * w / 100 if w is not None else n.leaf_points
+        elif w is not None:
+            scale[n.path] = scale[n.parent.path] * w / 100
+        elif n.parent.leaf_points > 0:
+            scale[n.path] = n.leaf_points * (scale[n.parent.path] / n.parent.leaf_points)
+        else:
+            scale[n.path] = 0.0
+    return {n.id: (scale[n.path] / n.indicator.points if n.indicator.points > 0 else 0.0)
+            for n in nodes if n.is_leaf}
 
 
 def rule_problems(value: Any, loc: tuple, where: Where) -> list[Problem]:
@@ -141,12 +177,18 @@ def rule_problems(value: Any, loc: tuple, where: Where) -> list[Problem]:
                             f"{field_name}[{ids.index(item_id)}]); ids must be unique in the list")
         if isinstance(model, RuleBase):
             for j, alt in enumerate(model.alternatives):
+                if alt.rule is not None:  # a whole rule: its own problems (checked as part of this model)
+                    continue
+                set_loc = at + ("alternatives", j, "set")
                 try:
-                    type(model).model_validate({**model.model_dump(), **alt.set})
+                    merged = type(model).model_validate({**model.model_dump(), **alt.set})
                 except ValidationError as exc:
-                    set_loc = at + ("alternatives", j, "set")
                     problems += validation_problems(exc, lambda e, s=alt.set, sl=set_loc: where(
                         sl + (e if e and e[0] in s else ())))
+                    continue
+                name = getattr(merged, "measure", None)  # a measure the reading names must exist too
+                if "measure" in alt.set and isinstance(name, str) and (why := unknown_measure(name)):
+                    problem(set_loc + ("measure",), why)
     return problems
 
 
@@ -199,7 +241,8 @@ def points_findings(nodes: list[Node], fw: Framework) -> list[Finding]:
                     {"points": ind.points, "parts": parts},
                 ))
     leaves = [n for n in nodes if n.is_leaf]
-    leaf_sum = sum(n.indicator.points for n in leaves)
+    factors = leaf_factors(nodes, fw)
+    leaf_sum = sum(n.indicator.points * factors[n.id] for n in leaves)
     if abs(leaf_sum - fw.total) > TOLERANCE:
         findings.append(Finding(
             "TOTAL_POINTS_MISMATCH", "warning", None,

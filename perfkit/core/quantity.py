@@ -7,47 +7,14 @@ measurable value (目标值不可衡量).
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 
-# Comparison words, longest first so that "不少于" wins over "少于".
-_PREFIX_OPS = [
-    ("不少于", ">="), ("不低于", ">="), ("不小于", ">="), ("至少", ">="), ("大于等于", ">="),
-    ("不超过", "<="), ("不高于", "<="), ("不大于", "<="), ("小于等于", "<="), ("控制在", "<="),
-    ("≥", ">="), (">=", ">="), ("＞＝", ">="), ("≧", ">="),
-    ("≤", "<="), ("<=", "<="), ("＜＝", "<="), ("≦", "<="),
-    ("＞", ">"), (">", ">"), ("大于", ">"), ("超过", ">"), ("高于", ">"),
-    ("＜", "<"), ("<", "<"), ("小于", "<"), ("低于", "<"),
-    ("＝", "=="), ("=", "=="), ("达到", ">="),
-]
-_SUFFIX_OPS = [("以上", ">="), ("及以上", ">="), ("以内", "<="), ("以下", "<="), ("之内", "<=")]
-
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-# A number as YAML 1.2 writes one (``1.2e1``, ``.5``), or with thousands separators; never a part of one.
-_NUMBER = r"[-+]?(?:\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
-_RANGE_RE = re.compile(rf"({_NUMBER})\s*[-~～—至到]\s*({_NUMBER})")
-_NUMBER_RE = re.compile(_NUMBER)
-_CN_NUMBER_RE = re.compile(r"[零〇一二两三四五六七八九十百千]+")
+from .target_text import chinese_numeral, read_target
 
 # Magnitude words that may lead a unit; a value in 亿 and one in 亿元 compare directly.
 _SCALES = [("万亿", 1e12), ("亿", 1e8), ("千万", 1e7), ("百万", 1e6), ("万", 1e4), ("千", 1e3)]
 
-
-def chinese_numeral(text: str) -> float | None:
-    """Value of a simple Chinese numeral (十 → 10, 二十五 → 25, 八 → 8); None if not one."""
-    if not text or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in text):
-        return None
-    total, digit = 0, None
-    for ch in text:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        else:
-            total += (1 if digit is None else digit) * _CN_UNITS[ch]
-            digit = None
-    return float(total + (digit or 0))
+__all__ = ["Quantity", "chinese_numeral", "direction_of", "parse_quantity"]
 
 
 @dataclass(frozen=True)
@@ -88,7 +55,10 @@ class Quantity:
 
 
 def parse_quantity(raw: str | float | int | None, unit: str | None = None) -> Quantity:
-    """Parse a target or actual as written.
+    """Parse a target or actual as written, through the grammar of :mod:`perfkit.core.target_text`.
+
+    A range gives ``value`` and ``upper`` (no ``op``); a date, a growth or words give no ``value`` (a date
+    is not a number: "2022年2月" is not 2022). ``unit`` given overrides the unit read from the text.
 
     >>> parse_quantity("≥130亿")
     Quantity(text='≥130亿', op='>=', value=130.0, upper=None, unit='亿')
@@ -102,32 +72,13 @@ def parse_quantity(raw: str | float | int | None, unit: str | None = None) -> Qu
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return Quantity(text=f"{raw:g}", value=float(raw), unit=unit)
     text = str(raw).strip()
-    body, op = text, None
-    for word, sym in _PREFIX_OPS:
-        if body.startswith(word):
-            body, op = body[len(word):].strip(), sym
-            break
-    for word, sym in _SUFFIX_OPS:
-        if body.endswith(word):
-            body, op = body[: -len(word)].strip(), op or sym
-            break
-    value = upper = None
-    rest = body
-    if m := _RANGE_RE.search(body):
-        value, upper = float(m.group(1).replace(",", "")), float(m.group(2).replace(",", ""))
-        rest = body[m.end():]
-    elif m := _NUMBER_RE.search(body):
-        value = float(m.group(0).replace(",", ""))
-        rest = body[m.end():]
-    elif m := _CN_NUMBER_RE.search(body):
-        value = chinese_numeral(m.group(0))
-        rest = body[m.end():]
-    if not all(math.isfinite(v) for v in (value, upper) if v is not None):
-        value = upper = None  # "1e999亿" is no measurable value
-    parsed_unit = rest.strip().strip("。，,；;") or None
-    if value is not None and body.startswith("第"):
-        parsed_unit = parsed_unit or "名"
-    return Quantity(text=text, op=op, value=value, upper=upper, unit=unit or parsed_unit)
+    r = read_target(text)
+    if r.kind in ("words", "not_applicable", "date", "growth") or not r.measurable:
+        return Quantity(text=text, unit=unit or (r.unit_text if r.kind == "growth" else None))
+    if r.comparator == "range":
+        return Quantity(text=text, value=r.lo, upper=r.hi, unit=unit or r.unit_text)
+    op = r.comparator if r.notes != ("a cost row's amount: read as a ceiling on spending",) else None
+    return Quantity(text=text, op=op, value=r.value, unit=unit or r.unit_text)
 
 
 def direction_of(q: Quantity) -> str | None:

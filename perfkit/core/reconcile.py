@@ -13,9 +13,11 @@ from .budget import MEASURES, all_measures
 from .compile import CompileContext, Compiled, Leaf, leaf_rows
 from .findings import Finding
 from .framework import TOLERANCE, grade_of, points_findings
+from .literal import literal_reading
 from ..params import Budget
 from ..rules import family
 from .quantity import parse_quantity
+from .target_checks import target_findings
 
 RATE_TOLERANCE = 0.005  # stated rates are printed with two decimals
 
@@ -26,6 +28,12 @@ def _fmt(x: float) -> str:
 
 def rescore_leaf(result, index: int, rule, part: str | None = None) -> float | None:
     """The score of leaf ``index`` with its rule (or one part's rule) replaced; None if it cannot run."""
+    got = rescore_leaf_explained(result, index, rule, part)
+    return None if got is None else got[0]
+
+
+def rescore_leaf_explained(result, index: int, rule, part: str | None = None) -> tuple[float, str] | None:
+    """:func:`rescore_leaf` with the arithmetic of the new score (the figures the reading uses)."""
     compiled = result.compiled
     leaf = compiled.leaves[index]
     if part is not None:
@@ -33,10 +41,12 @@ def rescore_leaf(result, index: int, rule, part: str | None = None) -> float | N
                                                       for p in leaf.rule.parts]})
     ctx = CompileContext(result.located, result.scoring_budget)
     rows = leaf_rows(ctx, 0, leaf, rule)
-    if ctx.problems:
+    if ctx.problems or ctx.undefined:
         return None
     mini = Compiled(compiled.framework, [leaf.node], [Leaf(leaf.node, rule, leaf.inputs, leaf.loc, leaf.zero)], rows)
-    return float(mini.leaf_scores()[0])
+    row_scores = mini.row_scores()
+    words = "; ".join((f"{r.part}: " if r.part else "") + family(r.family).words(r.args, r.points, s) for r, s in zip(rows, row_scores))
+    return float(mini.leaf_scores()[0]), words
 
 
 def _alternatives(leaf):
@@ -69,6 +79,20 @@ def leaf_findings(result) -> list[Finding]:
     for i, leaf in enumerate(result.compiled.leaves):
         name = leaf.node.indicator.name
         rep = leaf.inputs.reported_score if leaf.inputs is not None else None
+        if leaf.not_applicable is not None:
+            findings.append(Finding("NOT_APPLICABLE", "info", leaf.id,
+                                    f"{name}: not applicable ({leaf.not_applicable}); its {leaf.points:g} points "
+                                    f"are left out and the total is rescaled to {result.framework.total:g}",
+                                    {"reason": leaf.not_applicable, "points": leaf.points}))
+            continue
+        if leaf.undefined:
+            findings.append(Finding("NOT_COMPUTABLE", "warning", leaf.id,
+                                    f"{name}: not computable: " + "; ".join(u.message for u in leaf.undefined),
+                                    {"measures": [u.measure for u in leaf.undefined],
+                                     "fields": [u.base for u in leaf.undefined],
+                                     "field_terms": [u.base_term for u in leaf.undefined],
+                                     "points": leaf.points, "reported": rep}))
+            continue
         got = float(scores[leaf.id])
         rows = [result.compiled.rows[j] for j in result.compiled.rows_of_leaf[i]]
         for r in rows:
@@ -81,6 +105,14 @@ def leaf_findings(result) -> list[Finding]:
                 ))
             for check in family(r.family).checks(r.rule, r.points, r.args):
                 findings.append(Finding(check.code, check.severity, leaf.id, f"{name}: {check.message}", check.data))
+        text_score = leaf.inputs.reported_score_text if leaf.inputs is not None else None
+        if text_score is not None and rep is not None and abs(text_score - rep) > TOLERANCE:
+            findings.append(Finding(
+                "REPORTED_SCORE_CONFLICT", "error", leaf.id,
+                f"{name}: the report states two scores, {_fmt(rep)} (score column) and {_fmt(text_score)} (text); "
+                f"the recomputation gives {_fmt(got)}",
+                {"reported": rep, "text": text_score, "recomputed": got},
+            ))
         if rep is None:
             if reproduces:
                 findings.append(Finding("NO_REPORTED_SCORE", "info", leaf.id,
@@ -102,19 +134,21 @@ def leaf_findings(result) -> list[Finding]:
                     "reading": reading, "alternatives": []}
             matched = None
             for alt, rule, part in _alternatives(leaf):
-                alt_score = rescore_leaf(result, i, rule, part)
+                got_alt = rescore_leaf_explained(result, i, rule, part)
+                alt_score, words = got_alt if got_alt is not None else (None, None)
                 data["alternatives"].append({"label": alt.label, "description": alt.description,
                                              "label_en": alt.label_en, "description_en": alt.description_en,
-                                             "score": alt_score})
+                                             "score": alt_score, "explanation": words,
+                                             "family": rule.family})
                 if alt_score is not None and abs(alt_score - rep) <= TOLERANCE and matched is None:
-                    matched = (alt.label, alt.description, alt_score)
+                    matched = (alt.label, alt.description, alt_score, words)
             if matched:
-                msg += (f". The alternative reading '{matched[0]}' ({matched[1]}) gives {_fmt(matched[2])} and "
-                        "reproduces the reported score")
+                msg += (f". The alternative reading '{matched[0]}' ({matched[1]}) gives {_fmt(matched[2])} "
+                        f"({matched[3]}) and reproduces the reported score")
                 data["reproduced_by"] = matched[0]
             elif data["alternatives"]:
                 msg += ". None of the declared alternative readings reproduces it (" + ", ".join(
-                    f"{a['label']}: {'n/a' if a['score'] is None else _fmt(a['score'])}"
+                    f"{a['label']}: {'n/a' if a['score'] is None else _fmt(a['score']) + ' = ' + a['explanation']}"
                     for a in data["alternatives"]) + ")"
             findings.append(Finding("SCORE_MISMATCH", "error", leaf.id, msg, data))
         missed = _missed_target(leaf)
@@ -154,7 +188,7 @@ def sum_findings(result) -> list[Finding]:
                 f"the reported indicator scores sum to {_fmt(s)}, the reported total is {_fmt(rep.total)}",
                 {"sum": s, "reported_total": rep.total},
             ))
-    if rep.total is not None and not result.reproduces_total(TOLERANCE):
+    if rep.total is not None and result.gap_points == 0 and not result.reproduces_total(TOLERANCE):
         g = grade_of(result.total, result.framework)
         findings.append(Finding(
             "TOTAL_MISMATCH", "warning", None,
@@ -174,8 +208,47 @@ def sum_findings(result) -> list[Finding]:
     return findings
 
 
+def _rate_span(num: float, den: float, printed: bool, difference: bool) -> tuple[float, float]:
+    """The range of ``num / den`` in percent when both were printed rounded to two decimals (万元): each
+    amount within ±0.005 (a difference of two printed amounts within ±0.01); an exact ratio when not printed."""
+    if not printed:
+        v = 100.0 * num / den
+        return v, v
+    en, ed = (0.01 if difference else 0.005), 0.005
+    corners = [100.0 * n / d for n in (num - en, num + en) for d in (den - ed, den + ed) if d > 0]
+    return (min(corners), max(corners)) if corners else (np.nan, np.nan)
+
+
+def rate_readings(budget: Budget, key: str) -> list[tuple[str, float, float, float]]:
+    """Every reading of measure ``key`` a stated rate may follow, as (reading, computed rate, low, high): the
+    measure's own formula, the denominator the report states (``stated_bases``), and for the execution rate
+    the funds received (支出/到位, 财预〔2020〕10号 附1). Low and high span the rounding of printed amounts."""
+    m = MEASURES[key]
+    parts = m.parts(budget) if m.parts is not None else None
+    if parts is None:
+        return []
+    num, den = parts
+    printed = m.unit == "万元" and not budget.derived
+    difference = "−" in m.formula.split(" / ", 1)[0]
+    cands = [(m.formula, num, den)]
+    if key in budget.stated_bases:
+        cands.append((f"{m.formula.split(' / ', 1)[0]} / {budget.stated_bases[key]:,.2f} (stated base)", num,
+                      budget.stated_bases[key]))
+    if key == "execution_rate" and budget.received:
+        cands.append(("spent / received", budget.spent, budget.received))
+    out = []
+    for label, n, d in cands:
+        if d == 0:
+            continue
+        lo, hi = _rate_span(n, d, printed, difference)
+        out.append((label, 100.0 * n / d, lo, hi))
+    return out
+
+
 def rate_findings(budget: Budget | None, owner: str) -> list[Finding]:
-    """Rates a report states against the rates computed from its own budget figures."""
+    """Rates a report states against the rates computed from its own budget figures, at the precision each
+    was printed: a finding only where no reading (the formula, a stated base, funds received) agrees within
+    the rounding of the printed amounts and of the stated rate."""
     if budget is None:
         return []
     findings = []
@@ -186,25 +259,76 @@ def rate_findings(budget: Budget | None, owner: str) -> list[Finding]:
         if key not in computed:
             continue
         got = computed[key]
+        decimals = budget.stated_decimals.get(key, 2)
+        half = 0.5 * 10 ** -decimals
         pairs = list(zip(stated, got)) if isinstance(stated, list) else [(stated, got)]
+        readings = [] if isinstance(stated, list) else rate_readings(budget, key)
         for j, (s, g) in enumerate(pairs):
-            if isinstance(g, list):
+            if isinstance(g, list) or (isinstance(g, float) and np.isnan(g)):
                 continue
-            if abs(round(g, 2) - s) > RATE_TOLERANCE + 1e-9:
+            if readings:
+                agrees = any(lo - 1e-9 <= s + half and hi + 1e-9 >= s - half for _, _, lo, hi in readings)
+            else:
+                agrees = abs(round(g, decimals) - s) <= half + 1e-9
+            if not agrees:
                 which = f" (item {j + 1})" if isinstance(stated, list) else ""
+                tried = "; ".join(f"{label} gives {v:.2f}%" for label, v, _, _ in readings[1:])
                 findings.append(Finding(
                     "RATE_MISMATCH", "error", None,
-                    f"{owner}: {MEASURES[key].term} stated as {s:.2f}%{which}, but "
-                    f"{MEASURES[key].formula} gives {g:.2f}%",
-                    {"measure": key, "stated": s, "computed": g, "item": j if isinstance(stated, list) else None},
+                    f"{owner}: {MEASURES[key].term} stated as {s:.{decimals}f}%{which}, but "
+                    f"{MEASURES[key].formula} gives {g:.2f}%" + (f" ({tried})" if tried else ""),
+                    {"measure": key, "stated": s, "computed": g, "item": j if isinstance(stated, list) else None,
+                     "readings": [{"reading": label, "rate": v, "low": lo, "high": hi}
+                                  for label, v, lo, hi in readings]},
                 ))
+    return findings
+
+
+def gap_findings(result) -> list[Finding]:
+    """TOTAL_NOT_GRADED: leaves that cannot be computed leave a gap in the total."""
+    gap = result.gap_points
+    if gap <= 0:
+        return []
+    graded = result.grade is not None
+    return [Finding(
+        "TOTAL_NOT_GRADED", "warning", None,
+        f"the total {_fmt(result.total)} leaves out {gap:g} points that cannot be computed ("
+        + ", ".join(result.not_computable) + ")"
+        + (f"; graded {result.grade} with that gap, as the framework declares" if graded else "; it is not graded"),
+        {"total": result.total, "gap": gap, "leaves": result.not_computable, "graded": graded,
+         "grade": result.grade})]
+
+
+def literal_findings(result) -> list[Finding]:
+    """LITERAL_READING: each leaf whose literal reading scores otherwise, and the total and grade it leads to."""
+    reading = literal_reading(result)
+    if reading is None:
+        return []
+    findings = []
+    for lf in reading.leaves:
+        if abs(lf.change) <= TOLERANCE:
+            continue
+        findings.append(Finding(
+            "LITERAL_READING", "warning", lf.id,
+            f"{lf.name}: read literally the rule gives {_fmt(lf.literal_score)} ({lf.explanation}), not "
+            f"{_fmt(lf.score)}; the total would be {_fmt(reading.literal_total)} ({reading.literal_grade}) instead of "
+            f"{_fmt(reading.total)} ({reading.grade})",
+            {"score": lf.score, "literal_score": lf.literal_score, "explanation": lf.explanation, "reason": lf.reason,
+             "total": reading.total, "grade": reading.grade, "literal_total": reading.literal_total,
+             "literal_grade": reading.literal_grade},
+        ))
     return findings
 
 
 def reconcile(result) -> list[Finding]:
     findings = points_findings(result.compiled.nodes, result.framework)
+    findings += gap_findings(result)
     findings += leaf_findings(result)
+    findings += target_findings(result)
     findings += sum_findings(result)
     owner = "the evaluation's budget" if result.evaluation.budget is not None else "the department budget"
     findings += rate_findings(result.scoring_budget, owner)
+    for p in result.evaluation.projects:  # each project's stated rates against its own figures
+        findings += rate_findings(p.budget, f"project {p.id}")
+    findings += literal_findings(result)
     return findings

@@ -9,6 +9,7 @@ import pandas as pd
 from ..load import Located
 from ..params import Budget, Framework
 from .compile import Compiled, budget_for_scoring
+from .projects import combined_budget
 from .framework import grade_of
 
 
@@ -19,6 +20,9 @@ def budget_for_targets(evaluation, department_budget: Budget | None) -> Budget |
     ``EvaluationResult.target_budget`` is this choice for a scored evaluation."""
     if evaluation.budget is not None:
         return evaluation.budget
+    combined = combined_budget(evaluation.projects)
+    if combined is not None:
+        return combined
     return department_budget if evaluation.kind == "department" else None
 
 
@@ -36,7 +40,7 @@ class EvaluationResult:
     table: pd.DataFrame
     nodes: pd.DataFrame
     total: float
-    grade: str
+    grade: str | None  # None: a leaf cannot be computed and the framework grades no incomplete total
     findings: list = field(default_factory=list)
     department_budget: Budget | None = None
 
@@ -66,7 +70,19 @@ class EvaluationResult:
     @property
     def rounded_total(self) -> float:
         """The total as a report adds it up: the sum of leaf scores printed to two decimals."""
-        return float(self.table["score"].round(2).sum())
+        if self.compiled.plain_total:
+            return float(self.table["score"].round(2).sum())
+        return float(self.compiled.total_of(self.table["score"].fillna(0.0).round(2).to_numpy()))
+
+    @property
+    def not_computable(self) -> list[str]:
+        """Ids of the leaves that cannot be computed (an undefined measure); the total leaves them out."""
+        return [lf.id for lf in self.compiled.leaves if lf.undefined]
+
+    @property
+    def gap_points(self) -> float:
+        """Points of the total that cannot be computed (:attr:`Compiled.gap_points`); 0 when every leaf is."""
+        return self.compiled.gap_points
 
     def reproduces_total(self, tolerance: float = 0.005) -> bool | None:
         """Whether the recomputed total matches the reported one, summed exactly or as printed."""

@@ -39,7 +39,9 @@ def score(located: Located, framework: Framework, budget: Budget | None,
             "name_en": leaf.node.indicator.name_en,
             "points": leaf.points,
             "rule": leaf.rule.family,
-            "score": float(leaf_scores[i]),
+            "score": float(leaf_scores[i]) if leaf.counted else float("nan"),  # none: not applicable / computable
+            "status": "not_applicable" if leaf.not_applicable is not None else (
+                "not_computable" if leaf.undefined else "scored"),
             "reported_score": None if inp is None else inp.reported_score,
             "explanation": "; ".join(
                 (f"{r.part}: " if r.part else "") + explain(r, s) + (" → 0 (" + "; ".join(r.zero_reasons) + ")"
@@ -48,13 +50,14 @@ def score(located: Located, framework: Framework, budget: Budget | None,
             ) + (" → 0 (" + "; ".join(leaf.zero_reasons) + ")" if leaf.zero else ""),
             "target": None if inp is None else inp.target,
             "actual": None if inp is None else inp.actual,
-            "reason": None if inp is None else (inp.reported_reason or inp.reason),
+            "reason": None if inp is None else (inp.reported_reason or inp.not_applicable or inp.reason),
         })
     table = pd.DataFrame.from_records(records)
     nodes = node_table(compiled, leaf_scores, located.evaluation.reported)
-    total = float(leaf_scores.sum())
-    result = EvaluationResult(located, framework, compiled, table, nodes, total, grade_of(total, framework),
-                              department_budget=budget)
+    total = float(compiled.total_of(leaf_scores))
+    graded = compiled.gap_points == 0 or framework.not_computable == "graded_with_gap"
+    result = EvaluationResult(located, framework, compiled, table, nodes, total,
+                              grade_of(total, framework) if graded else None, department_budget=budget)
     result.findings = reconcile(result)
     return result
 
@@ -62,6 +65,7 @@ def score(located: Located, framework: Framework, budget: Budget | None,
 def node_table(compiled: Compiled, leaf_scores: np.ndarray, reported) -> pd.DataFrame:
     """Every node with stated points, points of its leaves, recomputed and reported scores."""
     pos = {lf.id: i for i, lf in enumerate(compiled.leaves)}
+    counted = {lf.id for lf in compiled.leaves if lf.counted}  # a leaf without a score adds no points
     rep_leaf = {lf.id: (lf.inputs.reported_score if lf.inputs else None) for lf in compiled.leaves}
     rows = []
     for n in compiled.nodes:
@@ -74,7 +78,7 @@ def node_table(compiled: Compiled, leaf_scores: np.ndarray, reported) -> pd.Data
             "name": n.indicator.name,
             "name_en": n.indicator.name_en,
             "stated_points": n.indicator.points,
-            "points": n.leaf_points,
+            "points": float(sum(x.indicator.points for x in n.leaves() if x.id in counted)),
             "score": float(sum(leaf_scores[pos[i]] for i in ids)),
             "reported_leaf_sum": None if any(r is None for r in rep) else float(sum(rep)),
             "reported": (reported.nodes.get(n.id) if reported is not None else None),

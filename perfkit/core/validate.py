@@ -19,6 +19,10 @@ from .framework import framework_problems, points_findings, walk
 from .scoring import score_bundle
 
 
+# Findings of scoring that ``validate`` repeats: a file that scores but gives no grade is not simply valid.
+WARNED = ("NOT_COMPUTABLE", "TOTAL_NOT_GRADED")
+
+
 @dataclass
 class Validated:
     """The outcome of one file: its structural findings, or the error naming its problems."""
@@ -63,7 +67,8 @@ def validate_file(path: str) -> list[Finding]:
             raise ParameterError(problems)
         return points_findings(walk(fw.tree), fw) if fw.tree else []
     return [f for result in score_bundle(load(path))
-            for f in points_findings(result.compiled.nodes, result.compiled.framework)]
+            for f in points_findings(result.compiled.nodes, result.compiled.framework)
+            + [g for g in result.findings if g.code in WARNED]]
 
 
 def validate_paths(paths: list[str]) -> list[Validated]:

@@ -1,11 +1,10 @@
-"""Results as documents: the JSON of ``perfkit score --json``, readable terminal tables, xlsx sheets."""
+"""Results as documents: the JSON of ``perfkit score --json``, readable terminal tables, the xlsx score sheet."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from ..fmt import display_width, json_safe
 from ..load import Bundle
@@ -139,85 +138,20 @@ def render_scores(bundle: Bundle, results: list) -> str:
 # The xlsx score sheet (评分表) handed over beside the report
 # --------------------------------------------------------------------------------------------
 
-SHEET_COLUMNS = {
-    "path": "指标路径 path",
-    "level1": "一级指标",
-    "level2": "二级指标",
-    "name": "三级指标",
-    "points": "分值",
-    "rule": "评分规则 rule",
-    "score": "重算得分 score",
-    "reported_score": "报告得分 reported",
-    "difference": "差异 difference",
-    "explanation": "计算过程 arithmetic",
-    "reason": "扣分原因 reason",
-}
+
+def write_xlsx(bundle: Bundle, results: list, path, language: str = "zh") -> str:
+    """The score sheet workbook (:mod:`perfkit.report.score_sheet`) in ``language``, written to ``path``."""
+    Path(path).write_bytes(xlsx_bytes(bundle, results, language))
+    return str(path)
 
 
-def _sheet_name(text: str, used: set[str]) -> str:
-    base = "".join(ch for ch in text if ch not in "[]:*?/\\")[:31] or "sheet"
-    name, k = base, 2
-    while name in used:
-        name = f"{base[:28]}~{k}"
-        k += 1
-    used.add(name)
-    return name
+def xlsx_bytes(bundle: Bundle, results: list, language: str = "zh") -> bytes:
+    """The score sheet workbook as bytes (for an atomic write)."""
+    import io
 
+    from .ooxml import reproducible
+    from .score_sheet import workbook  # openpyxl (~0.4 s to import) only when a workbook is written
 
-# Text beginning with one of these is read as a formula by a spreadsheet (Excel, LibreOffice) when edited or
-# exported to CSV: written as text with Excel's quote prefix ('=1+1 shows as =1+1).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text_cell(cell) -> None:
-    """A cell holding a string: text, never a formula (openpyxl types any string beginning with '=' as one)."""
-    cell.data_type = "s"
-    if cell.value.startswith(FORMULA_START):
-        cell.quotePrefix = True
-
-
-def write_xlsx(bundle: Bundle, results: list, path: str) -> str:
-    """One workbook: a summary sheet, one score sheet per evaluation, and all findings.
-
-    Numbers are written as numbers (two-decimal display), so the sheet can be re-added in Excel; text from
-    the parameter files is written as text, never as a formula (:func:`_text_cell`).
-    """
-    # openpyxl (~0.4 s to import) only when a workbook is written: `perfkit score` imports this module.
-    from openpyxl.utils import get_column_letter
-
-    used: set[str] = set()
-    summary = pd.DataFrame([{
-        "evaluation": r.evaluation.id,
-        "title": r.evaluation.title,
-        "kind": r.evaluation.kind,
-        "evaluator": r.evaluation.evaluator,
-        "total": round(r.total, 2),
-        "grade": r.grade,
-        "reported_total": r.reported_total,
-        "reported_grade": r.reported_grade,
-        "findings": len(r.findings),
-    } for r in results])
-    findings = pd.DataFrame([{"evaluation": r.evaluation.id, **{k: v for k, v in f.to_dict().items() if k != "data"}}
-                             for r in results for f in r.findings],
-                            columns=["evaluation", "code", "severity", "indicator", "message"])
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        summary.to_excel(xl, sheet_name=_sheet_name("summary", used), index=False)
-        for r in results:
-            t = r.table.copy()
-            t["difference"] = t["reported_score"].astype(float) - t["score"]
-            t = t[list(SHEET_COLUMNS)].rename(columns=SHEET_COLUMNS)
-            t.to_excel(xl, sheet_name=_sheet_name(r.evaluation.id, used), index=False)
-        findings.to_excel(xl, sheet_name=_sheet_name("findings", used), index=False)
-        for ws in xl.book.worksheets:
-            for row in ws.iter_rows():
-                for c in row:
-                    if isinstance(c.value, str):
-                        _text_cell(c)
-            for i, col in enumerate(ws.iter_cols(min_row=1, max_row=min(ws.max_row, 200)), start=1):
-                width = max(display_width(str(c.value)) if c.value is not None else 0 for c in col)
-                ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
-                for c in col[1:]:
-                    if isinstance(c.value, float):
-                        c.number_format = "0.00"
-            ws.freeze_panes = "A2"
-    return path
+    buf = io.BytesIO()
+    workbook(bundle, results, language).save(buf)
+    return reproducible(buf.getvalue())

@@ -13,10 +13,12 @@ import html as html_lib
 import re
 from pathlib import Path
 
+from lxml import html as lxml_html
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
 from .language import LANGUAGES, Language
+from .layout import column_widths, html_table_of, natural_width
 from .text import Text
 
 # nbconvert template of the client HTML (lab without network scripts); see its index.html.j2.
@@ -109,4 +111,32 @@ def export_html(nb, title: str, language: str) -> str:
     client = client_notebook(nb)
     client.metadata["title"] = title
     body, _ = exporter.from_notebook_node(client, resources={"metadata": {"name": title}})
-    return body
+    return print_widths(body)
+
+
+# The printed page: A4 less the template's margins (15 mm each side) at CSS's 96 px an inch; tables print
+# at 9 pt (12 px), so a display column (half a Chinese character) is 6 px; a cell's padding and borders 16 px.
+PRINT_WIDTH_PX = (210 - 30) / 25.4 * 96
+PRINT_UNIT_PX, PRINT_PAD_PX = 6.0, 16.0
+_PERFKIT_TABLE = re.compile(r'<table class="perfkit">(?P<body>.*?)</table>', re.S)
+
+
+def print_widths(page: str) -> str:
+    """Each report table too wide for an A4 page gets column widths (a ``<colgroup>`` of percentages, class
+    ``wide``): the same shares as the Word document's (:func:`perfkit.report.layout.column_widths`), so no
+    column is squeezed to a few characters when printed. Tables that fit are left to the browser."""
+    def widen(m: re.Match) -> str:
+        table = html_table_of(lxml_html.fragment_fromstring(m.group(0)))
+        ncols = max((len(r.cells) for r in table.rows), default=0)
+        if not ncols:
+            return m.group(0)
+        if natural_width(table, ncols, PRINT_UNIT_PX, PRINT_PAD_PX) <= PRINT_WIDTH_PX:
+            return m.group(0)
+        widths = column_widths(table, ncols, PRINT_WIDTH_PX, PRINT_UNIT_PX, PRINT_PAD_PX)
+        cols = "<colgroup>" + "".join(f'<col style="width:{100 * w / sum(widths):.2f}%">' for w in widths) + "</colgroup>"
+        body = m.group("body")
+        at = body.find("</caption>")
+        at = at + len("</caption>") if at >= 0 else 0
+        return f'<table class="perfkit wide">{body[:at]}{cols}{body[at:]}</table>'
+
+    return _PERFKIT_TABLE.sub(widen, page)

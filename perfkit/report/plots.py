@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Sequence
 
 import matplotlib
+import matplotlib.text
 import numpy as np
 from IPython.display import Image, display
 from matplotlib import font_manager
@@ -191,10 +192,93 @@ def use_cjk_font(verbose: bool = False) -> FontChoice:
 # --------------------------------------------------------------------------------------------
 
 
-def to_png(fig: Figure) -> bytes:
-    """The figure as PNG bytes, without timestamps or software metadata (same input, same bytes)."""
+# --------------------------------------------------------------------------------------------
+# Every character drawn: fallback fonts for what the chosen font lacks (㮾, 䶮 in place names …)
+# --------------------------------------------------------------------------------------------
+
+_FONT_FILES: dict[str, "matplotlib.ft2font.FT2Font | None"] = {}
+_FALLBACK: dict[str, str | None] = {}
+
+
+def _holds(path: str, ch: str) -> bool:
+    """Does the font file hold a glyph for ``ch``?"""
+    if path not in _FONT_FILES:
+        try:
+            _FONT_FILES[path] = matplotlib.ft2font.FT2Font(path)
+        except Exception:  # unreadable or unsupported font file
+            _FONT_FILES[path] = None
+    font = _FONT_FILES[path]
+    return font is not None and bool(font.get_char_index(ord(ch)))
+
+
+class _WeightNote(logging.Filter):
+    """Drops matplotlib's note that a fallback font has no 'normal' weight (WenQuanYi Zen Hei is 'medium'):
+    the font is used all the same, and the note would land in every report's warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Failed to find font weight" not in record.getMessage()
+
+
+logging.getLogger("matplotlib.font_manager").addFilter(_WeightNote())
+
+# Fonts that hold a placeholder box for every character, not the character: never a fallback.
+PLACEHOLDER_FONTS = ("Last Resort",)
+_REBUILT_FOR_FALLBACK = False
+
+
+def _find_fallback(ch: str) -> str | None:
+    entries = sorted({(f.name, f.fname) for f in font_manager.fontManager.ttflist
+                      if not f.name.startswith(PLACEHOLDER_FONTS)})
+    rank = {name: i for i, name in enumerate(CJK_FAMILIES)}
+    entries.sort(key=lambda e: (rank.get(e[0], len(rank)), e))
+    return next((name for name, fname in entries if _holds(fname, ch)), None)
+
+
+def fallback_font(ch: str) -> str | None:
+    """The family of an installed font that holds ``ch`` (the CJK families first, best first), or None.
+    When matplotlib's font list has none, it is rebuilt once (a font installed after the list was made)."""
+    global _REBUILT_FOR_FALLBACK
+    if ch not in _FALLBACK:
+        found = _find_fallback(ch)
+        if found is None and not _REBUILT_FOR_FALLBACK:
+            _REBUILT_FOR_FALLBACK = True
+            log.info("no font in matplotlib's font list holds %r; rebuilding the font cache", ch)
+            rebuild_font_cache()
+            _FALLBACK.clear()
+            found = _find_fallback(ch)
+        _FALLBACK[ch] = found
+    return _FALLBACK[ch]
+
+
+def cover_text(fig: Figure) -> list[str]:
+    """Give each text of ``fig`` whose characters the chart font lacks the installed fonts that hold them,
+    after the chart font (matplotlib draws each character from the first font of the list that has it), so
+    a rare character in a name (㮾 in 㮾下, 䶮) is drawn rather than left blank. Returns the characters no
+    installed font holds (logged as a warning naming them and the remedy)."""
+    choice = use_cjk_font()
+    missing: set[str] = set()
+    for text in fig.findobj(matplotlib.text.Text):
+        lacking = sorted({ch for ch in text.get_text() if not ch.isspace() and not _holds(choice.path, ch)})
+        if not lacking:
+            continue
+        families = list(dict.fromkeys(f for ch in lacking if (f := fallback_font(ch)) is not None))
+        missing.update(ch for ch in lacking if fallback_font(ch) is None)
+        if families:
+            text.set_fontfamily([choice.name, *families])
+    if missing:
+        log.warning("no installed font holds %s (U+%s); charts leave them blank. Install a font that does, e.g. "
+                    "`apt-get install fonts-wqy-zenhei` (scripts/bootstrap.sh installs it)", "".join(sorted(missing)),
+                    ", U+".join(f"{ord(c):04X}" for c in sorted(missing)))
+    return sorted(missing)
+
+
+def to_png(fig: Figure, dpi: float = DPI) -> bytes:
+    """The figure as PNG bytes at ``dpi`` (the screen's by default; the Word document prints at a higher one),
+    every character in a font that holds it (:func:`cover_text`), without timestamps or software metadata
+    (same input, same bytes)."""
+    cover_text(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 

@@ -89,6 +89,10 @@ def inputs_text(t: Text, result, index: int, row_scores=None) -> str:
     rows = [(j, compiled.rows[j]) for j in compiled.rows_of_leaf[index]]
     for j, r in rows:
         m = getattr(r.rule, "measure", None)
+        if r.linked:  # scored from the target table: the count derived from the rows, with their names
+            parts.append(t("rules.inputs.linked", measured=sum(x.met is not None for x in r.linked),
+                           missed=[x.name for x in r.linked if x.met is False],
+                           unknown=[x.name for x in r.linked if x.met is None]))
         if r.args.get("judged"):
             parts.append(t("rules.inputs.judged", score=r.args["score"]))
         elif m:

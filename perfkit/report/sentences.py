@@ -264,6 +264,10 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
     elif code == "RATE_MISMATCH":
         m = t.raw("measures").get(data.get("measure"), {})
         ctx.update(measure=m.get("name", data.get("measure")), formula=m.get("formula", ""))
+    elif code == "LITERAL_READING":
+        ctx.update(grade=lang.grade_label(data.get("grade"), fw), literal_grade=lang.grade_label(data.get("literal_grade"), fw))
+    elif code == "NOT_COMPUTABLE":
+        ctx["measure_names"] = [t.raw("measures").get(m, {}).get("name", m) for m in data.get("measures", [])]
     elif code == "JUDGED_WITHOUT_MEASUREMENT":
         ctx["rule"] = rule_name(t, data.get("rule"))
         part = data.get("part")

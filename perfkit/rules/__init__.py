@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import Annotated, Union
 
-from .base import Family
+from pydantic import Field
+
+from .base import Alternative, Family
 
 __all__ = ["REGISTRY", "Family", "family", "families"]
 
@@ -42,6 +45,14 @@ def _discover() -> dict[str, Family]:
 
 REGISTRY: dict[str, Family] = _discover()
 """Every rule family by name, in a fixed order (each family's ``order``, then its name)."""
+
+# An alternative reading may replace a rule by a rule of any family: resolve its forward reference now that
+# every family's settings model exists, then rebuild the models that hold alternatives (every rule's settings).
+_RULE_SPEC = Annotated[Union[tuple(f.settings for f in REGISTRY.values())], Field(discriminator="family")]
+Alternative.model_rebuild(force=True, _types_namespace={"RuleSpec": _RULE_SPEC})
+for _fam in REGISTRY.values():
+    for _model in (_fam.settings, *_fam.models):
+        _model.model_rebuild(force=True, _types_namespace={"RuleSpec": _RULE_SPEC})
 
 
 def family(name: str) -> Family:

@@ -40,6 +40,12 @@ class BandsRule(RuleBase):
     bands: list[Band] = Field(
         min_length=1, description="The steps, tried in the order written; a value in none of them is an error."
     )
+    absolute: bool = Field(
+        False,
+        description="Whether the value is taken without its sign before the bands are tried: for bands that "
+        "ignore the sign, such as an adjustment-rate band \"调整率≤10%\" read as a deviation either way (a budget "
+        "cut of −12% is an adjustment of 12%). Default false: as measured.",
+    )
 
 
 def bands(
@@ -73,12 +79,16 @@ def compile_rule(ctx, rule: BandsRule, points: float, inputs, loc: tuple) -> dic
     v = ctx.measured(rule, inputs, loc, "bands")
     if v is None:
         return None
+    if rule.absolute:
+        v = abs(float(v))
     iv = interval_arrays(rule.bands)
     pts = [b.points for b in rule.bands]
     hit = bands(points, np.array([v]), iv["lo"], iv["hi"], iv["loi"], iv["hii"], pts)
     if np.isnan(hit).all():
         labels = "; ".join(b.label() for b in rule.bands)
-        ctx.problem(loc, f"the measured value {v:.2f} falls in none of the rule's bands ({labels})")
+        hint = ("" if rule.absolute or v >= 0 else "; if the bands ignore the sign (a cut against an adjustment "
+                "limit), declare `absolute: true`")
+        ctx.problem(loc, f"the measured value {v:.2f} falls in none of the rule's bands ({labels}){hint}")
         return None
     return {"value": float(v), **iv, "band_points": pts}
 
@@ -93,7 +103,7 @@ def checks(rule: BandsRule, points: float, args: dict) -> list[Check]:
 def describe(rule: BandsRule, points: float, unit: str) -> Phrase:
     steps = [Phrase("band", {"interval": Verbatim(interval_text(b.min, b.max, b.min_inclusive, b.max_inclusive,
                                                                 unit)), "points": b.points}) for b in rule.bands]
-    return Phrase("bands", {"measure": MeasureName(rule.measure), "bands": steps})
+    return Phrase("bands", {"measure": MeasureName(rule.measure), "bands": steps, "absolute": rule.absolute})
 
 
 FAMILY = Family(

@@ -11,12 +11,14 @@ the reports print them. W is the indicator's points (分值), A the target (年�
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ArrayLike = np.ndarray | float | int
+if TYPE_CHECKING:  # the union of every family's settings, resolved by perfkit.rules once the families are found
+    RuleSpec = Any
 NODE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 
 
@@ -144,10 +146,24 @@ class Alternative(Model):
         None, description="English `description`, used by English reports; null: `description`."
     )
     set: dict[str, Any] = Field(
+        default_factory=dict,
         description="The settings this reading changes, as {setting: new value} (e.g. {average: year_end}). They are "
         "merged over the rule's own settings and the result is validated as the same family, so every key must be "
-        "a setting of that family."
+        "a setting of that family. Give `set` or `rule`, not both.",
     )
+    rule: "RuleSpec | None" = Field(
+        None,
+        description="A whole rule replacing the rule under this reading, of any family and validated like any "
+        "rule: a reading that changes the rule's shape (\"points × execution rate\" instead of a sum of parts, "
+        "a band table instead of a ratio). Give `set` or `rule`, not both.",
+    )
+
+    @model_validator(mode="after")
+    def _set_or_rule(self) -> "Alternative":
+        if bool(self.set) == (self.rule is not None):
+            raise ValueError("give exactly one of `set` (the settings this reading changes) or `rule` (a whole rule "
+                             "replacing it)")
+        return self
 
 
 class RuleBase(Model):
@@ -201,6 +217,29 @@ class Context(Protocol):
 
     def measured(self, rule: Any, inputs: Any, loc: tuple, rule_name: str, many: bool = False) -> Any:
         """The rule's measured value: its ``measure`` from the budget, else the input ``value``/``values``."""
+
+    def linked_rows(self, loc: tuple, rule_name: str, year: int | None = None) -> list[LinkedRow] | None:
+        """The 绩效目标表 rows linked to the leaf being compiled (``indicator:``), read; None with a
+        problem recorded when there are none."""
+
+
+@dataclass(frozen=True)
+class LinkedRow:
+    """A 绩效目标表 row linked to a leaf (``indicator:``), as the target-table families see it.
+
+    ``met`` is None when the row holds no measurable target or no actual; ``completion`` is the row's
+    completion ratio capped at 1 (None likewise); ``late_months`` is set for deadlines (0 when on time).
+    """
+
+    id: str
+    name: str
+    kind: str
+    target_text: str
+    actual_text: str | None
+    met: bool | None
+    completion: float | None
+    late_months: float | None = None
+    weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -303,9 +342,16 @@ def exactly_one(model: BaseModel, points_field: str, share_field: str) -> None:
         raise ValueError(f"give exactly one of {points_field} (points) or {share_field} (share of points)")
 
 
+def alternative_rule(rule: Any, alt: Alternative) -> Any:
+    """The rule under an alternative reading: its whole ``rule``, or the rule's settings with ``set`` merged over."""
+    if alt.rule is not None:
+        return alt.rule
+    return type(rule).model_validate({**rule.model_dump(), **alt.set})
+
+
 def own_alternatives(rule: Any) -> list[tuple[Any, Any, str | None]]:
     """(alternative, rule under it, part) for every declared alternative reading of a rule."""
-    return [(alt, type(rule).model_validate({**rule.model_dump(), **alt.set}), None) for alt in rule.alternatives]
+    return [(alt, alternative_rule(rule, alt), None) for alt in rule.alternatives]
 
 
 def _score_text(args: dict, points: float, score: float) -> str:
@@ -355,6 +401,7 @@ class Family:
     alternatives: Callable[[Any], list] = own_alternatives
     checks: Callable[[Any, float, dict], list[Check]] = _no_checks
     targets: tuple[str, ...] = ()  # arguments sensitivity rescores as targets
+    table_scored: bool = False  # scored from the leaf's linked 绩效目标表 rows (the count is derived)
     uncertain: tuple[Uncertain, ...] = ()  # settings sensitivity may perturb
 
     def words(self, args: dict, points: float, score: float) -> str:

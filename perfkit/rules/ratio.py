@@ -28,6 +28,12 @@ class RatioRule(RuleBase):
         description="Optional 偏离度 overlay deducting a share of W when the actual overshoots the target by far "
         "(a sign the target was set low). Null: no overlay.",
     )
+    cost_rows: Literal["ceiling", "ratio"] = Field(
+        "ceiling",
+        description="How a cost row (成本指标) whose target reads as a ceiling on spending (\"不超出财政预算100.3万元\", "
+        "项目预算控制数) is scored: `ceiling` (default) as `spending_ceiling`, met at or below it; `ratio` as a target "
+        "to reach, B/A × W (S03 44.49/45.2 × 10 = 9.84).",
+    )
 
 
 def ratio(points: ArrayLike, target: ArrayLike, actual: ArrayLike, cap: ArrayLike = 1.0) -> np.ndarray:

@@ -7,6 +7,9 @@ progress bar, and how failures are described and grouped. The layout of ``<out>`
 
     <out>/<department>/<year>/report.ipynb        executed notebook, Chinese (zh)
     <out>/<department>/<year>/report.html         client version: no code, no prompts, charts embedded
+    <out>/<department>/<year>/report.docx         the same as a Word document (perfkit.run.documents)
+    <out>/<department>/<year>/report.xlsx         the score sheet (评分表)
+    <out>/<department>/<year>/report.pdf          the HTML printed by headless Chromium, where installed
     <out>/<department>/<year>/report.en.ipynb     the same in English (en)
     <out>/<department>/<year>/report.en.html
     <out>/<department>/<year>/report[.en].failed.ipynb   a failed run's executed notebook, with the error
@@ -36,7 +39,7 @@ from typing import Any
 
 from ..errors import ParameterError, Problem, RunError
 from ..report import notebook_html
-from . import engine
+from . import documents, engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL, error_summary
 from .executors import default_workers, get_executor
 from .files import atomic_write_text, check_inside, check_out_dir, relative_to, remove, sweep_temporaries, tmp_name
@@ -90,7 +93,7 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
         rec.status = ERROR
         rec.error = {"kind": "error", "summary": error_summary(exc)}
         names, udir = LANGUAGES[language], unit_dir(out_dir, department, year)
-        remove(udir / names.notebook, udir / names.html)  # no earlier report poses as this run's
+        remove(udir / names.notebook, udir / names.html, *(udir / d for d in names.documents))  # no earlier report poses as this run's
     rec.finished = now()
     rec.duration_s = round(time.monotonic() - t0, 3)
     if record:
@@ -120,6 +123,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
     names = LANGUAGES[rec.language]
     udir = unit_dir(out_dir, rec.department, rec.year)
     final_nb, final_html, failed_nb = udir / names.notebook, udir / names.html, udir / names.failed
+    docs = [udir / d for d in names.documents]
     sweep_temporaries(udir)  # left by a run that was killed
 
     # 1. Parameters first: an invalid unit fails here, with the problem lines, and no kernel is started.
@@ -133,7 +137,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         rec.inputs = hash_inputs(bundle.input_files(), params_dir, notebook)
     except ParameterError as exc:
         rec.status, rec.error = INVALID, _invalid(exc)
-        remove(final_nb, final_html, failed_nb)  # an earlier run's files no longer match these parameters
+        remove(final_nb, final_html, failed_nb, *docs)  # an earlier run's files no longer match these parameters
         return
 
     # 2. Execute into a temporary file beside the final one.
@@ -147,7 +151,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         if not run.ok:
             rec.status, rec.error = FAILED, run.error
             _keep_failed(rec, tmp_nb, failed_nb, notebook, out_dir)
-            remove(final_nb, final_html)
+            remove(final_nb, final_html, *docs)
             return
 
         # 3. The finished report: normalized notebook and client HTML, each moved into place.
@@ -164,10 +168,11 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         remove(failed_nb)
         rec.status = OK
         rec.outputs = {"notebook": relative_to(final_nb, out_dir), "html": relative_to(final_html, out_dir)}
+        documents.write_documents(rec, bundle, udir, names, out_dir, final_html)
     except OSError as exc:  # a full disk, a folder that cannot be written: this unit fails, not the batch
         rec.status, rec.error, rec.outputs = FAILED, _write_failure(exc, udir), {}
         with contextlib.suppress(OSError):
-            remove(final_nb, final_html)  # one of them may be this run's, the other an earlier run's
+            remove(final_nb, final_html, *docs)  # one of them may be this run's, the other an earlier run's
     finally:
         with contextlib.suppress(OSError):
             remove(tmp_nb)

@@ -27,11 +27,20 @@ class Outputs:
     notebook: str
     html: str
     failed: str
+    docx: str  # the Word document, beside the HTML
+    xlsx: str  # the score sheet (评分表)
+    pdf: str  # the HTML printed to PDF (where Chromium is installed)
 
     @classmethod
     def of(cls, language: str) -> "Outputs":
         stem = "report" if language == DEFAULT_LANGUAGE else f"report.{language}"
-        return cls(f"{stem}.ipynb", f"{stem}.html", f"{stem}.failed.ipynb")
+        return cls(f"{stem}.ipynb", f"{stem}.html", f"{stem}.failed.ipynb", f"{stem}.docx", f"{stem}.xlsx",
+                   f"{stem}.pdf")
+
+    @property
+    def documents(self) -> tuple[str, ...]:
+        """The files written beside the HTML (:mod:`perfkit.run.documents`)."""
+        return self.docx, self.xlsx, self.pdf
 
 
 DEFAULT_LANGUAGE = language.LANGUAGES[0]
@@ -71,7 +80,7 @@ def unit_dir(out_dir: str | os.PathLike, department: str, year: int) -> Path:
 def unit_outputs(out_dir: str | os.PathLike, department: str, year: int, language: str) -> list[Path]:
     """Every path a unit in one language may write: its folder, its files and their temporary names."""
     udir, names = unit_dir(out_dir, department, year), LANGUAGES[language]
-    files = [udir / names.notebook, udir / names.html, udir / names.failed]
+    files = [udir / names.notebook, udir / names.html, udir / names.failed, *(udir / d for d in names.documents)]
     return [udir, *files, *(tmp_name(f) for f in files)]
 
 

@@ -37,6 +37,7 @@ class TargetModel:
     prior: np.ndarray
     sign: np.ndarray
     flagged: np.ndarray
+    movable: np.ndarray | None = None  # the target may be made more ambitious (not a ceiling, a 100% rate, …)
     overlay: LowTargetOverlay | None = None
     offset: float = 0.0
     anchor: str = "computed"
@@ -47,6 +48,8 @@ class TargetModel:
     baseline_rows: np.ndarray = field(init=False)
 
     def __post_init__(self):
+        if self.movable is None:
+            self.movable = np.ones(len(self.rows), bool)
         fam = np.array([self.compiled.rows[i].family for i in self.rows], dtype=object)
         self.scope = (np.isin(fam, self.overlay.families) if self.overlay is not None
                       else np.zeros(len(self.rows), bool))
@@ -75,8 +78,10 @@ class TargetModel:
     # ---- rescoring --------------------------------------------------------------------------
 
     def scaled(self, multipliers) -> np.ndarray:
-        """Targets under direction-aware multipliers (m > 1 more ambitious); shape (..., n_targets)."""
-        return self.target * np.asarray(multipliers, float) ** self.sign
+        """Targets under direction-aware multipliers (m > 1 more ambitious); shape (..., n_targets).
+        Targets that cannot be more ambitious (``movable`` false) keep their value."""
+        m = np.where(self.movable, np.asarray(multipliers, float), 1.0)
+        return self.target * m ** self.sign
 
     def _overrides(self, targets, overrides) -> dict:
         ov = dict(overrides or {})
@@ -118,7 +123,7 @@ class TargetModel:
         leaf = self.leaf_scores(targets, overrides)
         if leaf_weights is not None:
             leaf = leaf * leaf_weights
-        return leaf.sum(axis=-1) + self.offset
+        return self.compiled.total_of(leaf) + self.offset
 
     def grades(self, totals) -> np.ndarray:
         return self.compiled.grades(totals)
@@ -155,6 +160,7 @@ def build_model(result, budget=None, overlay: OverlayOption = "framework", ancho
         target=arr([d.target for d in scored]), actual=arr([d.actual for d in scored]),
         prior=arr([d.prior_actual for d in scored]),
         sign=np.array([-1.0 if d.direction == "negative" else 1.0 for d in scored]),
-        flagged=np.array([d.flagged for d in scored], bool), overlay=ov, offset=offset, anchor=anchor,
+        flagged=np.array([d.flagged for d in scored], bool), movable=np.array([d.movable for d in scored], bool),
+        overlay=ov, offset=offset, anchor=anchor,
         overlay_name=overlay if isinstance(overlay, str) else overlay.name,
     )

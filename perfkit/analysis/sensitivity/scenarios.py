@@ -21,8 +21,9 @@ def counterfactual_targets(model: TargetModel, rule: str, k: float = DEFAULT_K) 
     """Target vector under a counterfactual rule (direction-aware):
 
     ``prior_year`` the prior-year actual (kept where unknown); ``max_prior_year`` the more ambitious
-    of target and prior-year actual; ``actual`` the actual; ``scaled`` target × k (÷ k where lower is
-    better).
+    of target and prior-year actual; ``actual`` the more ambitious of target and actual (a target is
+    raised to what was achieved, never lowered to a miss: "targets = actuals" never raises a total);
+    ``scaled`` target × k (÷ k where lower is better), only where the target can be more ambitious.
     """
     t, p = model.target, model.prior
     if rule == "prior_year":
@@ -31,7 +32,9 @@ def counterfactual_targets(model: TargetModel, rule: str, k: float = DEFAULT_K) 
         best = np.where(model.sign > 0, np.fmax(t, p), np.fmin(t, p))
         return np.where(np.isnan(p), t, best)
     if rule == "actual":
-        return model.actual.copy()
+        a = model.actual
+        best = np.where(model.sign > 0, np.fmax(model.target, a), np.fmin(model.target, a))
+        return np.where(np.isnan(a), model.target, best)
     if rule == "scaled":
         return model.scaled(np.full(model.n_targets, k))
     raise ValueError(f"unknown counterfactual rule {rule!r}; expected one of {', '.join(COUNTERFACTUAL_RULES)}")
@@ -114,8 +117,8 @@ def grade_flip(model: TargetModel, k_max: float = 10.0, grid: int = 2001, correc
     """
     out = {"baseline_total": model.baseline_total, "baseline_grade": model.baseline_grade,
            "k_max": k_max, "correction": correction, "anchor": model.anchor}
-    out["flagged"] = _first_flip(model, model.flagged, k_max, grid)
-    out["all"] = _first_flip(model, np.ones(model.n_targets, bool), k_max, grid)
+    out["flagged"] = _first_flip(model, model.flagged & model.movable, k_max, grid)
+    out["all"] = _first_flip(model, model.movable.copy(), k_max, grid)
     cand = np.flatnonzero(model.flagged if candidates == "flagged" else np.ones(model.n_targets, bool))
     fewest = None
     if cand.size:

@@ -17,7 +17,7 @@ from SALib.util import scale_samples
 
 from ...core.compile import CompileContext, compile_rule
 from ...rules import REGISTRY
-from ...rules.base import Uncertain
+from ...rules.base import Uncertain, alternative_rule
 from ..targets import _row_inputs
 from .defaults import DEFAULT_DRAWS, DEFAULT_SEED
 from .model import TargetModel
@@ -96,7 +96,7 @@ def _alternative_args(model: TargetModel, row, alt) -> list[tuple[str, float]] |
     expressed as argument overrides (a different family, list-valued settings, missing inputs)."""
     rule = row.rule
     try:
-        new_rule = type(rule).model_validate({**rule.model_dump(exclude_unset=False), **alt.set})
+        new_rule = alternative_rule(rule, alt)  # its settings merged over the rule's, or a whole rule
     except Exception:  # noqa: BLE001 - an alternative the schema rejects is simply not a switch
         return None
     leaf = model.compiled.leaves[row.leaf]
@@ -106,7 +106,7 @@ def _alternative_args(model: TargetModel, row, alt) -> list[tuple[str, float]] |
     # would differ (or the switch fail to compile) for want of a budget.
     ctx = CompileContext(None, model.result.scoring_budget)
     args = compile_rule(ctx, new_rule, row.points, inputs, leaf.loc)
-    if args is None or args.get("judged") or ctx.problems:
+    if args is None or args.get("judged") or ctx.problems or new_rule.family != row.family:
         return None
     out = []
     for key in sorted(set(args) | set(row.args)):

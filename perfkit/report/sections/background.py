@@ -145,6 +145,8 @@ def budget_table(report, budget, lines, with_total: bool) -> str:
     cols = [(k, f) for k, f in cols if any(not missing(r.get(k)) for r, _ in records)]
     labels = {"initial": "initial", "adjusted": "adjusted", "change": "change", "spent": "spent",
               "rate": "execution_rate"}
+    if "spent" in budget.derived:  # spending derived from a stated rate is never shown as printed
+        labels["spent"] = "spent_derived"
     header = [t.label("columns.category")] + [t.label(f"columns.{labels[k]}") for k, _ in cols]
     rows = [([r["name"]] + [f(r.get(k)) if not missing(r.get(k)) else "" for k, f in cols], cls)
             for r, cls in records]
@@ -160,7 +162,7 @@ def execution(report, sec: Section, budget) -> None:
         walked, numbers = _category_numbers(budget)
         lines = [(ln, numbers.loc[i, "execution_rate"]) for i, (depth, ln) in enumerate(walked)
                  if depth == 0 and ln.spent is not None and ln.adjusted]
-    sec.md(t("background.execution", spent=budget.spent, adjusted=budget.adjusted,
+    sec.md(t("background.execution", spent=budget.spent, adjusted=budget.adjusted, derived="spent" in budget.derived,
              rate=measures.get("execution_rate"), carry_over=budget.carry_over,
              carry_rate=measures.get("carry_over_rate")))
     if lines:
@@ -177,6 +179,8 @@ def execution(report, sec: Section, budget) -> None:
              gaps=[t("background.quarter_gap", quarter=qnames[i], gap=g) for i, g in enumerate(gaps)],
              gap_values=gaps, behind=sum(g < -0.005 for g in gaps), ahead=sum(g > 0.005 for g in gaps),
              last=within[-1], last_share=percent(within[-1], budget.quarterly_spent[-1])))
+    if "quarterly_spent" in budget.derived:
+        sec.md(t("background.quarters_derived"))
     header = [t.label(f"columns.{c}") for c in ("quarter", "cumulative_spent", "quarter_spent", "cumulative_rate",
                                                "schedule", "gap")]
     rows = [[t.raw("chart.quarters")[i], money(c), money(w), pct(r), pct0(s), f"{g:+.2f}"]
@@ -193,7 +197,7 @@ def controls(report, sec: Section, budget) -> None:
     rows = []
     for key, measure in MEASURES.items():
         value = computed.get(key)
-        if value is None or isinstance(value, list):
+        if value is None or isinstance(value, list) or not (measure.listed or key in budget.stated):
             continue
         m = t.raw("measures")[key]
         figures = ""

@@ -103,7 +103,8 @@ def _all_projects(report, sec: Section, n: int) -> None:
     for r in rs:
         b = r.evaluation.budget
         rows.append([r.evaluation.id.upper(), report.evaluation_title(r), money(b.adjusted if b else None),
-                     money(b.spent if b else None), pct(all_measures(b).get("execution_rate")),
+                     money(b.spent if b else None) + (t.label("columns.derived_mark") if b and "spent" in b.derived
+                                                      else ""), pct(all_measures(b).get("execution_rate")),
                      score(r.reported_total), score(r.total), lang.grade_label(r.grade, fw)])
     sec.html(html_table(header, rows, numeric=(2, 3, 4, 5, 6)))
 

@@ -10,6 +10,7 @@ from ..rules_text import describe_rule, inputs_text
 from ..sentences import target_status
 from ..tables import Section, html_table
 from ..text import Safe
+from .projects import projects_block
 
 
 def section(report, n: int) -> Section:
@@ -23,6 +24,7 @@ def section(report, n: int) -> Section:
         if several:
             sec.heading(3, report.numbered(base, report.evaluation_title(r)))
         sec.md(*result_paragraphs(report, r))
+        projects_block(report, sec, r)  # several projects scored jointly: a table of each
         sec.heading(len(base) + 2, report.numbered(base + (1,), report.heading("levels")))
         sec.md(t("results.levels_intro"), _weakest(report, r))
         sec.html(levels_table(report, r))
@@ -36,11 +38,15 @@ def result_paragraphs(report, r) -> list[str]:
     nodes = r.nodes
     overview = t("results.overview", kind_evaluator=report.kind_evaluator(r), framework=lang.pick(fw.name, fw.name_en),
                  n_level1=int((nodes["level"] == 1).sum()), n_leaves=len(r.table),
-                 total_points=float(r.table["points"].sum()))
+                 total_points=float(r.table["points"].sum()) if r.compiled.plain_total else fw.total)
     grade = lang.grade_label(r.grade, fw)
     sentences = []
     if r.reported_total is None:
-        sentences.append(t("results.total", total=r.total, grade=grade))
+        if r.gap_points > 0:  # leaves that cannot be computed: the total is incomplete, graded only if the framework says
+            sentences.append(t("results.total_incomplete", total=r.total, gap=r.gap_points, n=len(r.not_computable),
+                               grade=grade if r.grade is not None else None))
+        else:
+            sentences.append(t("results.total", total=r.total, grade=grade))
     else:
         rep_grade = report.reported_grade(r)
         diff = round(r.reported_total, 2) - round(r.total, 2)  # as printed
@@ -54,7 +60,10 @@ def result_paragraphs(report, r) -> list[str]:
                            reported_grade=lang.grade_label(rep_grade, fw), total=r.total, grade=grade,
                            same=abs(diff) <= TOLERANCE, diff=diff, items=contributors,
                            residual=reported_sum_residual(r)))
-        if rep_grade is not None and rep_grade != r.grade:
+        if r.gap_points > 0:
+            sentences.append(t("results.total_incomplete", total=r.total, gap=r.gap_points, n=len(r.not_computable),
+                               grade=grade if r.grade is not None else None))
+        if rep_grade is not None and r.grade is not None and rep_grade != r.grade:
             sentences.append(t("results.grade_change", reported_grade=lang.grade_label(rep_grade, fw), grade=grade))
     return [overview, Safe(lang.sentences(sentences)), _grade_meaning(report, r)]
 
@@ -89,6 +98,8 @@ def _grade_meaning(report, r) -> str:
             bands.append(t("results.band_bottom", hi=grades[i - 1].min, grade=label))
         else:
             bands.append(t("results.band_mid", lo=g.min, hi=grades[i - 1].min, grade=label))
+    if r.grade is None:  # not graded: the bands only
+        return t("results.grade_bands_only", bands=bands)
     key = f"grades.meaning.{r.grade}"
     meaning = t(key, n_missed=missed_targets(report, r)) if t.has(key) else t.label("grades.unknown")
     text = t("results.grade_bands", bands=bands, grade=lang.grade_label(r.grade, fw), meaning=meaning)

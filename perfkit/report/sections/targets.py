@@ -12,6 +12,7 @@ from .. import plots
 from ..sentences import as_json, sensitivity_statements, target_status, targets_paragraphs
 from ..tables import Section, html_table
 from ..text import Safe
+from .literal import literal_block
 
 TORNADO = (0.8, 1.2)  # each target alone at 80% and 120% of its value in the one-at-a-time chart
 
@@ -32,7 +33,11 @@ def section(report, n: int) -> Section:
             sec.md(t("targets.table_note"))
             sec.html(targets_table(report, diags))
         sec.heading(len(base) + 2, report.numbered(base + (1,), report.heading("sensitivity")))
-        sensitivity_block(report, sec, r)
+        if r.gap_points > 0 and r.grade is None:  # an ungraded, incomplete total: no grades to be sensitive
+            sec.md(t("sensitivity.not_graded"))
+        else:
+            sensitivity_block(report, sec, r)
+        literal_block(report, sec, r, base + (2,))  # "under the literal rules the grade is …", where recorded
     if report.portfolio:
         k += 1
         sec.heading(3, report.numbered((n, k), report.heading("portfolio")))

@@ -1,0 +1,271 @@
+"""Findings from the targets an evaluation's own file holds: what its 绩效目标表 rows and the targets
+written on its leaves say against the scores and the budget block.
+
+``LINKED_TARGETS_MISSED``          a leaf scored by judgement or a typed count whose linked rows were missed
+``LATE_DEADLINE_NOT_DEDUCTED``     a deadline met late (by N months) scored at full marks
+``TARGET_COMPARATOR_CONFLICT``     a "≤" target under a higher-is-better rule (or "≥" under lower-is-better)
+``COST_ACTUAL_CONTRADICTS_BUDGET`` a cost row's spending differs from the budget block's ``spent``
+``HIGH_SCORE_WITHOUT_EXECUTION``   (nearly) nothing spent, yet the outputs score high
+``QUANTITATIVE_TARGET_JUDGED``     a figure to reach on a judged row that gives no measurement
+``TARGET_LOWERED_TO_ACTUAL``       a target equal to its actual after ``initial_target`` shows it was lowered
+``CHECKLIST_CONTRADICTS_BUDGET``   a checklist point "no large in-year adjustment" answered yes beside a sharp one
+
+Each finding's data carries what its sentence (``findings.<code>`` in the templates) needs.
+"""
+
+from __future__ import annotations
+
+from ..rules import family
+from .budget import MeasureUnavailable, measure
+from .compile import is_cost_row
+from .findings import Finding
+from .framework import TOLERANCE
+from .target_rows import linked, rows_for
+from .target_text import met, read_target, shortfall
+
+EXECUTION_NEAR_ZERO = 5.0  # percent of the adjusted budget spent, at or below which execution is "near zero"
+HIGH_OUTPUT_SHARE = 0.8  # outputs scored at 80% of their points or more count as "high"
+SHARP_ADJUSTMENT = 20.0  # percent: the "sharp" budget change of perfkit.analysis.targets.Thresholds.budget_change
+NO_ADJUSTMENT = ("无大量调剂", "年中调剂导致", "频繁调剂")  # points that assert no large in-year adjustment
+MONEY_TOLERANCE = 0.005  # 万元, as printed with two decimals
+OUTPUT_WORDS = ("产出",)
+
+
+def _row_text(r) -> dict:
+    return {"id": r.id, "name": r.name, "target": r.target_text, "actual": r.actual_text}
+
+
+def _leaf_score(result, leaf) -> float | None:
+    rep = leaf.inputs.reported_score if leaf.inputs is not None else None
+    return rep
+
+
+def linked_findings(result) -> list[Finding]:
+    """LINKED_TARGETS_MISSED: leaves not scored from the table whose linked rows show misses."""
+    out = []
+    ev = result.evaluation
+    for i, leaf in enumerate(result.compiled.leaves):
+        fam = family(leaf.rule.family)
+        if fam.table_scored:
+            continue
+        rows = [linked(r) for r in rows_for(ev.targets, leaf.id)]
+        missed = [r for r in rows if r.met is False]
+        if not missed:
+            continue
+        typed = leaf.inputs.count if leaf.inputs is not None else None
+        row_families = {result.compiled.rows[j].family for j in result.compiled.rows_of_leaf[i]}
+        judged = "judgement" in row_families
+        if not judged and typed is None:
+            continue  # a measured rule: its own figures decide, the rows are evidence only
+        if typed is not None and typed >= len(missed):
+            continue
+        out.append(Finding(
+            "LINKED_TARGETS_MISSED", "warning", leaf.id,
+            f"{leaf.node.indicator.name}: {len(missed)} of {sum(r.met is not None for r in rows)} linked target rows "
+            f"were missed ({', '.join(r.name for r in missed)})"
+            + (f", but the count typed is {typed:g}" if typed is not None else ", yet the leaf is scored by judgement"),
+            {"missed": len(missed), "measured": sum(r.met is not None for r in rows), "count": typed,
+             "rows": [_row_text(r) for r in missed], "reported": _leaf_score(result, leaf),
+             "points": leaf.points, "score": float(result.table.set_index("id").loc[leaf.id, "score"])},
+        ))
+    return out
+
+
+def _own_reading(leaf, year=None):
+    inp = leaf.inputs
+    if inp is None or inp.target is None or inp.actual is None:
+        return None, None
+    return read_target(inp.target, year=year), read_target(inp.actual, year=year)
+
+
+def deadline_findings(result) -> list[Finding]:
+    """LATE_DEADLINE_NOT_DEDUCTED: a leaf's own target and actual are dates, the actual is later, and the
+    leaf got full marks (reported, else recomputed)."""
+    out = []
+    scores = result.table.set_index("id")["score"]
+    for leaf in result.compiled.leaves:
+        if family(leaf.rule.family).name == "milestone":
+            continue  # scored per month late already
+        t, a = _own_reading(leaf)
+        if t is None or t.kind != "date" or a.kind != "date" or t.year_given != a.year_given:
+            continue
+        late = shortfall(t, a.hi)
+        if not late:
+            continue
+        rep = leaf.inputs.reported_score
+        got = rep if rep is not None else float(scores[leaf.id])
+        if got < leaf.points - TOLERANCE:
+            continue
+        out.append(Finding(
+            "LATE_DEADLINE_NOT_DEDUCTED", "error", leaf.id,
+            f"{leaf.node.indicator.name}: due {leaf.inputs.target}, done {leaf.inputs.actual} ({late:g} month"
+            f"{'s' if late != 1 else ''} late), scored full marks ({got:g}/{leaf.points:g})",
+            {"target": str(leaf.inputs.target), "actual": str(leaf.inputs.actual), "months_late": late,
+             "score": got, "points": leaf.points},
+        ))
+    return out
+
+
+def comparator_findings(result) -> list[Finding]:
+    """TARGET_COMPARATOR_CONFLICT: a target's comparison against its rule's direction."""
+    out = []
+    for i, leaf in enumerate(result.compiled.leaves):
+        for j in result.compiled.rows_of_leaf[i]:
+            row = result.compiled.rows[j]
+            fam = family(row.family)
+            inp = leaf.inputs if row.part is None else ((leaf.inputs.parts or {}).get(row.part)
+                                                        if leaf.inputs is not None else None)
+            if not fam.target_based or fam.table_scored or inp is None or inp.target is None:
+                continue
+            if inp.direction is not None:
+                continue  # the file states the direction
+            r = read_target(inp.target)
+            lower = fam.lower_is_better(row.args)
+            if r.direction == "negative" and not lower or r.direction == "positive" and lower:
+                out.append(Finding(
+                    "TARGET_COMPARATOR_CONFLICT", "warning", leaf.id,
+                    f"{leaf.node.indicator.name}: the target {inp.target!r} reads as "
+                    f"{'an upper' if r.direction == 'negative' else 'a lower'} limit, but the {row.family} rule "
+                    f"scores {'lower' if lower else 'higher'} as better",
+                    {"target": str(inp.target), "rule": row.family, "target_direction": r.direction,
+                     "rule_direction": "negative" if lower else "positive"},
+                ))
+    return out
+
+
+def cost_findings(result) -> list[Finding]:
+    """COST_ACTUAL_CONTRADICTS_BUDGET: a cost row stating the project's whole budget (its target equals the
+    budget block's initial or adjusted figure) whose actual differs from the block's ``spent``."""
+    out = []
+    budget = result.evaluation.budget
+    if budget is None:
+        return out
+    whole = {x for x in (budget.initial, budget.adjusted) if x is not None}
+    for leaf in result.compiled.leaves:
+        inp = leaf.inputs
+        if inp is None or inp.target is None or inp.actual is None or not is_cost_row(leaf.node):
+            continue
+        t, a = read_target(inp.target, cost=True), read_target(inp.actual)
+        tv = inp.target_value if inp.target_value is not None else t.hi if t.hi is not None else t.lo
+        av = inp.actual_value if inp.actual_value is not None else a.value
+        if tv is None or av is None or not any(abs(tv - w) <= MONEY_TOLERANCE for w in whole):
+            continue
+        if abs(av - budget.spent) > MONEY_TOLERANCE:
+            out.append(Finding(
+                "COST_ACTUAL_CONTRADICTS_BUDGET", "error", leaf.id,
+                f"{leaf.node.indicator.name}: the cost row gives {av:g}万元 spent against {tv:g}, but the budget "
+                f"block shows {budget.spent:g} spent",
+                {"actual": av, "target": tv, "spent": budget.spent},
+            ))
+    return out
+
+
+def execution_findings(result) -> list[Finding]:
+    """HIGH_SCORE_WITHOUT_EXECUTION: at most 5% of the adjusted budget spent, yet the output indicators
+    (产出) were reported at 80% of their points or more."""
+    budget = result.evaluation.budget
+    if budget is None or not budget.adjusted:
+        return []
+    rate = 100.0 * budget.spent / budget.adjusted
+    if rate > EXECUTION_NEAR_ZERO:
+        return []
+    outputs = [lf for lf in result.compiled.leaves if any(w in n for n in lf.node.names[:-1] for w in OUTPUT_WORDS)]
+    reported = [lf.inputs.reported_score for lf in outputs if lf.inputs is not None
+                and lf.inputs.reported_score is not None]
+    if not outputs or len(reported) != len(outputs):
+        return []
+    got, points = sum(reported), sum(lf.points for lf in outputs)
+    if not points or got / points < HIGH_OUTPUT_SHARE:
+        return []
+    total = result.reported_total
+    return [Finding(
+        "HIGH_SCORE_WITHOUT_EXECUTION", "error", None,
+        f"{rate:.2f}% of the budget was spent ({budget.spent:g} of {budget.adjusted:g}万元), yet the outputs "
+        f"score {got:g} of {points:g}" + (f" and the total {total:g}" if total is not None else ""),
+        {"execution_rate": rate, "spent": budget.spent, "adjusted": budget.adjusted, "output_score": got,
+         "output_points": points, "total": total},
+    )]
+
+
+def judged_figure_findings(result) -> list[Finding]:
+    """QUANTITATIVE_TARGET_JUDGED: a judged row whose target is a figure to reach and whose actual gives no
+    figure (nothing measured), or no actual at all."""
+    out = []
+    for i, leaf in enumerate(result.compiled.leaves):
+        families = {result.compiled.rows[j].family for j in result.compiled.rows_of_leaf[i]}
+        inp = leaf.inputs
+        if families != {"judgement"} or inp is None or inp.target is None or inp.direction == "qualitative":
+            continue
+        t = read_target(inp.target)
+        if t.kind not in ("quantity", "rate", "duration") or not t.measurable:
+            continue
+        a = read_target(inp.actual) if inp.actual is not None else None
+        if a is not None and a.measurable:
+            continue
+        out.append(Finding(
+            "QUANTITATIVE_TARGET_JUDGED", "info", leaf.id,
+            f"{leaf.node.indicator.name}: the target {inp.target!r} is a figure, but no measured actual is given; "
+            "the score is the evaluator's judgement",
+            {"target": str(inp.target), "actual": None if inp.actual is None else str(inp.actual)},
+        ))
+    return out
+
+
+def lowered_findings(result) -> list[Finding]:
+    """TARGET_LOWERED_TO_ACTUAL: a 目标表 row whose target equals its actual while its ``initial_target``
+    was more ambitious (the target was moved onto the actual in the year)."""
+    out = []
+    for i, t in enumerate(result.evaluation.targets):
+        if t.initial_target is None or t.actual is None:
+            continue
+        tr, ar, ir = read_target(t.target), read_target(t.actual), read_target(t.initial_target)
+        tv = t.target_value if t.target_value is not None else tr.value
+        av = t.actual_value if t.actual_value is not None else ar.value
+        iv = ir.value
+        if None in (tv, av, iv) or abs(tv - av) > 1e-9 * max(abs(tv), 1):
+            continue
+        lowered = iv < tv if tr.direction == "negative" else iv > tv
+        if lowered and met(ir, av) is False:
+            out.append(Finding(
+                "TARGET_LOWERED_TO_ACTUAL", "warning", t.indicator,
+                f"{t.name}: the target {t.target} equals the actual, and was {t.initial_target} before the change",
+                {"id": t.id or f"target-{i + 1}", "name": t.name, "target": str(t.target),
+                 "initial_target": str(t.initial_target), "actual": str(t.actual)},
+            ))
+    return out
+
+
+def checklist_findings(result) -> list[Finding]:
+    """CHECKLIST_CONTRADICTS_BUDGET: a checklist point saying the budget was not adjusted much in the year
+    (年中无大量调剂, 未因年中调剂导致预决算差异过大) answered yes while ``budget.adjustment_rate`` is 20% or more."""
+    budget = result.scoring_budget
+    try:
+        rate = measure(budget, "budget.adjustment_rate") if budget is not None else None
+    except MeasureUnavailable:
+        rate = None
+    if rate is None or abs(rate) < SHARP_ADJUSTMENT:
+        return []
+    out = []
+    for leaf in result.compiled.leaves:
+        items = getattr(leaf.rule, "items", None)
+        answers = (leaf.inputs.answers or {}) if leaf.inputs is not None else {}
+        if leaf.rule.family != "checklist" or not items:
+            continue
+        for item in items:
+            a = answers.get(item.id)
+            yes = a is True or (isinstance(a, (int, float)) and not isinstance(a, bool) and a >= 1)
+            if yes and any(w in item.text for w in NO_ADJUSTMENT):
+                out.append(Finding(
+                    "CHECKLIST_CONTRADICTS_BUDGET", "warning", leaf.id,
+                    f"{leaf.node.indicator.name}: '{item.text}' is answered yes, but the budget was adjusted by "
+                    f"{rate:.2f}% in the year",
+                    {"item": item.id, "text": item.text, "adjustment_rate": rate},
+                ))
+    return out
+
+
+def target_findings(result) -> list[Finding]:
+    """Every check of this module, in the order of the module docstring."""
+    return (linked_findings(result) + deadline_findings(result) + comparator_findings(result)
+            + cost_findings(result) + execution_findings(result) + judged_figure_findings(result)
+            + lowered_findings(result) + checklist_findings(result))

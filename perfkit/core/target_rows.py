@@ -1,0 +1,97 @@
+"""The rows of a 绩效目标表 read as data: each row's target and actual through the grammar of
+:mod:`.target_text`, and whether the row was met, its completion ratio and how late a deadline was.
+
+Scoring (the target-table rule families, through ``CompileContext.linked_rows``), reconciliation (a
+judged leaf whose linked rows were missed) and the target diagnostics all read rows here, so a row means
+the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ..params import PerformanceTarget
+from ..rules.base import LinkedRow
+from .target_text import Reading, completion, met, read_target, rescaled, shortfall
+
+COST_WORDS = ("成本", "预算控制数", "成本控制数")
+
+
+def is_cost_category(names) -> bool:
+    """A row or leaf under a 成本 heading, or named for a budget control figure (项目预算控制数)."""
+    return any(w in str(n) for n in names for w in COST_WORDS)
+
+
+@dataclass(frozen=True)
+class RowReading:
+    """One 目标表 row: its target and actual readings and the actual on the target's scale."""
+
+    index: int
+    row: PerformanceTarget
+    target: Reading
+    actual: Reading
+    actual_number: float | None
+
+    @property
+    def id(self) -> str:
+        return self.row.id or f"target-{self.index + 1}"
+
+
+def _kind_override(r: Reading, kind: str | None) -> Reading:
+    if kind is None or kind == r.kind:
+        return r
+    if kind == "words":
+        return replace(r, kind="words", lo=None, hi=None, comparator=None)
+    if kind == "ceiling" and r.measurable:
+        v = r.hi if r.hi is not None else r.lo
+        return replace(r, kind="ceiling", comparator="<=", lo=None, hi=v)
+    return replace(r, kind=kind)
+
+
+def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> RowReading:
+    """Read one row; explicit fields (``target_value``, ``actual_value``, ``kind``, ``direction``) win."""
+    cost = is_cost_category(list(t.category) + [t.name])
+    target = _kind_override(read_target(t.target, cost=cost, year=year), t.kind)
+    if t.direction == "qualitative" and t.target_value is None:
+        target = replace(target, kind="words", lo=None, hi=None, comparator=None)
+    if t.target_value is not None:
+        v = t.target_value
+        if target.kind in ("ceiling", "duration") or target.comparator in ("<=", "<") or t.direction == "negative":
+            target = replace(target, lo=None, hi=v, comparator=target.comparator if target.comparator in ("<=", "<")
+                             else "<=")
+        elif target.comparator == "range":
+            target = replace(target, lo=v)
+        else:
+            target = replace(target, lo=v, hi=v if target.comparator == "==" else None,
+                             kind=target.kind if target.kind != "words" else "quantity")
+    actual = read_target(t.actual, year=year) if t.actual is not None else read_target(None)
+    if t.actual_value is not None:
+        number = t.actual_value
+    elif actual.kind in ("words", "not_applicable") or not actual.measurable:
+        number = None
+    elif target.kind == "date" and actual.kind != "date":
+        number = None
+    elif target.kind == "growth" and actual.kind != "growth":
+        number = actual.value  # a change written as a bare "12%"
+    else:
+        number = actual.hi if actual.kind == "date" else rescaled(actual, target) if t.unit is None else actual.value
+    return RowReading(index, t, target, actual, number)
+
+
+def linked(rr: RowReading) -> LinkedRow:
+    """The row as a scoring family sees it (numbers only, names for explanations)."""
+    ok = met(rr.target, rr.actual_number) if rr.actual_number is not None else None
+    late = None
+    if rr.target.kind == "date" and ok is not None:
+        late = shortfall(rr.target, rr.actual_number)
+    return LinkedRow(
+        id=rr.id, name=rr.row.name, kind=rr.target.kind, target_text=str(rr.row.target),
+        actual_text=None if rr.row.actual is None else str(rr.row.actual),
+        met=ok, completion=completion(rr.target, rr.actual_number) if rr.actual_number is not None else None,
+        late_months=late, weight=1.0 if rr.row.weight is None else rr.row.weight,
+    )
+
+
+def rows_for(targets: list[PerformanceTarget], leaf_id: str, year: int | None = None) -> list[RowReading]:
+    """The rows of ``targets`` whose ``indicator`` is ``leaf_id``, read."""
+    return [read_row(t, i, year) for i, t in enumerate(targets) if t.indicator == leaf_id]

@@ -1,0 +1,524 @@
+"""What a target (年度指标值) or an actual (实际完成值) says, read once, as data.
+
+A cell of a 绩效目标表 is read by a small grammar: a tokenizer (:func:`tokens`) and a few productions
+(:func:`read_target`). The result, a :class:`Reading`, holds the comparison (≥ ≤ = or a range), the
+bounds with their inclusiveness, the unit and its magnitude (万/亿 before 元), and the *kind* of target:
+
+``quantity``  a count or an amount ("≥11家", "不少于420条", "2-3个", "十名以内")
+``rate``      a percentage ("≥95%", "95%及以上", "90%-95%")
+``ceiling``   an upper limit on spending ("不超出财政预算100.3万元"; a cost row's money amount)
+``date``      a deadline or a date ("2023年12月底前", "2月", "第三季度"), bounds as month indices
+``duration``  a time limit ("3个工作日内", "30天以内"), bounds in the unit written
+``growth``    a change against the previous year ("较上年增长10%", "同比下降5%"), signed: a decline is
+              a negative change, so "下降5%" is met by a change of −5% or less
+``words``     no measurable value ("显著提升", "满意"); reported as such, never guessed
+``not_applicable``  不适用 / 不涉及 / 无
+
+Where the reading is not certain (a bare date read as a deadline, "提高5%" with no base, a sentence
+with a number in it) ``notes`` says what was understood; a parameter file overrides the reading with
+explicit fields (``target_value``, ``direction``, ``kind``). :func:`met` decides whether an actual
+meets a target from the comparison alone, so the direction of every kind is stated in one place.
+
+Grammar (tokens in capitals; ``[]`` optional; the productions are tried in this order)::
+
+    reading   := OP_PRE* TEXT* core SUFFIX* TEXT*
+    core      := growth | date | duration | range | amount
+    growth    := BASE? CHANGE OP_PRE* amount          (增长|提高… positive, 下降|减少… negative)
+    date      := NUM 年 [NUM 月] [底|末|初] | NUM 月 [底|末] | 第? NUM 季度 | 上半年 | 下半年 | NUM-NUM (ISO)
+    duration  := NUM 个? (工作日|日|天|小时|周|个月) 
+    range     := amount SEP amount                    (a unit on either end applies to both)
+    amount    := (NUM | CNUM) UNIT?
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+# ---- tokens ----------------------------------------------------------------------------------
+
+# Comparison words before a value, longest first ("不少于" before "少于").
+PREFIX_OPS = {
+    "大于等于": ">=", "小于等于": "<=", "不少于": ">=", "不低于": ">=", "不小于": ">=", "至少": ">=",
+    "不超过": "<=", "不超出": "<=", "不高于": "<=", "不大于": "<=", "不多于": "<=", "控制在": "<=", "最多": "<=",
+    "达到": ">=", "大于": ">", "超过": ">", "高于": ">", "多于": ">", "小于": "<", "低于": "<", "少于": "<",
+    ">=": ">=", "<=": "<=", "≥": ">=", "≧": ">=", "≤": "<=", "≦": "<=", ">": ">", "<": "<", "=": "==",
+}
+# Comparison words after a value. 前 / 底前 / 以前 make a date a deadline; 内 / 以内 make a limit.
+SUFFIX_OPS = {
+    "及以上": ">=", "以上": ">=", "及以下": "<=", "以下": "<=", "以内": "<=", "之内": "<=", "底前": "<=",
+    "以前": "<=", "之前": "<=", "前": "<=", "内": "<=", "左右": "~",
+}
+CHANGE_WORDS = {"增长": 1, "提高": 1, "提升": 1, "上升": 1, "增加": 1, "增幅": 1,
+                "下降": -1, "减少": -1, "降低": -1, "降幅": -1, "压减": -1, "压缩": -1}
+BASE_WORDS = ("较上一年度", "较上年度", "较上年", "比上年", "较去年", "比去年", "同比", "环比", "较基期")
+DURATION_UNITS = ("个工作日", "工作日", "个月", "小时", "天", "日", "周")
+SEPARATORS = ("-", "~", "—", "–", "至", "到")
+NOT_APPLICABLE = ("不适用", "不涉及", "无", "/", "—")
+MONEY = ("元",)
+# Magnitude words that lead a unit, longest first; 万元 is 元 at 1e4.
+SCALES = (("万亿", 1e12), ("亿", 1e8), ("千万", 1e7), ("百万", 1e6), ("万", 1e4), ("千", 1e3))
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def _alternation(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+_TOKEN = re.compile(
+    rf"(?P<ISO>(?:19|20)\d\d\s*[-/]\s*\d{{1,2}}(?:\s*[-/]\s*\d{{1,2}})?(?![\d.]))"
+    rf"|(?P<NUM>(?:\d+(?:,\d{{3}})*(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?)"
+    rf"|(?P<BASE>{_alternation(BASE_WORDS)})"
+    rf"|(?P<CHANGE>{_alternation(CHANGE_WORDS)})"
+    rf"|(?P<OP>{_alternation(PREFIX_OPS)})"
+    rf"|(?P<SUFFIX>{_alternation(SUFFIX_OPS)})"
+    rf"|(?P<UNITW>个百分点|百分点)"
+    rf"|(?P<HALF>上半年|下半年)"
+    rf"|(?P<QUARTER>第?[一二三四1234]季度)"
+    rf"|(?P<CNUM>[零〇一二两三四五六七八九十百千]+)"
+    rf"|(?P<SEP>{_alternation(SEPARATORS)})"
+    rf"|(?P<SPACE>\s+)"
+    rf"|(?P<CHAR>.)",
+    re.S,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+
+
+def normalise(text: str) -> str:
+    """Full-width digits and signs to their ASCII forms (NFKC: "９５％" → "95%", "＞" → ">")."""
+    # circled numbers (①②…) mark list items, not figures: NFKC would turn them into digits
+    text = re.sub("[\u2460-\u2473\u24f5-\u24fe\u2776-\u2793]", " ", text)
+    return unicodedata.normalize("NFKC", text).replace("～", "~")
+
+
+def tokens(text: str) -> list[Token]:
+    """The tokens of a cell: numbers, comparison words, change words, separators; other characters
+    are merged into TEXT runs (units and words)."""
+    out: list[Token] = []
+    for m in _TOKEN.finditer(normalise(text)):
+        kind, value = m.lastgroup, m.group(0)
+        if kind == "SPACE":
+            continue
+        if kind == "UNITW":  # a unit holding a numeral character (百分点) is a unit, not a number
+            out.append(Token("TEXT", value))
+            continue
+        if kind == "CHAR":
+            if out and out[-1].kind == "TEXT":
+                out[-1] = Token("TEXT", out[-1].text + value)
+            else:
+                out.append(Token("TEXT", value))
+            continue
+        out.append(Token(kind, value))
+    return out
+
+
+def chinese_numeral(text: str) -> float | None:
+    """Value of a simple Chinese numeral (十 → 10, 二十五 → 25, 八 → 8); None if not one."""
+    if not text or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in text):
+        return None
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGITS:
+            digit = _CN_DIGITS[ch]
+        else:
+            total += (1 if digit is None else digit) * _CN_UNITS[ch]
+            digit = None
+    return float(total + (digit or 0))
+
+
+# ---- the reading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A target or an actual as data. Bounds are in ``unit`` at magnitude ``scale`` (130亿元: lo 130,
+    unit 元, scale 1e8); dates are month indices (year × 12 + month − 1); a growth is a signed change
+    in percent. ``lo``/``hi`` None: unbounded on that side. ``value`` is the single figure the cell
+    states (a range's lower end)."""
+
+    text: str
+    kind: str
+    comparator: str | None = None  # ">=", ">", "<=", "<", "==", "range", or None (a bare figure)
+    lo: float | None = None
+    hi: float | None = None
+    lo_inclusive: bool = True
+    hi_inclusive: bool = True
+    unit: str | None = None  # the unit without its magnitude word: 元, %, 家, 月, 工作日
+    scale: float = 1.0  # the magnitude word's factor (万 → 1e4)
+    magnitude: str | None = None  # the magnitude word as written (万, 亿)
+    base: str | None = None  # growth: the base word (较上年, 同比)
+    year_given: bool = True  # dates: whether the year was written
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def measurable(self) -> bool:
+        return self.lo is not None or self.hi is not None
+
+    @property
+    def value(self) -> float | None:
+        """The figure the cell states: the bound it names, a range's lower end, a bare figure."""
+        return self.lo if self.lo is not None else self.hi
+
+    @property
+    def upper(self) -> float | None:
+        return self.hi if self.comparator == "range" else None
+
+    @property
+    def unit_text(self) -> str | None:
+        """The unit as written, magnitude word included (万元, 亿, %)."""
+        if self.magnitude is None:
+            return self.unit
+        return self.magnitude + (self.unit or "")
+
+    @property
+    def direction(self) -> str | None:
+        """Which way is better: ``positive`` for ≥, ``negative`` for ≤ (ceilings, deadlines, limits),
+        ``equal`` for = and ranges; None for a bare figure or words."""
+        return {">=": "positive", ">": "positive", "<=": "negative", "<": "negative", "==": "equal",
+                "range": "equal"}.get(self.comparator or "")
+
+
+def _scale_of(unit: str | None) -> tuple[str | None, str | None, float]:
+    """(magnitude word, unit without it, factor) of a unit as written."""
+    if not unit:
+        return None, unit, 1.0
+    for word, factor in SCALES:
+        if unit.startswith(word) and (len(unit) == len(word) or unit[len(word):] in MONEY or len(unit) > len(word)):
+            rest = unit[len(word):] or None
+            return word, rest, factor
+    return None, unit, 1.0
+
+
+def _number(tok: Token) -> float | None:
+    if tok.kind == "NUM":
+        v = float(tok.text.replace(",", ""))
+        return v if math.isfinite(v) else None
+    if tok.kind == "CNUM":
+        return chinese_numeral(tok.text)
+    return None
+
+
+def _clean_unit(text: str | None) -> str | None:
+    if text is None:
+        return None
+    t = text.strip().strip("。，,；;:：()（）")
+    return t or None
+
+
+def _unit_of(toks: list[Token], i: int) -> tuple[str | None, int]:
+    """The unit right after a number at ``toks[i - 1]``: a TEXT token (its first word), or None."""
+    if i < len(toks) and toks[i].kind == "TEXT":
+        text = toks[i].text
+        for word in DURATION_UNITS + ("个百分点", "百分点"):
+            if text.startswith(word):
+                return word.removeprefix("个") if "百分点" in word else word, i + 1
+        # A unit is short; the rest of a long TEXT run is words after the figure.
+        m = re.match(r"[%‰]|[万亿千百]*[^\s，。；,;、（）()]{0,3}", text)
+        unit = _clean_unit(m.group(0) if m else None)
+        return unit, i + 1
+    return None, i
+
+
+def _op(tok: Token) -> str:
+    return PREFIX_OPS[tok.text] if tok.kind == "OP" else SUFFIX_OPS[tok.text]
+
+
+def _bounds(op: str | None, v: float) -> dict:
+    if op in (">=", None, "==", "~"):
+        return {"lo": v, "hi": v if op in ("==",) else None} if op != "~" else {"lo": v, "hi": v}
+    if op == ">":
+        return {"lo": v, "lo_inclusive": False}
+    if op == "<=":
+        return {"hi": v}
+    if op == "<":
+        return {"hi": v, "hi_inclusive": False}
+    raise ValueError(op)
+
+
+_MONTH = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(底|末|初|份|中旬|上旬|下旬)?")
+_YEAR_ONLY = re.compile(r"^(\d{4})年(底|末)?")
+_YEAR_MONTH_TEXT = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月")
+
+
+def _date(text: str, year: int | None) -> tuple[float, float, bool] | None:
+    """(first month, last month, year written) of a date written at the start of ``text``."""
+    s = normalise(text).replace(" ", "")
+    if m := re.match(r"^(\d{4})[-./](\d{1,2})(?:[-./]\d{1,2})?", s):
+        y, mo = int(m.group(1)), int(m.group(2))
+        return (y * 12 + mo - 1,) * 2 + (True,) if 1 <= mo <= 12 else None
+    if m := _MONTH.match(s):
+        y = int(m.group(1)) if m.group(1) else year
+        mo = int(m.group(2))
+        if not 1 <= mo <= 12:
+            return None
+        yy = y if y is not None else 0
+        return (yy * 12 + mo - 1,) * 2 + (m.group(1) is not None,)
+    q = re.match(r"^(?:(\d{4})年)?第?([一二三四1234])季度", s)
+    if q:
+        y = int(q.group(1)) if q.group(1) else (year or 0)
+        n = {"一": 1, "二": 2, "三": 3, "四": 4}.get(q.group(2)) or int(q.group(2))
+        return (y * 12 + 3 * (n - 1), y * 12 + 3 * n - 1, q.group(1) is not None)
+    h = re.match(r"^(?:(\d{4})年)?(上|下)半年", s)
+    if h:
+        y = int(h.group(1)) if h.group(1) else (year or 0)
+        first = 0 if h.group(2) == "上" else 6
+        return (y * 12 + first, y * 12 + first + 5, h.group(1) is not None)
+    if m := _YEAR_ONLY.match(s):
+        y = int(m.group(1))
+        return (y * 12, y * 12 + 11, True)
+    return None
+
+
+_DATE_START = re.compile(r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月|第?[一二三四1234]季度|[上下]半年)|\d{4}\s*年\s*(?:底|末)"
+                         r"|\d{4}\s*[-./]\s*\d{1,2}(?![\d])")
+
+
+def _read_date(text: str, norm: str, year: int | None) -> Reading | None:
+    """A date or deadline anywhere in the cell ("2023年12月底前", "验收 2022年2月", "第三季度")."""
+    starts = [m for m in _DATE_START.finditer(norm.replace(" ", ""))]
+    if not starts:
+        return None
+    s = norm.replace(" ", "")
+    dates = []
+    for m in starts:
+        d = _date(s[m.start():], year)
+        if d is not None:
+            dates.append((m, d))
+    if not dates:
+        return None
+    notes = []
+    (m0, (first, last, given)), = dates[:1]
+    tail = s[m0.end():]
+    if len(dates) >= 2 and re.match(r"^[^\d]{0,3}(?:-|~|—|至|到)", s[m0.end():dates[1][0].start()] or "-"):
+        # A period "2021年1月至2021年12月": the deadline is its end.
+        last = dates[1][1][1]
+        comparator, lo, hi = "<=", None, last
+        notes.append("a period: read as due by its end")
+    else:
+        deadline = bool(re.search(r"前|以内|之内|截止|完成", tail))
+        comparator, lo, hi = "<=", None, last
+        if not deadline:
+            notes.append("a date without 前: read as a deadline at its month's end")
+    if year is None and not given:
+        notes.append("a month without its year")
+    return Reading(text=text, kind="date", comparator=comparator, lo=lo, hi=hi, unit="月",
+                   year_given=given or year is not None, notes=tuple(notes))
+
+
+def read_target(raw, *, cost: bool = False, year: int | None = None) -> Reading:
+    """Read a target or actual cell.
+
+    ``raw``: the cell as written (text or a number). ``cost``: the row is a cost row (成本指标), so a
+    money amount without a comparison is a ceiling on spending. ``year``: the year of dates written
+    without one ("2月"), normally the budget year. Never raises: what cannot be read is ``words``.
+
+    >>> r = read_target("95%及以上"); (r.kind, r.comparator, r.lo, r.unit)
+    ('rate', '>=', 95.0, '%')
+    >>> r = read_target("同比下降5%"); (r.kind, r.comparator, r.hi)
+    ('growth', '<=', -5.0)
+    """
+    if raw is None:
+        return Reading(text="", kind="words")
+    if isinstance(raw, bool):
+        return Reading(text=str(raw), kind="words")
+    if isinstance(raw, (int, float)):
+        if not math.isfinite(raw):
+            return Reading(text=str(raw), kind="words")
+        v = float(raw)
+        kind = "ceiling" if cost else "quantity"
+        return Reading(text=f"{raw:g}", kind=kind, comparator="<=" if cost else None,
+                       lo=None if cost else v, hi=v if cost else None)
+    text = str(raw).strip()
+    norm = normalise(text)
+    if norm in NOT_APPLICABLE:
+        return Reading(text=text, kind="not_applicable")
+    toks = tokens(text)
+    # growth: BASE? CHANGE OP* amount
+    change = next((i for i, t in enumerate(toks) if t.kind == "CHANGE"), None)
+    if change is not None and any(t.kind == "NUM" for t in toks[change + 1:]) and all(
+            _is_base_year(toks, i) for i in range(change) if toks[i].kind == "NUM"):
+        return _growth(text, toks, change)
+    if (d := _read_date(text, norm, year)) is not None and not any(t.kind == "TEXT" and t.text.startswith(
+            ("个工作日", "工作日", "天")) for t in toks):
+        return d
+    return _amount(text, toks, cost)
+
+
+def _is_base_year(toks: list[Token], i: int) -> bool:
+    """A year written as the base of a change ("较2020年降低50%")."""
+    return (re.fullmatch(r"(19|20)\d\d", toks[i].text) is not None and i + 1 < len(toks)
+            and toks[i + 1].text.startswith("年"))
+
+
+def _growth(text: str, toks: list[Token], change: int) -> Reading:
+    sign = CHANGE_WORDS[toks[change].text]
+    base = next((t.text for t in toks[:change] if t.kind == "BASE"), None)
+    if base is None and any(_is_base_year(toks, i) for i in range(change)):
+        base = "".join(t.text for t in toks[:change] if t.kind != "OP")
+    ops = [_op(t) for t in toks if t.kind in ("OP", "SUFFIX") and _op(t) != "~"]
+    j = next(i for i in range(change + 1, len(toks)) if toks[i].kind == "NUM")
+    v = _number(toks[j])
+    unit, _ = _unit_of(toks, j + 1)
+    op = ops[0] if ops else ">="
+    notes = []
+    if base is None:
+        notes.append("a change without its base: read as against the previous year")
+    if unit == "%" and base is None:
+        notes.append("a rate raised by a percentage: read as the change in percent, relative or in points not stated")
+    # "下降5%" is a change of −5% or less: the comparison on the decline flips on the signed change.
+    flipped = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "==": "=="}[op] if sign < 0 else op
+    b = _bounds(flipped, sign * v) if flipped != "==" else {"lo": sign * v, "hi": sign * v}
+    return Reading(text=text, kind="growth", comparator=flipped, unit=unit, base=base or "较上年",
+                   notes=tuple(notes), **b)
+
+
+def _amount(text: str, toks: list[Token], cost: bool) -> Reading:
+    nums = [i for i, t in enumerate(toks) if t.kind == "NUM" and _number(t) is not None]
+    if not nums:  # a Chinese numeral counts only as a figure with its unit ("十名以内", "第八名", "三个")
+        nums = [i for i, t in enumerate(toks) if t.kind == "CNUM" and _number(t) is not None
+                and (i == 0 or toks[i - 1].kind == "OP" or toks[i - 1].text.endswith("第"))
+                and sum(len(t.text) for t in toks if t.kind == "TEXT") <= 3]
+    if not nums:
+        return Reading(text=text, kind="words")
+    i = nums[0]
+    negative = i >= 1 and toks[i - 1].kind == "SEP" and toks[i - 1].text == "-" and i == 1
+    prefix = [_op(t) for t in toks[:i] if t.kind == "OP"]
+    lead_text = "".join(t.text for t in toks[:i] if t.kind in ("TEXT", "CNUM"))
+    v1 = _number(toks[i]) * (-1 if negative else 1)
+    unit1, k = _unit_of(toks, i + 1)
+    notes = []
+    comparator, b = None, {}
+    # range := amount SEP amount
+    if k < len(toks) and toks[k].kind == "SEP" and k + 1 < len(toks) and toks[k + 1].kind in ("NUM", "CNUM"):
+        v2 = _number(toks[k + 1])
+        unit2, k = _unit_of(toks, k + 2)
+        if v2 is not None and v2 >= v1:
+            unit1 = unit1 or unit2
+            comparator, b = "range", {"lo": v1, "hi": v2}
+    # a comparison word right after the figure and its unit ("名以内", "%及以上", "个工作日内")
+    suffix = [_op(toks[k])] if k < len(toks) and toks[k].kind == "SUFFIX" else []
+    if comparator is None:
+        op = prefix[-1] if prefix else (suffix[0] if suffix else None)
+        if op == "~":
+            notes.append("左右: read as about the figure, met at or above it")
+            op = None
+        comparator = op
+        b = _bounds(op, v1)
+    if lead_text.startswith("第") and unit1 is None:
+        unit1 = "名"
+    magnitude, unit, scale = _scale_of(unit1)
+    if lead_text and len(lead_text) > 4:
+        notes.append(f"a figure in a sentence: read as {v1:g}")
+    if unit == "%" or unit == "‰":
+        kind = "rate"
+    elif unit is not None and any(unit.endswith(w) or unit.startswith(w) for w in DURATION_UNITS) and \
+            comparator in ("<=", "<"):
+        kind = "duration"
+    elif unit is not None and unit in MONEY and ((cost and comparator not in (">=", ">")) or comparator in ("<=", "<") or (
+            comparator is None and re.search(r"控制|不超|以内|上限", lead_text))):
+        kind = "ceiling"
+        if comparator is None:
+            comparator, b = "<=", {"hi": v1}
+            notes.append("a cost row's amount: read as a ceiling on spending")
+    elif cost and unit is None and comparator is None:  # "153万" on a cost row: money written without 元
+        kind, comparator, b = "ceiling", "<=", {"hi": v1}
+        notes.append("a cost row's figure: read as a ceiling on spending")
+    else:
+        kind = "quantity"
+    return Reading(text=text, kind=kind, comparator=comparator, unit=unit, scale=scale, magnitude=magnitude,
+                   notes=tuple(notes), **b)
+
+
+# ---- met ---------------------------------------------------------------------------------------
+
+
+def rescaled(actual: Reading, target: Reading) -> float | None:
+    """The actual's figure on the target's magnitude (654亿 against 0.5万亿 → 65400 … in 亿): rescaled
+    only when both name a magnitude; otherwise taken as written (forms write the unit once)."""
+    v = actual.value if actual.kind != "ceiling" else actual.hi
+    if v is None:
+        return None
+    if actual.magnitude is None or target.magnitude is None or actual.scale == target.scale:
+        return v
+    return v * actual.scale / target.scale
+
+
+def met(target: Reading, actual: float) -> bool | None:
+    """Whether ``actual`` (a number on the target's scale: a month index for dates, a signed change in
+    percent for growth) meets ``target``; None when the target holds no measurable value.
+
+    A ≥ target is met at or above its bound, a ≤ target (a ceiling, a deadline, a time limit) at or
+    below it, a range inside it; a bare figure is met at or above it (a quantity promised), except a
+    ceiling; "=" is met at or above its figure (the reports count an overshot "=42家" as 已完成).
+    """
+    if not target.measurable or actual is None or not math.isfinite(actual):
+        return None
+    c = target.comparator
+    if c in (None, "==") and target.kind != "ceiling":
+        return actual >= target.value
+    lo_ok = target.lo is None or (actual >= target.lo if target.lo_inclusive else actual > target.lo)
+    hi_ok = target.hi is None or (actual <= target.hi if target.hi_inclusive else actual < target.hi)
+    return lo_ok and hi_ok
+
+
+def completion(target: Reading, actual: float) -> float | None:
+    """The completion ratio of one row, capped at 1 (财预〔2020〕10号 self-evaluation: 实际完成值 /
+    年度指标值; for an upper limit 年度指标值 / 实际完成值): 1 when met; None when not measurable.
+
+    Dates and growth have no ratio: met is 1, missed 0."""
+    ok = met(target, actual)
+    if ok is None:
+        return None
+    if ok:
+        return 1.0
+    if target.kind in ("date", "growth"):
+        return 0.0
+    if target.direction == "negative" or target.kind == "ceiling":
+        bound = target.hi
+        return max(0.0, min(1.0, bound / actual)) if actual > 0 and bound is not None and bound >= 0 else 0.0
+    bound = target.lo if target.lo is not None else target.value
+    return max(0.0, min(1.0, actual / bound)) if bound and bound > 0 else 0.0
+
+
+def shortfall(target: Reading, actual: float) -> float | None:
+    """How far a missed target was missed, in the target's unit (months late for a date); 0 when met."""
+    ok = met(target, actual)
+    if ok is None:
+        return None
+    if ok:
+        return 0.0
+    if target.hi is not None and actual > target.hi:
+        return actual - target.hi
+    if target.lo is not None:
+        return target.lo - actual
+    return abs(actual - (target.value or 0.0))
+
+
+def describe(r: Reading) -> str:
+    """What was understood, in a short language-neutral form (for tables and test messages)."""
+    if not r.measurable:
+        return r.kind
+
+    def b(x):
+        if r.kind == "date":
+            y, m = divmod(int(x), 12)
+            return f"{y}-{m + 1:02d}" if r.year_given else f"{m + 1}月"
+        return f"{x:g}{r.unit_text or ''}"
+
+    if r.comparator == "range":
+        return f"{r.kind} [{b(r.lo)}, {b(r.hi)}]"
+    if r.lo is not None and r.hi is not None:
+        return f"{r.kind} = {b(r.lo)}"
+    if r.lo is not None:
+        return f"{r.kind} {'≥' if r.lo_inclusive else '>'} {b(r.lo)}"
+    return f"{r.kind} {'≤' if r.hi_inclusive else '<'} {b(r.hi)}"

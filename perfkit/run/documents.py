@@ -1,0 +1,85 @@
+"""The documents written beside a unit's client HTML: ``report.docx`` (Word), ``report.xlsx`` (the score sheet)
+and ``report.pdf`` (the HTML printed by headless Chromium, where one is installed).
+
+The Word document and the score sheet are rendered from the same department-year the notebook reported on
+(its parameters are loaded and scored again here, in this process: a second or two), through the report
+layer (:mod:`perfkit.report.word`, :mod:`perfkit.report.export`). Each file is written atomically and named
+in the unit's record. The PDF is optional: when it is not made, the record's warnings say why (no Chromium,
+Chromium failed or timed out), and ``perfkit run`` prints that line.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .files import atomic_write_bytes, relative_to, remove
+
+# Where Chromium may be; $PERFKIT_CHROMIUM names another (or "none" to skip the PDF).
+CHROMIUM_ENV = "PERFKIT_CHROMIUM"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+PDF_TIMEOUT = 180  # seconds Chromium may take to print one report
+PDF_NOT_MADE = "report PDF not made"  # how the warning of a missing PDF starts
+
+
+def write_documents(rec, bundle, udir: Path, names, out_dir: Path, html_path: Path) -> None:
+    """Write the unit's Word document, score sheet and PDF beside ``html_path`` (already written); record
+    them in ``rec.outputs``; a PDF that could not be made is a line in ``rec.warnings``."""
+    from ..core.scoring import score_bundle
+    from ..report.document import Report
+    from ..report.export import xlsx_bytes
+    from ..report.word import report_document
+
+    results = score_bundle(bundle)
+    report = Report(bundle, results, rec.language)
+    docx, xlsx = udir / names.docx, udir / names.xlsx
+    atomic_write_bytes(docx, report_document(report))
+    rec.outputs["docx"] = relative_to(docx, out_dir)
+    atomic_write_bytes(xlsx, xlsx_bytes(bundle, results, rec.language))
+    rec.outputs["xlsx"] = relative_to(xlsx, out_dir)
+    pdf = udir / names.pdf
+    why = print_pdf(html_path, pdf)
+    if why is None:
+        rec.outputs["pdf"] = relative_to(pdf, out_dir)
+    else:
+        remove(pdf)  # an earlier run's PDF no longer matches this report
+        rec.warnings.append(f"{PDF_NOT_MADE} ({names.pdf}): {why}")
+
+
+def find_chromium() -> str | None:
+    """The Chromium to print with: ``$PERFKIT_CHROMIUM`` if set (``none``: none), else the first on PATH."""
+    chosen = os.environ.get(CHROMIUM_ENV)
+    if chosen:
+        return None if chosen.lower() == "none" else shutil.which(chosen) or (chosen if os.path.isfile(chosen) else None)
+    return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+
+
+def print_pdf(html_path: Path, pdf: Path, timeout: float = PDF_TIMEOUT) -> str | None:
+    """Print an HTML file to ``pdf`` (A4 and margins from the page's print CSS) with headless Chromium,
+    atomically. Returns None when written, else why not, in words."""
+    chromium = find_chromium()
+    if chromium is None:
+        if os.environ.get(CHROMIUM_ENV, "").lower() == "none":
+            return f"${CHROMIUM_ENV} is 'none'"
+        return (f"no Chromium found (looked for {', '.join(CHROMIUM_NAMES)} on PATH, or ${CHROMIUM_ENV}); "
+                "scripts/bootstrap.sh --with-browser installs one")
+    with tempfile.TemporaryDirectory(prefix="perfkit-pdf-") as tmp:
+        out = Path(tmp) / "report.pdf"
+        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp}/profile",
+               "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=10000",
+               f"--print-to-pdf={out}", Path(html_path).resolve().as_uri()]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return f"{chromium} did not finish printing within {timeout:.0f} s"
+        except OSError as exc:
+            return f"{chromium} could not be started ({exc.strerror or exc})"
+        if not out.is_file() or out.stat().st_size == 0 or not out.read_bytes().startswith(b"%PDF"):
+            tail = " ".join(proc.stderr.split())[-300:]
+            return f"{chromium} exited {proc.returncode} without a PDF" + (f": {tail}" if tail else "")
+        atomic_write_bytes(pdf, out.read_bytes())
+    return None

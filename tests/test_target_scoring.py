@@ -1,0 +1,266 @@
+"""Scores from the target table, cost rows as ceilings, and the cross-checks of issue 8, with the
+seeds' figures (Beijing 2021 forms, Luohu 2022, Shenzhen 2020)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from perfkit.errors import ParameterError
+from perfkit.rules.spending_ceiling import spending_ceiling
+from perfkit.rules.target_completion import target_completion
+from perfkit.rules.target_deduct import target_deduct
+from perfkit.rules.target_share import target_share
+
+NAN = np.nan
+ROOT = Path(__file__).resolve().parent.parent
+LUOHU = ROOT / "parameters" / "luohu-fsa" / "2022.yaml"
+
+
+def codes(result, code):
+    return [f for f in result.findings if f.code == code]
+
+
+# ---- the families -----------------------------------------------------------------------------------
+
+def test_spending_ceiling_met_at_or_below_and_note_2_above():
+    # Beijing S10: 不超出财政预算100.3万元, 98.4 spent → 10/10 as printed (the ratio reading gave 9.81)
+    assert spending_ceiling(10, 100.3, 98.4) == 10
+    assert spending_ceiling(10, 100.3, 100.3) == 10
+    assert spending_ceiling(10, 100.0, 125.0) == pytest.approx(8.0)       # A/B × W above the ceiling
+    assert spending_ceiling(10, 100.0, 125.0, over_zero=1.0) == 0
+    assert spending_ceiling(10, 40.0, 0.0) == 10                           # S27: nothing spent is within it
+
+
+def test_target_deduct_counts_the_missed_rows_and_months_late():
+    met = np.array([[1, 0, NAN, 0]])
+    assert target_deduct(8, met, np.full((1, 4), NAN), 4, NAN) == 0      # 2 missed × 4 = 8 → 0
+    assert target_deduct(8, np.array([[1, 1, NAN]]), np.full((1, 3), NAN), 4, NAN) == 8
+    # per_month: S33's three late milestones (2, 1, 3 months) at 1 point per month: 10 − 6
+    late = np.array([[0, 2, 1, 3]])
+    assert target_deduct(10, np.array([[1, 0, 0, 0]]), late, 2.5, 1.0) == 4
+
+
+def test_target_share_and_target_completion_average_the_rows():
+    # Shenzhen 项目完成及时性: 37 of 43 done × 6 = 5.16
+    met = np.array([1.0] * 37 + [0.0] * 6)
+    assert round(float(target_share(6, met)), 2) == 5.16
+    # 财预〔2020〕10号: completion capped at 1, averaged; unknown rows left out
+    assert target_completion(10, np.array([1.0, 2 / 3, NAN]), np.ones(3)) == pytest.approx(10 * (1 + 2 / 3) / 2)
+    assert target_completion(10, np.array([1.0, 0.5]), np.array([3.0, 1.0])) == pytest.approx(8.75)
+
+
+# ---- Luohu: the key-task count derived from the table -----------------------------------------------
+
+def _luohu(tmp_path, *replacements):
+    from perfkit.core.scoring import score_bundle
+    from perfkit.load import load
+
+    text = LUOHU.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    params = tmp_path / "parameters"
+    (params / "luohu-fsa").mkdir(parents=True)
+    (params / "frameworks").symlink_to(ROOT / "parameters" / "frameworks", target_is_directory=True)
+    path = params / "luohu-fsa" / "2022.yaml"
+    path.write_text(text, encoding="utf-8")
+    return {r.evaluation.id: r for r in score_bundle(load(path))}["department"]
+
+
+def test_luohu_key_work_count_is_derived_and_matches_the_report(scored):
+    _, results = scored("luohu")
+    r = results["department"]
+    row = r.table.set_index("id").loc["key-work"]
+    assert row["rule"] == "target_deduct" and row["score"] == 8.00 == row["reported_score"]
+    assert "0 of 2 targets missed" in row["explanation"]
+    from perfkit.report.rules_text import explain_leaf
+    words = explain_leaf(r, "key-work", "zh")["inputs"]
+    assert "2项可衡量指标，0项未完成" in words and "金融业增加值增速" in words   # the rows without an actual
+
+
+def test_luohu_a_missed_key_task_deducts_and_is_named(tmp_path):
+    r = _luohu(tmp_path, ('        actual: "7家"\n        unit: 家\n        direction: positive\n        target_value: 6\n'
+                          '        actual_value: 7\n',
+                          '        actual: "5家"\n        unit: 家\n        direction: positive\n        target_value: 6\n'
+                          '        actual_value: 5\n'))
+    row = r.table.set_index("id").loc["key-work"]
+    assert row["score"] == 4.00
+    assert "1 of 2 targets missed: 引进持牌金融机构" in row["explanation"]
+
+
+def test_an_unknown_link_id_is_a_located_error(tmp_path):
+    with pytest.raises(ParameterError) as exc:
+        _luohu(tmp_path, ("        indicator: key-work\n        note: 实际为目标的1.8倍。",
+                          "        indicator: key-wrok\n        note: 实际为目标的1.8倍。"))
+    [p] = [p for p in exc.value.problems if "key-wrok" in p.message]
+    assert p.field.endswith("indicator") and p.line is not None and "2022.yaml" in p.file
+
+
+def test_a_table_rule_without_linked_rows_is_an_error(tmp_path):
+    with pytest.raises(ParameterError) as exc:
+        _luohu(tmp_path, *[("        indicator: key-work\n" + tail, "        indicator: effectiveness\n" + tail)
+                           for tail in ("        status: 报告未给出完成值\n        note: 以2021年",
+                                        "        note: 本行计入 key-work（重点工作完成情况）的未完成项数；此前链接到 effectiveness。\n"
+                                        "      - id: other",
+                                        "        note: 实际为目标的1.8倍",
+                                        "        status: 报告未给出完成数\n        note: 正文列举",
+                                        "        status: 报告未给出完成数\n      - id: certification")])
+    [p] = [p for p in exc.value.problems if "no row of `targets` names this leaf" in p.message]
+    assert "'key-work'" in p.message and p.line is not None
+
+
+# ---- Beijing: ceilings, late milestones, cross-checks -----------------------------------------------
+
+def test_beijing_cost_rows_are_ceilings_and_26_or_more_forms_reproduce(scored):
+    _, results = scored("beijing")
+    reported = [r for r in results.values() if r.reported_total is not None]
+    reproduced = {r.evaluation.id for r in reported if r.reproduces_total()}
+    assert len(reported) == 37 and len(reproduced) >= 27, sorted(reproduced)
+    assert {"s10", "s18", "s31", "s33", "s34", "s35", "s03"} <= reproduced
+    full = {(k, f.indicator) for k, r in results.items() for f in codes(r, "FULL_MARKS_ON_MISSED_TARGET")}
+    assert full == {("s02", "o3"), ("s02", "o4"), ("s17", "o3")}        # all genuine; none below a ceiling
+    s10 = results["s10"].table.set_index("id").loc["o17"]
+    assert s10["rule"] == "spending_ceiling" and s10["score"] == 10
+
+
+def test_beijing_a_missed_ceiling_names_whether_the_ratio_reading_reproduces(scored):
+    _, results = scored("beijing")
+    [m] = [f for f in codes(results["s32"], "SCORE_MISMATCH") if f.indicator == "o5"]
+    assert m.data["rule"] == "spending_ceiling"
+    assert [a["label"] for a in m.data["alternatives"]] == ["正向比率口径"]
+    assert round(m.data["alternatives"][0]["score"], 2) == 7.55       # neither reading gives the printed 9
+
+
+def test_beijing_late_milestones_of_s33_and_s34_are_findings(scored):
+    _, results = scored("beijing")
+    late = {(k, f.data["target"], f.data["actual"], f.data["months_late"])
+            for k in ("s33", "s34") for f in codes(results[k], "LATE_DEADLINE_NOT_DEDUCTED")}
+    assert late == {("s33", "2021年2月", "2021年4月", 2), ("s33", "2021年8月", "2021年9月", 1),
+                    ("s33", "2022年2月", "2022年5月", 3), ("s34", "2021年6月", "2021年7月", 1),
+                    ("s34", "2021年12月", "2022年8月", 8)}
+
+
+def test_beijing_cost_rows_contradicting_their_budget_blocks(scored):
+    _, results = scored("beijing")
+    found = {k: (f.data["actual"], f.data["spent"]) for k, r in results.items()
+             for f in codes(r, "COST_ACTUAL_CONTRADICTS_BUDGET")}
+    assert found["s01"] == (104.3, 100.3) and found["s20"] == (117, 105)
+
+
+def test_beijing_s27_scored_good_with_nothing_spent_or_delivered(scored):
+    _, results = scored("beijing")
+    [f] = codes(results["s27"], "HIGH_SCORE_WITHOUT_EXECUTION")
+    assert f.data["execution_rate"] == 0 and f.data["output_score"] == 46 and f.data["total"] == 83
+
+
+def test_shenzhen_judged_leaf_with_a_missed_linked_row_names_it(scored):
+    _, results = scored("shenzhen")
+    [f] = codes(results["department"], "LINKED_TARGETS_MISSED")
+    assert f.indicator == "effectiveness-benefits"
+    assert [r["name"] for r in f.data["rows"]] == ["金融论坛补贴数量"] and f.data["reported"] == 19.5
+
+
+# ---- sensitivity: targets only move toward more ambition ---------------------------------------------
+
+@pytest.mark.parametrize("unit,overlay", [("luohu", "framework"), ("shenzhen", "framework"), ("beijing", "none")])
+def test_targets_equal_to_actuals_never_raise_a_total(scored, unit, overlay):
+    """A target is raised to its actual, never lowered to a miss. (Beijing's forms carry the 偏离度 overlay,
+    which an honest target lifts — S02 gains its 0.30 back — so the claim is checked there without it.)"""
+    from perfkit.analysis import sensitivity as S
+
+    _, results = scored(unit)
+    for r in results.values():
+        m = S.build_model(r, overlay=overlay)
+        cf = S.counterfactuals(m).table.set_index("rule")
+        assert cf.loc["actual", "total"] <= m.baseline_total + 1e-9, r.evaluation.id
+        assert (S.counterfactual_targets(m, "actual") * m.sign >= m.target * m.sign - 1e-12).all()
+
+
+def test_scaling_leaves_ceilings_full_rates_and_budget_project_counts_alone(scored):
+    from perfkit.analysis import sensitivity as S
+
+    _, results = scored("beijing")
+    s01 = S.build_model(results["s01"])
+    [i] = [j for j, d in enumerate(s01.diagnostics) if d.id == "o4"]     # 项目预算控制数 104.3万元, a ceiling
+    assert not s01.movable[i] and S.counterfactual_targets(s01, "scaled", 2.0)[i] == 104.3
+    assert S.grade_flip(s01)["all"] is None or S.grade_flip(s01)["all"]["k"] != pytest.approx(194 / 104.3, abs=0.05)
+    s03 = S.build_model(results["s03"])
+    full = [d.id for d, mv in zip(s03.diagnostics, s03.movable) if d.target == 100 and d.unit == "%"]
+    assert full and not any(mv for d, mv in zip(s03.diagnostics, s03.movable) if d.id in full)
+    _, sz = scored("shenzhen")
+    dept = S.build_model(sz["department"])
+    assert [d.id for d in dept.diagnostics] == ["project-timeliness"] and not dept.movable.any()  # 43 budget projects
+
+
+# ---- the checks that the seeds do not trigger ---------------------------------------------------------
+
+def test_a_target_comparison_against_its_rule_is_a_finding(tmp_path):
+    r = _luohu(tmp_path, ("      project-timeliness:\n        target: 12\n        actual: 12\n        unit: 个\n"
+                          "        direction: positive\n",
+                          "      project-timeliness:\n        target: ≤12个\n        actual: 12\n        unit: 个\n"))
+    [f] = codes(r, "TARGET_COMPARATOR_CONFLICT")
+    assert f.indicator == "project-timeliness" and f.data["rule"] == "ratio"
+    assert (f.data["target_direction"], f.data["rule_direction"]) == ("negative", "positive")
+
+
+def test_a_target_lowered_onto_its_actual_is_a_finding_only_with_initial_target(tmp_path):
+    row = ('        actual: "7家"\n        unit: 家\n        direction: positive\n        target_value: 6\n'
+           '        actual_value: 7\n')
+    r = _luohu(tmp_path, ('        target: "不少于6家"\n' + row, '        target: "不少于7家"\n        initial_target: "不少于9家"\n'
+                          + row.replace("        target_value: 6\n", "        target_value: 7\n")))
+    [f] = codes(r, "TARGET_LOWERED_TO_ACTUAL")
+    assert f.data["name"] == "引进持牌金融机构" and f.data["initial_target"] == "不少于9家"
+    plain = _luohu(tmp_path / "plain", ('        target: "不少于6家"\n' + row, '        target: "不少于7家"\n'
+                                        + row.replace("        target_value: 6\n", "        target_value: 7\n")))
+    assert not codes(plain, "TARGET_LOWERED_TO_ACTUAL")
+
+
+def test_every_new_finding_has_a_sentence_in_both_languages(scored):
+    from perfkit.report.document import Report
+
+    new = {"LINKED_TARGETS_MISSED", "LATE_DEADLINE_NOT_DEDUCTED", "COST_ACTUAL_CONTRADICTS_BUDGET",
+           "HIGH_SCORE_WITHOUT_EXECUTION", "QUANTITATIVE_TARGET_JUDGED"}
+    for lang, words in (("zh", "延期6个月"), ("en", "6 months late")):
+        rep = Report.load("beijing-lfsb", 2021, language=lang, params_dir=str(ROOT / "parameters"))
+        found = {}
+        for r in rep.results:
+            for f in r.findings:
+                if f.code in new:
+                    found.setdefault(f.code, rep.finding_sentence(r, f))
+        assert set(found) == new
+        assert all(s and s != f.message for s in found.values())
+        assert words in found["LATE_DEADLINE_NOT_DEDUCTED"]  # S21 中期考核 2021年8月 → 2022年2月
+
+
+def test_checklist_answers_the_budget_contradicts(scored):
+    # Luohu: 年中无大量调剂 and 未因年中调剂导致预决算差异过大 answered yes beside a 1,629.09% adjustment
+    _, lh = scored("luohu")
+    found = {f.data["item"]: round(f.data["adjustment_rate"], 2)
+             for f in codes(lh["department"], "CHECKLIST_CONTRADICTS_BUDGET")}
+    assert found == {"special-funds-detailed": 1629.09, "classification-accurate": 1629.09}
+    # Shenzhen: the same two points given full marks after a +27.83% in-year increase (the scoring text itself
+    # concedes 部门预决算存在一定差异)
+    _, sz = scored("shenzhen")
+    found = {f.data["item"]: round(f.data["adjustment_rate"], 2)
+             for f in codes(sz["department"], "CHECKLIST_CONTRADICTS_BUDGET")}
+    assert found == {"special-fund-detail": 27.83, "classification-accurate": 27.83}
+
+
+def test_linked_rows_read_deadlines_ceilings_and_growth_by_their_kind():
+    from perfkit.core.target_rows import linked, read_row
+    from perfkit.params import PerformanceTarget as T
+
+    late = linked(read_row(T(name="项目采购", target="2021年2月", actual="2021年4月")))   # S33
+    assert (late.kind, late.met, late.late_months, late.completion) == ("date", False, 2, 0)
+    on_time = linked(read_row(T(name="采购", target="6月底前", actual="6月"), year=2021))
+    assert on_time.met is True and on_time.late_months == 0
+    ceiling = linked(read_row(T(name="项目预算控制数", category=["产出指标", "成本指标"], target="104.3万元",
+                                actual="100.3万元")))
+    assert (ceiling.kind, ceiling.met, ceiling.completion) == ("ceiling", True, 1)
+    decline = linked(read_row(T(name="投诉量", target="同比下降5%", actual="同比增长2%")))
+    assert (decline.kind, decline.met) == ("growth", False)                             # a decline needs a decline
+    words = linked(read_row(T(name="持证比例", target="显著提升", actual="有所提升")))
+    assert words.met is None and words.completion is None
+    forced = linked(read_row(T(name="x", target="50万元", actual="40万元", kind="ceiling")))
+    assert forced.kind == "ceiling" and forced.met is True

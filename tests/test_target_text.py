@@ -1,0 +1,147 @@
+"""What a target says, read by the grammar of perfkit.core.target_text: phrasings from the seeds
+(Beijing forms, Shenzhen 附件2, Luohu 目标表) and from other real forms of the same kind."""
+
+import pytest
+from hypothesis import given, strategies as st
+
+from perfkit.core.target_text import completion, describe, met, read_target, shortfall, tokens
+
+
+@pytest.mark.parametrize("text,kind,comparator,lo,hi,unit", [
+    # seeds
+    ("≥130亿", "quantity", ">=", 130, None, "亿"),
+    ("＞20%", "rate", ">", 20, None, "%"),
+    ("=17家", "quantity", "==", 17, 17, "家"),
+    ("≤100%", "rate", "<=", None, 100, "%"),
+    ("十名以内", "quantity", "<=", None, 10, "名"),
+    ("不少于6家", "quantity", ">=", 6, None, "家"),
+    ("3—4个", "quantity", "range", 3, 4, "个"),
+    ("2~3个", "quantity", "range", 2, 3, "个"),
+    ("不超出财政预算100.3万元", "ceiling", "<=", None, 100.3, "万元"),
+    ("按相关财务管理制度规定支出，不超出财政预算100.3万元。", "ceiling", "<=", None, 100.3, "万元"),
+    ("项目预算控制数127.702万元", "ceiling", "<=", None, 127.702, "万元"),
+    # other real forms
+    ("95%及以上", "rate", ">=", 95, None, "%"),
+    ("９５％及以上", "rate", ">=", 95, None, "%"),
+    ("90%-95%", "rate", "range", 90, 95, "%"),
+    ("90-95%", "rate", "range", 90, 95, "%"),
+    ("2-3个", "quantity", "range", 2, 3, "个"),
+    ("不低于98%", "rate", ">=", 98, None, "%"),
+    ("不超过5%", "rate", "<=", None, 5, "%"),
+    ("100人以上", "quantity", ">=", 100, None, "人"),
+    ("5%以下", "rate", "<=", None, 5, "%"),
+    ("3个工作日内", "duration", "<=", None, 3, "个工作日"),
+    ("30天以内", "duration", "<=", None, 30, "天"),
+    ("服务满意度达到90%以上", "rate", ">=", 90, None, "%"),
+    ("≥１２场", "quantity", ">=", 12, None, "场"),
+])
+def test_quantities_rates_ceilings_and_limits(text, kind, comparator, lo, hi, unit):
+    r = read_target(text)
+    assert (r.kind, r.comparator, r.lo, r.hi, r.unit_text) == (kind, comparator, lo, hi, unit), describe(r)
+
+
+@pytest.mark.parametrize("text,hi,year_given", [
+    ("2023年12月底前", 2023 * 12 + 11, True),
+    ("2021年12月底", 2021 * 12 + 11, True),
+    ("2022年2月", 2022 * 12 + 1, True),
+    ("2022-05", 2022 * 12 + 4, True),
+    ("2021年1月至2021年12月", 2021 * 12 + 11, True),   # Beijing S01 项目实施时间: due by the period's end
+    ("2021年第三季度", 2021 * 12 + 8, True),
+    ("2月", 1, False),
+])
+def test_dates_are_deadlines_in_months_never_a_year_number(text, hi, year_given):
+    r = read_target(text)
+    assert (r.kind, r.comparator, r.hi, r.year_given) == ("date", "<=", hi, year_given), describe(r)
+
+
+def test_a_month_without_its_year_takes_the_budget_year_and_says_so():
+    r = read_target("8月", year=2021)
+    assert r.hi == 2021 * 12 + 7 and r.year_given
+    assert "a month without its year" in read_target("8月").notes
+    assert any("deadline" in n for n in read_target("2月").notes)     # a bare date: what was understood
+    assert read_target("6月底前").notes == ("a month without its year",)
+
+
+@pytest.mark.parametrize("text,comparator,bound,base", [
+    ("较上年增长10%", ">=", 10, "较上年"),
+    ("同比下降5%", "<=", -5, "同比"),
+    ("同比增长不低于8%", ">=", 8, "同比"),
+    ("比上年减少不少于3个百分点", "<=", -3, "比上年"),
+    ("较上年提高5%", ">=", 5, "较上年"),
+])
+def test_growth_and_decline_keep_their_sign(text, comparator, bound, base):
+    r = read_target(text)
+    assert (r.kind, r.comparator, r.base) == ("growth", comparator, base)
+    assert (r.lo if comparator.startswith(">") else r.hi) == bound
+
+
+def test_a_change_without_base_says_what_was_understood():
+    r = read_target("提高5%")
+    assert r.kind == "growth" and r.lo == 5 and len(r.notes) == 2
+
+
+def test_a_sentence_with_a_base_year_is_read_for_its_change_only_when_it_leads():
+    # Beijing S33: a compound sentence; its first figure is the rate limit
+    r = read_target("网络故障率小于5%，普通安全事件数量较2020年降低50%以上。")
+    assert (r.kind, r.comparator, r.hi) == ("rate", "<", 5)
+    g = read_target("安全事件数量较2020年降低50%以上")
+    assert (g.kind, g.comparator, g.hi) == ("growth", "<=", -50)
+
+
+@pytest.mark.parametrize("text,kind", [("显著提升", "words"), ("满意", "words"), ("进一步完善", "words"),
+                                       ("不适用", "not_applicable"), ("无", "not_applicable"),
+                                       ("按全市统一要求开展内控内审工作", "words"), ("1e999亿", "words")])
+def test_words_stay_words(text, kind):
+    r = read_target(text)
+    assert r.kind == kind and not r.measurable
+
+
+def test_cost_rows_read_money_as_a_ceiling():
+    assert describe(read_target("104.3万元", cost=True)) == "ceiling ≤ 104.3万元"
+    assert describe(read_target(104.3, cost=True)) == "ceiling ≤ 104.3"
+    assert read_target("104.3万元").kind == "quantity"         # not a cost row: an amount to reach
+    assert read_target("≥50万元", cost=True).kind == "quantity"  # an explicit ≥ wins over the row
+
+
+def test_tokens_split_comparisons_units_and_numbers():
+    assert [t.kind for t in tokens("95%及以上")] == ["NUM", "TEXT", "SUFFIX"]
+    assert [t.kind for t in tokens("90%-95%")] == ["NUM", "TEXT", "SEP", "NUM", "TEXT"]
+
+
+def test_met_by_kind():
+    assert met(read_target("不超出财政预算100.3万元"), 98.4) is True       # below a ceiling is met
+    assert met(read_target("不超出财政预算100.3万元"), 104.3) is False
+    assert met(read_target("2月", year=2021), 2021 * 12 + 3) is False       # S33 采购 2月 → 4月: late
+    assert shortfall(read_target("2月", year=2021), 2021 * 12 + 3) == 2     # two months late
+    assert met(read_target("90%-95%"), 97) is False and met(read_target("90%-95%"), 92) is True
+    assert met(read_target("同比下降5%"), 3) is False and met(read_target("同比下降5%"), -6) is True
+    assert met(read_target("=42家"), 49) is True                          # Shenzhen t26-10, 已完成
+    assert met(read_target("显著提升"), 1) is None
+    assert completion(read_target("≥3家"), 2) == pytest.approx(2 / 3)       # Shenzhen 金融论坛补贴 66.67%
+    assert completion(read_target("不超出财政预算100.3万元"), 98.4) == 1
+
+
+KINDS = ["≥95%", "不低于10家", "＞20%", "不超过5%", "十名以内", "3个工作日内", "2023年12月底前", "90%-95%",
+         "2-3个", "较上年增长10%", "同比下降5%", "不超出财政预算100.3万元", "=17家", "12个", "第三季度"]
+
+
+@given(text=st.sampled_from(KINDS), a=st.floats(-1e6, 1e6), b=st.floats(-1e6, 1e6))
+def test_met_is_monotone_in_the_actual_in_the_right_direction(text, a, b):
+    """≥ kinds: met stays met as the actual rises; ≤ kinds (ceilings, deadlines, limits, declines): as it
+    falls; ranges: the met actuals form an interval (met at a and b → met between)."""
+    r = read_target(text)
+    lo, hi = min(a, b), max(a, b)
+    d = r.direction
+    if d == "positive" or d is None:
+        assert not met(r, lo) or met(r, hi)
+    elif d == "negative":
+        assert not met(r, hi) or met(r, lo)
+    else:
+        mid = (lo + hi) / 2
+        assert not (met(r, lo) and met(r, hi)) or met(r, mid)
+
+
+def test_circled_item_numbers_are_not_figures():
+    # Beijing S19 o3: "②组织培训1次…" is one training, not two
+    r = read_target("②组织培训1次，共培训新入职干部30人次。")
+    assert r.value == 1 and r.unit_text == "次"
