@@ -368,6 +368,21 @@ class SpendControl(Model):
 
     budget: float = Field(ge=0, description="The controlled budget (预算数), 万元.")
     spent: float = Field(ge=0, description="Actual spending (实际支出), 万元.")
+    lines: list["ControlLine"] = Field(
+        default_factory=list,
+        description="Its lines as the report's table prints them (e.g. 因公出国（境）费, 公务用车购置及运行维护费, 公务接待费), "
+        "for the report's table; not used in the rates.",
+    )
+
+
+class ControlLine(Model):
+    """A line of a controlled spending table (“三公”经费明细), 万元."""
+
+    name: str = Field(description="The line as printed (e.g. 公务接待费).")
+    name_en: str | None = Field(None, description="English name, used by English reports; null: `name`.")
+    budget: float | None = Field(None, ge=0, description="预算数 of the line, 万元; null when not printed.")
+    spent: float | None = Field(None, ge=0, description="实际支出数 of the line, 万元; null when not printed.")
+    children: list["ControlLine"] = Field(default_factory=list, description="Its sub-lines, as indented in the table.")
 
 
 class Procurement(Model):
@@ -382,6 +397,21 @@ class Assets(Model):
 
     fixed_total: float = Field(ge=0, description="固定资产总额 (原值): fixed assets at original cost, 万元.")
     fixed_in_use: float = Field(ge=0, description="实际在用固定资产总额: the part actually in use, 万元.")
+    lines: list["AssetLine"] = Field(
+        default_factory=list,
+        description="The asset table by class (设备, 车辆, 家具用具 …), for the report's table; not used in the rate.",
+    )
+
+
+class AssetLine(Model):
+    """A class of fixed assets as the asset table (固定资产保有及使用情况表) prints it."""
+
+    name: str = Field(description="The class as printed (e.g. 设备, 其中：车辆).")
+    name_en: str | None = Field(None, description="English name, used by English reports; null: `name`.")
+    count: int | None = Field(None, ge=0, description="数量 (台、辆、件 …); null when not printed.")
+    original: float | None = Field(None, ge=0, description="原值, 万元; null when not printed.")
+    in_use: float | None = Field(None, ge=0, description="在用, 万元; null when not printed.")
+    children: list["AssetLine"] = Field(default_factory=list, description="Its sub-classes, as indented in the table.")
 
 
 class Staff(Model):
@@ -527,6 +557,7 @@ class KeyTask(Model):
     """A key task of the year (年度重点工作) as the report lists it."""
 
     name: str = Field(description="The task as written (e.g. 引进持牌金融机构).")
+    name_en: str | None = Field(None, description="English name, used by English reports; null: `name`.")
     target: str | None = Field(None, description="Its target as written (e.g. ≥6家).")
     actual: str | None = Field(None, description="What was achieved, as written (e.g. 7家).")
     done: bool | None = Field(
@@ -548,7 +579,19 @@ class Department(Model):
     functions: list[str] = Field(
         default_factory=list, description="部门职责: the department's functions as listed, one item each."
     )
+    functions_en: list[str] = Field(
+        default_factory=list,
+        description="English of `functions`, item by item, used by English reports; empty: `functions`. When given, "
+        "it has as many items as `functions`.",
+    )
     key_tasks: list[KeyTask] = Field(default_factory=list, description="年度重点工作: the year's key tasks.")
+
+    @model_validator(mode="after")
+    def _functions_en_item_by_item(self) -> "Department":
+        if self.functions_en and len(self.functions_en) != len(self.functions):
+            raise ValueError(f"functions_en has {len(self.functions_en)} items but functions has "
+                             f"{len(self.functions)}; give the English of every function, in the same order")
+        return self
 
 
 class PerformanceTarget(Model):
@@ -563,6 +606,7 @@ class PerformanceTarget(Model):
         None, pattern=NODE_ID, description="Optional id for the row; null: numbered target-1, target-2, … in outputs."
     )
     name: str = Field(description="指标名称: the row's name as written.")
+    name_en: str | None = Field(None, description="English name, used by English reports; null: `name`.")
     category: list[str] = Field(
         default_factory=list,
         description="指标类别 from the top down, e.g. [产出指标, 数量指标]. Rows under 成本 are not compared with "
@@ -632,6 +676,39 @@ class PerformanceTarget(Model):
         None, description="完成情况 as written, for the record; perfkit judges met or missed from the figures."
     )
     note: str | None = Field(None, description="Remarks, for the record; not used in the diagnostics.")
+
+
+class Statement(Model):
+    """A passage of the evaluation's own account (a goal, an achievement, a practice, a plan): an optional
+    title and its text, each with optional English. Reports state these facts as given; perfkit computes
+    nothing from them."""
+
+    title: str | None = Field(None, description="A short heading (e.g. 招商引资谋划体系拓增量); null: none.")
+    title_en: str | None = Field(None, description="English `title`, used by English reports; null: `title`.")
+    text: str = Field(description="The passage, in the evaluator's facts (figures with their units).")
+    text_en: str | None = Field(None, description="English `text`, used by English reports; null: `text`.")
+
+
+class EvaluationWork(Model):
+    """How the evaluation was carried out (绩效评价工作开展情况, 财预〔2020〕10号 评价报告 part 二). Every field is
+    optional; the report states those given and leaves out the rest."""
+
+    purpose: str | None = Field(None, description="评价目的: why the evaluation was made.")
+    purpose_en: str | None = Field(None, description="English `purpose`; null: `purpose`.")
+    scope: str | None = Field(None, description="评价对象和范围: what it covers (funds, projects, period of spending).")
+    scope_en: str | None = Field(None, description="English `scope`; null: `scope`.")
+    basis: list[str] = Field(
+        default_factory=list,
+        description="评价依据: the documents it rests on, one title each as written (e.g. 《中华人民共和国预算法》).",
+    )
+    method: str | None = Field(
+        None, description="评价方法: e.g. 比较法、因素分析法, or how the self-evaluation compared each indicator."
+    )
+    method_en: str | None = Field(None, description="English `method`; null: `method`.")
+    evaluator: str | None = Field(None, description="评价机构或人员: who evaluated (the unit itself, a firm).")
+    evaluator_en: str | None = Field(None, description="English `evaluator`; null: `evaluator`.")
+    period: str | None = Field(None, description="评价工作时间: when the evaluation was carried out, as written.")
+    period_en: str | None = Field(None, description="English `period`; null: `period`.")
 
 
 class Project(Model):
@@ -718,6 +795,26 @@ class Evaluation(Model):
         None,
         description="What the published report states (total, grade, subtotals), for reconciliation; null when "
         "there is no published score.",
+    )
+    work: EvaluationWork | None = Field(
+        None, description="绩效评价工作开展情况: purpose, scope, basis documents, method, evaluator, period; null: "
+        "the report states only what the framework and the figures give."
+    )
+    goals: list[Statement] = Field(
+        default_factory=list, description="绩效目标 / 主要履职目标: the year's goal statements, one each."
+    )
+    achievements: list[Statement] = Field(
+        default_factory=list,
+        description="主要履职情况 / 主要成效: what was done, with its figures, one passage each.",
+    )
+    experience: list[Statement] = Field(
+        default_factory=list, description="经验做法: practices worth keeping, one passage each."
+    )
+    next_year_plans: list[Statement] = Field(
+        default_factory=list, description="下一年度工作计划 / 后续工作计划: one passage each."
+    )
+    other_matters: list[Statement] = Field(
+        default_factory=list, description="其他需要说明的问题: caveats on data or scope, one passage each."
     )
     problems: list[str] = Field(default_factory=list, description="存在问题: the evaluator's text, one item each.")
     recommendations: list[str] = Field(

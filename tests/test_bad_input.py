@@ -100,11 +100,11 @@ def test_a_few_aliases_are_still_read_and_located(tmp_path):
 # --- duplicate keys: an error naming both lines -------------------------------------------------
 
 @pytest.mark.parametrize("file,old,new,field,first,again", [
-    (UNIT, "budget:\n", "evaluations: []\nbudget:\n", "evaluations", 30, None),
-    (UNIT, "  adjusted: 20179.71\n", "  adjusted: 20179.71\n  adjusted: 1\n", "budget.adjusted", 32, 33),
+    (UNIT, "budget:\n", "evaluations: []\nbudget:\n", "evaluations", 43, None),
+    (UNIT, "  adjusted: 20179.71\n", "  adjusted: 20179.71\n  adjusted: 1\n", "budget.adjusted", 45, 46),
     (UNIT, "three_public: {budget: 2.50,", "three_public: {budget: 2.50, budget: 9,", "budget.three_public.budget",
      None, None),
-    (UNIT, "  adjusted: 20179.71\n", '  adjusted: 20179.71\n  "adjusted": 1\n', "budget.adjusted", 32, 33),
+    (UNIT, "  adjusted: 20179.71\n", '  adjusted: 20179.71\n  "adjusted": 1\n', "budget.adjusted", 45, 46),
     (FRAMEWORK, "                - {min: 90, points: 1}", "                - {min: 90, min: 0, points: 1}",
      ".min", 250, 250),
 ])
@@ -125,7 +125,7 @@ def test_second_evaluations_block_at_the_end(params):
     path.write_text(text + "evaluations: []\n", encoding="utf-8")
     err = problems_of(params)
     last = len(text.splitlines()) + 1
-    assert f"{path}:{last}: evaluations: duplicate key 'evaluations': first at line 85" in err
+    assert f"{path}:{last}: evaluations: duplicate key 'evaluations': first at line 114" in err
 
 
 # --- numbers as YAML 1.2 reads them; never half-read ---------------------------------------------
@@ -165,7 +165,7 @@ def test_exponent_scores_as_the_plain_number(params):
     (UNIT, "spent: 20011.39", "spent: .nan", "budget.spent"),
     (UNIT, "initial: 1167.07", "initial: -.inf", "budget.initial"),
     (UNIT, "[3043.02, 4943.98", "[.Inf, 4943.98", "budget.quarterly_spent[0]"),
-    (UNIT, "{budget: 2.50, spent: 1.61}", "{budget: .NaN, spent: 1.61}", "budget.three_public.budget"),
+    (UNIT, "{budget: 2.50, spent: 1.61,", "{budget: .NaN, spent: 1.61,", "budget.three_public.budget"),
     (UNIT, "{establishment: 20, actual: 20", "{establishment: .inf, actual: 20", "budget.staff.establishment"),
     (UNIT, "{plan: 1.43, actual: 1.43}", "{plan: 1.43, actual: 1e999}", "budget.procurement.actual"),
     (UNIT, "reported_score: 5.00", "reported_score: .nan", "reported_score"),

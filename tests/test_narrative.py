@@ -152,18 +152,20 @@ def test_luohu_totals_in_both_narratives(luohu):
         diff = f"{r.reported_total - r.total:.2f}"
         assert diff in text
     zh = luohu["zh"].results_section().markdown()
-    assert f"总分为{luohu['zh'].main[0].total:.2f}分" in zh and "报告所列总分为88.62分" in zh
+    assert f"复核得分为{luohu['zh'].main[0].total:.2f}分" in zh and "已发布报告所列总分为88.62分（良）" in zh
     en = luohu["en"].results_section().markdown()
-    assert f"the total is {luohu['en'].main[0].total:.2f} points" in en and "The report gives 88.62 points" in en
+    assert f"the review score is {luohu['en'].main[0].total:.2f} points" in en
+    assert "The published report gives a total of 88.62 points" in en
 
 
 def test_luohu_first_paragraphs(luohu):
     zh = luohu["zh"].title().markdown()
-    assert zh.startswith("# 深圳市罗湖区金融服务署2022年度预算绩效评价报告")
+    assert zh.startswith("# 深圳市罗湖区金融服务署2022年度预算绩效评价复核报告")  # it reproduces a published report
     assert "金额单位为万元" in zh
     en = luohu["en"].title().markdown()
-    assert en.startswith("# Luohu District Financial Services Agency, Shenzhen: performance evaluation report for 2022")
-    assert "For 2022, this report covers one evaluation of the Luohu District Financial Services Agency" in en
+    assert en.startswith("# Luohu District Financial Services Agency, Shenzhen: review of the performance evaluation "
+                         "report for 2022")
+    assert "For 2022, this report reviews one published evaluation of the Luohu District Financial Services Agency" in en
 
 
 def test_luohu_budget_and_execution_sentences(luohu):
@@ -315,9 +317,10 @@ def test_lowered_targets_are_stated_with_their_own_template(luohu):
         d = next(d for d in report.diagnostics(report.main[0]) if d.target is not None)
         lowered = dataclasses.replace(d, flags=("lowered_in_year",), initial_target=2 * d.target)
         text = targets_paragraph(report.t, [lowered])
-        item = report.t("targets.lowered_item", name=d.name, initial=2 * d.target, target=d.target_text or "—",
-                        actual=d.actual_text or "—")
-        assert item in text and num(2 * d.target) in text, lang
+        unit = d.unit or ""  # bare numbers carry the target's unit
+        item = report.t("targets.lowered_item", name=report.lang.pick(d.name, d.name_en), initial=2 * d.target, target=(d.target_text or "—") + unit,
+                        actual=(d.actual_text or "—") + unit, unit=unit)
+        assert item in text and num(2 * d.target) + unit in text, lang
 
 
 def test_the_report_states_targets_and_sensitivity_with_the_sentences_of_sentences_py():

@@ -223,10 +223,13 @@ def test_findings_are_stated_from_templates():
     assert zh[0] == "若目标值等于本年完成值，总分为86.38分（减少3.72分），等级变为“良”。"
     assert zh[1] == "将目标可能偏低的各项目标统一提高到原来的1.07倍，总分即降至89.99分，等级由“优”变为“良”。"
     assert zh[2] == "只需将保险密度共1项指标的目标值改为完成值，等级即变为“良”（总分89.09分）。"
-    assert zh[3].startswith("让各目标值在设定区间内随机变动，10,000次模拟（随机种子20200101）中总分中位数为")
+    # shares of scenarios within stated intervals, not probabilities; draws and seed in the method appendix
+    assert zh[3].startswith("让各目标值在以下区间内均匀变动、重新计分：5项可能偏低的目标在原目标值与完成值之间，"
+                            "其余1项目标在原目标值上下10%之内。")
+    assert "概率" not in zh[3].replace("不是等级的概率", "") and "10,000" not in zh[3] and "20200101" not in zh[3]
     assert len(sensitivity_sentences(report, "en")) == 4
     p = report.monte_carlo.probabilities["优"]
-    assert f"“优”{100 * p:.2f}%" in zh[3]  # probabilities as percentages with two decimals
+    assert f"等级保持为“优”的情景占{100 * p:.2f}%" in zh[3]  # shares as percentages with two decimals
 
 
 def test_cli_rejects_a_negative_seed():

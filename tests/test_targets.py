@@ -161,8 +161,10 @@ def test_helpers():
 def test_sentences_come_from_templates(shenzhen):
     d = [x for x in shenzhen[2]["department"] if x.id == "a2-32"]
     zh = sentences(d, "zh", ("low_ambition",))
+    # a row of the target table, not scored: no sentence about proportional scoring (issue 11)
+    assert d[0].source == "target_table"
     assert zh == ["1项完成值达到目标值的1.30倍及以上，目标可能设定偏低：帮助企业累计实现融资金额（目标≥130亿，完成654亿元，"
-                  "为目标的5.03倍）。按比例计分且以满分为上限时，超额完成不再体现为得分差异，偏低的目标等于无条件得分。"]
+                  "为目标的5.03倍）。"]
     assert sentences([], "en") == ["No target-setting signals."]
     assert list(table(d)["flags"]) == ["low_ambition"]
 
@@ -179,7 +181,7 @@ def test_sentences_are_the_report_templates(shenzhen):
     assert "27.83%" in budget  # rates as percentages with two decimals, as the report prints them
     d22 = by_id(shenzhen[2]["fund"])["D22"]
     assert sentences([d22], "en", ("ratchet",)) == [
-        "One target is below the previous year's actual: 保险密度 (target “8,500”, previous year “10,300”)."]
+        "One target is below the previous year's actual: Insurance density (target “8,500元/人”, previous year “10,300元/人”)."]
 
 
 def test_numbers_keep_their_digits(shenzhen):

@@ -110,6 +110,7 @@ class TargetDiagnostic:
     budget_change: float | None = None
     points: float | None = None
     category: tuple[str, ...] = field(default_factory=tuple)
+    name_en: str | None = None  # the English name where the parameters give one (English reports use it)
     project: str | None = None  # the evaluation's project the row belongs to (``Evaluation.projects``)
     movable: bool = True  # sensitivity may make the target more ambitious (see ``can_be_more_ambitious``)
 
@@ -120,6 +121,7 @@ class TargetDiagnostic:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d.pop("name_en")  # a report's concern; the JSON keeps the name as written
         d["flags"] = list(self.flags)
         d["category"] = list(self.category)
         if d["project"] is None:  # only evaluations of several projects say which one a row belongs to
@@ -333,6 +335,7 @@ def diagnose_scored(result, budget: Budget | None = None, thresholds: Thresholds
         out.append(TargetDiagnostic(
             id=leaf.id + (f"/{row.part}" if row.part else ""),
             name=leaf.node.indicator.name,
+            name_en=leaf.node.indicator.name_en,
             source="scored",
             indicator=leaf.id,
             row=int(i),
@@ -400,6 +403,7 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
         applicable=applicable,
         budget_change=change,
         category=tuple(t.category),
+        name_en=t.name_en,
     )
 
 

@@ -28,6 +28,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help=f"Jupyter kernel to execute with (default: {DEFAULT_KERNEL}, registered by scripts/bootstrap.sh)")
     p.add_argument("--timeout", type=timeout_seconds, default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
                    help=f"fail a unit whose notebook cell runs longer (default: {DEFAULT_CELL_TIMEOUT}; 0: no limit)")
+    p.add_argument("--templates", default=None, metavar="DIR",
+                   help="a directory of narrative.<language>.yaml files whose sentences replace the shipped ones "
+                        "key by key (checked first: an unknown key or placeholder is an error)")
 
 
 def _run_arguments(p: argparse.ArgumentParser) -> None:
@@ -98,7 +101,8 @@ def cmd_run(args) -> int:
     for language in languages_of(args.language):  # --language all: each language in turn, zh first
         try:
             rec = run_unit(args.department, args.year, language, args.params, args.out,
-                           notebook=args.notebook, kernel_name=args.kernel, timeout=args.timeout)
+                           notebook=args.notebook, kernel_name=args.kernel, timeout=args.timeout,
+                           templates=args.templates)
         except RunError as exc:
             print(f"perfkit run: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -125,7 +129,7 @@ def cmd_batch(args) -> int:
         result = run_batch(args.params, args.out, workers=args.workers, languages=args.language,
                            notebook=args.notebook, kernel_name=args.kernel, timeout=args.timeout,
                            executor=args.executor, scheduler=args.scheduler, progress=not args.no_progress,
-                           force=args.force, only=args.only, dry_run=args.dry_run)
+                           force=args.force, only=args.only, dry_run=args.dry_run, templates=args.templates)
     except RunError as exc:
         print(f"perfkit batch: {exc}", file=sys.stderr)
         return EXIT_USAGE

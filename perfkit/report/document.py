@@ -10,28 +10,45 @@ labels, numbered headings — and the analyses computed once per evaluation. Eac
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..analysis import sensitivity, targets
 from ..core.result import reported_grade
 from ..core.scoring import score_bundle
 from ..load import find_unit, load, resolve_params_dir
+from .facts import has_reported
 from .language import LANGUAGES
-from .sections import background, portfolio, problems, reconciliation, results, targets as targets_section
+from .overrides import TEMPLATES_ENV, load_overrides
+from ..fmt import chinese_number
+from .sections import analysis as analysis_section
+from .sections import background, method, portfolio, problems, reconciliation, results, statements, work
+from .sections import targets as targets_section
 from .sentences import NodeNames, finding_sentence
 from .tables import Section
 from .text import Safe, Text, md_text
 
 PORTFOLIO_MIN = 5  # this many project self-evaluations or more get a summary section of their own
 
-# The numbered sections in order: key (its heading in ``headings.<key>``) → the function that writes it.
+# The numbered sections of the body in order (the outline of 财预〔2020〕10号's 评价报告): key (its heading in
+# ``headings.<key>``) → the function that writes it. A section without data returns no blocks and takes no number.
 SECTIONS = {
     "background": background.section,
+    "work": work.section,
     "results": results.section,
-    "targets": targets_section.section,
-    "reconciliation": reconciliation.section,
+    "analysis": analysis_section.section,
+    "achievements": statements.achievements,
     "problems": problems.section,
+    "recommendations": problems.recommendations,
+    "other_matters": statements.other_matters,
+}
+# The appendices (附件), numbered on their own: the findings, the target-setting analysis, the project forms
+# and the method.
+APPENDICES = {
+    "reconciliation": reconciliation.section,
+    "targets": targets_section.section,
     "portfolio": portfolio.section,
+    "method": method.section,
 }
 
 
@@ -46,31 +63,40 @@ class Report:
     self-evaluations, those are summarised in a section of their own, with each one's scoring.
     """
 
-    SECTION_NUMBERS = {key: n for n, key in enumerate(SECTIONS, 1)}
-
-    def __init__(self, bundle, results, language: str = LANGUAGES[0]):
+    def __init__(self, bundle, results, language: str = LANGUAGES[0], templates: str | os.PathLike | None = None):
         self.bundle = bundle
         self.results = list(results)
         self.language = language
-        self.t = Text(language)
+        self.templates = templates
+        self.t = Text(language, overrides=load_overrides(templates).get(language))
         projects = [r for r in self.results if r.evaluation.kind == "project" and r.evaluation.evaluator == "self"]
         self.portfolio = projects if len(projects) >= PORTFOLIO_MIN else []
         ids = {id(r) for r in self.portfolio}
         self.main = [r for r in self.results if id(r) not in ids]
+        # A review (复核报告) reproduces a published report; an evaluation (评价报告) has no published scores.
+        self.review = any(has_reported(r) for r in self.results)
         self._names: dict[int, NodeNames] = {}
         self._diagnostics: dict[int, list] = {}
         self._analyses: dict[int, Any] = {}
         self._row_scores: dict[int, Any] = {}
+        self._built: dict[str, Section] | None = None
 
     @classmethod
-    def load(cls, department: str, year: int, language: str = LANGUAGES[0], params_dir: str | None = "../parameters"
-             ) -> "Report":
-        """Load, score and reconcile a department-year (see :func:`perfkit.load.resolve_params_dir` for the path)."""
+    def load(cls, department: str, year: int, language: str = LANGUAGES[0], params_dir: str | None = "../parameters",
+             templates: str | os.PathLike | None = None) -> "Report":
+        """Load, score and reconcile a department-year (see :func:`perfkit.load.resolve_params_dir` for the path).
+
+        ``templates``: a directory whose ``narrative.<language>.yaml`` override the shipped sentences key by key
+        (:mod:`perfkit.report.overrides`; a bad key or placeholder is a ParameterError naming file and key);
+        None reads ``$PERFKIT_TEMPLATES`` (set by ``perfkit run --templates``), and no override without it."""
         if language not in LANGUAGES:
             raise ValueError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
         pdir = resolve_params_dir(params_dir)
         bundle = load(find_unit(pdir, department, year), pdir)
-        return cls(bundle, score_bundle(bundle), language)
+        if templates is None:
+            templates = os.environ.get(TEMPLATES_ENV) or None
+        overrides = load_overrides(templates)  # checked before anything is scored
+        return cls(bundle, score_bundle(bundle), language, templates if overrides else None)
 
     # ---- names, labels, headings ----------------------------------------------------------------
 
@@ -145,9 +171,32 @@ class Report:
 
     # ---- sections -------------------------------------------------------------------------------
 
+    def section_heading(self, n: int, key: str) -> Safe:
+        """The level-2 heading of a section: '一、基本情况' in the body, '附件一　复核发现' for an appendix."""
+        if key in APPENDICES:
+            if key == "reconciliation" and not self.review:
+                key = "checks"
+            return self.t("headings.annex", n=n, cn=chinese_number(n), title=self.heading(key))
+        return self.numbered((n,), self.heading(key))
+
+    def _build(self) -> dict[str, Section]:
+        """Every section and appendix, numbered in order among those that have content (built once)."""
+        if self._built is None:
+            built: dict[str, Section] = {}
+            for table in (SECTIONS, APPENDICES):
+                n = 0
+                for key, write in table.items():
+                    sec = write(self, n + 1)
+                    if sec.blocks:
+                        n += 1
+                    built[key] = sec
+            self._built = built
+        return self._built
+
     def section(self, key: str) -> Section:
-        """A numbered section by its key in :data:`SECTIONS`."""
-        return SECTIONS[key](self, self.SECTION_NUMBERS[key])
+        """A section or appendix by its key in :data:`SECTIONS` or :data:`APPENDICES` (empty when the
+        data it states is absent)."""
+        return self._build()[key]
 
     def title(self) -> Section:
         """The report's title and opening paragraph."""
@@ -168,6 +217,9 @@ class Report:
     def problems(self) -> Section:
         return self.section("problems")
 
+    def recommendations(self) -> Section:
+        return self.section("recommendations")
+
     def portfolio_section(self) -> Section:
         return self.section("portfolio")
 
@@ -176,7 +228,8 @@ class Report:
         return results.scoring_table(self, result)
 
     def sections(self) -> list[Section]:
-        return [self.title()] + [self.section(key) for key in SECTIONS]
+        """The title, the body's sections, then the appendices (empty ones included)."""
+        return [self.title()] + [self.section(key) for key in (*SECTIONS, *APPENDICES)]
 
     def markdown(self) -> str:
         """The whole narrative as Markdown (tables and charts left out)."""

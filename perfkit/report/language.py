@@ -49,6 +49,8 @@ class Language:
     article: str  # before a proper name ("the ")
     quotes: tuple[str, str]
     label_width: int  # chart labels (indicator names) wrap at about this many display columns
+    list_more: str  # after the items a long list names: "{shown}" the named part, "{n}" the whole count
+    list_max: int  # a list in prose names at most this many items (the tables list them all)
 
     @classmethod
     @functools.lru_cache(maxsize=None)
@@ -58,22 +60,35 @@ class Language:
                    clause_separator=style["clause_separator"], sentence_separator=style["sentence_separator"],
                    heading_numbers=tuple(style["heading_numbers"]), translated_names=bool(style["translated_names"]),
                    number_words=tuple(style["number_words"]), article=style["article"], quotes=tuple(style["quotes"]),
-                   label_width=int(style["label_width"]))
+                   label_width=int(style["label_width"]), list_more=style["list_more"],
+                   list_max=int(style["list_max"]))
 
     # ---- joining -------------------------------------------------------------------------------
 
     def join_list(self, items: Iterable[Any], sep: str | None = None) -> str:
         """Items of a list as prose: 'a、b、c' / 'a, b and c'; with ``sep``, joined by it."""
         items = [str(i) for i in items]
+        if items and (sep if sep is not None else self.list_separator)[:1] in "，；、":  # no "。，"
+            items = [i.rstrip("。") for i in items[:-1]] + items[-1:]
         if sep is not None:
             return sep.join(items)
         if len(items) <= 2:
             return self.list_last.join(items)
         return self.list_separator.join(items[:-1]) + self.list_last + items[-1]
 
+    def join_some(self, items: Iterable[Any], sep: str | None = None) -> str:
+        """A list in prose that names at most ``list_max`` items, duplicates dropped: 'a、b、c等8项' /
+        'a, b, c and 5 others'; shorter lists as :meth:`join_list`."""
+        items = list(dict.fromkeys(str(i) for i in items))
+        if len(items) <= self.list_max:
+            return self.join_list(items, sep)
+        shown = self.join_list(items[:self.list_max], sep if sep is not None else self.list_separator)
+        return self.list_more.format(shown=shown, n=len(items), rest=len(items) - self.list_max)
+
     def clauses(self, items: Iterable[Any]) -> str:
-        """Clauses of one cell or sentence: 'a；b' / 'a; b'."""
-        return self.clause_separator.join(str(i) for i in items)
+        """Clauses of one cell or sentence: 'a；b' / 'a; b' (a clause's own full stop dropped before the separator)."""
+        items = [str(i) for i in items]
+        return self.clause_separator.join([i.rstrip("。") for i in items[:-1]] + items[-1:])
 
     def sentences(self, items: Iterable[Any]) -> str:
         """Sentences (rendered templates) of one paragraph."""

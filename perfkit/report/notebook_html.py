@@ -62,10 +62,10 @@ def report_title(nb, fallback: str) -> str:
 
 def fallback_title(bundle, language: str) -> str:
     """The title of a report whose notebook has no level-1 heading: the report's own title template
-    (``headings.title``), with the department's name in the report's language."""
+    (``headings.title_evaluation``), with the department's name in the report's language."""
     dept = bundle.department
     name = Language.of(language).pick(dept.name, getattr(dept, "name_en", None))
-    return str(Text(language, escape=False)("headings.title", department=name, year=bundle.year))
+    return str(Text(language, escape=False)("headings.title_evaluation", department=name, year=bundle.year))
 
 
 def is_stderr(output) -> bool:

@@ -27,17 +27,18 @@ def describe_rule(t: Text, rule, points: float, inputs=None, zero_if=()) -> str:
     """A rule in words, in the template language (e.g. '每项扣4分，扣完为止'): the family says which
     ``rules.`` template and with what; this renders it."""
     unit = "%" if (getattr(rule, "measure", None) or inputs is None or inputs.unit in (None, "%")) else inputs.unit
-    s = _render(t, family(rule.family).describe(rule, points, unit))
+    s = _render(t, family(rule.family).describe(rule, points, unit), inputs)
     extra = [t("rules.zero_if", text=z.text) for z in zero_if]
     return t.lang.clauses([s, *extra])
 
 
-def _render(t: Text, value):
-    """A family's words (perfkit.rules.base: Phrase and its markers) in the template language."""
+def _render(t: Text, value, inputs=None):
+    """A family's words (perfkit.rules.base: Phrase and its markers) in the template language; ``inputs``
+    are the indicator's (a part of a composite is described with its own, for their unit)."""
     if isinstance(value, Phrase):
         # a family's entry is {name, text}; other keys (band, tier, part …) are phrases its text uses
         key = f"rules.{value.key}.text" if value.key in REGISTRY else f"rules.{value.key}"
-        return t(key, **{k: _render(t, v) for k, v in value.context.items()})
+        return t(key, **{k: _render(t, v, inputs) for k, v in value.context.items()})
     if isinstance(value, Verbatim):
         return Safe(value.text)
     if isinstance(value, MeasureName):
@@ -47,9 +48,10 @@ def _render(t: Text, value):
     if isinstance(value, Listed):
         return t.lang.join_list(list(value.items))
     if isinstance(value, RuleWords):
-        return Safe(describe_rule(t, value.rule, value.points, None, value.zero_if))
+        parts = getattr(inputs, "parts", None) or {}
+        return Safe(describe_rule(t, value.rule, value.points, parts.get(value.part), value.zero_if))
     if isinstance(value, list):
-        return [_render(t, v) for v in value]
+        return [_render(t, v, inputs) for v in value]
     return value
 
 

@@ -9,10 +9,12 @@ functions :func:`target_sentences` and :func:`sensitivity_sentences` (used by
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..analysis.sensitivity import TargetReport
 from ..analysis.targets import ALL_FLAGS, DEFAULT_THRESHOLDS, TargetDiagnostic, Thresholds
+from ..core.framework import grade_of
 from .language import Language
 from .rules_text import rule_name
 from .text import Safe, Text
@@ -61,10 +63,22 @@ def target_status(d: TargetDiagnostic) -> str | None:
     return "met"
 
 
+_BARE_NUMBER = re.compile(r"[≥≤<>=＞＜+\-−~—\d.,\s]+")
+
+
+def with_unit(text: str | None, unit: str | None) -> str:
+    """A target or actual as written, with its unit where it is a bare number ('43' → '43个'); '—' for none."""
+    if not text:
+        return "—"
+    if unit and _BARE_NUMBER.fullmatch(text) and not text.endswith(unit):
+        return text + unit
+    return text
+
+
 def target_item(t: Text, key: str, d: TargetDiagnostic) -> Safe:
-    """One target in a list of targets (``targets.<flag>_item``, ``targets.missed_item``)."""
-    return t(key, name=d.name, target=d.target_text or "—", actual=d.actual_text or "—", prior=d.prior_text or "—",
-             ratio=d.ratio, initial=d.initial_target)
+    """One target in a list of targets (``targets.<flag>_item``, ``targets.missed_item``), with units."""
+    return t(key, name=t.lang.pick(d.name, d.name_en), target=with_unit(d.target_text, d.unit), actual=with_unit(d.actual_text, d.unit),
+             prior=with_unit(d.prior_text, d.unit), ratio=d.ratio, initial=d.initial_target, unit=d.unit or "")
 
 
 def flag_sentences(t: Text, diagnostics: list[TargetDiagnostic], flags: tuple[str, ...] = ALL_FLAGS,
@@ -83,27 +97,33 @@ def flag_sentences(t: Text, diagnostics: list[TargetDiagnostic], flags: tuple[st
                     out.append(t("targets.budget_grew", change=100.0 * change, n=n))
             continue
         key, item = _FLAG_TEMPLATES[group[0]]
-        out.append(t(key, items=[target_item(t, item, d) for d in hit], threshold=thresholds.low_ambition))
+        out.append(t(key, items=[target_item(t, item, d) for d in hit], threshold=thresholds.low_ambition,
+                     n_scored=sum(d.source == "scored" for d in hit)))
     return out
+
+
+def targets_paragraphs(t: Text, diagnostics: list[TargetDiagnostic], thresholds: Thresholds = DEFAULT_THRESHOLDS
+                       ) -> list[Safe]:
+    """What the report says about one evaluation's targets, paragraph by paragraph: how many were met and
+    which were missed (with how many have no result); then one paragraph per flag raised."""
+    if not diagnostics:
+        return [t("targets.none")]
+    status = [target_status(d) for d in diagnostics]
+    first = [t("targets.summary", n=len(diagnostics), n_measurable=sum(d.ratio is not None for d in diagnostics),
+               n_met=sum(s == "met" for s in status))]
+    missed = [target_item(t, "targets.missed_item", d) for d, s in zip(diagnostics, status) if s == "missed"]
+    if missed:
+        first.append(t("targets.missed", items=missed))
+    no_actual = sum(s == "no_actual" for s in status)
+    if no_actual:
+        first.append(t("targets.no_actual", n=no_actual))
+    return [Safe(t.lang.sentences(first))] + flag_sentences(t, diagnostics, ALL_FLAGS, thresholds)
 
 
 def targets_paragraph(t: Text, diagnostics: list[TargetDiagnostic], thresholds: Thresholds = DEFAULT_THRESHOLDS
                       ) -> Safe:
-    """What the report says about one evaluation's targets: how many were met, which were missed, the
-    flags raised, and how many have no result."""
-    if not diagnostics:
-        return t("targets.none")
-    status = [target_status(d) for d in diagnostics]
-    out = [t("targets.summary", n=len(diagnostics), n_measurable=sum(d.ratio is not None for d in diagnostics),
-             n_met=sum(s == "met" for s in status))]
-    missed = [target_item(t, "targets.missed_item", d) for d, s in zip(diagnostics, status) if s == "missed"]
-    if missed:
-        out.append(t("targets.missed", items=missed))
-    out += flag_sentences(t, diagnostics, ALL_FLAGS, thresholds)
-    no_actual = sum(s == "no_actual" for s in status)
-    if no_actual:
-        out.append(t("targets.no_actual", n=no_actual))
-    return Safe(t.lang.sentences(out))
+    """:func:`targets_paragraphs` as one paragraph."""
+    return Safe(t.lang.sentences(targets_paragraphs(t, diagnostics, thresholds)))
 
 
 def target_sentences(diagnostics: list[TargetDiagnostic], lang: str = "zh", flags: tuple[str, ...] = ALL_FLAGS,
@@ -152,18 +172,42 @@ def sensitivity_statements(t: Text, report: TargetReport, names: NodeNames) -> l
     up = flip["flagged"] or flip["all"]
     out.append(t("sensitivity.no_flip", k_max=as_json(flip["k_max"])) if up is None else
                t("sensitivity.flip_flagged", k=as_json(up["k"]), total=as_json(up["total"]), grade=grade(up["grade"], fw),
+                 below=printed_band_floor(as_json(up["total"]), up["grade"], fw),
                  flagged_only=flip["flagged"] is not None, baseline_grade=grade(m.baseline_grade, fw)))
     f = flip["fewest"]
     if f and flip["correction"] == "actual":
         out.append(t("sensitivity.flip_fewest", count=f["count"], total=as_json(f["total"]),
+                     below=printed_band_floor(as_json(f["total"]), f["grade"], fw),
                      grade=grade(f["grade"], fw), indicators=[names(i.split("/")[0]) for i in f["indicators"]]))
-    mc = report.monte_carlo
-    q = {k: as_json(v) for k, v in mc.summary().items()}
-    possible = [(g, as_json(p)) for g, p in mc.probabilities.items() if p > 0]
-    out.append(t("sensitivity.monte_carlo", draws=mc.draws, seed=mc.seed, p50=q["p50"], p05=q["p05"], p95=q["p95"],
-                 only_grade=grade(possible[0][0], fw) if possible else "",
-                 probabilities=[t("sensitivity.probability", grade=grade(g, fw), p=p) for g, p in possible]))
+    out.append(monte_carlo_sentence(t, report))
     return out
+
+
+def printed_band_floor(total: float, grade: str, fw) -> float | None:
+    """None when ``total`` printed to two decimals reads as ``grade``; else the lower bound of the band the
+    printed figure falls in (79.996 prints as 80.00, which is 良, yet scores 中: the sentence then says
+    "below 80" instead of naming a figure its grade contradicts)."""
+    printed = grade_of(round(total, 2), fw)
+    if printed == grade:
+        return None
+    return next(g.min for g in fw.grades if g.grade == printed)
+
+
+def monte_carlo_sentence(t: Text, report: TargetReport) -> Safe:
+    """The Monte Carlo distribution as the share of scenarios, drawn within the target intervals the
+    sentence states, that keep the grade or reach each other grade (not as a probability of a grade).
+    The number of draws and the seed belong to the method appendix (``method_facts``)."""
+    m, fw, mc = report.model, report.result.framework, report.monte_carlo
+    grade = t.lang.grade_label
+    q = {k: as_json(v) for k, v in mc.summary().items()}
+    targets = [f for f in mc.space.factors if f.kind == "target"]
+    to_actual = [f for f in targets if f.bounds[0] == 1.0 and f.bounds[1] > 1.0]
+    spread = next((1.0 - f.bounds[0] for f in targets if f not in to_actual), None)
+    shares = [t("sensitivity.share", grade=grade(g, fw), p=as_json(p), kept=g == m.baseline_grade)
+              for g, p in mc.probabilities.items() if p > 0]
+    return t("sensitivity.monte_carlo", n_to_actual=len(to_actual), n_other=len(targets) - len(to_actual),
+             spread=None if spread is None else 100.0 * spread, p50=q["p50"], p05=q["p05"], p95=q["p95"],
+             shares=shares, baseline_grade=grade(m.baseline_grade, fw))
 
 
 def sensitivity_sentences(report: TargetReport, lang: str = "zh") -> list[str]:
@@ -177,10 +221,23 @@ def sensitivity_sentences(report: TargetReport, lang: str = "zh") -> list[str]:
 # Findings
 # --------------------------------------------------------------------------------------------
 
-def localized_alternative(lang: Language, alt: dict) -> dict:
-    """An alternative reading with its label and description in the language where given."""
-    return {**alt, "label": lang.pick(alt["label"], alt.get("label_en")),
-            "description": lang.pick(alt.get("description"), alt.get("description_en"))}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def localized_alternative(t: Text, alt: dict) -> dict:
+    """An alternative reading with its label and description in the text's language: a label or
+    description written in the framework in that language, else the reading's name under ``readings``
+    in the templates (a label that is an id such as ``year-end``); a description in another language is
+    left out (None)."""
+    lang = t.lang
+    label = lang.pick(alt["label"], alt.get("label_en"))
+    description = lang.pick(alt.get("description"), alt.get("description_en"))
+    names = t.raw("readings") if t.has("readings") else {}
+    if label in names or alt["label"] in names:
+        label = names.get(label) or names[alt["label"]]
+    if description and not lang.translated_names and not _CJK.search(description):
+        description = None  # Chinese prose quotes no English
+    return {**alt, "label": label, "description": description}
 
 
 def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
@@ -193,7 +250,7 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
     if code == "SCORE_MISMATCH":
         ctx["diff"] = data["reported"] - data["recomputed"]
         ctx["rule"] = rule_name(t, data.get("rule"))
-        alts = [localized_alternative(lang, a) for a in data.get("alternatives") or []]
+        alts = [localized_alternative(t, a) for a in data.get("alternatives") or []]
         ctx["reproduced"] = next((a for a, raw in zip(alts, data.get("alternatives") or [])
                                   if raw["label"] == data.get("reproduced_by")), None)
         ctx["alternatives"] = [t("findings.alternative", **a) if a["score"] is not None

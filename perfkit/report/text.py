@@ -22,6 +22,14 @@ import jinja2
 from ..fmt import money, num, pct, pct0, pct_ratio, pp, pts, ratio, score
 from .language import LANGUAGES, Language, load_templates
 
+
+def merged(base: dict, over: dict) -> dict:
+    """``base`` with ``over`` laid on it key by key (groups merged, sentences replaced)."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = merged(base[k], v) if isinstance(v, dict) and isinstance(base.get(k), dict) else v
+    return out
+
 __all__ = ["LANGUAGES", "Language", "Safe", "Text", "data_text", "load_templates", "md_escape", "md_text",
            "tidy"]
 
@@ -42,6 +50,10 @@ def md_escape(text: str) -> str:
 
 # Whitespace between two CJK characters or punctuation marks: left over from line folding in YAML.
 _CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
+
+
+# A full stop (of quoted data text) directly before another punctuation mark of the sentence around it.
+_DOUBLE_STOP = re.compile(r"[。．](?=[，；。：、）])")
 
 
 def tidy(text: str) -> str:
@@ -84,11 +96,12 @@ def _lcfirst(text: str) -> str:
     return text
 
 
-def _environment(lang: Language) -> jinja2.Environment:
+def template_environment(lang: Language) -> jinja2.Environment:
+    """The Jinja environment a language's templates are rendered in (its filters: money, pct, join_list …)."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=False)
     env.filters.update(money=money, pct=pct, pct0=pct0, pct_ratio=pct_ratio, score=score, pts=pts, num=num, pp=pp,
-                       ratio=ratio, join_list=lang.join_list, lcfirst=_lcfirst, nword=lang.number_word,
+                       ratio=ratio, join_list=lang.join_list, join_some=lang.join_some, lcfirst=_lcfirst, nword=lang.number_word,
                        the=lang.the, capitalize_first=_capitalize_first, quote=lang.quote)
     return env
 
@@ -101,12 +114,13 @@ class Text:
     same templates with data text inserted as is (:func:`html_table` escapes it for HTML).
     """
 
-    def __init__(self, language: str = LANGUAGES[0], escape: bool = True):
+    def __init__(self, language: str = LANGUAGES[0], escape: bool = True, overrides: dict | None = None):
         self.language = language
         self.lang = Language.of(language)
         self.escape = escape
-        self.data = load_templates(language)
-        self.env = _environment(self.lang)
+        self.overrides = overrides or {}  # a firm's sentences over the shipped ones (perfkit.report.overrides)
+        self.data = merged(load_templates(language), self.overrides) if self.overrides else load_templates(language)
+        self.env = template_environment(self.lang)
         self._compiled: dict[str, jinja2.Template] = {}
         self._plain: Text | None = None if escape else self
 
@@ -114,7 +128,7 @@ class Text:
     def plain(self) -> "Text":
         """The same templates without Markdown escaping: text for HTML table cells."""
         if self._plain is None:
-            self._plain = Text(self.language, escape=False)
+            self._plain = Text(self.language, escape=False, overrides=self.overrides)
         return self._plain
 
     def raw(self, key: str) -> Any:
@@ -139,6 +153,7 @@ class Text:
                 raise KeyError(f"template {key!r} in narrative.{self.language}.yaml is not text")
             self._compiled[key] = self.env.from_string(source)
         out = self._compiled[key].render(**_escape(context, self.escape))
+        out = _DOUBLE_STOP.sub("", out)  # data text ending in 。 inside a sentence: "目标……。，完成" → "目标……，完成"
         return Safe(self.lang.sentences(re.sub(r"[ \t]*\n[ \t]*", "\n", out).strip().split("\n")))
 
     def label(self, key: str) -> str:

@@ -287,6 +287,7 @@ class RuleWords:
     rule: Any
     points: float
     zero_if: tuple = ()
+    part: str | None = None  # the part's id: its inputs (e.g. their unit) are the composite's inputs.parts[part]
 
 
 @dataclass(frozen=True)

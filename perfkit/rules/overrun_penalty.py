@@ -147,7 +147,7 @@ def describe(rule: OverrunPenaltyRule, points: float, unit: str) -> Phrase:
                                       "threshold": rule.threshold, "per_unit": rule.points_per_unit(points),
                                       "step": rule.step, "whole_steps": rule.counting == "whole_steps",
                                       "per_step": rule.points_per_unit(points) * rule.step,
-                                      "absolute": rule.absolute})
+                                      "absolute": rule.absolute, "unit": unit})
 
 
 FAMILY = Family(

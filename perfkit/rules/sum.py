@@ -66,7 +66,7 @@ def alternatives(rule: SumRule) -> list:
 
 def describe(rule: SumRule, points: float, unit: str) -> Phrase:
     return Phrase("sum", {"parts": [Phrase("part", {"name": p.name, "points": p.points,
-                                                    "rule": RuleWords(p.rule, p.points, tuple(p.zero_if))})
+                                                    "rule": RuleWords(p.rule, p.points, tuple(p.zero_if), p.id)})
                                     for p in rule.parts]})
 
 

@@ -72,7 +72,7 @@ def __getattr__(name: str):
 def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE, params_dir: str | os.PathLike = "parameters",
              out_dir: str | os.PathLike = "reports", *, notebook: str | os.PathLike | None = None,
              kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT,
-             record: bool = True, checked: bool = False) -> UnitRecord:
+             record: bool = True, checked: bool = False, templates: str | os.PathLike | None = None) -> UnitRecord:
     """Run the evaluation notebook for one department-year in one language and write its report.
 
     Returns the manifest record; never raises for a problem of the unit (its status says what happened).
@@ -81,7 +81,8 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     write to, or if a path the unit would write resolves outside ``out_dir`` (links followed); a file that
     cannot be written (a full disk) fails the unit, with the cause in its record.
     ``record=True`` also merges the record into ``<out_dir>/manifest.json``; ``checked=True`` skips the
-    notebook and kernel checks (the batch does them once).
+    notebook and kernel checks (the batch does them once). ``templates``: a directory of sentence overrides
+    (:mod:`perfkit.report.overrides`), checked before anything runs.
     """
     from ..load import find_unit
 
@@ -92,6 +93,7 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     if not checked:  # ParameterError naming what exists, before any record is made (a batch found its units)
         find_unit(params_dir, department, year)
     params_dir = Path(params_dir).resolve()
+    templates = check_templates(templates) if not checked else templates
     notebook = Path(notebook) if notebook else engine.default_notebook()
     kernel = None
     if not checked:
@@ -99,10 +101,10 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
         kernel = engine.check_kernel(kernel_name)
         check_out_dir(out_dir)
     rec = UnitRecord(department, year, language, started=now(), versions=versions(),
-                     kernel=kernel or {"name": kernel_name}, stamp=code_stamp())
+                     kernel=kernel or {"name": kernel_name}, stamp=code_stamp(templates))
     t0 = time.monotonic()
     try:
-        _run_unit(rec, params_dir, Path(out_dir), notebook.resolve(), kernel_name, timeout)
+        _run_unit(rec, params_dir, Path(out_dir), notebook.resolve(), kernel_name, timeout, templates)
     except Exception as exc:  # noqa: BLE001 - a unit's failure is recorded, never raised at the batch
         rec.status = ERROR
         rec.error = {"kind": "error", "summary": error_summary(exc)}
@@ -115,8 +117,23 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     return rec
 
 
+def check_templates(templates: str | os.PathLike | None) -> str | None:
+    """The absolute templates directory, its overrides checked (a bad one is a RunError, one line per
+    problem, before any unit runs); None for none."""
+    from ..errors import ParameterError
+    from ..report.overrides import load_overrides
+
+    if not templates:
+        return None
+    try:
+        load_overrides(templates)
+    except ParameterError as exc:
+        raise RunError(str(exc)) from None
+    return str(Path(templates).expanduser().resolve())
+
+
 def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, kernel_name: str,
-              timeout: float | None) -> None:
+              timeout: float | None, templates: str | None = None) -> None:
     from ..load import find_unit
 
     names = LANGUAGES[rec.language]
@@ -146,7 +163,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
     try:
         udir.mkdir(parents=True, exist_ok=True)
         run = engine.execute(notebook, tmp_nb, parameters, params_dir=params_dir, kernel_name=kernel_name,
-                             timeout=timeout)
+                             timeout=timeout, templates=templates)
         rec.warnings = [f"kernel stderr: {ln[:300]}" for ln in run.stderr[:20]]
         if not run.ok:
             rec.status, rec.error = FAILED, run.error
@@ -166,7 +183,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         remove(failed_nb)
         rec.status = OK
         rec.outputs = {name: relative_to(path, out_dir) for name, path in written.items()}
-        documents.write_documents(rec, bundle, udir, names, out_dir, final_html)
+        documents.write_documents(rec, bundle, udir, names, out_dir, final_html, templates)
         rec.output_hashes = output_hashes(rec.outputs, out_dir)  # every output, the documents' included
     except OSError as exc:  # a full disk, a folder that cannot be written: this unit fails, not the batch
         rec.status, rec.error, rec.outputs = FAILED, _write_failure(exc, udir), {}
@@ -306,11 +323,13 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
               notebook: str | os.PathLike | None = None, kernel_name: str = DEFAULT_KERNEL,
               timeout: float | None = DEFAULT_CELL_TIMEOUT, executor: str = "process",
               scheduler: str | None = None, progress: bool = True, force: bool = False,
-              only: list[str] | None = None, dry_run: bool = False) -> BatchResult:
+              only: list[str] | None = None, dry_run: bool = False,
+              templates: str | os.PathLike | None = None) -> BatchResult:
     """Run every department-year under ``params_dir`` (or those ``only`` names: ``DEPARTMENT`` or
     ``DEPARTMENT/YEAR``) in every chosen language, in parallel, skipping the units whose inputs, notebook,
-    templates, perfkit and outputs are as their last ok run recorded (:mod:`perfkit.run.incremental`) unless
-    ``force``. ``dry_run`` decides and returns the decisions without running or writing anything.
+    templates (the shipped ones and ``templates``, a firm's overrides), perfkit and outputs are as their last
+    ok run recorded (:mod:`perfkit.run.incremental`) unless ``force``. ``dry_run`` decides and returns the
+    decisions without running or writing anything.
 
     A unit that fails does not stop the others; every outcome is in the returned records and the manifest.
     Raises RunError (before any unit runs) if the notebook, kernel, executor, options or output directory cannot
@@ -333,12 +352,13 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     units = select_units(units, only)
     notebook = (Path(notebook) if notebook else engine.default_notebook()).resolve()
     out_dir = Path(out_dir)
+    templates = check_templates(templates)
     misnamed = {unit: why for unit in units if (why := unit_name_problem(*unit))}
     earlier = {(u["department"], u["year"], u["language"]): u
                for u in (read_manifest(out_dir) or {}).get("units", [])} if out_dir.is_dir() else {}
     decisions = plan([(d, y, lang) for d, y in units if (d, y) not in misnamed for lang in langs], earlier,
                      params_dir=params_dir, out_dir=out_dir.resolve(), notebook=notebook, kernel_name=kernel_name,
-                     force=force)
+                     force=force, templates=templates)
     # The notebook and kernel are checked only when a unit is to run (papermill and jupyter_client cost about
     # a second to import): a batch that skips every unit takes a fraction of a second.
     kernel = {"name": kernel_name}
@@ -351,7 +371,8 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
                            key=lambda d: record_order(*d.key)))
     out_dir = check_out_dir(out_dir)
     tasks = [dict(department=d.department, year=d.year, language=d.language, params_dir=str(params_dir),
-                  out_dir=str(out_dir.resolve()), notebook=str(notebook), kernel_name=kernel_name, timeout=timeout)
+                  out_dir=str(out_dir.resolve()), notebook=str(notebook), kernel_name=kernel_name, timeout=timeout,
+                  templates=templates)
              for d in decisions if d.run]
     kept = [_kept(d) for d in decisions if not d.run]
     refused = [misnamed_record(params_dir, d, y, lang, why).to_dict() for (d, y), why in misnamed.items() for lang in langs]

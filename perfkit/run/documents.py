@@ -25,16 +25,18 @@ PDF_TIMEOUT = 180  # seconds Chromium may take to print one report
 PDF_NOT_MADE = "report PDF not made"  # how the warning of a missing PDF starts
 
 
-def write_documents(rec, bundle, udir: Path, names, out_dir: Path, html_path: Path) -> None:
+def write_documents(rec, bundle, udir: Path, names, out_dir: Path, html_path: Path,
+                    templates: str | None = None) -> None:
     """Write the unit's Word document, score sheet and PDF beside ``html_path`` (already written); record
-    them in ``rec.outputs``; a PDF that could not be made is a line in ``rec.warnings``."""
+    them in ``rec.outputs``; a PDF that could not be made is a line in ``rec.warnings``. ``templates``: the
+    sentence overrides the notebook used (``--templates``), so the Word document says what the HTML says."""
     from ..core.scoring import score_bundle
     from ..report.document import Report
     from ..report.export import xlsx_bytes
     from ..report.word import report_document
 
     results = score_bundle(bundle)
-    report = Report(bundle, results, rec.language)
+    report = Report(bundle, results, rec.language, templates=templates)
     docx, xlsx = udir / names.docx, udir / names.xlsx
     atomic_write_bytes(docx, report_document(report))
     rec.outputs["docx"] = relative_to(docx, out_dir)

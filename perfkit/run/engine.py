@@ -88,6 +88,7 @@ def check_kernel(name: str = DEFAULT_KERNEL) -> dict[str, str]:
 # The kernel finds the parameters directory in this variable of its environment (``perfkit.load.resolve_params_dir``
 # reads it when the notebook's ``params_dir`` is empty), so report.ipynb names no place on this machine.
 PARAMS_ENV = "PERFKIT_PARAMS"
+TEMPLATES_ENV = "PERFKIT_TEMPLATES"  # the same name as perfkit.report.overrides.TEMPLATES_ENV
 
 
 def notebook_parameters(department: str, year: int, language: str) -> dict[str, Any]:
@@ -190,11 +191,13 @@ class Execution:
 
 
 def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, params_dir: Path | None = None,
-            kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT) -> Execution:
+            kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT,
+            templates: str | None = None) -> Execution:
     """Execute ``notebook`` with papermill into ``output`` (saved after each cell, so a failed run leaves
     its executed cells and papermill's error markers there), ``parameters`` injected, the kernel configured
     by :func:`kernel_config` and running in the notebook's folder, ``params_dir`` in its ``$PERFKIT_PARAMS``
-    (see :func:`notebook_parameters`). Never raises for a failure of the
+    (see :func:`notebook_parameters`), a templates directory of sentence overrides in its
+    ``$PERFKIT_TEMPLATES`` (read by ``Report.load``). Never raises for a failure of the
     notebook or its kernel: the :class:`Execution` says what went wrong."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -205,7 +208,10 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, params_
     try:
         # The kernel runs in the notebook's directory (set by the kernel manager, not papermill's cwd=,
         # which would change this whole process's working directory).
-        env = {PARAMS_ENV: str(params_dir)} if params_dir is not None else None
+        env = {PARAMS_ENV: str(params_dir)} if params_dir is not None else {}
+        if templates:
+            env[TEMPLATES_ENV] = str(templates)
+        env = env or None
         with kernel_config(notebook.parent, env) as (config, stderr):
             run.notebook = papermill.execute_notebook(
                 str(notebook), str(output), parameters=parameters, kernel_name=kernel_name,

@@ -56,10 +56,11 @@ class _Hashes:
 
 
 def plan(keys: list[tuple[str, int, str]], earlier: dict[tuple, dict[str, Any]], *, params_dir: Path,
-         out_dir: Path, notebook: Path, kernel_name: str, force: bool = False) -> list[Decision]:
+         out_dir: Path, notebook: Path, kernel_name: str, force: bool = False,
+         templates: str | None = None) -> list[Decision]:
     """One :class:`Decision` per (department, year, language) in ``keys``, from ``earlier`` (the manifest's
     entries by key)."""
-    hashes, stamp = _Hashes(), code_stamp()
+    hashes, stamp = _Hashes(), code_stamp(templates)
     decisions = []
     for key in keys:
         entry = earlier.get(key)
@@ -82,7 +83,8 @@ def why_run(rec: UnitRecord | None, *, params_dir: Path, out_dir: Path, notebook
     files = inputs.get("files") or {}
     if not files or not old_stamp or not rec.output_hashes:
         return "the last run's record has no hashes to compare (written by an older perfkit)"
-    for what, label in (("perfkit", "perfkit's version"), ("code", "perfkit's source"), ("templates", "the report templates")):
+    for what, label in (("perfkit", "perfkit's version"), ("code", "perfkit's source"), ("templates", "the report templates"),
+                        ("overrides", "the sentence overrides (--templates)")):
         if old_stamp.get(what) != stamp.get(what):
             return f"{label} changed"
     if (rec.kernel or {}).get("name", kernel_name) != kernel_name:

@@ -203,12 +203,13 @@ def _tree_sha256(root: Path, suffixes: tuple[str, ...]) -> str:
     return h.hexdigest()
 
 
-@lru_cache(maxsize=1)
-def code_stamp() -> dict[str, str]:
+@lru_cache(maxsize=8)
+def code_stamp(overrides: str | None = None) -> dict[str, str]:
     """What the reports depend on besides their inputs and the notebook: perfkit's version, the sha256 of
     its source (``perfkit/**/*.py``: an edit in a checkout changes the reports without changing the
     version) and of the report templates (``perfkit/report/templates``: narrative text, the HTML
-    template). Computed once per process (a few milliseconds)."""
+    template), and of a firm's sentence overrides (``--templates DIR``) when given. Computed once per process
+    (a few milliseconds)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -218,4 +219,5 @@ def code_stamp() -> dict[str, str]:
     package = Path(__file__).resolve().parents[1]
     templates = Path(report.__file__).resolve().parent / "templates"
     return {"perfkit": perfkit_version, "code": _tree_sha256(package, (".py",)),
-            "templates": _tree_sha256(templates, (".yaml", ".yml", ".j2", ".json", ".css", ".tpl"))}
+            "templates": _tree_sha256(templates, (".yaml", ".yml", ".j2", ".json", ".css", ".tpl")),
+            **({"overrides": _tree_sha256(Path(overrides), (".yaml", ".yml"))} if overrides else {})}

@@ -10,6 +10,7 @@ from ...fmt import missing, money, num, pct, pct0
 from .. import plots
 from ..tables import TABLE_STYLE, Section, html_table
 from ..text import data_text
+from .statements import statement_items
 
 
 def title(report) -> Section:
@@ -17,41 +18,60 @@ def title(report) -> Section:
     t = report.t
     sec = Section()
     sec.html(TABLE_STYLE)
-    sec.heading(1, t("headings.title", department=report.department_name, year=report.bundle.year))
+    kind = "review" if report.review else "evaluation"
+    sec.heading(1, t(f"headings.title_{kind}", department=report.department_name, year=report.bundle.year))
     items = [t("intro_item", title=report.evaluation_title(r), kind=report.kind_evaluator(r)) for r in report.main]
     if report.portfolio:
         items.append(t("intro_portfolio", n=len(report.portfolio)))
-    sec.md(t("intro", department=report.department_name, year=report.bundle.year, n=len(report.results), items=items))
+    lang = report.lang
+    works = [r.evaluation.work for r in report.main if r.evaluation.work is not None]
+    evaluators = list(dict.fromkeys(lang.pick(w.evaluator, w.evaluator_en) for w in works if w.evaluator))
+    periods = list(dict.fromkeys(lang.pick(w.period, w.period_en) for w in works if w.period))
+    if evaluators or periods:  # the cover's lines: who evaluated and when, where the parameters say
+        sec.md(t("cover", evaluators=evaluators, periods=periods))
+    sec.md(t(f"intro_{kind}", department=report.department_name, year=report.bundle.year, n=len(report.results),
+             items=items))
     return sec
 
 
 def section(report, n: int) -> Section:
-    """Section 1: functions, key tasks, budget preparation and adjustment, execution, control rates."""
+    """Section 1: functions, key tasks, budget preparation and adjustment, execution, control rates; a
+    subsection whose data the parameters do not hold is left out."""
     t, sec = report.t, Section()
     dept = report.bundle.department
-    sec.heading(2, report.numbered((n,), report.heading("background")))
-    sec.heading(3, report.numbered((n, 1), report.heading("functions")))
+    sec.heading(2, report.section_heading(n, "background"))
+    k = 0
     if dept.functions:
-        sec.md(t("background.functions_intro", name=report.department_name, n=len(dept.functions)))
-        sec.bullets([data_text(f) for f in dept.functions], numbered=True)
-    else:
-        sec.md(t("background.no_functions"))
-    sec.heading(3, report.numbered((n, 2), report.heading("key_tasks")))
+        k += 1
+        sec.heading(3, report.numbered((n, k), report.heading("functions")))
+        translated = report.lang.translated_names and bool(dept.functions_en)
+        functions = dept.functions_en if translated else dept.functions
+        sec.md(t("background.functions_intro", name=report.department_name, n=len(dept.functions),
+                 translated=translated))
+        sec.bullets([data_text(f) for f in functions], numbered=True)
     if dept.key_tasks:
+        k += 1
+        sec.heading(3, report.numbered((n, k), report.heading("key_tasks")))
         sec.md(t("background.key_tasks_intro", year=report.bundle.year, n=len(dept.key_tasks)))
-        sec.bullets([t("background.key_task", name=k.name, target=k.target, actual=k.actual)
-                     for k in dept.key_tasks], numbered=True)
-    else:
-        sec.md(t("background.no_key_tasks"))
+        sec.bullets([t("background.key_task", name=report.lang.pick(kt.name, getattr(kt, "name_en", None)),
+                       target=kt.target, actual=kt.actual) for kt in dept.key_tasks], numbered=True)
     budget = report.bundle.data.budget
-    sec.heading(3, report.numbered((n, 3), report.heading("budget")))
-    if budget is None:
-        return sec.md(t("background.no_budget"))
-    preparation(report, sec, budget)
-    sec.heading(3, report.numbered((n, 4), report.heading("execution")))
-    execution(report, sec, budget)
-    sec.heading(3, report.numbered((n, 5), report.heading("controls")))
-    controls(report, sec, budget)
+    if budget is not None:
+        for key, write in (("budget", preparation), ("execution", execution), ("controls", controls)):
+            part = Section()
+            write(report, part, budget)
+            if part.blocks:
+                k += 1
+                sec.heading(3, report.numbered((n, k), report.heading(key)))
+                sec.blocks += part.blocks
+    with_goals = [r for r in report.main if r.evaluation.goals]
+    if with_goals:
+        k += 1
+        sec.heading(3, report.numbered((n, k), report.heading("goals")))
+        for r in with_goals:
+            sec.md(t("background.goals_intro", year=report.bundle.year, n=len(r.evaluation.goals),
+                     title=report.evaluation_title(r) if len(report.main) > 1 else None))
+            sec.bullets(statement_items(report, r.evaluation.goals), numbered=True)
     return sec
 
 
@@ -150,7 +170,6 @@ def execution(report, sec: Section, budget) -> None:
             t("background.execution_line", name=_line_name(report, ln), spent=ln.spent, rate=rate)
             for ln, rate in lines]))
     if budget.quarterly_spent is None:
-        sec.md(t("background.no_quarters"))
         return
     rates = measures["quarterly_execution_rates"]
     gaps = schedule_gaps(budget)
@@ -190,8 +209,29 @@ def controls(report, sec: Section, budget) -> None:
         rows.append([m["name"], m["formula"], figures, pct(value),
                      pct(stated) if stated is not None and not isinstance(stated, list) else ""])
     if not rows:
-        sec.md(t("background.no_controls"))
         return
-    sec.md(t("background.controls_intro"))
-    header = [t.label(f"columns.{c}") for c in ("measure", "formula", "data", "computed", "stated")]
-    sec.html(html_table(header, rows, numeric=(2, 3, 4)))
+    stated = any(row[-1] for row in rows)
+    sec.md(t("background.controls_intro", stated=stated))
+    cols = ("measure", "formula", "data", "computed") + (("stated",) if stated else ())
+    header = [t.label(f"columns.{c}") for c in cols]
+    sec.html(html_table(header, [row[:len(cols)] for row in rows], numeric=range(2, len(cols))))
+    three = budget.three_public
+    if three is not None and three.lines:
+        sec.strong(t.label("background.three_public_table"))
+        walked = list(_walk(three.lines))
+        body = [(["　" * depth + _line_name(report, ln), "" if ln.budget is None else money(ln.budget),
+                  "" if ln.spent is None else money(ln.spent)], "level1" if depth == 0 else None) for depth, ln in walked]
+        body.append(([t.label("columns.total_row"), money(three.budget), money(three.spent)], "total"))
+        sec.html(html_table([t.label(f"columns.{c}") for c in ("category", "control_budget", "spent")], body,
+                            numeric=(1, 2)))
+    assets = budget.assets
+    if assets is not None and assets.lines:
+        sec.strong(t.label("background.assets_table"))
+        body = [(["　" * depth + _line_name(report, ln), "" if ln.count is None else num(ln.count),
+                  "" if ln.original is None else money(ln.original), "" if ln.in_use is None else money(ln.in_use),
+                  pct(100.0 * ln.in_use / ln.original) if ln.original and ln.in_use is not None else ""],
+                 "level1" if depth == 0 else None) for depth, ln in _walk(assets.lines)]
+        body.append(([t.label("columns.total_row"), "", money(assets.fixed_total), money(assets.fixed_in_use),
+                      pct(100.0 * assets.fixed_in_use / assets.fixed_total) if assets.fixed_total else ""], "total"))
+        sec.html(html_table([t.label(f"columns.{c}") for c in ("asset_class", "count", "original", "in_use",
+                                                               "use_rate")], body, numeric=(1, 2, 3, 4)))

@@ -27,7 +27,7 @@ def section(report, n: int) -> Section:
     sec = Section()
     if not report.portfolio:
         return sec
-    sec.heading(2, report.numbered((n,), report.heading("portfolio")))
+    sec.heading(2, report.section_heading(n, "portfolio"))
     _overview(report, sec, n)
     _lowest(report, sec, n)
     _with_errors(report, sec, n)

@@ -8,6 +8,7 @@ from ...core.framework import TOLERANCE
 from ..sentences import target_item
 from ..tables import Section
 from ..text import Safe, data_text
+from .statements import statement_items
 
 SCHEDULE_LAG = 10.0  # percentage points behind 序时进度 at a quarter end that count as a problem
 ADJUSTMENT_LIMIT = 10.0  # in-year adjustment (% of the initial budget) beyond the common 10% criterion
@@ -20,48 +21,58 @@ ARITHMETIC_CODES = ("REPORTED_SUM_MISMATCH", "REPORTED_NODE_MISMATCH", "RATE_MIS
 
 
 def section(report, n: int) -> Section:
-    """Section 5: problems derived from findings, low scores and the budget; recommendations;
-    the evaluator's own problems and recommendations."""
+    """存在的问题及原因: per main evaluation, the problems the results show, the indicators that lost
+    points with their reasons, and the problems the evaluation's own report lists."""
     t, sec = report.t, Section()
-    sec.heading(2, report.numbered((n,), report.heading("problems")))
+    sec.heading(2, report.section_heading(n, "problems"))
+    several = len(report.main) > 1
     for k, r in enumerate(report.main, 1):
-        sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+        if several:
+            sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
         derived = derived_problems(report, r)
         lost = lost_points(report, r)
-        sec.heading(4, report.numbered((n, k, 1), report.heading("derived_problems")))
         if derived:
-            sec.md(t("problems.derived_intro"))
+            sec.md(t("problems.derived_intro", review=report.review))
             sec.bullets([s for _, s in derived], numbered=True)
         else:
-            sec.md(t("problems.none_derived"))
+            sec.md(t("problems.none_derived", review=report.review))
         if lost:
             sec.md(t("problems.lost_intro"))
             sec.bullets(lost)
         else:
             sec.md(t("problems.no_lost"))
-        sec.heading(4, report.numbered((n, k, 2), report.heading("derived_recommendations")))
+        if r.evaluation.problems:
+            sec.md(t("problems.evaluator_problems"))
+            sec.bullets([data_text(p) for p in r.evaluation.problems], numbered=True)
+    return sec
+
+
+def recommendations(report, n: int) -> Section:
+    """有关建议: per main evaluation, the recommendations the problems call for, those of the evaluation's
+    own report, and its plans for next year."""
+    t, sec = report.t, Section()
+    sec.heading(2, report.section_heading(n, "recommendations"))
+    several = len(report.main) > 1
+    for k, r in enumerate(report.main, 1):
+        if several:
+            sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+        derived = derived_problems(report, r)
         keys = list(dict.fromkeys(key for key, _ in derived))
-        if lost and "low_scores" not in keys:
+        if lost_points(report, r) and "low_scores" not in keys:
             keys.append("low_scores")
         if keys:
             examples = list(dict.fromkeys(d.target_text for d in report.diagnostics(r)
                                           if "not_measurable" in d.flags and d.target_text))[:2]
             sec.md(t("recommendations.intro"))
             sec.bullets([t(f"recommendations.{key}", examples=examples) for key in keys], numbered=True)
-        sec.heading(4, report.numbered((n, k, 3), report.heading("evaluator_text")))
-        _evaluator_text(report, sec, r.evaluation)
+        ev = r.evaluation
+        if ev.recommendations:
+            sec.md(t("problems.evaluator_recommendations"))
+            sec.bullets([data_text(p) for p in ev.recommendations], numbered=True)
+        if ev.next_year_plans:
+            sec.md(t("recommendations.next_year", year=report.bundle.year + 1))
+            sec.bullets(statement_items(report, ev.next_year_plans), numbered=len(ev.next_year_plans) > 1)
     return sec
-
-
-def _evaluator_text(report, sec: Section, ev) -> None:
-    """The problems and recommendations the evaluation's own report lists, quoted."""
-    t = report.t
-    for items, key in ((ev.problems, "problems"), (ev.recommendations, "recommendations")):
-        if items:
-            sec.md(t(f"problems.evaluator_{key}"))
-            sec.bullets([data_text(p) for p in items], numbered=True)
-        else:
-            sec.md(t(f"problems.no_evaluator_{key}"))
 
 
 def lost_points(report, r) -> list[str]:

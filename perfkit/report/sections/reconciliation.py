@@ -4,6 +4,7 @@ and the portfolio's findings counted by code."""
 from __future__ import annotations
 
 from ..sentences import finding_counts
+from ..facts import has_reported
 from ..tables import Section
 
 SEVERITIES = ("error", "warning", "info")
@@ -12,9 +13,11 @@ SEVERITIES = ("error", "warning", "info")
 def section(report, n: int) -> Section:
     """Section 4: the reconciliation findings of each main evaluation, in plain sentences."""
     sec = Section()
-    sec.heading(2, report.numbered((n,), report.heading("reconciliation")))
+    sec.heading(2, report.section_heading(n, "reconciliation"))
+    several = len(report.main) > 1 or bool(report.portfolio)
     for k, r in enumerate(report.main, 1):
-        sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+        if several:
+            sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
         findings_block(report, sec, r)
     if report.portfolio:
         sec.heading(3, report.numbered((n, len(report.main) + 1), report.heading("portfolio")))
@@ -25,12 +28,13 @@ def section(report, n: int) -> Section:
 def findings_block(report, sec: Section, r) -> None:
     """How many findings of each severity, then each finding in a sentence under its severity."""
     t = report.t
+    reported = has_reported(r)
     if not r.findings:
-        sec.md(t("reconciliation.none"))
+        sec.md(t("reconciliation.none", reported=reported))
         return
-    counts = {s: sum(f.severity == s for f in r.findings) for s in SEVERITIES}
-    key = "reconciliation.intro" if r.evaluation.reported is not None else "reconciliation.intro_unreported"
-    sec.md(t(key, n_error=counts["error"], n_warning=counts["warning"], n_info=counts["info"]))
+    counts = [t("reconciliation.count", severity=s, n=n) for s in SEVERITIES
+              if (n := sum(f.severity == s for f in r.findings))]
+    sec.md(t("reconciliation.intro", reported=reported, counts=counts))
     for s in SEVERITIES:
         items = [report.finding_sentence(r, f) for f in r.findings if f.severity == s]
         if items:

@@ -7,26 +7,28 @@ from ...core.framework import TOLERANCE
 from ...fmt import missing, pct, pts, score
 from .. import plots
 from ..rules_text import describe_rule, inputs_text
+from ..sentences import target_status
 from ..tables import Section, html_table
 from ..text import Safe
 from .projects import projects_block
 
 
 def section(report, n: int) -> Section:
-    """Section 2: for each main evaluation, total, grade and its meaning, levels, full scoring table."""
+    """综合评价结论: for each main evaluation, total, grade and its meaning (a review: the published score
+    first, then the review score and the differences), and the scores by level."""
     t, sec = report.t, Section()
-    sec.heading(2, report.numbered((n,), report.heading("results")))
+    sec.heading(2, report.section_heading(n, "results"))
+    several = len(report.main) > 1
     for k, r in enumerate(report.main, 1):
-        sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+        base = (n, k) if several else (n,)
+        if several:
+            sec.heading(3, report.numbered(base, report.evaluation_title(r)))
         sec.md(*result_paragraphs(report, r))
         projects_block(report, sec, r)  # several projects scored jointly: a table of each
-        sec.heading(4, report.numbered((n, k, 1), report.heading("levels")))
+        sec.heading(len(base) + 2, report.numbered(base + (1,), report.heading("levels")))
         sec.md(t("results.levels_intro"), _weakest(report, r))
         sec.html(levels_table(report, r))
         sec.figure(plots.scores_chart(r, report.language))
-        sec.heading(4, report.numbered((n, k, 2), report.heading("scoring_table")))
-        sec.md(t("results.scoring_intro"))
-        sec.html(scoring_table(report, r))
     return sec
 
 
@@ -38,31 +40,47 @@ def result_paragraphs(report, r) -> list[str]:
                  n_level1=int((nodes["level"] == 1).sum()), n_leaves=len(r.table),
                  total_points=float(r.table["points"].sum()) if r.compiled.plain_total else fw.total)
     grade = lang.grade_label(r.grade, fw)
-    if r.gap_points > 0:  # leaves that cannot be computed: the total is incomplete, graded only if the framework says
-        sentences = [t("results.total_incomplete", total=r.total, gap=r.gap_points, n=len(r.not_computable),
-                       grade=grade if r.grade is not None else None)]
-    else:
-        sentences = [t("results.total", total=r.total, grade=grade)]
-    if r.reported_total is not None:
-        diff = r.reported_total - r.total
-        rep_grade = report.reported_grade(r)
-        if abs(diff) <= TOLERANCE:
-            sentences.append(t("results.reported_same", reported=r.reported_total))
+    sentences = []
+    if r.reported_total is None:
+        if r.gap_points > 0:  # leaves that cannot be computed: the total is incomplete, graded only if the framework says
+            sentences.append(t("results.total_incomplete", total=r.total, gap=r.gap_points, n=len(r.not_computable),
+                               grade=grade if r.grade is not None else None))
         else:
-            contributors, explained = [], 0.0
-            for rec in r.table.to_dict("records"):
-                rep = rec["reported_score"]
-                if not missing(rep) and abs(rep - rec["score"]) > TOLERANCE:
-                    contributors.append(t("results.contributor", name=report.node_name(r, rec["id"]),
-                                          reported=rep, score=rec["score"]))
-                    explained += rep - rec["score"]
-            residual = diff - explained if contributors else 0.0
-            sentences.append(t("results.reported_diff", reported=r.reported_total,
-                               reported_grade=lang.grade_label(rep_grade, fw), diff=diff, items=contributors,
-                               residual=residual if abs(residual) > TOLERANCE else 0.0))
+            sentences.append(t("results.total", total=r.total, grade=grade))
+    else:
+        rep_grade = report.reported_grade(r)
+        diff = round(r.reported_total, 2) - round(r.total, 2)  # as printed
+        contributors = []
+        for rec in r.table.to_dict("records"):
+            rep = rec["reported_score"]
+            if not missing(rep) and abs(round(rep, 2) - round(rec["score"], 2)) > TOLERANCE:
+                contributors.append(t("results.contributor", name=report.node_name(r, rec["id"]),
+                                      reported=rep, score=rec["score"]))
+        sentences.append(t("results.review", reported=r.reported_total,
+                           reported_grade=lang.grade_label(rep_grade, fw), total=r.total, grade=grade,
+                           same=abs(diff) <= TOLERANCE, diff=diff, items=contributors,
+                           residual=reported_sum_residual(r)))
+        if r.gap_points > 0:
+            sentences.append(t("results.total_incomplete", total=r.total, gap=r.gap_points, n=len(r.not_computable),
+                               grade=grade if r.grade is not None else None))
         if rep_grade is not None and r.grade is not None and rep_grade != r.grade:
             sentences.append(t("results.grade_change", reported_grade=lang.grade_label(rep_grade, fw), grade=grade))
     return [overview, Safe(lang.sentences(sentences)), _grade_meaning(report, r)]
+
+
+def reported_sum_residual(r) -> float:
+    """The reported total less the sum of the reported leaf scores, both as printed (two decimals); 0.0
+    when some leaf has no reported score (the sum is then not the report's) or they agree."""
+    reps = list(r.table["reported_score"])
+    if r.reported_total is None or not reps or any(missing(x) for x in reps):
+        return 0.0
+    residual = round(r.reported_total, 2) - round(sum(round(float(x), 2) for x in reps), 2)
+    return residual if abs(residual) > TOLERANCE else 0.0
+
+
+def missed_targets(report, r) -> int:
+    """How many of an evaluation's measurable targets were missed (what a grade's meaning may not deny)."""
+    return sum(target_status(d) == "missed" for d in report.diagnostics(r))
 
 
 def _grade_meaning(report, r) -> str:
@@ -82,7 +100,8 @@ def _grade_meaning(report, r) -> str:
             bands.append(t("results.band_mid", lo=g.min, hi=grades[i - 1].min, grade=label))
     if r.grade is None:  # not graded: the bands only
         return t("results.grade_bands_only", bands=bands)
-    meaning = t.raw("grades.meaning").get(r.grade) or t.label("grades.unknown")
+    key = f"grades.meaning.{r.grade}"
+    meaning = t(key, n_missed=missed_targets(report, r)) if t.has(key) else t.label("grades.unknown")
     text = t("results.grade_bands", bands=bands, grade=lang.grade_label(r.grade, fw), meaning=meaning)
     idx = next(i for i, g in enumerate(grades) if g.grade == r.grade)
     rounded = round(r.total, 2)
@@ -132,23 +151,33 @@ def levels_table(report, r) -> str:
     return html_table(header, rows, numeric=range(2, len(header)))
 
 
-def scoring_table(report, r) -> str:
-    """Every leaf: its levels, points, the rule in words, inputs and arithmetic, score, reported score, reason."""
+def reasons(r) -> list[str]:
+    """The deduction reason of each leaf ('' where it lost no points or none is given)."""
+    return [x["reason"] if x["points"] - x["score"] > TOLERANCE and isinstance(x["reason"], str) and x["reason"].strip()
+            else "" for x in r.table.to_dict("records")]
+
+
+def scoring_table(report, r, only=None) -> str:
+    """Every leaf (or the leaves at the positions ``only``): its levels, points, the rule in words, inputs and
+    arithmetic, score, reported score, reason."""
     t = report.t
     cell = t.plain  # rendered text in HTML cells: no Markdown escaping
     row_scores = report.row_scores(r)
     records = r.table.to_dict("records")
     leaves = r.compiled.leaves
     has_reported = any(not missing(x["reported_score"]) for x in records)
+    reason_of = reasons(r)
+    has_reason = any(reason_of)
     rows, prev1, prev2 = [], None, None
+    keep = set(range(len(records))) if only is None else set(only)
     for i, (x, leaf) in enumerate(zip(records, leaves)):
+        if i not in keep:
+            continue
         names = leaf.node.path
         l1 = report.node_name(r, names[0]) if len(names) > 1 else ""
         l2 = report.node_name(r, names[1]) if len(names) > 2 else ""
         show1, show2 = l1 if l1 != prev1 else "", l2 if (l2 != prev2 or l1 != prev1) else ""
         prev1, prev2 = l1, l2
-        lost = x["points"] - x["score"]
-        reason = x["reason"] if lost > TOLERANCE and isinstance(x["reason"], str) else ""
         rep = x["reported_score"]
         rep_text = "" if missing(rep) else score(rep) + (" ≠" if abs(rep - x["score"]) > TOLERANCE else "")
         cells = [show1, show2, report.node_name(r, x["id"]), pts(x["points"]),
@@ -156,10 +185,11 @@ def scoring_table(report, r) -> str:
                  inputs_text(cell, r, i, row_scores), score(x["score"])]
         if has_reported:
             cells.append(rep_text)
-        cells.append(reason)
+        if has_reason:
+            cells.append(reason_of[i])
         rows.append(cells)
-    cols = ["level1", "level2", "leaf", "points", "rule", "inputs", "score"] + (["reported"] if has_reported
-                                                                              else []) + ["reason"]
+    cols = (["level1", "level2", "leaf", "points", "rule", "inputs", "score"] + (["reported"] if has_reported else [])
+            + (["reason"] if has_reason else []))
     header = [t.label(f"columns.{c}") for c in cols]
     numeric = [3, 6] + ([7] if has_reported else [])
     return html_table(header, rows, numeric=numeric, names=(0, 1, 2))

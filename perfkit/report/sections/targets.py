@@ -9,7 +9,7 @@ from ...analysis.targets import DEFAULT_THRESHOLDS
 from ...core.framework import TOLERANCE
 from ...fmt import pts, ratio, score
 from .. import plots
-from ..sentences import as_json, sensitivity_statements, target_status, targets_paragraph
+from ..sentences import as_json, sensitivity_statements, target_status, targets_paragraphs
 from ..tables import Section, html_table
 from ..text import Safe
 from .literal import literal_block
@@ -20,21 +20,24 @@ TORNADO = (0.8, 1.2)  # each target alone at 80% and 120% of its value in the on
 def section(report, n: int) -> Section:
     """Section 3: each target against its actual with the ratio, and the signs of low targets."""
     t, sec = report.t, Section()
-    sec.heading(2, report.numbered((n,), report.heading("targets")))
+    sec.heading(2, report.section_heading(n, "targets"))
     k = 0
+    several = len(report.main) > 1 or bool(report.portfolio)
     for k, r in enumerate(report.main, 1):
-        sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+        base = (n, k) if several else (n,)
+        if several:
+            sec.heading(3, report.numbered(base, report.evaluation_title(r)))
         diags = report.diagnostics(r)
-        sec.md(targets_paragraph(t, diags))
+        sec.md(*targets_paragraphs(t, diags))
         if diags:
             sec.md(t("targets.table_note"))
             sec.html(targets_table(report, diags))
-        sec.heading(4, report.numbered((n, k, 1), report.heading("sensitivity")))
+        sec.heading(len(base) + 2, report.numbered(base + (1,), report.heading("sensitivity")))
         if r.gap_points > 0 and r.grade is None:  # an ungraded, incomplete total: no grades to be sensitive
             sec.md(t("sensitivity.not_graded"))
         else:
             sensitivity_block(report, sec, r)
-        literal_block(report, sec, r, (n, k, 2))  # "under the literal rules the grade is …", where recorded
+        literal_block(report, sec, r, base + (2,))  # "under the literal rules the grade is …", where recorded
     if report.portfolio:
         k += 1
         sec.heading(3, report.numbered((n, k), report.heading("portfolio")))
@@ -60,7 +63,8 @@ def sensitivity_block(report, sec: Section, r) -> None:
         label = t.plain(key, k=cf.k if cf.rule == "scaled" else 0.0) if t.has(key) else cf.rule
         rows.append([label, score(as_json(cf.total)), lang.grade_label(cf.grade, fw), f"{as_json(cf.change):+.2f}"])
     sec.html(html_table(header, rows, numeric=(1, 3)))
-    sec.md(Safe(lang.sentences(sensitivity_statements(t, analysis, report.names(r)))))
+    statements = sensitivity_statements(t, analysis, report.names(r))  # the last: the Monte Carlo shares
+    sec.md(Safe(lang.sentences(statements[:-1])), statements[-1])
     at_risk = _points_at_risk(analysis)
     if at_risk:
         sec.md(t("sensitivity.at_risk_intro"))
@@ -69,10 +73,11 @@ def sensitivity_block(report, sec: Section, r) -> None:
         sec.html(html_table(header, [[report.node_name(r, d.indicator), d.target_text or "—", d.actual_text or "—",
                                       ratio(as_json(d.ratio)), pts(d.points), score(row_score), score(risk)]
                                      for d, row_score, risk in at_risk], numeric=(3, 4, 5, 6)))
-    else:
-        sec.md(t("sensitivity.no_at_risk"))
     table = sensitivity.tornado(model, *TORNADO)
     table = table[table["swing"] > 1e-9]
+    if not at_risk:
+        moves = bool(len(table)) or any(abs(as_json(c)) > TOLERANCE for c in analysis.counterfactuals.table["change"])
+        sec.md(t("sensitivity.no_at_risk", moves=moves, chart=bool(len(table))))
     if len(table):
         sec.md(t("sensitivity.tornado_note", low=TORNADO[0], high=TORNADO[1]))
         names = [report.node_name(r, str(i).split("/")[0]) for i in table["id"]]
@@ -109,7 +114,7 @@ def targets_table(report, diags: list, project_of: dict | None = None) -> str:
     rows = []
     for d in diags:
         cells = [project_of[id(d)]] if project_of is not None else []
-        cells += [d.name, t.label(f"targets.source.{d.source}") if t.has(f"targets.source.{d.source}") else d.source,
+        cells += [report.lang.pick(d.name, d.name_en), t.label(f"targets.source.{d.source}") if t.has(f"targets.source.{d.source}") else d.source,
                   d.target_text or "—", d.actual_text or "—",
                   t.label(f"targets.direction.{d.direction}") if d.direction and t.has(
                       f"targets.direction.{d.direction}") else "—",

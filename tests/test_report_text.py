@@ -1,0 +1,309 @@
+"""The report's text as a client reads it (issue 11): the kind of document the data calls for, sentences
+printed only where the facts bear them out, no tool vocabulary in Chinese prose, no zero counts, units on
+numbers — over every shipped unit in both languages and over a new user's department-year without
+published scores."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from perfkit.report.document import Report
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAMS = ROOT / "parameters"
+SHIPPED = [("luohu-fsa", 2022), ("shenzhen-lfsb", 2020), ("beijing-lfsb", 2021)]
+# What a published report states; a new user's first department-year has none of it.
+PUBLISHED = ("reported", "reported_score", "reported_reason", "stated", "problems", "recommendations", "source",
+             "other_matters")  # Luohu's other matter is a discrepancy inside its published report
+
+
+def _strip(x):
+    if isinstance(x, dict):
+        return {k: _strip(v) for k, v in x.items() if k not in PUBLISHED}
+    if isinstance(x, list):
+        return [_strip(v) for v in x]
+    return x
+
+
+def new_user_params(tmp: Path) -> Path:
+    """A parameters directory with the shipped frameworks and one department-year ``new-dept/2022``: the
+    Luohu facts without anything a published report states (scores, stated rates, the evaluator's text)."""
+    shutil.copytree(PARAMS / "frameworks", tmp / "frameworks")
+    data = _strip(yaml.safe_load((PARAMS / "luohu-fsa" / "2022.yaml").read_text(encoding="utf-8")))
+    data["department"]["id"] = "new-dept"
+    (tmp / "new-dept").mkdir()
+    (tmp / "new-dept" / "2022.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                                                encoding="utf-8")
+    return tmp
+
+
+@pytest.fixture(scope="module")
+def new_user(tmp_path_factory):
+    pdir = new_user_params(tmp_path_factory.mktemp("params"))
+    return {lang: Report.load("new-dept", 2022, language=lang, params_dir=str(pdir)) for lang in ("zh", "en")}
+
+
+@pytest.fixture(scope="module")
+def luohu():
+    return {lang: Report.load("luohu-fsa", 2022, language=lang, params_dir=str(PARAMS)) for lang in ("zh", "en")}
+
+
+# ---- two kinds of document --------------------------------------------------------------------
+
+
+def test_without_published_scores_the_report_is_an_evaluation_leading_with_its_score(new_user):
+    zh, en = new_user["zh"], new_user["en"]
+    assert not zh.review
+    md = zh.markdown()
+    assert md.startswith("# 深圳市罗湖区金融服务署2022年度预算绩效评价报告")
+    total = f"{zh.main[0].total:.2f}"
+    assert f"总分为{total}分，评价等级为“良”" in md
+    # no sentence claims a comparison that was not made
+    for claim in ("复核", "核对", "已发布", "报告所列", "报告得分", "重算", "报告原文", "≠"):
+        assert claim not in md, claim
+    en_md = en.markdown()
+    assert en_md.startswith("# Luohu District Financial Services Agency, Shenzhen: performance evaluation report")
+    for claim in ("review", "published", "recomput", "reconcil", "the report gives", "reported"):
+        assert claim not in en_md.lower(), claim
+
+
+def test_a_reproduced_report_is_a_review_leading_with_the_published_score(luohu):
+    zh = luohu["zh"]
+    assert zh.review
+    md = zh.markdown()
+    assert md.startswith("# 深圳市罗湖区金融服务署2022年度预算绩效评价复核报告")
+    results = zh.results_section().markdown()
+    published = results.index("已发布报告所列总分为88.62分（良）")
+    review = results.index("复核得分为86.53分（良）")
+    assert published < review
+    assert "比报告总分低2.09分，差异来自2项指标" in results
+
+
+# ---- a firm's own wording ---------------------------------------------------------------------
+
+
+def _templates(tmp: Path, text: str, language: str = "zh") -> Path:
+    d = tmp / "templates"
+    d.mkdir(exist_ok=True)
+    (d / f"narrative.{language}.yaml").write_text(text, encoding="utf-8")
+    return d
+
+
+def test_a_templates_directory_overrides_sentences_key_by_key(tmp_path):
+    d = _templates(tmp_path, 'headings:\n  title_review: "{{ department }}{{ year }}年度绩效评价复核意见"\n'
+                             'results:\n  review: "报告{{ reported|score }}分，复核{{ total|score }}分。"\n')
+    report = Report.load("luohu-fsa", 2022, params_dir=str(PARAMS), templates=str(d))
+    md = report.markdown()
+    assert md.startswith("# 深圳市罗湖区金融服务署2022年度绩效评价复核意见\n")
+    assert "报告88.62分，复核86.53分。" in md
+    assert "基本情况" in md and "已发布报告所列总分" not in md  # other keys keep the shipped sentences
+    en = Report.load("luohu-fsa", 2022, language="en", params_dir=str(PARAMS), templates=str(d))
+    assert "review of the performance evaluation report" in en.title().markdown()  # no English file: shipped
+
+
+@pytest.mark.parametrize("text, key, message", [
+    ("headings:\n  titel: x\n", "headings.titel", "not a key of the shipped templates"),
+    ('results:\n  total: "得分{{ score_total|score }}分"\n', "results.total", "{{ score_total }}"),
+    ('results:\n  total: "得分{{ total|score }分"\n', "results.total", "not a valid template"),
+    ('results:\n  total: "{{ total|scor }}"\n', "results.total", "not a valid template"),
+    ("results: x\n", "results", "expected a group of keys"),
+    ("style:\n  quotes: [a, b]\n", "style", "cannot be overridden"),
+])
+def test_a_bad_override_names_its_file_key_and_line(tmp_path, text, key, message):
+    from perfkit.errors import ParameterError
+
+    d = _templates(tmp_path, text)
+    with pytest.raises(ParameterError) as err:
+        Report.load("luohu-fsa", 2022, params_dir=str(PARAMS), templates=str(d))
+    line = str(err.value)
+    assert "narrative.zh.yaml:" in line and f" {key}:" in line and message in line, line
+
+
+def test_run_checks_the_templates_before_running(tmp_path):
+    from conftest import run_cli
+
+    d = _templates(tmp_path, "headings:\n  titel: x\n")
+    r = run_cli("run", "luohu-fsa", "2022", "--out", str(tmp_path / "out"), "--templates", str(d))
+    assert r.returncode == 2
+    assert "narrative.zh.yaml:2: headings.titel: not a key of the shipped templates" in r.stderr
+    assert "Traceback" not in r.stderr and not (tmp_path / "out" / "luohu-fsa").exists()
+    r = run_cli("batch", "--out", str(tmp_path / "out"), "--templates", str(tmp_path / "nowhere"))
+    assert r.returncode == 2 and "templates directory not found" in r.stderr
+
+
+# ---- the text check over every shipped unit and a new user's --------------------------------
+
+def _family_ids() -> set[str]:
+    from perfkit.rules import REGISTRY
+
+    return set(REGISTRY)
+
+
+def _units(new_user_dir: Path):
+    for department, year in SHIPPED:
+        for lang in ("zh", "en"):
+            yield f"{department}/{year}/{lang}", Report.load(department, year, language=lang, params_dir=str(PARAMS))
+    for lang in ("zh", "en"):
+        yield f"new-dept/2022/{lang}", Report.load("new-dept", 2022, language=lang, params_dir=str(new_user_dir))
+
+
+def _prose(report) -> list[str]:
+    """The report's paragraphs and list items (Markdown), and the text of its table cells."""
+    from bs4 import BeautifulSoup
+
+    out = []
+    for sec in report.sections():
+        for kind, block in sec.blocks:
+            if kind == "md":
+                out += [p for p in block.split("\n\n") if p.strip()]
+            elif kind == "html" and not block.startswith("<style"):
+                out += [td.get_text() for td in BeautifulSoup(block, "html.parser").find_all(["td", "th"])]
+    return out
+
+
+ZERO_COUNT = re.compile(r"(?<![\d.,])0(?:项|处|个|次|份|家)")
+EN_ZERO_COUNT = re.compile(r"\bno (?:places? where|labelling defects?|matters? to note|further remarks?)\b")
+ID_LIKE = re.compile(r"\b[a-z]+(?:-|\\?_)[a-z]+\b")  # year-end, overrun\_penalty, budget.assets …
+LIST_ITEM = re.compile(r"^(?:\d+\. |- )", re.M)
+
+
+@pytest.mark.slow  # builds the whole report of every shipped unit in both languages
+def test_the_text_of_every_report_passes_the_check(tmp_path):
+    families = _family_ids()
+    new_dir = new_user_params(tmp_path)
+    for name, report in _units(new_dir):
+        prose = _prose(report)
+        text = "\n".join(prose)
+        assert "。，" not in text and "。；" not in text, name
+        if report.language == "zh":
+            assert "参数文件" not in text, name
+            ids = {m for m in ID_LIKE.findall(text)} | {w for w in re.findall(r"\b[a-z_]+\b", text) if w in families}
+            assert not ids, (name, sorted(ids)[:10])
+            zero = ZERO_COUNT.search(text)
+            assert zero is None, (name, text[max(0, zero.start() - 40):zero.end() + 10])
+            assert "概率" not in text.replace("不是等级的概率", ""), name
+            assert "随机种子" not in "\n".join(report.section(k).markdown() for k in document_body()), name
+        else:
+            assert "parameter file" not in text.lower(), name
+            assert EN_ZERO_COUNT.search(text) is None, name
+            assert "probability" not in text.replace("not probabilities of a grade", ""), name
+        for p in prose:  # no wall of text: a paragraph (not a list) under 1,000 characters
+            if not LIST_ITEM.match(p):
+                assert len(p) < 1000, (name, p[:80])
+        for k in document_body():  # seeds and scenario counts only in the method appendix
+            body = report.section(k).markdown()
+            assert "20200101" not in body and "10,000" not in body.replace("10,000 yuan", ""), (name, k)
+
+
+def document_body():
+    from perfkit.report.document import SECTIONS
+
+    return list(SECTIONS)
+
+
+# ---- each conditional sentence, both ways ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shenzhen():
+    return Report.load("shenzhen-lfsb", 2020, params_dir=str(PARAMS))
+
+
+def test_a_grade_never_means_targets_met_beside_missed_targets(shenzhen):
+    t = shenzhen.t
+    assert "全面实现" in t("grades.meaning.优", n_missed=0)
+    said = t("grades.meaning.优", n_missed=2)
+    assert "2项可量化目标未达到" in said and "并未全面实现" in said
+    md = shenzhen.results_section().markdown()  # both evaluations are 优 and miss targets
+    assert "“优”表明绩效目标全面实现" not in md and "绩效目标并未全面实现" in md
+
+
+def test_targets_that_move_the_total_are_never_said_not_to_matter(luohu, shenzhen):
+    """'No score depends on the targets' only where no counterfactual and no one-at-a-time change moves the
+    total; otherwise the sentence says the score does depend on them."""
+    from perfkit.core.framework import TOLERANCE
+
+    for report in (luohu["zh"], shenzhen):
+        md = report.targets_section().markdown()
+        for r in report.main:
+            analysis = report.analysis(r)
+            if not analysis.model.n_targets:
+                continue
+            moves = any(abs(c) > TOLERANCE for c in analysis.counterfactuals.table["change"])
+            if moves:
+                assert "各指标的得分均不依赖目标值设定的高低" not in md or len(report.main) > 1
+    t = luohu["zh"].t
+    assert "均不依赖目标值设定的高低" in t("sensitivity.no_at_risk", moves=False, chart=False)
+    said = t("sensitivity.no_at_risk", moves=True, chart=True)
+    assert "得分仍取决于目标值的设定" in said and "不依赖" not in said
+
+
+def test_the_capped_ratio_remark_only_for_scored_targets(shenzhen):
+    import dataclasses
+
+    from perfkit.report.sentences import flag_sentences
+
+    low = [d for d in shenzhen.diagnostics(shenzhen.main[0]) if "low_ambition" in d.flags]
+    assert low and all(d.source == "target_table" for d in low)
+    said = flag_sentences(shenzhen.t, low, ("low_ambition",))[0]
+    assert "按完成比计分" not in said and "无条件得分" not in said
+    scored = [dataclasses.replace(low[0], source="scored")] + low[1:]
+    assert "其中1项按完成比计分且以满分为上限" in flag_sentences(shenzhen.t, scored, ("low_ambition",))[0]
+
+
+def test_a_grade_flip_names_no_figure_its_grade_contradicts(shenzhen):
+    from perfkit.report.sentences import printed_band_floor
+
+    fund = shenzhen.main[1]
+    fw = fund.framework
+    assert printed_band_floor(89.994988, "良", fw) is None  # prints as 89.99, which is 良: stated as is
+    assert printed_band_floor(89.995, "良", fw) == 90  # prints as 90.00, which is 优: "below 90"
+    md = shenzhen.targets_section().markdown()
+    assert "总分即降至89.99分，等级由“优”变为“良”" in md
+    t = shenzhen.t
+    said = t("sensitivity.flip_flagged", k=3.55, total=89.995, grade="良", below=90, flagged_only=False,
+             baseline_grade="优")
+    assert "总分即降至90分以下，等级由“优”变为“良”" in said and "90.00" not in said
+
+
+def test_no_residual_where_the_reported_scores_add_up(shenzhen):
+    from perfkit.report.sections.results import reported_sum_residual
+
+    fund = shenzhen.main[1]
+    assert fund.reported_total == 90.21 and round(fund.table["reported_score"].sum(), 2) == 90.21
+    assert reported_sum_residual(fund) == 0.0
+    assert "另有" not in shenzhen.results_section().markdown()
+    said = shenzhen.t("results.review", reported=90.22, reported_grade="优", total=90.09, grade="优", same=False,
+                      diff=0.13, items=[], residual=0.01)
+    assert "另有0.01分的差异来自报告总分与各指标报告得分之和不一致" in said
+
+
+def test_counts_of_nothing_are_left_out(shenzhen):
+    md = shenzhen.reconciliation().markdown()
+    assert "发现1处与规则或算术不一致之处、" in md and "另有0项" not in md and "0处" not in md
+    assert ZERO_COUNT.search(md) is None
+
+
+def test_a_review_states_the_differences_an_evaluation_does_not(luohu, new_user):
+    assert "复核发现" in luohu["zh"].reconciliation().markdown()
+    checks = new_user["zh"].reconciliation().markdown()
+    assert "指标体系与数据检查" in checks and "复核" not in checks
+
+
+def test_amounts_carry_their_unit(shenzhen):
+    html = shenzhen.scoring_table(shenzhen.main[1])
+    assert "不超过1,950万元得满分，每超出1万元扣0.3分" in html and "1,950%" not in html
+    md = shenzhen.targets_section().markdown()
+    assert "项目完成及时性（目标43个，完成37个" in md
+
+
+def test_shares_of_scenarios_not_probabilities(shenzhen):
+    md = shenzhen.targets_section().markdown()
+    assert "的情景占" in md and "这是上述区间内情景的占比，不是等级的概率。" in md
+    method = shenzhen.section("method").markdown()
+    assert "10,000个情景（随机种子20200101）" in method
