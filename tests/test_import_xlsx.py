@@ -123,7 +123,7 @@ def test_rows_it_cannot_interpret_are_listed_with_sheet_and_cell(tmp_path):
     [v] = validate_paths([str(tmp_path / "parameters" / "frameworks" / "p2024.yaml")])
     lines = [str(p) for p in v.error.problems]
     assert len(lines) == 2 and "tree[0].children[1].children[0].points: value missing (null)" in lines[1]
-    assert "tree[0].children[0].children[0]: value error, leaf indicator 'i1.1.1' needs a rule" in lines[0]
+    assert "tree[0].children[0].children[0]: leaf indicator 'i1.1.1' needs a rule" in lines[0]
 
 
 def test_header_is_found_by_its_words_not_its_position(tmp_path):
