@@ -180,10 +180,10 @@ def test_the_next_run_removes_temporary_files_of_a_killed_run(tmp_path, no_kerne
 
 
 @pytest.mark.slow
-def test_sigint_on_a_real_batch_then_rerun(tmp_path):
-    """Ctrl-C (SIGINT to the process group, as a terminal sends it) once the first report is in the manifest:
-    exit 130, one line, no traceback from the workers; the manifest lists what finished, and a rerun
-    completes the batch and leaves no temporary file."""
+def _signal_a_batch_midway(tmp_path, sig):
+    """Start a real 3-unit batch (zh, 2 workers) in its own process group and send ``sig`` to the group once the
+    first finished unit is recorded (manifest or its journal). Returns (process, command, out dir, stdout,
+    stderr) after it ended."""
     small, out = _params(tmp_path, LUOHU[0], SHENZHEN[0], "beijing-lfsb"), tmp_path / "reports"
     cmd = [sys.executable, "-m", "perfkit.cli", "batch", str(small), "--out", str(out), "--workers", "2",
            "--language", "zh", "--no-progress"]
@@ -191,16 +191,23 @@ def test_sigint_on_a_real_batch_then_rerun(tmp_path):
                             start_new_session=True)
     try:
         deadline = time.monotonic() + 300
-        while not ((out / "manifest.json").exists() or (out / "manifest.journal.jsonl").exists()) and time.monotonic() < deadline and proc.poll() is None:
+        recorded = (out / "manifest.json", out / "manifest.journal.jsonl")
+        while not any(p.exists() for p in recorded) and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.2)
-        os.killpg(proc.pid, signal.SIGINT)
+        os.killpg(proc.pid, sig)
         stdout, stderr = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
-    if proc.returncode == 0:
-        pytest.skip("the batch finished before the interrupt arrived")
-    assert proc.returncode == 130, stdout + stderr
+    return proc, cmd, out, stdout, stderr
+
+
+def test_sigint_on_a_real_batch_then_rerun(tmp_path):
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) once the first report is in the manifest:
+    exit 130, one line, no traceback from the workers; the manifest lists what finished, and a rerun
+    completes the batch and leaves no temporary file."""
+    proc, cmd, out, stdout, stderr = _signal_a_batch_midway(tmp_path, signal.SIGINT)
+    assert proc.returncode == 130, stdout + stderr  # 0 would mean the interrupt came too late: a failure
     assert "Traceback" not in stderr, stderr
     assert "interrupted after" in stderr and "the manifest lists the finished ones" in stderr
     finished = _manifest(out)["units"]
@@ -251,20 +258,7 @@ def test_sigkill_on_a_real_batch_then_rerun(tmp_path):
     and others are still running: what is on disk is still truthful (the manifest whole, every report it lists
     there, no report half-written under its final name); the rerun completes every unit, removes the killed run's
     temporary files and leaves a manifest that lists exactly the reports on disk."""
-    small, out = _params(tmp_path, LUOHU[0], SHENZHEN[0], "beijing-lfsb"), tmp_path / "reports"
-    cmd = [sys.executable, "-m", "perfkit.cli", "batch", str(small), "--out", str(out), "--workers", "2",
-           "--language", "zh", "--no-progress"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 300
-        while not ((out / "manifest.json").exists() or (out / "manifest.journal.jsonl").exists()) and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.2)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    proc, cmd, out, _, _ = _signal_a_batch_midway(tmp_path, signal.SIGKILL)
     assert proc.returncode == -signal.SIGKILL, "the batch finished before the kill arrived"
     before = _check_truthful(out)
     assert 1 <= len(before["units"]) < 3  # killed mid-run: some finished, not all
