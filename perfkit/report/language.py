@@ -23,15 +23,22 @@ LANGUAGES = ("zh", "en")
 
 
 @functools.lru_cache(maxsize=None)
-def load_templates(language: str) -> dict:
-    """The narrative templates of a language (one of :data:`LANGUAGES`), as a nested dict."""
+def template_file(kind: str, language: str) -> dict:
+    """``templates/<kind>.<language>.yaml`` of the shipped package (``narrative``: the sentences;
+    ``document``: the Word document's and score sheet's fonts and labels), as a nested dict. ValueError for a
+    language not in :data:`LANGUAGES` or a file that declares another language."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
-    text = resources.files("perfkit.report").joinpath("templates", f"narrative.{language}.yaml").read_text(encoding="utf-8")
+    text = resources.files("perfkit.report").joinpath("templates", f"{kind}.{language}.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     if data.get("language") != language:
-        raise ValueError(f"narrative.{language}.yaml declares language {data.get('language')!r}")
+        raise ValueError(f"{kind}.{language}.yaml declares language {data.get('language')!r}")
     return data
+
+
+def load_templates(language: str) -> dict:
+    """The narrative templates of a language (one of :data:`LANGUAGES`), as a nested dict."""
+    return template_file("narrative", language)
 
 
 @dataclass(frozen=True)

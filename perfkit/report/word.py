@@ -23,12 +23,10 @@ import functools
 import io
 import re
 from xml.sax.saxutils import escape
-from importlib import resources
 from typing import Any, Iterable
 
 import docx
 import mistune
-import yaml
 from docx.enum.section import WD_ORIENT
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -41,7 +39,7 @@ from lxml import html as lxml_html
 from . import plots
 from .ooxml import reproducible
 from .layout import Cell, Table, column_widths, element_text, html_table_of, markdown_table_of
-from .language import LANGUAGES
+from .language import template_file
 
 PRINT_DPI = 150  # charts in the document: a 9-inch chart printed 6 inches wide on A4 is about 220 dpi on paper
 PAGE = {"width": 21.0, "height": 29.7, "top": 2.54, "bottom": 2.54, "left": 2.8, "right": 2.6}  # A4, cm
@@ -58,13 +56,7 @@ _MARKDOWN = mistune.create_markdown(renderer=None, plugins=["strikethrough", "ta
 def document_style(language: str) -> dict:
     """Fonts, sizes and labels of the Word document and the score sheet in one language
     (``templates/document.<language>.yaml``)."""
-    if language not in LANGUAGES:
-        raise ValueError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
-    text = resources.files("perfkit.report").joinpath("templates", f"document.{language}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
-    if data.get("language") != language:
-        raise ValueError(f"document.{language}.yaml declares language {data.get('language')!r}")
-    return data
+    return template_file("document", language)
 
 
 def xml_text(text: Any) -> str:
