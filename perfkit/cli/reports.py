@@ -19,7 +19,7 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command ended by Ct
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    from ..run.engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL
+    from ..run.engine import DEFAULT_CELL_TIMEOUT, DEFAULT_ENGINE, DEFAULT_KERNEL, ENGINES
 
     p.add_argument("--out", default="reports", metavar="DIR", help="output directory (default: reports)")
     p.add_argument("--notebook", default=None, metavar="PATH",
@@ -28,6 +28,10 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help=f"Jupyter kernel to execute with (default: {DEFAULT_KERNEL}, registered by scripts/bootstrap.sh)")
     p.add_argument("--timeout", type=timeout_seconds, default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
                    help=f"fail a unit whose notebook cell runs longer (default: {DEFAULT_CELL_TIMEOUT}; 0: no limit)")
+    p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                   help="how each report's kernel starts: perfkit forks it from a process that has imported perfkit "
+                        "already (faster); nbclient starts a fresh one, as papermill does (default: "
+                        f"{DEFAULT_ENGINE}; the reports are the same)")
     p.add_argument("--templates", default=None, metavar="DIR",
                    help="a directory of narrative.<language>.yaml files whose sentences replace the shipped ones "
                         "key by key (checked first: an unknown key or placeholder is an error)")
@@ -102,7 +106,7 @@ def cmd_run(args) -> int:
         try:
             rec = run_unit(args.department, args.year, language, args.params, args.out,
                            notebook=args.notebook, kernel_name=args.kernel, timeout=args.timeout,
-                           templates=args.templates)
+                           templates=args.templates, engine_name=args.engine)
         except RunError as exc:
             print(f"perfkit run: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -129,7 +133,8 @@ def cmd_batch(args) -> int:
         result = run_batch(args.params, args.out, workers=args.workers, languages=args.language,
                            notebook=args.notebook, kernel_name=args.kernel, timeout=args.timeout,
                            executor=args.executor, scheduler=args.scheduler, progress=not args.no_progress,
-                           force=args.force, only=args.only, dry_run=args.dry_run, templates=args.templates)
+                           force=args.force, only=args.only, dry_run=args.dry_run, templates=args.templates,
+                           engine_name=args.engine)
     except RunError as exc:
         print(f"perfkit batch: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -13,6 +13,8 @@ escaped as data. HTML tables escape their cells for HTML; charts draw text liter
 
 from __future__ import annotations
 
+import functools
+
 import html
 import re
 from typing import Any
@@ -96,6 +98,7 @@ def _lcfirst(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=None)
 def template_environment(lang: Language) -> jinja2.Environment:
     """The Jinja environment a language's templates are rendered in (its filters: money, pct, join_list …)."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True,
@@ -104,6 +107,32 @@ def template_environment(lang: Language) -> jinja2.Environment:
                        ratio=ratio, join_list=lang.join_list, join_some=lang.join_some, lcfirst=_lcfirst, nword=lang.number_word,
                        the=lang.the, capitalize_first=_capitalize_first, quote=lang.quote)
     return env
+
+
+@functools.lru_cache(maxsize=None)
+def compiled(lang: Language, source: str) -> jinja2.Template:
+    """A template's text compiled in its language's environment, once per process (and, through
+    :func:`warm`, once per batch worker: the kernels forked by perfkit.run.forkserver inherit it)."""
+    return template_environment(lang).from_string(source)
+
+
+def warm() -> None:
+    """Read and compile the shipped templates of every language (what a report would do on first use), so
+    that processes forked after this call start with them."""
+    def strings(node: Any):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from strings(value)
+        elif isinstance(node, str):
+            yield node
+
+    for code in LANGUAGES:
+        lang = Language.of(code)
+        for source in strings(load_templates(code)):
+            try:
+                compiled(lang, source)
+            except jinja2.TemplateError:
+                pass  # compiled (and its error raised) when a report renders it
 
 
 class Text:
@@ -121,7 +150,6 @@ class Text:
         self.overrides = overrides or {}  # a firm's sentences over the shipped ones (perfkit.report.overrides)
         self.data = merged(load_templates(language), self.overrides) if self.overrides else load_templates(language)
         self.env = template_environment(self.lang)
-        self._compiled: dict[str, jinja2.Template] = {}
         self._plain: Text | None = None if escape else self
 
     @property
@@ -147,12 +175,10 @@ class Text:
             return False
 
     def __call__(self, key: str, **context: Any) -> Safe:
-        if key not in self._compiled:
-            source = self.raw(key)
-            if not isinstance(source, str):
-                raise KeyError(f"template {key!r} in narrative.{self.language}.yaml is not text")
-            self._compiled[key] = self.env.from_string(source)
-        out = self._compiled[key].render(**_escape(context, self.escape))
+        source = self.raw(key)
+        if not isinstance(source, str):
+            raise KeyError(f"template {key!r} in narrative.{self.language}.yaml is not text")
+        out = compiled(self.lang, source).render(**_escape(context, self.escape))
         out = _DOUBLE_STOP.sub("", out)  # data text ending in 。 inside a sentence: "目标……。，完成" → "目标……，完成"
         return Safe(self.lang.sentences(re.sub(r"[ \t]*\n[ \t]*", "\n", out).strip().split("\n")))
 

@@ -72,7 +72,8 @@ def __getattr__(name: str):
 def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE, params_dir: str | os.PathLike = "parameters",
              out_dir: str | os.PathLike = "reports", *, notebook: str | os.PathLike | None = None,
              kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT,
-             record: bool = True, checked: bool = False, templates: str | os.PathLike | None = None) -> UnitRecord:
+             record: bool = True, checked: bool = False, templates: str | os.PathLike | None = None,
+             engine_name: str = engine.DEFAULT_ENGINE) -> UnitRecord:
     """Run the evaluation notebook for one department-year in one language and write its report.
 
     Returns the manifest record; never raises for a problem of the unit (its status says what happened).
@@ -82,7 +83,8 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     cannot be written (a full disk) fails the unit, with the cause in its record.
     ``record=True`` also merges the record into ``<out_dir>/manifest.json``; ``checked=True`` skips the
     notebook and kernel checks (the batch does them once). ``templates``: a directory of sentence overrides
-    (:mod:`perfkit.report.overrides`), checked before anything runs.
+    (:mod:`perfkit.report.overrides`), checked before anything runs. ``engine_name``: how the kernel is
+    started (:data:`perfkit.run.engine.ENGINES`; the reports are the same).
     """
     from ..load import find_unit
 
@@ -104,7 +106,7 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
                      kernel=kernel or {"name": kernel_name}, stamp=code_stamp(templates))
     t0 = time.monotonic()
     try:
-        _run_unit(rec, params_dir, Path(out_dir), notebook.resolve(), kernel_name, timeout, templates)
+        _run_unit(rec, params_dir, Path(out_dir), notebook.resolve(), kernel_name, timeout, templates, engine_name)
     except Exception as exc:  # noqa: BLE001 - a unit's failure is recorded, never raised at the batch
         rec.status = ERROR
         rec.error = {"kind": "error", "summary": error_summary(exc)}
@@ -133,7 +135,7 @@ def check_templates(templates: str | os.PathLike | None) -> str | None:
 
 
 def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, kernel_name: str,
-              timeout: float | None, templates: str | None = None) -> None:
+              timeout: float | None, templates: str | None = None, engine_name: str = engine.DEFAULT_ENGINE) -> None:
     from ..load import find_unit
 
     names = LANGUAGES[rec.language]
@@ -163,7 +165,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
     try:
         udir.mkdir(parents=True, exist_ok=True)
         run = engine.execute(notebook, tmp_nb, parameters, params_dir=params_dir, kernel_name=kernel_name,
-                             timeout=timeout, templates=templates)
+                             timeout=timeout, templates=templates, engine=engine_name)
         rec.warnings = [f"kernel stderr: {ln[:300]}" for ln in run.stderr[:20]]
         if not run.ok:
             rec.status, rec.error = FAILED, run.error
@@ -324,12 +326,13 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
               timeout: float | None = DEFAULT_CELL_TIMEOUT, executor: str = "process",
               scheduler: str | None = None, progress: bool = True, force: bool = False,
               only: list[str] | None = None, dry_run: bool = False,
-              templates: str | os.PathLike | None = None) -> BatchResult:
+              templates: str | os.PathLike | None = None, engine_name: str = engine.DEFAULT_ENGINE) -> BatchResult:
     """Run every department-year under ``params_dir`` (or those ``only`` names: ``DEPARTMENT`` or
     ``DEPARTMENT/YEAR``) in every chosen language, in parallel, skipping the units whose inputs, notebook,
     templates (the shipped ones and ``templates``, a firm's overrides), perfkit and outputs are as their last
     ok run recorded (:mod:`perfkit.run.incremental`) unless ``force``. ``dry_run`` decides and returns the
-    decisions without running or writing anything.
+    decisions without running or writing anything. ``engine_name`` chooses how kernels are started
+    (:data:`perfkit.run.engine.ENGINES`: forked from a warm server, or fresh as papermill does).
 
     A unit that fails does not stop the others; every outcome is in the returned records and the manifest.
     Raises RunError (before any unit runs) if the notebook, kernel, executor, options or output directory cannot
@@ -372,7 +375,7 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     out_dir = check_out_dir(out_dir)
     tasks = [dict(department=d.department, year=d.year, language=d.language, params_dir=str(params_dir),
                   out_dir=str(out_dir.resolve()), notebook=str(notebook), kernel_name=kernel_name, timeout=timeout,
-                  templates=templates)
+                  templates=templates, engine_name=engine_name)
              for d in decisions if d.run]
     kept = [_kept(d) for d in decisions if not d.run]
     refused = [misnamed_record(params_dir, d, y, lang, why).to_dict() for (d, y), why in misnamed.items() for lang in langs]
@@ -396,22 +399,25 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
             raise BatchInterrupted(len(records) - len(kept), total - len(kept), out_dir / MANIFEST_NAME) from None
     records.sort(key=lambda r: record_order(*r.key))
     manifest = finish_batch(out_dir, records, params_dir=params_dir, notebook=notebook,
-                            full=set(langs) == set(LANGUAGES) and not only, kernel_name=kernel_name, timeout=timeout)
+                            full=set(langs) == set(LANGUAGES) and not only, kernel_name=kernel_name, timeout=timeout,
+                            engine_name=engine_name)
     return BatchResult(records, manifest, round(time.monotonic() - t0, 3), decisions)
 
 
 def finish_batch(out_dir: Path, records: list[UnitRecord], *, params_dir: Path, notebook: Path, full: bool,
-                 kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT) -> Path:
+                 kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT,
+                 engine_name: str = engine.DEFAULT_ENGINE) -> Path:
     """The end of a batch: every record (run, skipped, failed) merged into ``manifest.json``, written atomically
     (the journal folded in); a ``full`` batch (every unit, every language) also drops the entries of units no
     longer under ``params_dir``. Returns the manifest's path; RunError if it cannot be written."""
     manifest = write_manifest(out_dir, records, params_dir=params_dir, notebook=notebook, replace=full)
-    _portfolio_and_index(out_dir, records, params_dir=params_dir, kernel_name=kernel_name, timeout=timeout)
+    _portfolio_and_index(out_dir, records, params_dir=params_dir, kernel_name=kernel_name, timeout=timeout,
+                         engine_name=engine_name)
     return manifest
 
 
 def _portfolio_and_index(out_dir: Path, records: list[UnitRecord], *, params_dir: Path, kernel_name: str,
-                         timeout: float | None) -> None:
+                         timeout: float | None, engine_name: str = engine.DEFAULT_ENGINE) -> None:
     """``<out>/portfolio.*`` (the portfolio notebook, run again only when a unit was rerun or it is missing)
     and ``<out>/index.html`` (every unit of the manifest, rewritten each time: it is cheap)."""
     from ..report import index_page
@@ -420,7 +426,7 @@ def _portfolio_and_index(out_dir: Path, records: list[UnitRecord], *, params_dir
     rerun = any(r.ok and not getattr(r, "skipped", False) for r in records)
     missing = not (out_dir / "portfolio.html").exists()
     if any(r.ok for r in records) and (rerun or missing):
-        folio = run_portfolio(out_dir, params_dir, kernel_name=kernel_name, timeout=timeout)
+        folio = run_portfolio(out_dir, params_dir, kernel_name=kernel_name, timeout=timeout, engine_name=engine_name)
         if not folio.ok:
             print(f"✗ portfolio notebook: {folio.error}", file=sys.stderr)
     index_page.write_index(out_dir, params_dir, (read_manifest(out_dir) or {}).get("units", []))

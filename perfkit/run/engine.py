@@ -16,13 +16,17 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import RunError
+from .forkserver import kernel_manager_class
 
 DEFAULT_KERNEL = "python3"
+# How a notebook's kernel is started: "perfkit" forks it from a server that has imported perfkit already
+# (perfkit.run.forkserver); "nbclient" starts a fresh Python for it, as papermill does (the reference).
+ENGINES = ("perfkit", "nbclient")
+DEFAULT_ENGINE = "perfkit"
 DEFAULT_CELL_TIMEOUT = 600  # seconds one notebook cell may run before the unit is failed
 REQUIRED_PARAMETERS = ("department", "year", "language", "params_dir")
 
@@ -108,32 +112,6 @@ def notebook_parameters(department: str, year: int, language: str) -> dict[str, 
 # file descriptor 2 of this process: a Dask worker may run several units at once in threads of one process
 # (``--scheduler`` with ``nthreads > 1``), and process-wide changes would then undo each other.
 
-@lru_cache(maxsize=1)
-def kernel_manager_class() -> type:
-    """``PerfkitKernelManager``: a Jupyter kernel manager that starts its kernel with extra environment
-    variables (``kernel_env``), in ``kernel_cwd`` and with its stderr on file descriptor ``kernel_stderr``,
-    all set through the config nbclient hands it; a restart reuses them. (Made on first use: importing
-    jupyter_client costs every perfkit command otherwise.)"""
-    from jupyter_client.manager import AsyncKernelManager
-    from traitlets import Dict, Int, Unicode
-
-    class PerfkitKernelManager(AsyncKernelManager):
-        kernel_env = Dict(config=True, help="variables added to the kernel's environment")
-        kernel_cwd = Unicode("", config=True, help="the kernel's working directory")
-        kernel_stderr = Int(-1, config=True, help="file descriptor the kernel's stderr goes to (-1: inherited)")
-
-        async def start_kernel(self, **kw):
-            if self.kernel_env:
-                kw["env"] = {**(kw.get("env") or os.environ), **self.kernel_env}
-            if self.kernel_cwd:
-                kw.setdefault("cwd", self.kernel_cwd)
-            if self.kernel_stderr >= 0:
-                kw.setdefault("stderr", self.kernel_stderr)
-            await super().start_kernel(**kw)
-
-    return PerfkitKernelManager
-
-
 @contextlib.contextmanager
 def kernel_config(cwd: Path, env: dict[str, str] | None = None):
     """The config of one notebook run: yields (config, function returning the lines the kernel printed on
@@ -192,7 +170,7 @@ class Execution:
 
 def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, params_dir: Path | None = None,
             kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT,
-            templates: str | None = None) -> Execution:
+            templates: str | None = None, engine: str = DEFAULT_ENGINE) -> Execution:
     """Execute ``notebook`` with papermill into ``output`` (saved after each cell, so a failed run leaves
     its executed cells and papermill's error markers there), ``parameters`` injected, the kernel configured
     by :func:`kernel_config` and running in the notebook's folder, ``params_dir`` in its ``$PERFKIT_PARAMS``
@@ -212,11 +190,15 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, params_
         if templates:
             env[TEMPLATES_ENV] = str(templates)
         env = env or None
+        if engine == "perfkit":
+            from .papermill_engine import register
+
+            register()
         with kernel_config(notebook.parent, env) as (config, stderr):
             run.notebook = papermill.execute_notebook(
                 str(notebook), str(output), parameters=parameters, kernel_name=kernel_name,
                 progress_bar=False, log_output=False,
-                execution_timeout=timeout, request_save_on_cell_execute=True, config=config,
+                execution_timeout=timeout, request_save_on_cell_execute=True, config=config, engine_name=engine,
                 shutdown_kernel="immediate")  # every output is in by then: no graceful wait (about 0.5 s)
     except PapermillExecutionError as exc:
         run.error = summarize_execution_error(exc)

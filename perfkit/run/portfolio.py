@@ -38,14 +38,16 @@ def portfolio_notebook() -> Path:
 
 
 def run_portfolio(out_dir: str | Path, params_dir: str | Path, *, kernel_name: str = DEFAULT_KERNEL,
-                  timeout: float | None = DEFAULT_CELL_TIMEOUT, notebook: Path | None = None) -> PortfolioRun:
+                  timeout: float | None = DEFAULT_CELL_TIMEOUT, notebook: Path | None = None,
+                  engine_name: str = engine.DEFAULT_ENGINE) -> PortfolioRun:
     """Execute the portfolio notebook over ``params_dir`` and write its notebook and client HTML into ``out_dir``."""
     out, nb_path = Path(out_dir), notebook or portfolio_notebook()
     final_nb, final_html, failed = out / "portfolio.ipynb", out / "portfolio.html", out / "portfolio.failed.ipynb"
     tmp_nb = tmp_name(final_nb)
     try:
         run = engine.execute(nb_path, tmp_nb, {"params_dir": str(Path(params_dir).resolve())},
-                             params_dir=Path(params_dir).resolve(), kernel_name=kernel_name, timeout=timeout)
+                             params_dir=Path(params_dir).resolve(), kernel_name=kernel_name, timeout=timeout,
+                             engine=engine_name)
         if not run.ok:
             remove(final_nb, final_html)
             if tmp_nb.exists():

@@ -1,0 +1,402 @@
+"""Warm kernels: a Jupyter kernel for each report, forked from a process that has already imported perfkit.
+
+A fresh kernel costs a report about 0.5 s to start Python and ipykernel, 1–2 s to import perfkit and the
+libraries the report uses (pandas, NumPy, matplotlib, pydantic, SALib) and 0.5 s to stop (issue 13), more
+than the report's own computation. Here each worker process keeps one *fork server*: a Python process
+started once, in the kernel's environment, that imports those modules (:data:`WARM_MODULES`) and ipykernel,
+and then waits. For each report it forks a child that becomes an ordinary ipykernel on the connection file
+jupyter_client wrote (``IPKernelApp.launch_instance``, what ``python -m ipykernel_launcher -f FILE`` runs).
+The child has paid none of the imports, and shares the parent's memory pages until it writes to them.
+
+Everything around the kernel is unchanged: papermill parameterizes the notebook and marks a failing cell,
+nbclient executes the cells, captures their outputs (images included) and applies the per-cell timeout,
+jupyter_client writes the connection file, talks to the kernel and kills it. Only the kernel's *launch* is
+different: :func:`fork_provisioner_class` is jupyter_client's ``LocalProvisioner`` with ``launch_kernel``
+asking the fork server instead of starting ``python``. Each child runs ONE report in a process of its own
+and is then killed, so reports are as isolated from each other as with a fresh kernel: a report that raises,
+hangs past its timeout or kills its own kernel leaves nothing behind for the next (the server never runs a
+line of a notebook; it only imports and forks).
+
+A kernel whose launch command is not ipykernel on this same Python (another kernel spec, another
+interpreter) is started the ordinary way; so is every kernel when the fork server cannot be started (its
+error goes to the unit's stderr lines, and the report is made as before, only slower).
+
+Run as ``python -m perfkit.run.forkserver`` by :class:`ForkServer`; the protocol is one JSON object per line
+on its stdin and stdout. This module imports no jupyter_client at import time.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+from functools import lru_cache
+from typing import Any
+
+# What the server imports before it forks anything: the modules an evaluation notebook ends up importing
+# (perfkit's layers, and through them pandas, NumPy, matplotlib, pydantic, SALib, SciPy) and the kernel
+# itself. matplotlib.pyplot is imported but its backend is not: the inline backend configures itself against
+# the running IPython shell when a child first draws, as in a fresh kernel.
+WARM_MODULES = ("perfkit", "perfkit.load", "perfkit.core.scoring", "perfkit.rules", "perfkit.report.document",
+                "perfkit.report.plots", "perfkit.report.sections", "perfkit.analysis.targets",
+                "perfkit.analysis.sensitivity", "matplotlib.pyplot", "matplotlib.font_manager",
+                # ipykernel and what its start-up imports (its debugger alone, debugpy, costs 0.3 s)
+                "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+                "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect",
+                "IPython.utils.wildcard", "pdb", "sqlite3", "tornado.gen", "tornado.locks", "tornado.queues",
+                "tornado.platform.asyncio")
+# Then what a report would otherwise do first, each time: read and compile the sentence templates.
+WARM_CALLS = ("perfkit.report.text:warm",)
+
+START_TIMEOUT = 120.0  # seconds the server may take to import WARM_MODULES (a cold disk, a busy machine)
+REQUEST_TIMEOUT = 30.0  # seconds a fork may take to be answered
+
+# The variables a child reads at run time, never at import: they may differ between the reports one server
+# forks. A change in any other variable of the kernel's environment needs a server started with it.
+PER_REPORT_ENV = ("PERFKIT_PARAMS", "PERFKIT_TEMPLATES", "JPY_PARENT_PID", "JPY_SESSION_NAME")
+
+
+# --------------------------------------------------------------------------------------------
+# The server (runs in its own process)
+# --------------------------------------------------------------------------------------------
+
+
+def _start_time(pid: int) -> str | None:
+    """Field 22 of /proc/PID/stat (the process's start time in clock ticks since boot): with the pid, it
+    names one process, whatever process later reuses the number. None if there is no such process."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()  # after "pid (comm) ", which may hold spaces
+    return None if fields[0] == "Z" else fields[19]
+
+
+def _child(request: dict[str, Any]) -> None:
+    """In the forked child: become the kernel described by ``request`` and never return."""
+    code = 1
+    try:
+        os.setsid()  # its own process group: jupyter_client signals the group (interrupt, kill)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the server ignores it; the kernel's subprocesses must not
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        out = os.open(request["stderr"], os.O_WRONLY | os.O_APPEND) if request.get("stderr") else \
+            os.open(os.devnull, os.O_WRONLY)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = [request["argv"][0], *request["args"]]
+        # ``python -m ipykernel_launcher`` puts its working directory first on sys.path.
+        sys.path[0] = os.getcwd()
+        from ipykernel.kernelapp import IPKernelApp
+
+        args = list(request["args"])
+        if request["env"].get("JPY_PARENT_PID"):
+            # read by ipykernel at its import (in the server, which had no parent to name): without it the
+            # kernel believes it was started by hand and prints how to connect to it
+            args.append(f"--IPKernelApp.parent_handle={int(request['env']['JPY_PARENT_PID'])}")
+        IPKernelApp.launch_instance(argv=args)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:  # noqa: BLE001 - said on the kernel's stderr, which the unit's record keeps
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        sys.stdout.flush() if sys.stdout else None
+        sys.stderr.flush() if sys.stderr else None
+        os._exit(code)
+
+
+def serve() -> None:
+    """The server's loop: import :data:`WARM_MODULES`, say so, then fork a kernel for each request line until
+    stdin closes; then kill the kernels still running and exit."""
+    import importlib
+
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    sink = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(sink, 1)  # what an import prints must not corrupt the protocol
+    failed = {}
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - the notebook imports it again and fails visibly there
+            failed[name] = f"{type(exc).__name__}: {exc}"
+    for call in WARM_CALLS:
+        module, _, name = call.partition(":")
+        try:
+            getattr(importlib.import_module(module), name)()
+        except Exception as exc:  # noqa: BLE001 - a report does the same work itself, and fails visibly
+            failed[call] = f"{type(exc).__name__}: {exc}"
+    threads = threading.active_count()
+    out.write(json.dumps({"ready": threads == 1, "threads": threads, "failed": failed}) + "\n")
+    out.flush()
+    if threads != 1:
+        return  # forking a process with threads is unsafe: the client starts kernels the ordinary way
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel, no zombies
+    children: list[int] = []
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            out.write(json.dumps({"error": f"fork failed: {exc}"}) + "\n")
+            out.flush()
+            continue
+        if pid == 0:
+            out.close()
+            _child(request)
+        children = [c for c in children if _start_time(c) is not None] + [pid]
+        out.write(json.dumps({"pid": pid, "start": _start_time(pid)}) + "\n")
+        out.flush()
+    for pid in children:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+# --------------------------------------------------------------------------------------------
+# The client (in the process that runs papermill)
+# --------------------------------------------------------------------------------------------
+
+
+class ForkServerError(RuntimeError):
+    """The fork server could not be started or did not answer."""
+
+
+class ForkServer:
+    """One running server, started with ``env`` by the interpreter command ``python`` (the executable and its
+    options); thread-safe (a Dask worker may
+    start kernels from several threads)."""
+
+    def __init__(self, python: list[str], env: dict[str, str]):
+        self.python = python
+        self.env = env
+        self.lock = threading.Lock()
+        self.proc = subprocess.Popen([*python, "-m", "perfkit.run.forkserver"], env=env, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     encoding="utf-8", start_new_session=True)
+        hello = self._read(START_TIMEOUT)
+        if not hello.get("ready"):
+            self.close()
+            raise ForkServerError(f"the fork server runs {hello.get('threads')} threads after its imports; "
+                                  "kernels are started the ordinary way")
+        self.failed = hello.get("failed", {})
+
+    def _read(self, timeout: float) -> dict[str, Any]:
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line:
+            code = self.proc.poll()
+            self.close()
+            raise ForkServerError("the fork server " + (f"exited with code {code}" if code is not None
+                                                        else f"did not answer in {timeout:.0f} s"))
+        return json.loads(line)
+
+    def fork(self, argv: list[str], args: list[str], cwd: str, env: dict[str, str], stderr: str | None) -> tuple[int, str | None]:
+        """Fork a kernel running ``args`` (ipykernel's command line after ``-m ipykernel_launcher``) in
+        ``cwd`` with environment ``env`` and its stdout and stderr appended to the file ``stderr``;
+        (pid, start time)."""
+        with self.lock:
+            if self.proc.poll() is not None:
+                raise ForkServerError(f"the fork server exited with code {self.proc.returncode}")
+            try:
+                self.proc.stdin.write(json.dumps({"argv": argv, "args": args, "cwd": cwd, "env": env,
+                                                  "stderr": stderr}) + "\n")
+                self.proc.stdin.flush()
+            except OSError as exc:
+                raise ForkServerError(f"the fork server is gone ({exc})") from None
+            answer = self._read(REQUEST_TIMEOUT)
+        if "error" in answer:
+            raise ForkServerError(answer["error"])
+        return answer["pid"], answer["start"]
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        """Stop the server (closing its stdin; it kills the kernels it forked that still run)."""
+        try:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+
+
+_servers: dict[tuple, ForkServer] = {}
+_servers_lock = threading.Lock()
+
+
+def _server_key(python: list[str], env: dict[str, str]) -> tuple:
+    return (tuple(python), tuple(sorted((k, v) for k, v in env.items() if k not in PER_REPORT_ENV)))
+
+
+def server_for(python: list[str], env: dict[str, str]) -> ForkServer:
+    """The running server for this interpreter command (with its options) and environment (less :data:`PER_REPORT_ENV`), started on
+    first use; ForkServerError if it cannot be. One is kept: a server for another environment replaces it."""
+    key = _server_key(python, env)
+    with _servers_lock:
+        server = _servers.get(key)
+        if server is not None and server.alive():
+            return server
+        for old in _servers.values():
+            old.close()
+        _servers.clear()
+        server_env = {k: v for k, v in env.items() if k not in PER_REPORT_ENV}
+        server = _servers[key] = ForkServer(python, server_env)
+        return server
+
+
+def shutdown() -> None:
+    """Stop every fork server of this process (at exit)."""
+    with _servers_lock:
+        for server in _servers.values():
+            server.close()
+        _servers.clear()
+
+
+atexit.register(shutdown)
+
+
+def forkable(cmd: list[str]) -> tuple[list[str], list[str]] | None:
+    """(interpreter options, ipykernel's arguments) if ``cmd`` starts ipykernel with this same interpreter
+    (``PYTHON [OPTIONS] -m ipykernel_launcher ARGS``, or ``-m ipykernel``), else None. The server is started
+    with the same options (``-Xfrozen_modules=off`` in the kernel spec ipykernel installs, for example)."""
+    if not cmd:
+        return None
+    options, i = [], 1
+    while i < len(cmd) and cmd[i] != "-m":
+        if not cmd[i].startswith("-") or cmd[i] == "-c":
+            return None
+        takes_value = cmd[i] in ("-X", "-W")
+        options += cmd[i:i + 1 + takes_value]
+        i += 1 + takes_value
+    if i + 1 >= len(cmd) or cmd[i + 1] not in ("ipykernel_launcher", "ipykernel"):
+        return None
+    try:
+        same = os.path.samefile(cmd[0], sys.executable)
+    except OSError:
+        same = False
+    return (options, cmd[i + 2:]) if same else None
+
+
+class ForkedKernel:
+    """What jupyter_client's LocalProvisioner expects of its ``process`` (a Popen) for a kernel the server
+    forked: it is not this process's child, so it is watched through /proc (pid and start time) and
+    signalled by process group."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, start: str | None):
+        self.pid = pid
+        self.start = start
+        self.returncode: int | None = None
+        self.killed = False
+
+    def poll(self) -> int | None:
+        if self.returncode is None and (self.start is None or _start_time(self.pid) != self.start):
+            self.returncode = -signal.SIGKILL if self.killed else 0
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            if signum == signal.SIGKILL:
+                self.killed = True
+            os.killpg(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+@lru_cache(maxsize=1)
+def fork_provisioner_class() -> type:
+    """``ForkProvisioner``: jupyter_client's LocalProvisioner whose kernels are forked by the fork server
+    when :func:`forkable` (and started the ordinary way otherwise, or when the server fails, with the reason
+    on the kernel's stderr)."""
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class ForkProvisioner(LocalProvisioner):
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+            how = forkable(cmd)
+            if how is None:
+                return await super().launch_kernel(cmd, **kwargs)
+            options, args = how
+            env = {k: str(v) for k, v in (kwargs.get("env") or os.environ).items()}
+            env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launch_kernel sets it
+            stderr = kwargs.get("stderr")
+            stderr_path = f"/proc/{os.getpid()}/fd/{stderr}" if isinstance(stderr, int) and stderr >= 0 else None
+            try:
+                pid, start = server_for([cmd[0], *options], env).fork(cmd, args, str(kwargs.get("cwd") or os.getcwd()), env,
+                                                          stderr_path)
+            except ForkServerError as exc:
+                if stderr_path:
+                    with open(stderr_path, "a", encoding="utf-8") as f:
+                        f.write(f"perfkit: {exc}; this kernel was started the ordinary way\n")
+                return await super().launch_kernel(cmd, **kwargs)
+            self.process = ForkedKernel(pid, start)
+            self.pid = self.pgid = pid
+            self.cwd = kwargs.get("cwd", os.getcwd())
+            return self.connection_info
+
+    return ForkProvisioner
+
+
+@lru_cache(maxsize=1)
+def kernel_manager_class() -> type:
+    """``PerfkitKernelManager``: a Jupyter kernel manager that starts its kernel with extra environment
+    variables (``kernel_env``), in ``kernel_cwd`` and with its stderr on file descriptor ``kernel_stderr``,
+    all set through the config nbclient hands it; a restart reuses them. (Made on first use: importing
+    jupyter_client costs every perfkit command otherwise.)"""
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import Bool, Dict, Int, Unicode
+
+    class PerfkitKernelManager(AsyncKernelManager):
+        kernel_env = Dict(config=True, help="variables added to the kernel's environment")
+        kernel_cwd = Unicode("", config=True, help="the kernel's working directory")
+        kernel_stderr = Int(-1, config=True, help="file descriptor the kernel's stderr goes to (-1: inherited)")
+        kernel_fork = Bool(False, config=True, help="fork the kernel from a warm server (perfkit.run.forkserver)")
+
+        async def start_kernel(self, **kw):
+            if self.kernel_fork and self.provisioner is None:
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+                self.provisioner = fork_provisioner_class()(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                                                            parent=self)
+            if self.kernel_env:
+                kw["env"] = {**(kw.get("env") or os.environ), **self.kernel_env}
+            if self.kernel_cwd:
+                kw.setdefault("cwd", self.kernel_cwd)
+            if self.kernel_stderr >= 0:
+                kw.setdefault("stderr", self.kernel_stderr)
+            await super().start_kernel(**kw)
+
+    return PerfkitKernelManager
+
+
+if __name__ == "__main__":
+    serve()

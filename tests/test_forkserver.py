@@ -1,0 +1,320 @@
+"""Kernels forked from a warm server (perfkit.run.forkserver, the engine ``perfkit``): the same reports as
+nbclient's fresh kernels, faults isolated, no process left behind.
+
+The slow tests start real kernels: the equivalence on every shipped unit in both languages; a notebook that
+raises / sleeps past its timeout / kills its kernel, each followed by a correct report from the same server;
+a batch with those faults; ``papermill --engine perfkit`` through the entry point; the processes left after
+a batch and after Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+import uuid
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from perfkit.run import batch, engine, forkserver
+
+from conftest import ROOT
+
+PARAMS = ROOT / "parameters"
+SHIPPED = [("luohu-fsa", 2022), ("shenzhen-lfsb", 2020), ("beijing-lfsb", 2021)]
+
+
+# --------------------------------------------------------------------------------------------
+# Quick
+# --------------------------------------------------------------------------------------------
+
+
+def test_pyproject_declares_the_papermill_entry_point():
+    import importlib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    module, _, attr = project["entry-points"]["papermill.engine"]["perfkit"].partition(":")
+    cls = getattr(importlib.import_module(module), attr)
+    from papermill.engines import NBClientEngine
+
+    assert issubclass(cls, NBClientEngine) and cls is not NBClientEngine
+
+
+def test_cli_offers_both_engines_and_defaults_to_the_forked_one():
+    from perfkit.cli import build_parser
+
+    assert build_parser().parse_args(["batch"]).engine == "perfkit"
+    assert build_parser().parse_args(["run", "d", "2022", "--engine", "nbclient"]).engine == "nbclient"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["batch", "--engine", "papermill"])
+
+
+def test_only_ipykernel_on_this_interpreter_is_forked():
+    py = sys.executable
+    assert forkserver.forkable([py, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "c.json"]) == \
+        (["-Xfrozen_modules=off"], ["-f", "c.json"])
+    assert forkserver.forkable([py, "-X", "dev", "-m", "ipykernel", "-f", "c.json"]) == (["-X", "dev"], ["-f", "c.json"])
+    assert forkserver.forkable([py, "-m", "ipykernel_launcher"]) == ([], [])
+    assert forkserver.forkable([py, "-m", "other_kernel", "-f", "c.json"]) is None  # another kernel
+    assert forkserver.forkable([py, "-c", "import x", "-m", "ipykernel_launcher"]) is None
+    assert forkserver.forkable(["/usr/bin/R", "--slave", "-m", "ipykernel_launcher"]) is None  # another program
+    assert forkserver.forkable([]) is None
+
+
+def test_importing_the_module_imports_no_jupyter_stack():
+    code = ("import sys, perfkit.run.forkserver, perfkit.run.engine; "
+            "print([m for m in ('papermill', 'nbclient', 'jupyter_client', 'pandas') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout
+    assert out.strip() == "[]"
+
+
+# --------------------------------------------------------------------------------------------
+# Slow: real kernels
+# --------------------------------------------------------------------------------------------
+
+
+def _comparable(nb) -> dict:
+    """The notebook as JSON less what varies between runs: execution timestamps, papermill's timings and
+    paths, cell ids."""
+    nb = json.loads(nbformat.writes(nb))
+    nb["metadata"].pop("papermill", None)
+    for cell in nb["cells"]:
+        cell.pop("id", None)
+        cell["metadata"].pop("execution", None)
+        cell["metadata"].pop("papermill", None)
+    return nb
+
+
+@pytest.fixture
+def fresh_server():
+    forkserver.shutdown()
+    yield
+    forkserver.shutdown()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("department,year", SHIPPED)
+def test_forked_and_fresh_kernels_make_the_same_notebook_for_every_shipped_unit(tmp_path, fresh_server,
+                                                                                 department, year):
+    """Every cell and output (the PNG charts byte for byte, HTML tables, markdown) and every execution count
+    equal, in both languages; the forked kernel is a child of the server, not of this process."""
+    nb_path = engine.default_notebook()
+    for language in ("zh", "en"):
+        parameters = engine.notebook_parameters(department, year, language)
+        runs = {}
+        for name in ("perfkit", "nbclient"):
+            run = engine.execute(nb_path, tmp_path / f"{name}-{language}.ipynb", parameters, params_dir=PARAMS,
+                                 engine=name)
+            assert run.ok, run.error
+            assert run.stderr == [], (name, run.stderr)
+            runs[name] = _comparable(run.notebook)
+        a, b = runs["perfkit"], runs["nbclient"]
+        assert a["metadata"]["language_info"] == b["metadata"]["language_info"]
+        assert len(a["cells"]) == len(b["cells"])
+        for i, (x, y) in enumerate(zip(a["cells"], b["cells"])):
+            assert x == y, f"{department} {year} {language}: cell {i} differs"
+        images = [o for c in a["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+        assert images, "the report draws charts: images must be among the outputs compared"
+        counts = [c["execution_count"] for c in a["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1))
+    assert len(forkserver._servers) == 1  # one server made every forked kernel of this process
+
+
+FAULTY = """\
+import os, sys, time
+print(f"{department} {year} {language}: {mode}")
+if mode == "raise":
+    raise ValueError("deliberate failure 42")
+if mode == "sleep":
+    time.sleep(60)
+if mode == "exit":
+    os._exit(3)
+counter = globals().get("counter", 0) + 1
+print("counter", counter, "warm", "perfkit.report.plots" in sys.modules, "parent", os.getppid() != PID)
+"""
+
+
+def _faulty_notebook(path: Path) -> Path:
+    params = nbformat.v4.new_code_cell('department = ""\nyear = 0\nlanguage = "zh"\nparams_dir = ""\nmode = "ok"\n'
+                                       f"PID = {os.getpid()}")
+    params.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell(FAULTY)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def _stdout(nb) -> str:
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
+
+
+@pytest.mark.slow
+def test_faults_are_reported_and_the_next_report_from_the_same_server_is_correct(tmp_path, fresh_server):
+    """raise / sleep past the timeout / os._exit: each reported with its cause; each time the next report,
+    forked by the same server, runs in a kernel of its own: counter 1 (no state carried over), the warm
+    modules imported already, its parent the server."""
+    nb_path = _faulty_notebook(tmp_path / "faulty.ipynb")
+
+    def run(mode: str, i: int):
+        parameters = {**engine.notebook_parameters("luohu-fsa", 2022, "zh"), "mode": mode}
+        return engine.execute(nb_path, tmp_path / f"out-{i}-{mode}.ipynb", parameters, params_dir=PARAMS,
+                              timeout=5, engine="perfkit")
+
+    causes = {"raise": ("notebook_error", "ValueError: deliberate failure 42"),
+              "sleep": ("execution", "CellTimeoutError"),
+              "exit": ("execution", "DeadKernelError")}
+    servers = set()
+    for i, (mode, (kind, what)) in enumerate(causes.items()):
+        bad = run(mode, 2 * i)
+        assert not bad.ok and bad.error["kind"] == kind and what in bad.error["summary"], bad.error
+        if mode == "raise":
+            assert bad.error["cell"] == 2 and bad.error["ename"] == "ValueError"  # after the injected cell
+            saved = nbformat.read(tmp_path / f"out-{2 * i}-{mode}.ipynb", as_version=4)
+            assert "papermill-error-cell-tag" in saved.cells[0].metadata.get("tags", [])  # papermill's error cell
+        good = run("ok", 2 * i + 1)
+        assert good.ok, (mode, good.error)
+        text = _stdout(good.notebook)
+        assert "luohu-fsa 2022 zh: ok" in text and "counter 1 warm True parent True" in text, (mode, text)
+        assert [c.execution_count for c in good.notebook.cells if c.cell_type == "code"] == [1, 2, 3]
+        servers |= {s.proc.pid for s in forkserver._servers.values()}
+    assert len(servers) == 1  # the faults did not cost the server
+    server = next(iter(forkserver._servers.values()))
+    forkserver.shutdown()
+    assert server.proc.poll() is not None
+
+
+@pytest.mark.slow
+def test_a_dead_server_is_replaced(tmp_path, fresh_server):
+    """The server killed between two reports (out of memory, say): the next report starts a new one."""
+    nb_path = _faulty_notebook(tmp_path / "faulty.ipynb")
+    parameters = engine.notebook_parameters("luohu-fsa", 2022, "zh")
+    first = engine.execute(nb_path, tmp_path / "a.ipynb", parameters, params_dir=PARAMS, engine="perfkit")
+    assert first.ok, first.error
+    old = next(iter(forkserver._servers.values())).proc
+    old.kill()
+    old.wait()
+    second = engine.execute(nb_path, tmp_path / "b.ipynb", parameters, params_dir=PARAMS, engine="perfkit")
+    assert second.ok, second.error
+    assert "counter 1 warm True parent True" in _stdout(second.notebook)
+    assert next(iter(forkserver._servers.values())).proc.pid != old.pid
+
+
+def _marked(mark: str) -> list[int]:
+    """Processes other than this one whose environment carries ``PERFKIT_TEST_MARK=mark`` (servers and
+    kernels a batch started), zombies excluded."""
+    found = []
+    needle = f"PERFKIT_TEST_MARK={mark}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0") and \
+                    forkserver._start_time(int(entry.name)) is not None:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _params(tmp_path: Path, *departments: str) -> Path:
+    small = tmp_path / "parameters"
+    shutil.copytree(PARAMS / "frameworks", small / "frameworks")
+    for d in departments:
+        shutil.copytree(PARAMS / d, small / d)
+    return small
+
+
+FAULT_BY_DEPARTMENT = """\
+mode = {"luohu-fsa": "raise", "shenzhen-lfsb": "sleep", "beijing-lfsb": "exit"}[department] if language == "zh" else "ok"
+"""
+
+
+@pytest.mark.slow
+def test_a_batch_with_faulty_reports_finishes_the_others_and_leaves_no_process(tmp_path):
+    """``perfkit batch --workers 1``, three units in two languages: each Chinese report fails its own way,
+    each English one (forked after it by the same worker's server) is ok; afterwards no server or kernel of
+    the batch is alive."""
+    mark = uuid.uuid4().hex
+    env = {**os.environ, "PERFKIT_TEST_MARK": mark, "PERFKIT_CHROMIUM": "none", "PYTHONPATH": str(ROOT)}
+    nb_path = _faulty_notebook(tmp_path / "faulty.ipynb")
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.insert(1, nbformat.v4.new_code_cell(FAULT_BY_DEPARTMENT))
+    nbformat.write(nb, nb_path)
+    small = _params(tmp_path, *(d for d, _ in SHIPPED))
+    done = subprocess.run([sys.executable, "-m", "perfkit.cli", "batch", str(small), "--workers", "1", "--no-progress",
+                           "--notebook", str(nb_path), "--timeout", "5", "--out", str(tmp_path / "reports")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 1, done.stderr  # some units failed
+    manifest = json.loads((tmp_path / "reports" / "manifest.json").read_text(encoding="utf-8"))
+    by = {(u["department"], u["language"]): u for u in manifest["units"]}
+    assert "ValueError: deliberate failure 42" in by["luohu-fsa", "zh"]["error"]["summary"]
+    assert "CellTimeoutError" in by["shenzhen-lfsb", "zh"]["error"]["summary"]
+    assert "DeadKernelError" in by["beijing-lfsb", "zh"]["error"]["summary"]
+    for d, _ in SHIPPED:
+        assert by[d, "en"]["status"] == "ok", by[d, "en"]
+        text = (tmp_path / "reports" / by[d, "en"]["outputs"]["notebook"]).read_text(encoding="utf-8")
+        assert f"{d} " in text and "counter 1 warm True parent True" in text
+    deadline = time.monotonic() + 10
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _marked(mark) == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_batch_leaves_no_server_or_kernel(tmp_path):
+    """``perfkit batch --workers 2`` interrupted by SIGINT while its forked kernels run: none left, nor the
+    servers."""
+    mark = uuid.uuid4().hex
+    env = {**os.environ, "PERFKIT_TEST_MARK": mark, "PERFKIT_CHROMIUM": "none", "PYTHONPATH": str(ROOT)}
+    small = _params(tmp_path, "luohu-fsa")
+    proc = subprocess.Popen([sys.executable, "-m", "perfkit.cli", "batch", str(small), "--workers", "2", "--no-progress",
+                             "--out", str(tmp_path / "b")], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while len(_marked(mark)) < 4 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)  # the batch, its 2 workers and at least one server or kernel
+        assert len(_marked(mark)) >= 4, "no server or kernel was seen running"
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    deadline = time.monotonic() + 10
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _marked(mark) == []
+
+
+@pytest.mark.slow
+def test_papermill_command_line_runs_the_perfkit_engine_through_its_entry_point(tmp_path):
+    """``papermill --engine perfkit``: the entry point of pyproject.toml (written as an installed
+    distribution's entry_points.txt on PYTHONPATH, as pip would) names the engine papermill runs, and the
+    kernel is forked (its parent is not papermill's process)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    dist = tmp_path / "site" / "perfkit_engine_probe-0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: perfkit-engine-probe\nVersion: 0\n")
+    group = project["entry-points"]["papermill.engine"]
+    (dist / "entry_points.txt").write_text("[papermill.engine]\n" + "".join(f"{k} = {v}\n" for k, v in group.items()))
+    nb_path = _faulty_notebook(tmp_path / "faulty.ipynb")
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path / 'site'}{os.pathsep}{ROOT}"}
+    papermill = Path(sys.executable).parent / "papermill"
+    out = tmp_path / "out.ipynb"
+    proc = subprocess.run([str(papermill), str(nb_path), str(out), "--engine", "perfkit", "-p", "department", "d",
+                           "-p", "year", "2022", "--no-progress-bar"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "d 2022 zh: ok" in _stdout(nbformat.read(out, as_version=4))
+    bad = subprocess.run([str(papermill), str(nb_path), str(tmp_path / "bad.ipynb"), "--engine", "perfkit",
+                          "-p", "mode", "raise", "--no-progress-bar"], env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert bad.returncode != 0 and "ValueError" in bad.stderr and "deliberate failure 42" in bad.stderr
