@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from perfkit.errors import RunError
 from perfkit.run import batch, engine, executors, files, incremental, manifest, units
 
 from conftest import ROOT, run_cli
@@ -37,8 +38,8 @@ def executed(monkeypatch) -> list[tuple]:
         cell = nbformat.v4.new_markdown_cell(f"# {parameters['department']} {parameters['language']}")
         return engine.Execution(notebook=nbformat.v4.new_notebook(cells=[cell]))
 
-    def write_documents(rec, bundle, udir, names, out_dir, html_path, templates=None):  # stubs (tests/test_documents.py)
-        for kind in ("docx", "xlsx", "pdf"):
+    def write_documents(rec, bundle, udir, names, out_dir, html_path, templates=None, documents=("docx", "xlsx", "pdf")):  # stubs (tests/test_documents.py)
+        for kind in documents:
             files.atomic_write_bytes(udir / getattr(names, kind), f"stub {kind} {rec.language}".encode())
             rec.outputs[kind] = files.relative_to(udir / getattr(names, kind), out_dir)
 
@@ -164,8 +165,7 @@ def test_a_changed_notebook_or_template_reruns_every_unit(params, tmp_path, exec
     assert set(executed) == ALL
     executed.clear()
     stamp = {**units.code_stamp(), "templates": "0" * 64}  # an edited narrative template
-    monkeypatch.setattr(incremental, "code_stamp", lambda overrides=None: stamp)
-    monkeypatch.setattr(batch, "code_stamp", lambda overrides=None: stamp)
+    monkeypatch.setattr(units, "code_stamp", lambda overrides=None: stamp)  # through units.unit_stamp
     reasons = {d.reason for d in _batch(params, out, notebook=notebook, dry_run=True).decisions}
     assert reasons == {"the report templates changed"}
     _batch(params, out, notebook=notebook)
@@ -311,3 +311,38 @@ def test_a_real_second_batch_skips_its_unit_in_well_under_a_second(tmp_path):
     assert (out / "luohu-fsa" / "2022" / "report.html").read_bytes() == report
     assert _manifest(out)["summary"] == {"units": 1, "ok": 1, "skipped": 1}
     _check_truthful(out)
+
+
+def test_other_documents_asked_for_rerun_every_unit(params, tmp_path, executed):
+    """``--documents none`` then the default: every unit runs again (its outputs are not those asked for),
+    and says why; the same choice again skips them."""
+    out = tmp_path / "out"
+    first = _batch(params, out, documents=())
+    assert first.ok
+    assert all(set(u["outputs"]) == {"notebook", "html"} for u in _entries(out).values())
+    again = _batch(params, out, documents=())
+    assert all(not d.run for d in again.decisions)
+    full = _batch(params, out)
+    assert [d.reason for d in full.decisions] == ["the documents asked for (--documents) changed"] * len(full.decisions)
+    _check_truthful(out)
+
+
+def test_documents_not_asked_for_are_not_written_and_an_earlier_runs_are_removed(tmp_path):
+    """The real writer: with ("xlsx",) only the score sheet is written and recorded; a docx and pdf left by
+    an earlier run are removed (they would no longer match the report)."""
+    from perfkit.run import documents, units
+
+    udir = tmp_path / "luohu-fsa" / "2022"
+    udir.mkdir(parents=True)
+    names = units.LANGUAGES["zh"]
+    for stale in (names.docx, names.pdf):
+        (udir / stale).write_bytes(b"an earlier run's")
+    (udir / names.html).write_text("<html></html>", encoding="utf-8")
+    rec = manifest.UnitRecord("luohu-fsa", 2022, "zh")
+    bundle = units.validate_unit(PARAMS, "luohu-fsa", 2022)
+    documents.write_documents(rec, bundle, udir, names, tmp_path, udir / names.html, None, ("xlsx",))
+    assert set(rec.outputs) == {"xlsx"} and (udir / names.xlsx).read_bytes()[:2] == b"PK"
+    assert not (udir / names.docx).exists() and not (udir / names.pdf).exists()
+    assert units.documents_of("pdf,docx") == ("docx", "pdf") and units.documents_of("none") == ()
+    with pytest.raises(RunError, match="unknown document 'html'"):
+        units.documents_of("docx,html")

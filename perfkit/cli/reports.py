@@ -32,6 +32,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="how each report's kernel starts: perfkit forks it from a process that has imported perfkit "
                         "already (faster); nbclient starts a fresh one, as papermill does (default: "
                         f"{DEFAULT_ENGINE}; the reports are the same)")
+    p.add_argument("--documents", default="all", metavar="LIST",
+                   help="documents written beside each report's notebook and HTML: a comma-separated list of "
+                        "docx, xlsx, pdf, or all (default), or none")
     p.add_argument("--templates", default=None, metavar="DIR",
                    help="a directory of narrative.<language>.yaml files whose sentences replace the shipped ones "
                         "key by key (checked first: an unknown key or placeholder is an error)")
@@ -99,14 +102,15 @@ def _print_problems(rec) -> None:
 def cmd_run(args) -> int:
     from ..run.batch import describe_failure, run_unit
     from ..run.documents import PDF_NOT_MADE
-    from ..run.units import languages_of
+    from ..run.units import documents_of, languages_of
 
     code = EXIT_OK
     for language in languages_of(args.language):  # --language all: each language in turn, zh first
         try:
             rec = run_unit(args.department, args.year, language, args.params, args.out,
                            notebook=args.notebook, kernel_name=args.kernel, timeout=args.timeout,
-                           templates=args.templates, engine_name=args.engine)
+                           templates=args.templates, engine_name=args.engine,
+                           documents=documents_of(args.documents))
         except RunError as exc:
             print(f"perfkit run: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -128,13 +132,14 @@ def cmd_run(args) -> int:
 
 def cmd_batch(args) -> int:
     from ..run.batch import BatchInterrupted, describe_failure, group_failures, run_batch
+    from ..run.units import documents_of
 
     try:
         result = run_batch(args.params, args.out, workers=args.workers, languages=args.language,
                            notebook=args.notebook, kernel_name=args.kernel, timeout=args.timeout,
                            executor=args.executor, scheduler=args.scheduler, progress=not args.no_progress,
                            force=args.force, only=args.only, dry_run=args.dry_run, templates=args.templates,
-                           engine_name=args.engine)
+                           engine_name=args.engine, documents=documents_of(args.documents))
     except RunError as exc:
         print(f"perfkit batch: {exc}", file=sys.stderr)
         return EXIT_USAGE

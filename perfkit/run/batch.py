@@ -47,8 +47,12 @@ from .files import atomic_write_text, check_inside, check_out_dir, relative_to, 
 from .manifest import (ERROR, FAILED, INVALID, MANIFEST_NAME, OK, UnitRecord, append_journal, now, read_manifest,
                        record_order, versions, write_manifest)
 from .incremental import Decision, describe, output_hashes, plan
-from .units import (DEFAULT_LANGUAGE, LANGUAGES, ambiguous_unit, check_params_dir, code_stamp, discover_units, hash_inputs,
-                    include_matches, languages_of, unit_dir, unit_files, unit_name, unit_outputs, validate_unit)
+from .units import (DEFAULT_LANGUAGE, DOCUMENTS, LANGUAGES, ambiguous_unit, check_params_dir, discover_units, hash_inputs,
+                    include_matches, languages_of, unit_dir, unit_files, unit_name, unit_outputs, unit_stamp,
+                    validate_unit)
+
+_documents = documents  # the module (``documents`` is also the name of a parameter below)
+
 
 def _notebook_html():
     """:mod:`perfkit.report.notebook_html`, imported when a report is written (it imports nbconvert, about a
@@ -73,7 +77,7 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
              out_dir: str | os.PathLike = "reports", *, notebook: str | os.PathLike | None = None,
              kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT,
              record: bool = True, checked: bool = False, templates: str | os.PathLike | None = None,
-             engine_name: str = engine.DEFAULT_ENGINE) -> UnitRecord:
+             engine_name: str = engine.DEFAULT_ENGINE, documents: tuple[str, ...] = DOCUMENTS) -> UnitRecord:
     """Run the evaluation notebook for one department-year in one language and write its report.
 
     Returns the manifest record; never raises for a problem of the unit (its status says what happened).
@@ -84,7 +88,8 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     ``record=True`` also merges the record into ``<out_dir>/manifest.json``; ``checked=True`` skips the
     notebook and kernel checks (the batch does them once). ``templates``: a directory of sentence overrides
     (:mod:`perfkit.report.overrides`), checked before anything runs. ``engine_name``: how the kernel is
-    started (:data:`perfkit.run.engine.ENGINES`; the reports are the same).
+    started (:data:`perfkit.run.engine.ENGINES`; the reports are the same). ``documents``: which of
+    :data:`~perfkit.run.units.DOCUMENTS` to write beside the notebook and HTML.
     """
     from ..load import find_unit
 
@@ -103,10 +108,11 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
         kernel = engine.check_kernel(kernel_name)
         check_out_dir(out_dir)
     rec = UnitRecord(department, year, language, started=now(), versions=versions(),
-                     kernel=kernel or {"name": kernel_name}, stamp=code_stamp(templates))
+                     kernel=kernel or {"name": kernel_name}, stamp=unit_stamp(templates, documents))
     t0 = time.monotonic()
     try:
-        _run_unit(rec, params_dir, Path(out_dir), notebook.resolve(), kernel_name, timeout, templates, engine_name)
+        _run_unit(rec, params_dir, Path(out_dir), notebook.resolve(), kernel_name, timeout, templates, engine_name,
+                  documents)
     except Exception as exc:  # noqa: BLE001 - a unit's failure is recorded, never raised at the batch
         rec.status = ERROR
         rec.error = {"kind": "error", "summary": error_summary(exc)}
@@ -135,7 +141,8 @@ def check_templates(templates: str | os.PathLike | None) -> str | None:
 
 
 def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, kernel_name: str,
-              timeout: float | None, templates: str | None = None, engine_name: str = engine.DEFAULT_ENGINE) -> None:
+              timeout: float | None, templates: str | None = None, engine_name: str = engine.DEFAULT_ENGINE,
+              documents: tuple[str, ...] = DOCUMENTS) -> None:
     from ..load import find_unit
 
     names = LANGUAGES[rec.language]
@@ -185,7 +192,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         remove(failed_nb)
         rec.status = OK
         rec.outputs = {name: relative_to(path, out_dir) for name, path in written.items()}
-        documents.write_documents(rec, bundle, udir, names, out_dir, final_html, templates)
+        _documents.write_documents(rec, bundle, udir, names, out_dir, final_html, templates, documents)
         rec.output_hashes = output_hashes(rec.outputs, out_dir)  # every output, the documents' included
     except OSError as exc:  # a full disk, a folder that cannot be written: this unit fails, not the batch
         rec.status, rec.error, rec.outputs = FAILED, _write_failure(exc, udir), {}
@@ -326,13 +333,16 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
               timeout: float | None = DEFAULT_CELL_TIMEOUT, executor: str = "process",
               scheduler: str | None = None, progress: bool = True, force: bool = False,
               only: list[str] | None = None, dry_run: bool = False,
-              templates: str | os.PathLike | None = None, engine_name: str = engine.DEFAULT_ENGINE) -> BatchResult:
+              templates: str | os.PathLike | None = None, engine_name: str = engine.DEFAULT_ENGINE,
+              documents: tuple[str, ...] = DOCUMENTS) -> BatchResult:
     """Run every department-year under ``params_dir`` (or those ``only`` names: ``DEPARTMENT`` or
     ``DEPARTMENT/YEAR``) in every chosen language, in parallel, skipping the units whose inputs, notebook,
     templates (the shipped ones and ``templates``, a firm's overrides), perfkit and outputs are as their last
     ok run recorded (:mod:`perfkit.run.incremental`) unless ``force``. ``dry_run`` decides and returns the
     decisions without running or writing anything. ``engine_name`` chooses how kernels are started
-    (:data:`perfkit.run.engine.ENGINES`: forked from a warm server, or fresh as papermill does).
+    (:data:`perfkit.run.engine.ENGINES`: forked from a warm server, or fresh as papermill does);
+    ``documents`` which of :data:`~perfkit.run.units.DOCUMENTS` each unit writes (a unit whose last run wrote
+    others runs again).
 
     A unit that fails does not stop the others; every outcome is in the returned records and the manifest.
     Raises RunError (before any unit runs) if the notebook, kernel, executor, options or output directory cannot
@@ -361,7 +371,7 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
                for u in (read_manifest(out_dir) or {}).get("units", [])} if out_dir.is_dir() else {}
     decisions = plan([(d, y, lang) for d, y in units if (d, y) not in misnamed for lang in langs], earlier,
                      params_dir=params_dir, out_dir=out_dir.resolve(), notebook=notebook, kernel_name=kernel_name,
-                     force=force, templates=templates)
+                     force=force, templates=templates, documents=documents)
     # The notebook and kernel are checked only when a unit is to run (papermill and jupyter_client cost about
     # a second to import): a batch that skips every unit takes a fraction of a second.
     kernel = {"name": kernel_name}
@@ -375,7 +385,7 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     out_dir = check_out_dir(out_dir)
     tasks = [dict(department=d.department, year=d.year, language=d.language, params_dir=str(params_dir),
                   out_dir=str(out_dir.resolve()), notebook=str(notebook), kernel_name=kernel_name, timeout=timeout,
-                  templates=templates, engine_name=engine_name)
+                  templates=templates, engine_name=engine_name, documents=documents)
              for d in decisions if d.run]
     kept = [_kept(d) for d in decisions if not d.run]
     refused = [misnamed_record(params_dir, d, y, lang, why).to_dict() for (d, y), why in misnamed.items() for lang in langs]

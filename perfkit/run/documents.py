@@ -26,23 +26,31 @@ PDF_NOT_MADE = "report PDF not made"  # how the warning of a missing PDF starts
 
 
 def write_documents(rec, bundle, udir: Path, names, out_dir: Path, html_path: Path,
-                    templates: str | None = None) -> None:
-    """Write the unit's Word document, score sheet and PDF beside ``html_path`` (already written); record
-    them in ``rec.outputs``; a PDF that could not be made is a line in ``rec.warnings``. ``templates``: the
-    sentence overrides the notebook used (``--templates``), so the Word document says what the HTML says."""
-    from ..core.scoring import score_bundle
-    from ..report.document import Report
-    from ..report.export import xlsx_bytes
-    from ..report.word import report_document
+                    templates: str | None = None, documents: tuple[str, ...] = ("docx", "xlsx", "pdf")) -> None:
+    """Write the unit's Word document, score sheet and PDF beside ``html_path`` (already written), those of
+    them named in ``documents``; record them in ``rec.outputs``; a PDF that could not be made is a line in
+    ``rec.warnings``. An earlier run's document not asked for this time is removed (it would no longer match
+    the report). ``templates``: the sentence overrides the notebook used (``--templates``), so the Word
+    document says what the HTML says."""
+    docx, xlsx, pdf = udir / names.docx, udir / names.xlsx, udir / names.pdf
+    remove(*(path for kind, path in (("docx", docx), ("xlsx", xlsx), ("pdf", pdf)) if kind not in documents))
+    if "docx" in documents or "xlsx" in documents:
+        from ..core.scoring import score_bundle
 
-    results = score_bundle(bundle)
-    report = Report(bundle, results, rec.language, templates=templates)
-    docx, xlsx = udir / names.docx, udir / names.xlsx
-    atomic_write_bytes(docx, report_document(report))
-    rec.outputs["docx"] = relative_to(docx, out_dir)
-    atomic_write_bytes(xlsx, xlsx_bytes(bundle, results, rec.language))
-    rec.outputs["xlsx"] = relative_to(xlsx, out_dir)
-    pdf = udir / names.pdf
+        results = score_bundle(bundle)
+    if "docx" in documents:
+        from ..report.document import Report
+        from ..report.word import report_document
+
+        atomic_write_bytes(docx, report_document(Report(bundle, results, rec.language, templates=templates)))
+        rec.outputs["docx"] = relative_to(docx, out_dir)
+    if "xlsx" in documents:
+        from ..report.export import xlsx_bytes
+
+        atomic_write_bytes(xlsx, xlsx_bytes(bundle, results, rec.language))
+        rec.outputs["xlsx"] = relative_to(xlsx, out_dir)
+    if "pdf" not in documents:
+        return
     why = print_pdf(html_path, pdf)
     if why is None:
         rec.outputs["pdf"] = relative_to(pdf, out_dir)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .manifest import OK, UnitRecord
-from .units import code_stamp, include_matches, sha256_file
+from .units import DOCUMENTS, include_matches, sha256_file, unit_stamp
 
 # Why a unit runs (the first that applies), as ``--dry-run`` prints it.
 NEW, FORCED, NOT_OK = "no earlier run recorded", "--force", "the last run did not finish ok"
@@ -57,10 +57,10 @@ class _Hashes:
 
 def plan(keys: list[tuple[str, int, str]], earlier: dict[tuple, dict[str, Any]], *, params_dir: Path,
          out_dir: Path, notebook: Path, kernel_name: str, force: bool = False,
-         templates: str | None = None) -> list[Decision]:
+         templates: str | None = None, documents: tuple[str, ...] = DOCUMENTS) -> list[Decision]:
     """One :class:`Decision` per (department, year, language) in ``keys``, from ``earlier`` (the manifest's
     entries by key)."""
-    hashes, stamp = _Hashes(), code_stamp(templates)
+    hashes, stamp = _Hashes(), unit_stamp(templates, documents)
     decisions = []
     for key in keys:
         entry = earlier.get(key)
@@ -84,7 +84,8 @@ def why_run(rec: UnitRecord | None, *, params_dir: Path, out_dir: Path, notebook
     if not files or not old_stamp or not rec.output_hashes:
         return "the last run's record has no hashes to compare (written by an older perfkit)"
     for what, label in (("perfkit", "perfkit's version"), ("code", "perfkit's source"), ("templates", "the report templates"),
-                        ("overrides", "the sentence overrides (--templates)")):
+                        ("overrides", "the sentence overrides (--templates)"),
+                        ("documents", "the documents asked for (--documents)")):
         if old_stamp.get(what) != stamp.get(what):
             return f"{label} changed"
     if (rec.kernel or {}).get("name", kernel_name) != kernel_name:

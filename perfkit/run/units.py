@@ -47,6 +47,23 @@ class Outputs:
 
 
 DEFAULT_LANGUAGE = language.LANGUAGES[0]
+# The documents a unit may write beside its notebook and HTML (``--documents``); all by default.
+DOCUMENTS = ("docx", "xlsx", "pdf")
+
+
+def documents_of(choice: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """``None``/``"all"`` → every one of :data:`DOCUMENTS`; ``"none"`` → none; ``"docx,pdf"`` → those (in
+    :data:`DOCUMENTS`' order). RunError naming the choices for anything else."""
+    if choice is None or choice == "all":
+        return DOCUMENTS
+    if choice == "none":
+        return ()
+    chosen = [c.strip() for c in choice.split(",")] if isinstance(choice, str) else list(choice)
+    unknown = [c for c in chosen if c not in DOCUMENTS]
+    if unknown or not chosen:
+        raise RunError(f"unknown document {(unknown or [''])[0]!r}; expected a comma-separated list of "
+                       f"{', '.join(DOCUMENTS)}, or all, or none")
+    return tuple(d for d in DOCUMENTS if d in chosen)
 LANGUAGES: dict[str, Outputs] = {code: Outputs.of(code) for code in language.LANGUAGES}
 
 
@@ -201,6 +218,14 @@ def _tree_sha256(root: Path, suffixes: tuple[str, ...]) -> str:
         if p.is_file() and p.suffix in suffixes and "__pycache__" not in p.parts:
             h.update(f"{p.relative_to(root).as_posix()}\0{sha256_file(p)}\n".encode())
     return h.hexdigest()
+
+
+def unit_stamp(overrides: str | None = None, documents: tuple[str, ...] = DOCUMENTS) -> dict[str, str]:
+    """:func:`code_stamp`, and the documents asked for when they are not all of :data:`DOCUMENTS` (a unit
+    made with other documents runs again: ``perfkit batch`` reruns a unit whose outputs are not those asked
+    for)."""
+    stamp = code_stamp(overrides)
+    return stamp if tuple(documents) == DOCUMENTS else {**stamp, "documents": ",".join(documents) or "none"}
 
 
 @lru_cache(maxsize=8)
