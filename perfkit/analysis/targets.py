@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..core.budget import measure
 from ..core.projects import all_targets
+from ..core.target_rows import RowReading, rows_for
 from ..core.result import budget_for_targets
 from ..fmt import quantity_text
 from ..params import Budget, IndicatorInput, PerformanceTarget
@@ -87,7 +88,9 @@ class TargetDiagnostic:
 
     ``target``, ``actual``, ``prior_actual`` and ``initial_target`` are numbers on the target's unit
     scale (None when absent or not numeric); the ``*_text`` fields keep the report's words.
-    ``row`` is the index into ``Compiled.rows`` for a scored row, None for a 绩效目标表 row.
+    ``row`` is the index into ``Compiled.rows`` for a scored row, None for a 绩效目标表 row; for a
+    ``linked`` row (a 绩效目标表 row a table-scored leaf is scored from, :func:`diagnose_linked`) it is the
+    leaf's compiled row and ``position`` the row's place among that row's linked rows.
     """
 
     id: str
@@ -113,6 +116,7 @@ class TargetDiagnostic:
     name_en: str | None = None  # the English name where the parameters give one (English reports use it)
     project: str | None = None  # the evaluation's project the row belongs to (``Evaluation.projects``)
     movable: bool = True  # sensitivity may make the target more ambitious (see ``can_be_more_ambitious``)
+    position: int | None = None  # a ``linked`` row: its place among the linked rows of compiled row ``row``
 
     @property
     def flagged(self) -> bool:
@@ -126,6 +130,8 @@ class TargetDiagnostic:
         d["category"] = list(self.category)
         if d["project"] is None:  # only evaluations of several projects say which one a row belongs to
             del d["project"]
+        if d["position"] is None:
+            del d["position"]
         return d
 
 
@@ -355,6 +361,54 @@ def diagnose_scored(result, budget: Budget | None = None, thresholds: Thresholds
             category=tuple(leaf.node.names[:-1]),
             movable=movable,
         ))
+    return out
+
+
+# Kinds of a linked row that sensitivity rescores: a figure a factor can scale. Dates move by months, not by a
+# factor, and their lateness is not rescored; words have no figure.
+RESCORED_KINDS = ("quantity", "rate", "ceiling", "duration", "growth")
+
+
+def diagnose_linked(result, budget: Budget | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
+                    ) -> list[tuple[TargetDiagnostic, RowReading]]:
+    """The 绩效目标表 rows that table-scored leaves (target_completion, target_deduct, target_share, milestone)
+    are scored from, as targets sensitivity can move: one ``(diagnostic, reading)`` per linked row with a
+    measurable target and actual of a kind in :data:`RESCORED_KINDS`, in compiled-row order.
+
+    The diagnostic's ``source`` is ``linked``, ``row`` the leaf's compiled row and ``position`` the row's place
+    among its linked rows; ``target`` is the figure the target names (the bound of a ≥ or ≤, a range's lower
+    end) and ``actual`` the actual on its scale, as scoring read them (``perfkit.core.target_rows``). The flags
+    are those of :func:`diagnose_target`. ``movable`` is :func:`can_be_more_ambitious`, and false as well for
+    a decline or any target of 0 or less (a factor would not make it more ambitious) and for a row whose
+    ``ambitious`` is false; ``ambitious: true`` decides for the rest."""
+    compiled = result.compiled
+    targets = list(getattr(result.evaluation, "targets", None) or [])
+    change = budget_change(_target_budget(result, budget))
+    out = []
+    for j, row in enumerate(compiled.rows):
+        if not row.linked or not family(row.family).table_scored:
+            continue
+        leaf = compiled.leaves[row.leaf]
+        readings = {rr.id: rr for rr in rows_for(targets, leaf.id, getattr(row.rule, "year", None))}
+        for k, lr in enumerate(row.linked):
+            rr = readings.get(lr.id)
+            if rr is None or lr.met is None or rr.target.kind not in RESCORED_KINDS or rr.actual_number is None:
+                continue
+            r = rr.target
+            direction = "negative" if (r.direction == "negative" or r.kind == "ceiling") else (
+                r.direction if r.direction == "equal" else "positive")
+            target = r.hi if direction == "negative" else r.value
+            if target is None or not math.isfinite(target):
+                continue
+            unit = rr.row.unit or r.unit_text
+            base = diagnose_target(rr.row, rr.index, change, thresholds)
+            movable = target > 0 and can_be_more_ambitious(
+                direction, target, unit, rr.row.name, r.kind == "ceiling", rr.row.ambitious)
+            out.append((replace(
+                base, source="linked", indicator=leaf.id, row=j, position=k, direction=direction, unit=unit,
+                target=target, actual=float(rr.actual_number),
+                ratio=ambition_ratio(target, float(rr.actual_number), direction), points=row.points,
+                movable=bool(movable)), rr))
     return out
 
 

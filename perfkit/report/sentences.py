@@ -166,8 +166,10 @@ def sensitivity_statements(t: Text, report: TargetReport, names: NodeNames) -> l
     cf = report.counterfactuals.table.set_index("rule")
     if "actual" in cf.index:
         a = cf.loc["actual"]
+        kept = report.counterfactuals.kept.get("actual", [])
         out.append(t("sensitivity.actual", total=as_json(a["total"]), change=as_json(a["change"]),
-                     same=a["grade"] == m.baseline_grade, grade=grade(a["grade"], fw)))
+                     same=a["grade"] == m.baseline_grade, grade=grade(a["grade"], fw),
+                     kept=[names(_leaf_of(m, i)) for i in kept]))
     flip = report.grade_flip
     up = flip["flagged"] or flip["all"]
     out.append(t("sensitivity.no_flip", k_max=as_json(flip["k_max"])) if up is None else
@@ -181,6 +183,13 @@ def sensitivity_statements(t: Text, report: TargetReport, names: NodeNames) -> l
                      grade=grade(f["grade"], fw), indicators=[names(i.split("/")[0]) for i in f["indicators"]]))
     out.append(monte_carlo_sentence(t, report))
     return out
+
+
+def _leaf_of(model, target_id: str) -> str:
+    """The leaf a target of the model belongs to (a scored row's id is ``leaf`` or ``leaf/part``; a linked
+    目标表 row names its leaf in ``indicator``)."""
+    d = model.diagnostics[model.ids.index(target_id)]
+    return d.indicator if d.source == "linked" else target_id.split("/")[0]
 
 
 def printed_band_floor(total: float, grade: str, fw) -> float | None:

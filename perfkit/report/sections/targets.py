@@ -86,12 +86,13 @@ def sensitivity_block(report, sec: Section, r) -> None:
 
 def _points_at_risk(analysis) -> list[tuple]:
     """(diagnostic, its row's score, the points lost if its target were set by the at-risk rule) for each
-    scored target whose score depends on it."""
+    target whose score depends on it: a scored row's, or a target-table row's that a leaf is scored from
+    (its row's score is the leaf's)."""
     at_risk = analysis.counterfactuals.at_risk
     rule = analysis.settings.at_risk_rule
     out = []
-    for d in analysis.diagnostics:
-        if d.source == "scored" and d.id in at_risk.index:
+    for d in analysis.model.diagnostics:
+        if d.id in at_risk.index:
             risk = as_json(at_risk.loc[d.id, rule])
             if risk > TOLERANCE:
                 out.append((d, as_json(analysis.model.baseline_rows[d.row]), risk))
