@@ -32,12 +32,13 @@ import pandas as pd
 
 from ..core.budget import measure
 from ..core.projects import all_targets
-from ..core.target_rows import RowReading, rows_for
+from ..core.target_rows import RowReading, reading_of_leaf, reading_of_row, rows_for
 from ..core.result import budget_for_targets
 from ..fmt import quantity_text
 from ..params import Budget, IndicatorInput, PerformanceTarget
 from ..rules import family
 from ..core.quantity import Quantity, direction_of, parse_quantity
+from ..core.target_text import describe
 
 # Flags that say the target itself was set low; the budget flags describe its context.
 AMBITION_FLAGS = ("low_ambition", "ratchet", "equal_to_actual", "lowered_in_year")
@@ -117,6 +118,9 @@ class TargetDiagnostic:
     project: str | None = None  # the evaluation's project the row belongs to (``Evaluation.projects``)
     movable: bool = True  # sensitivity may make the target more ambitious (see ``can_be_more_ambitious``)
     position: int | None = None  # a ``linked`` row: its place among the linked rows of compiled row ``row``
+    reading_notes: tuple[str, ...] = ()  # where the target grammar was unsure: the codes of its notes (NOTES)
+    understood: str | None = None  # what the grammar understood, where it was unsure (``target_text.describe``)
+    read_value: float | None = None  # the figure it read, where it was unsure
 
     @property
     def flagged(self) -> bool:
@@ -132,6 +136,7 @@ class TargetDiagnostic:
             del d["project"]
         if d["position"] is None:
             del d["position"]
+        d["reading_notes"] = list(self.reading_notes)
         return d
 
 
@@ -338,7 +343,9 @@ def diagnose_scored(result, budget: Budget | None = None, thresholds: Thresholds
         movable = can_be_more_ambitious(direction, target, q_unit, leaf.node.indicator.name,
                                         "target" not in family(row.family).targets,
                                         getattr(inputs, "ambitious", None))
+        unsure = reading_of_leaf(leaf.node.names, inputs) if row.part is None else None
         out.append(TargetDiagnostic(
+            **_unsure(unsure),
             id=leaf.id + (f"/{row.part}" if row.part else ""),
             name=leaf.node.indicator.name,
             name_en=leaf.node.indicator.name_en,
@@ -412,6 +419,14 @@ def diagnose_linked(result, budget: Budget | None = None, thresholds: Thresholds
     return out
 
 
+def _unsure(reading) -> dict:
+    """The ``reading_notes``, ``understood`` and ``read_value`` of a diagnostic from the grammar's reading of its
+    target (None: the file settles it, or there is none)."""
+    if reading is None or not reading.notes:
+        return {}
+    return {"reading_notes": reading.note_codes, "understood": describe(reading), "read_value": reading.value}
+
+
 def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None = None,
                     thresholds: Thresholds = DEFAULT_THRESHOLDS) -> TargetDiagnostic:
     """Diagnostic of one 绩效目标表 row (not scored)."""
@@ -438,6 +453,7 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
                           t.target_value if t.target_value is not None else t.target,
                           measurable, applicable, change, thresholds, t.category)
     return TargetDiagnostic(
+        **_unsure(reading_of_row(t, index) if applicable else None),
         id=t.id or f"target-{index + 1}",
         name=t.name,
         source="target_table",

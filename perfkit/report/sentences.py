@@ -249,6 +249,21 @@ def localized_alternative(t: Text, alt: dict) -> dict:
     return {**alt, "label": label, "description": description}
 
 
+def reading_notes(t: Text, codes, value=None) -> list[Safe]:
+    """What the target grammar understood where it was unsure, one phrase per note code (``targets.notes.<code>``;
+    ``perfkit.core.target_text.NOTES``)."""
+    return [t(f"targets.notes.{c}", value=value) for c in codes if t.has(f"targets.notes.{c}")]
+
+
+def reading_paragraph(t: Text, diagnostics, names=None) -> Safe | None:
+    """The targets whose words were read with an assumption, and what was understood (``targets.readings``);
+    None when every target said what it meant (or the file settled it)."""
+    items = [t("targets.reading_item", name=t.lang.pick(d.name, d.name_en), target=d.target_text or "",
+               notes=reading_notes(t, d.reading_notes, d.read_value))
+             for d in diagnostics if d.reading_notes]
+    return t("targets.readings", items=items) if items else None
+
+
 def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
     """One finding in a sentence of the text's language, from its code and data (``findings.<code>``;
     its message through ``findings.generic`` for a code without a template)."""
@@ -284,6 +299,8 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
             leaf = next((lf for lf in result.compiled.leaves if lf.id == f.indicator), None)
             parts = getattr(leaf.rule, "parts", []) if leaf is not None else []
             ctx["part"] = next((p.name for p in parts if p.id == part), part)
+    elif code == "TARGET_READING_UNSURE":
+        ctx["notes"] = reading_notes(t, data.get("notes") or [], data.get("value"))
     key = f"findings.{code}"
     if not t.has(key):  # a code without a template: its message; a broken template raises
         return t("findings.generic", message=f.message)

@@ -61,6 +61,9 @@ class TargetReport:
                    "ratio": None if d.ratio is None else round(d.ratio, 6), "flags": list(d.flags),
                    "score_at_risk": None, "target_text": d.target_text, "actual_text": d.actual_text,
                    "direction": d.direction, "unit": d.unit}
+            if d.reading_notes:  # the grammar was unsure: what it understood
+                rec["reading_notes"] = list(d.reading_notes)
+                rec["understood"] = d.understood
             if d.source == "scored" and d.id in at_risk.index:
                 row = at_risk.loc[d.id]
                 rec["score_at_risk"] = round(float(row[self.settings.at_risk_rule]), 6)

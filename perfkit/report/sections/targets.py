@@ -9,7 +9,7 @@ from ...analysis.targets import DEFAULT_THRESHOLDS
 from ...core.framework import TOLERANCE
 from ...fmt import pts, ratio, score
 from .. import plots
-from ..sentences import as_json, sensitivity_statements, target_status, targets_paragraphs
+from ..sentences import as_json, reading_paragraph, sensitivity_statements, target_status, targets_paragraphs
 from ..tables import Section, html_table
 from ..text import Safe
 from .literal import literal_block
@@ -32,6 +32,9 @@ def section(report, n: int) -> Section:
         if diags:
             sec.md(t("targets.table_note"))
             sec.html(targets_table(report, diags))
+            readings = reading_paragraph(t, diags)  # where the target's words were read with an assumption
+            if readings is not None:
+                sec.md(readings)
         sec.heading(len(base) + 2, report.numbered(base + (1,), report.heading("sensitivity")))
         if r.gap_points > 0 and r.grade is None:  # an ungraded, incomplete total: no grades to be sensitive
             sec.md(t("sensitivity.not_graded"))
