@@ -152,3 +152,17 @@ def test_a_target_row_that_may_not_be_more_ambitious_stays(tmp_path):
     assert not m.movable[m.ids.index("licensed-institutions")]
     cf = S.counterfactuals(m).table.set_index("rule")
     assert cf.loc["scaled", "change"] == 0.0  # 其他机构 15 ≤ 18 still met; 持牌机构 kept at 6
+
+
+def test_a_linked_rate_at_100_percent_does_not_move(tmp_path):
+    from test_rules import _department, luohu_copy
+
+    row = ('        target: "不少于6家"\n        actual: "7家"\n        unit: 家\n        direction: positive\n'
+           '        target_value: 6\n        actual_value: 7\n')
+    path = luohu_copy(tmp_path, (row, '        target: "100%"\n        actual: "100%"\n        unit: "%"\n'
+                                      '        direction: positive\n'))
+    m = S.build_model(_department(path))
+    i = m.ids.index("licensed-institutions")
+    assert (m.target[i], m.actual[i], m.movable[i]) == (100.0, 100.0, False)
+    cf = S.counterfactuals(m).table.set_index("rule")
+    assert cf.loc["scaled", "change"] == 0.0  # the rate stays at 100%; 其他机构 15 ≤ 18 still met
