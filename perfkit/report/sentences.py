@@ -169,7 +169,7 @@ def sensitivity_statements(t: Text, report: TargetReport, names: NodeNames) -> l
         kept = report.counterfactuals.kept.get("actual", [])
         out.append(t("sensitivity.actual", total=as_json(a["total"]), change=as_json(a["change"]),
                      same=a["grade"] == m.baseline_grade, grade=grade(a["grade"], fw),
-                     kept=[names(_leaf_of(m, i)) for i in kept]))
+                     kept=[target_label(m, names, t.lang, i) for i in kept]))
     flip = report.grade_flip
     up = flip["flagged"] or flip["all"]
     out.append(t("sensitivity.no_flip", k_max=as_json(flip["k_max"])) if up is None else
@@ -180,16 +180,19 @@ def sensitivity_statements(t: Text, report: TargetReport, names: NodeNames) -> l
     if f and flip["correction"] == "actual":
         out.append(t("sensitivity.flip_fewest", count=f["count"], total=as_json(f["total"]),
                      below=printed_band_floor(as_json(f["total"]), f["grade"], fw),
-                     grade=grade(f["grade"], fw), indicators=[names(i.split("/")[0]) for i in f["indicators"]]))
+                     grade=grade(f["grade"], fw), indicators=[target_label(m, names, t.lang, i) for i in f["indicators"]]))
     out.append(monte_carlo_sentence(t, report))
     return out
 
 
-def _leaf_of(model, target_id: str) -> str:
-    """The leaf a target of the model belongs to (a scored row's id is ``leaf`` or ``leaf/part``; a linked
-    目标表 row names its leaf in ``indicator``)."""
-    d = model.diagnostics[model.ids.index(target_id)]
-    return d.indicator if d.source == "linked" else target_id.split("/")[0]
+def target_label(model, names: NodeNames, lang, target_id: str) -> str:
+    """A target of the model by name in the report's language: a scored row by its leaf's name (its id is
+    ``leaf`` or ``leaf/part``), a 目标表 row a leaf is scored from by the row's own name."""
+    if target_id in model.ids:
+        d = model.diagnostics[model.ids.index(target_id)]
+        if d.source == "linked":
+            return lang.pick(d.name, d.name_en)
+    return names(target_id.split("/")[0])
 
 
 def printed_band_floor(total: float, grade: str, fw) -> float | None:
