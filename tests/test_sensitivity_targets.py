@@ -166,3 +166,27 @@ def test_a_linked_rate_at_100_percent_does_not_move(tmp_path):
     assert (m.target[i], m.actual[i], m.movable[i]) == (100.0, 100.0, False)
     cf = S.counterfactuals(m).table.set_index("rule")
     assert cf.loc["scaled", "change"] == 0.0  # the rate stays at 100%; 其他机构 15 ≤ 18 still met
+
+
+def test_the_report_names_target_table_rows_and_counts_them_apart():
+    from perfkit.report.document import Report
+    from perfkit.report.sections import targets
+    from perfkit.report.sentences import NodeNames, target_label
+
+    rep = Report.load("luohu-fsa", 2022, language="zh", params_dir="parameters")
+    md = [str(b[1]) for b in targets.section(rep, 3).blocks if b[0] == "md"]
+    assert "本项评价有1项指标按目标值计分，另有2项绩效目标表中的目标是指标得分的依据。" in " ".join(md)
+    r = rep.main[0]
+    m = rep.analysis(r).model
+    names = NodeNames(r, rep.lang)
+    assert target_label(m, names, rep.lang, "licensed-institutions") == "引进持牌金融机构"  # the row, not its id
+    assert target_label(m, names, rep.lang, "project-timeliness") == "项目完成及时性"
+    # without target-table rows the sentence is the one it always was (Shenzhen fund: six indicators)
+    sz = Report.load("shenzhen-lfsb", 2020, language="zh", params_dir="parameters")
+    fund = next(x for x in sz.main if x.evaluation.id == "fund")
+    from perfkit.report.tables import Section
+
+    sec = Section()
+    targets.sensitivity_block(sz, sec, fund)
+    intro = next(str(b[1]) for b in sec.blocks if b[0] == "md")
+    assert intro.startswith("本项评价有6项指标按目标值计分。") and "绩效目标表" not in intro
