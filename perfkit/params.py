@@ -665,6 +665,12 @@ class PerformanceTarget(Model):
         None, ge=0, description="The row's weight when a target_completion rule averages its rows by weight; "
         "null: 1.",
     )
+    ambitious: bool | None = Field(
+        None,
+        description="Whether sensitivity may move this row's target toward more ambition (`scaled`, the grade flip, "
+        "Monte Carlo) when a leaf is scored from it. Null: yes, except spending ceilings, rates of 100%, counts of "
+        "budget projects, declines and dates.",
+    )
     project: str | None = Field(
         None,
         pattern=NODE_ID,

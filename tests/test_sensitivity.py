@@ -220,7 +220,7 @@ def test_findings_are_stated_from_templates():
     bundle, results = _scored("shenzhen")
     report = S.analyse(results["fund"], bundle.data.budget, S.Settings(draws=10_000))
     zh = sensitivity_sentences(report, "zh")
-    assert zh[0] == "若目标值等于本年完成值，总分为86.38分（减少3.72分），等级变为“良”。"
+    assert zh[0] == "若把低于本年完成值的目标值提高到完成值（未完成的目标不变），总分为86.38分（减少3.72分），等级变为“良”。"
     assert zh[1] == "将目标可能偏低的各项目标统一提高到原来的1.07倍，总分即降至89.99分，等级由“优”变为“良”。"
     assert zh[2] == "只需将保险密度共1项指标的目标值改为完成值，等级即变为“良”（总分89.09分）。"
     # shares of scenarios within stated intervals, not probabilities; draws and seed in the method appendix
@@ -269,6 +269,12 @@ JUDGED = ("      project-timeliness:\n        target: 12\n        actual: 12\n  
           "      project-timeliness:\n        score: 6\n        reason: 预算安排项目12个均按计划完成。\n")
 
 
+# key-work (重点工作完成情况) judged instead of scored from its linked target rows, which sensitivity would move
+KEY_WORK_JUDGED = ("        reported_score: 8.00\n        note: >-\n          报告给满分8分",
+                   "        score: 8\n        reason: 重点工作均按期完成。\n        reported_score: 8.00\n"
+                   "        note: >-\n          报告给满分8分")
+
+
 def _luohu_model(tmp_path, *replacements):
     from test_rules import _department, luohu_copy
 
@@ -276,7 +282,7 @@ def _luohu_model(tmp_path, *replacements):
 
 
 def test_an_evaluation_whose_targets_are_all_judged_has_nothing_to_vary(tmp_path):
-    m = _luohu_model(tmp_path, JUDGED)
+    m = _luohu_model(tmp_path, JUDGED, KEY_WORK_JUDGED)
     assert m.n_targets == 0
     mc = S.monte_carlo(m, draws=100)
     assert mc.nothing_to_vary == "no_target_rows" and mc.probabilities[m.baseline_grade] == 1.0
@@ -297,12 +303,13 @@ def test_an_evaluation_whose_targets_are_all_judged_has_nothing_to_vary(tmp_path
 
 
 def test_one_target_factor_gives_sobol_one_and_a_defined_morris(tmp_path):
-    # the department evaluation has one scored target row, a count of budget projects, which sensitivity does not
-    # make more ambitious unless the row says it may (ambitious: true)
-    assert not _luohu_model(tmp_path / "as-shipped").movable.any()
-    m = _luohu_model(tmp_path, ("        unit: 个\n        direction: positive\n        evidence: 预算安排项目12个",
-                                "        unit: 个\n        direction: positive\n        ambitious: true\n"
-                                "        evidence: 预算安排项目12个"))
+    # with key-work judged, the department evaluation has one scored target row, a count of budget projects,
+    # which sensitivity does not make more ambitious unless the row says it may (ambitious: true)
+    assert not _luohu_model(tmp_path / "as-shipped", KEY_WORK_JUDGED).movable.any()
+    m = _luohu_model(tmp_path, KEY_WORK_JUDGED,
+                     ("        unit: 个\n        direction: positive\n        evidence: 预算安排项目12个",
+                      "        unit: 个\n        direction: positive\n        ambitious: true\n"
+                      "        evidence: 预算安排项目12个"))
     space = S.target_factors(m)
     assert len(space.factors) == 1
     si = S.sobol_indices(m, space, n=64)
@@ -325,7 +332,7 @@ def test_a_total_that_does_not_vary_is_said_so(tmp_path):
 def test_targets_command_on_an_evaluation_with_nothing_to_vary(tmp_path):
     from test_rules import luohu_copy
 
-    path = luohu_copy(tmp_path, JUDGED)
+    path = luohu_copy(tmp_path, JUDGED, KEY_WORK_JUDGED)
     out = run("targets", str(path), "--json", "--draws", "200")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)

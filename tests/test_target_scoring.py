@@ -264,3 +264,54 @@ def test_linked_rows_read_deadlines_ceilings_and_growth_by_their_kind():
     assert words.met is None and words.completion is None
     forced = linked(read_row(T(name="x", target="50万元", actual="40万元", kind="ceiling")))
     assert forced.kind == "ceiling" and forced.met is True
+
+
+# ---- a target equal to its actual while a related evaluation sets it higher (TARGET_HIGHER_ELSEWHERE) -----------
+
+SHENZHEN = ROOT / "parameters" / "shenzhen-lfsb"
+DEPT_ROW = ('{id: t26-03, name: 增资奖励企业数量, category: [产出指标, 金融发展专项资金项目], target: "=6家", actual: "6家"')
+
+
+def _shenzhen(tmp_path, old, new):
+    """The Shenzhen 2020 department-year (department and fund) with one text replaced in the department's file."""
+    import shutil
+
+    from perfkit.core.scoring import score_bundle
+    from perfkit.load import load
+
+    params = tmp_path / "parameters"
+    shutil.copytree(SHENZHEN, params / "shenzhen-lfsb")
+    (params / "frameworks").symlink_to(ROOT / "parameters" / "frameworks", target_is_directory=True)
+    path = params / "shenzhen-lfsb" / "2020.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return {r.evaluation.id: r for r in score_bundle(load(path))}
+
+
+def test_a_target_on_its_actual_while_the_department_states_it_higher_is_a_finding(tmp_path):
+    # the department's 附件2 and the fund's 目标表 both hold 增资奖励企业数量 "=6家" → 6家: nothing to say (as shipped);
+    # with the department's row at "=8家", the fund's 6 = 6 sits on its actual below the department's target
+    results = _shenzhen(tmp_path, DEPT_ROW, DEPT_ROW.replace('target: "=6家"', 'target: "=8家"'))
+    [f] = codes(results["fund"], "TARGET_HIGHER_ELSEWHERE")
+    assert f.data["target_name"] == "增资奖励企业数量" and f.data["other"] == "department"
+    assert (f.data["target"], f.data["other_target"]) == ("=6家", "=8家")
+    assert not codes(results["department"], "TARGET_HIGHER_ELSEWHERE")  # 8 ≠ 6: not on its actual
+
+    from perfkit.report.sentences import finding_sentence
+    from perfkit.report.text import Text
+
+    zh = finding_sentence(Text("zh"), results["fund"], f, lambda i: i or "")
+    assert "“增资奖励企业数量”的目标值=6家与完成值相同" in zh and "为同一指标定的目标值为=8家" in zh
+    assert "参数" not in zh and "fund" not in zh and "department" not in zh
+    en = finding_sentence(Text("en"), results["fund"], f, lambda i: i or "")
+    assert "sets =8家 for the same indicator" in en
+
+
+def test_the_same_indicator_in_two_projects_is_not_compared(scored):
+    # Beijing S12 and S13 both hold 现场检查 (76家 → 76家, 60家 → 60家): two projects, not one target lowered
+    _, bj = scored("beijing")
+    assert not any(codes(r, "TARGET_HIGHER_ELSEWHERE") for r in bj.values())
+    for unit in ("shenzhen", "luohu"):
+        _, rs = scored(unit)
+        assert not any(codes(r, "TARGET_HIGHER_ELSEWHERE") for r in rs.values())

@@ -230,3 +230,55 @@ def test_the_result_says_which_budget_its_rules_and_its_targets_use(shenzhen):
     assert budget_for_targets(project, bundle.data.budget) is None
     for r in results.values():  # the department-year budget as an argument overrides the same choice
         assert diagnose(r) == diagnose(r, bundle.data.budget)
+
+
+# ---- where the target grammar is unsure, say what was understood ---------------------------------------------------
+
+
+def test_validate_says_which_targets_were_read_with_an_assumption():
+    from conftest import run_cli
+
+    out = run_cli("validate", "-v", "parameters/beijing-lfsb/2021.yaml")
+    assert out.returncode == 0, out.stderr
+    assert "(8 structural findings, 123 targets read with an assumption; -v lists them)" in out.stdout
+    # S01 项目预算控制数 "104.3万元" on a cost row: a ceiling by assumption, which the file could settle
+    assert ("[info] TARGET_READING_UNSURE: s01/o4 项目预算控制数: target '104.3万元' read as ceiling ≤ 104.3万元 "
+            "(a cost row's amount: read as a ceiling on spending); give target_value to settle it") in out.stdout
+    # Luohu's "6%左右" is unsure to the grammar, but its row gives target_value: 6, so nothing is said
+    from perfkit.core.target_text import read_target
+
+    assert read_target("6%左右").note_codes == ("about_figure",)
+    lh = run_cli("validate", "-v", "parameters/luohu-fsa/2022.yaml")
+    assert "TARGET_READING_UNSURE" not in lh.stdout and "read with an assumption" not in lh.stdout
+
+
+def test_targets_command_and_report_state_what_was_understood(scored):
+    from conftest import run_cli
+    from perfkit.analysis.targets import diagnose
+    from perfkit.report.sentences import finding_sentence, reading_paragraph
+    from perfkit.report.text import Text
+
+    out = run_cli("targets", "--draws", "100", "parameters/beijing-lfsb/2021.yaml")
+    assert ("  monitoring-reports     监测报告  '加强对小微金融顾问服务成效监测，每月形成监测报告1份' as quantity ≥ 1份 "
+            "(a figure in a sentence: read as 1)") in out.stdout
+    bundle, bj = scored("beijing")
+    diags = diagnose(bj["e1-sme-advisor"])
+    [d] = [d for d in diags if d.reading_notes]
+    assert (d.id, d.reading_notes, d.understood, d.read_value) == (
+        "monitoring-reports", ("figure_in_sentence",), "quantity ≥ 1份", 1.0)
+    zh = reading_paragraph(Text("zh"), diags)
+    assert zh == ("1项目标值的含义不够明确，按以下理解与完成值比较：监测报告（“加强对小微金融顾问服务成效监测，每月形成监测报告1份”："
+                  "按句中的数值1理解）。")
+    en = reading_paragraph(Text("en"), diags)
+    assert "One target did not say everything needed to compare it with the actual" in en
+    assert "the figure 1 in the sentence read as the target" in en
+    # every target of the Shenzhen fund says what it means (or the file settles it): nothing to say
+    _, sz = scored("shenzhen")
+    assert reading_paragraph(Text("zh"), diagnose(sz["fund"])) is None
+    from perfkit.core.validate import reading_findings
+
+    f = next(f for f in reading_findings(bj["s01"]) if f.indicator == "o4")
+    s = finding_sentence(Text("zh"), bj["s01"], f, lambda i: i or "")
+    assert s == "“项目预算控制数”的目标值“104.3万元”含义不够明确，成本指标的金额按支出上限理解。"
+    assert "a cost row's amount read as a ceiling on spending" in finding_sentence(Text("en"), bj["s01"], f,
+                                                                                    lambda i: i or "")

@@ -32,11 +32,13 @@ import pandas as pd
 
 from ..core.budget import measure
 from ..core.projects import all_targets
+from ..core.target_rows import RowReading, reading_of_leaf, reading_of_row, rows_for
 from ..core.result import budget_for_targets
 from ..fmt import quantity_text
 from ..params import Budget, IndicatorInput, PerformanceTarget
 from ..rules import family
 from ..core.quantity import Quantity, direction_of, parse_quantity
+from ..core.target_text import describe
 
 # Flags that say the target itself was set low; the budget flags describe its context.
 AMBITION_FLAGS = ("low_ambition", "ratchet", "equal_to_actual", "lowered_in_year")
@@ -87,7 +89,9 @@ class TargetDiagnostic:
 
     ``target``, ``actual``, ``prior_actual`` and ``initial_target`` are numbers on the target's unit
     scale (None when absent or not numeric); the ``*_text`` fields keep the report's words.
-    ``row`` is the index into ``Compiled.rows`` for a scored row, None for a 绩效目标表 row.
+    ``row`` is the index into ``Compiled.rows`` for a scored row, None for a 绩效目标表 row; for a
+    ``linked`` row (a 绩效目标表 row a table-scored leaf is scored from, :func:`diagnose_linked`) it is the
+    leaf's compiled row and ``position`` the row's place among that row's linked rows.
     """
 
     id: str
@@ -113,6 +117,10 @@ class TargetDiagnostic:
     name_en: str | None = None  # the English name where the parameters give one (English reports use it)
     project: str | None = None  # the evaluation's project the row belongs to (``Evaluation.projects``)
     movable: bool = True  # sensitivity may make the target more ambitious (see ``can_be_more_ambitious``)
+    position: int | None = None  # a ``linked`` row: its place among the linked rows of compiled row ``row``
+    reading_notes: tuple[str, ...] = ()  # where the target grammar was unsure: the codes of its notes (NOTES)
+    understood: str | None = None  # what the grammar understood, where it was unsure (``target_text.describe``)
+    read_value: float | None = None  # the figure it read, where it was unsure
 
     @property
     def flagged(self) -> bool:
@@ -126,6 +134,9 @@ class TargetDiagnostic:
         d["category"] = list(self.category)
         if d["project"] is None:  # only evaluations of several projects say which one a row belongs to
             del d["project"]
+        if d["position"] is None:
+            del d["position"]
+        d["reading_notes"] = list(self.reading_notes)
         return d
 
 
@@ -332,7 +343,9 @@ def diagnose_scored(result, budget: Budget | None = None, thresholds: Thresholds
         movable = can_be_more_ambitious(direction, target, q_unit, leaf.node.indicator.name,
                                         "target" not in family(row.family).targets,
                                         getattr(inputs, "ambitious", None))
+        unsure = reading_of_leaf(leaf.node.names, inputs) if row.part is None else None
         out.append(TargetDiagnostic(
+            **_unsure(unsure),
             id=leaf.id + (f"/{row.part}" if row.part else ""),
             name=leaf.node.indicator.name,
             name_en=leaf.node.indicator.name_en,
@@ -356,6 +369,62 @@ def diagnose_scored(result, budget: Budget | None = None, thresholds: Thresholds
             movable=movable,
         ))
     return out
+
+
+# Kinds of a linked row that sensitivity rescores: a figure a factor can scale. Dates move by months, not by a
+# factor, and their lateness is not rescored; words have no figure.
+RESCORED_KINDS = ("quantity", "rate", "ceiling", "duration", "growth")
+
+
+def diagnose_linked(result, budget: Budget | None = None, thresholds: Thresholds = DEFAULT_THRESHOLDS
+                    ) -> list[tuple[TargetDiagnostic, RowReading]]:
+    """The 绩效目标表 rows that table-scored leaves (target_completion, target_deduct, target_share, milestone)
+    are scored from, as targets sensitivity can move: one ``(diagnostic, reading)`` per linked row with a
+    measurable target and actual of a kind in :data:`RESCORED_KINDS`, in compiled-row order.
+
+    The diagnostic's ``source`` is ``linked``, ``row`` the leaf's compiled row and ``position`` the row's place
+    among its linked rows; ``target`` is the figure the target names (the bound of a ≥ or ≤, a range's lower
+    end) and ``actual`` the actual on its scale, as scoring read them (``perfkit.core.target_rows``). The flags
+    are those of :func:`diagnose_target`. ``movable`` is :func:`can_be_more_ambitious`, and false as well for
+    a decline or any target of 0 or less (a factor would not make it more ambitious) and for a row whose
+    ``ambitious`` is false; ``ambitious: true`` decides for the rest."""
+    compiled = result.compiled
+    targets = list(getattr(result.evaluation, "targets", None) or [])
+    change = budget_change(_target_budget(result, budget))
+    out = []
+    for j, row in enumerate(compiled.rows):
+        if not row.linked or not family(row.family).table_scored:
+            continue
+        leaf = compiled.leaves[row.leaf]
+        readings = {rr.id: rr for rr in rows_for(targets, leaf.id, getattr(row.rule, "year", None))}
+        for k, lr in enumerate(row.linked):
+            rr = readings.get(lr.id)
+            if rr is None or lr.met is None or rr.target.kind not in RESCORED_KINDS or rr.actual_number is None:
+                continue
+            r = rr.target
+            direction = "negative" if (r.direction == "negative" or r.kind == "ceiling") else (
+                r.direction if r.direction == "equal" else "positive")
+            target = r.hi if direction == "negative" else r.value
+            if target is None or not math.isfinite(target):
+                continue
+            unit = rr.row.unit or r.unit_text
+            base = diagnose_target(rr.row, rr.index, change, thresholds)
+            movable = target > 0 and can_be_more_ambitious(
+                direction, target, unit, rr.row.name, r.kind == "ceiling", rr.row.ambitious)
+            out.append((replace(
+                base, source="linked", indicator=leaf.id, row=j, position=k, direction=direction, unit=unit,
+                target=target, actual=float(rr.actual_number),
+                ratio=ambition_ratio(target, float(rr.actual_number), direction), points=row.points,
+                movable=bool(movable)), rr))
+    return out
+
+
+def _unsure(reading) -> dict:
+    """The ``reading_notes``, ``understood`` and ``read_value`` of a diagnostic from the grammar's reading of its
+    target (None: the file settles it, or there is none)."""
+    if reading is None or not reading.notes:
+        return {}
+    return {"reading_notes": reading.note_codes, "understood": describe(reading), "read_value": reading.value}
 
 
 def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None = None,
@@ -384,6 +453,7 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
                           t.target_value if t.target_value is not None else t.target,
                           measurable, applicable, change, thresholds, t.category)
     return TargetDiagnostic(
+        **_unsure(reading_of_row(t, index) if applicable else None),
         id=t.id or f"target-{index + 1}",
         name=t.name,
         source="target_table",

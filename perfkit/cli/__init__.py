@@ -35,7 +35,10 @@ def cmd_validate(args) -> int:
             _print_problems(v.error)
             continue
         notes = v.findings
-        print(f"{v.path}: valid" + (f" ({len(notes)} structural findings; -v lists them)" if notes else ""))
+        unsure = sum(f.code == "TARGET_READING_UNSURE" for f in notes)
+        counts = ", ".join(c for c in (f"{len(notes) - unsure} structural findings" if len(notes) > unsure else "",
+                                       f"{unsure} targets read with an assumption" if unsure else "") if c)
+        print(f"{v.path}: valid" + (f" ({counts}; -v lists them)" if notes else ""))
         for f in notes:
             if args.verbose or f.code in WARNED:  # an ungraded total is said without -v
                 print(f"  [{f.severity}] {f.code}: {f.message}")

@@ -229,14 +229,20 @@ class Compiled:
 
     # ---- scoring ---------------------------------------------------------------------------
 
-    def row_scores(self, overrides: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    def row_scores(self, overrides: dict[str, np.ndarray] | None = None,
+                   lists: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Scores of every row, shape ``(*scenarios, n_rows)``.
 
         ``overrides`` maps an argument name (``target``, ``actual``, ``base``, ``points``, ...) to an
-        array whose last axis has one entry per row; NaN keeps the compiled value.
+        array whose last axis has one entry per row; NaN keeps the compiled value. ``lists`` does the same
+        for list-valued arguments (the ``met`` and ``completion`` of the linked 目标表 rows a table-scored row
+        is scored from): arrays of shape ``(*scenarios, n_rows, width)``, entry ``[..., j, k]`` the value of
+        row j's k-th list item; NaN keeps the compiled value (a family block uses the first items it has).
         """
         overrides = overrides or {}
-        lead = np.broadcast_shapes(*[np.shape(v)[:-1] for v in overrides.values()]) if overrides else ()
+        lists = lists or {}
+        shapes = [np.shape(v)[:-1] for v in overrides.values()] + [np.shape(v)[:-2] for v in lists.values()]
+        lead = np.broadcast_shapes(*shapes) if shapes else ()
         out = np.zeros(lead + (len(self.rows),))
         for fam, (idx, args) in self.blocks.items():
             a = dict(args)
@@ -245,6 +251,14 @@ class Compiled:
                     sub = np.asarray(ov, float)[..., idx]
                     base = self.row_points[idx] if name == "points" else a[name]
                     a[name] = np.where(np.isnan(sub), base, sub)
+            for name, ov in lists.items():
+                if name in a and np.ndim(a[name]) == 2:
+                    width = a[name].shape[-1]
+                    sub = np.asarray(ov, float)[..., idx, :width]
+                    if sub.shape[-1] < width:  # items beyond the given width keep their compiled values
+                        pad = np.full(sub.shape[:-1] + (width - sub.shape[-1],), np.nan)
+                        sub = np.concatenate([sub, pad], axis=-1)
+                    a[name] = np.where(np.isnan(sub), a[name], sub)
             W = a.pop("points", self.row_points[idx])
             out[..., idx] = family(fam).evaluate(W, a)
         return np.where(self.row_zero, 0.0, out)

@@ -43,6 +43,10 @@ CODES: dict[str, str] = {
     "QUANTITATIVE_TARGET_JUDGED": "a figure to reach sits on a judged row without a measurement",
     "TARGET_LOWERED_TO_ACTUAL": "a target equals its actual after an in-year change lowered it",
     "CHECKLIST_CONTRADICTS_BUDGET": "a checklist point on in-year adjustments is answered yes beside a sharp adjustment",
+    "TARGET_READING_UNSURE": "a target's words were read with an assumption the file does not settle (perfkit "
+                             "validate -v)",
+    "TARGET_HIGHER_ELSEWHERE": "a target equals its actual while a related evaluation sets a higher one for the same "
+                               "indicator",
 }
 
 

@@ -20,6 +20,7 @@ from ..params import Budget, Framework
 from .compile import Compiled, compile_evaluation, explain
 from .framework import grade_of
 from .reconcile import reconcile
+from .target_checks import cross_evaluation_findings
 from .result import EvaluationResult
 
 
@@ -103,6 +104,9 @@ def score_bundle(bundle: Bundle) -> list[EvaluationResult]:
             problems += [p for p in exc.problems if p not in problems]
     if problems:
         raise ParameterError(problems)
+    across = cross_evaluation_findings(results)  # one evaluation's targets against another's
+    for r in results:
+        r.findings.extend(across.get(r.evaluation.id, []))
     return results
 
 

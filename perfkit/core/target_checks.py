@@ -9,18 +9,24 @@ written on its leaves say against the scores and the budget block.
 ``QUANTITATIVE_TARGET_JUDGED``     a figure to reach on a judged row that gives no measurement
 ``TARGET_LOWERED_TO_ACTUAL``       a target equal to its actual after ``initial_target`` shows it was lowered
 ``CHECKLIST_CONTRADICTS_BUDGET``   a checklist point "no large in-year adjustment" answered yes beside a sharp one
+``TARGET_HIGHER_ELSEWHERE``        a target equal to its actual while a related evaluation of the same department-year
+                                   sets a more ambitious target for the same indicator (:func:`cross_evaluation_findings`)
 
 Each finding's data carries what its sentence (``findings.<code>`` in the templates) needs.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from ..rules import family
 from .budget import MeasureUnavailable, measure
 from .compile import is_cost_row
 from .findings import Finding
 from .framework import TOLERANCE
-from .target_rows import linked, rows_for
+from .projects import all_targets
+from .target_rows import linked, read_row, rows_for
 from .target_text import met, read_target, shortfall
 
 EXECUTION_NEAR_ZERO = 5.0  # percent of the adjusted budget spent, at or below which execution is "near zero"
@@ -269,3 +275,122 @@ def target_findings(result) -> list[Finding]:
     return (linked_findings(result) + deadline_findings(result) + comparator_findings(result)
             + cost_findings(result) + execution_findings(result) + judged_figure_findings(result)
             + lowered_findings(result) + checklist_findings(result))
+
+
+# ---- across the evaluations of one department-year ------------------------------------------------------------
+
+COMPARED_KINDS = ("quantity", "rate", "duration")  # figures to reach; dates, ceilings and words are left alone
+_NAME_NOISE = re.compile(r"[\s\u3000（）()“”\"'‘’、，,。.:：；;/]")
+
+
+def _normalised_name(name: str) -> str:
+    """An indicator's name for matching across evaluations: spaces, brackets, quotes and punctuation removed."""
+    return _NAME_NOISE.sub("", str(name))
+
+
+@dataclass(frozen=True)
+class _Stated:
+    """One target an evaluation states: where (evaluation, leaf), its name and the figures compared."""
+
+    evaluation: str
+    title: str
+    department: bool
+    indicator: str | None
+    name: str
+    unit: str
+    direction: str
+    target: float
+    actual: float | None
+    target_text: str
+    actual_text: str | None
+
+
+def _direction(reading, given: str | None) -> str | None:
+    d = given if given in ("positive", "negative") else reading.direction
+    if d == "qualitative":
+        return None
+    return "negative" if d == "negative" else "positive"
+
+
+def _stated_targets(result) -> list[_Stated]:
+    """The figures an evaluation states as targets: its 目标表 rows (its projects' too) and the scored leaves
+    that carry a target, each with a unit, a kind in ``COMPARED_KINDS`` and a number."""
+    ev = result.evaluation
+    dept = ev.kind in ("department", "department_overall")
+    out = []
+    for i, (t, _) in enumerate(all_targets(ev)):
+        rr = read_row(t, i)
+        unit = t.unit or rr.target.unit_text
+        d = _direction(rr.target, t.direction)
+        v = rr.target.hi if d == "negative" else rr.target.value
+        if rr.target.kind in COMPARED_KINDS and unit and d and v is not None:
+            out.append(_Stated(ev.id, ev.title, dept, t.indicator, t.name, unit, d, v, rr.actual_number,
+                               str(t.target), None if t.actual is None else str(t.actual)))
+    for leaf in result.compiled.leaves:
+        inp = leaf.inputs
+        if inp is None or inp.target is None:
+            continue
+        r = read_target(inp.target)
+        unit = inp.unit or r.unit_text
+        d = _direction(r, inp.direction)
+        v = inp.target_value if inp.target_value is not None else (r.hi if d == "negative" else r.value)
+        a = inp.actual_value if inp.actual_value is not None else (
+            read_target(inp.actual).value if inp.actual is not None else None)
+        if r.kind in COMPARED_KINDS and unit and d and v is not None:
+            out.append(_Stated(ev.id, ev.title, dept, leaf.id, leaf.node.indicator.name, unit, d, v, a,
+                               str(inp.target), None if inp.actual is None else str(inp.actual)))
+    return out
+
+
+def _related(a: _Stated, b: _Stated) -> bool:
+    """Two evaluations that state the same targets: a department's and one of its evaluations (its table
+    restates its projects' targets), or two evaluations of one project (a title that holds the other)."""
+    if a.evaluation == b.evaluation:
+        return False
+    if a.department != b.department:
+        return True
+    ta, tb = _normalised_name(a.title), _normalised_name(b.title)
+    short, long_ = sorted((ta, tb), key=len)
+    return len(short) >= 6 and short in long_
+
+
+def _same(x: float, y: float) -> bool:
+    return abs(x - y) <= 1e-9 * max(abs(x), abs(y), 1.0)
+
+
+def cross_evaluation_findings(results) -> dict[str, list[Finding]]:
+    """TARGET_HIGHER_ELSEWHERE, by evaluation id: a target equal to its actual while a related evaluation of the
+    same department-year (:func:`_related`) states a more ambitious target for the same indicator — the same
+    name after normalisation, the same unit and direction, a figure to reach (``COMPARED_KINDS``), and the same
+    actual where both give one. The evaluation holding the lower target gets the finding, naming the other.
+
+    Conservative by design: evaluations of different projects are never compared (two projects may set the
+    same indicator at different levels for good reason), nor dates, ceilings or targets in words."""
+    stated = [s for r in results for s in _stated_targets(r)]
+    by_name: dict[tuple[str, str], list[_Stated]] = {}
+    for s in stated:
+        by_name.setdefault((_normalised_name(s.name), s.unit), []).append(s)
+    out: dict[str, list[Finding]] = {}
+    seen = set()
+    for group in by_name.values():
+        for a in group:
+            if a.actual is None or not _same(a.target, a.actual):
+                continue
+            for b in group:
+                if not _related(a, b) or b.direction != a.direction:
+                    continue
+                if b.actual is not None and not _same(a.actual, b.actual):
+                    continue
+                higher = b.target > a.target if a.direction == "positive" else b.target < a.target
+                key = (a.evaluation, a.indicator, a.name, b.evaluation)
+                if not higher or _same(a.target, b.target) or key in seen:
+                    continue
+                seen.add(key)
+                out.setdefault(a.evaluation, []).append(Finding(
+                    "TARGET_HIGHER_ELSEWHERE", "warning", a.indicator,
+                    f"{a.name}: the target {a.target_text} equals the actual, while evaluation {b.evaluation} sets "
+                    f"{b.target_text} for the same indicator",
+                    {"target_name": a.name, "target": a.target_text, "actual": a.actual_text, "other": b.evaluation,
+                     "other_title": b.title, "other_target": b.target_text},
+                ))
+    return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from ..params import PerformanceTarget
 from ..rules.base import LinkedRow
-from .target_text import Reading, completion, met, read_target, rescaled, shortfall
+from .target_text import Reading, completion, describe, met, read_target, rescaled, shortfall
 
 COST_WORDS = ("成本", "预算控制数", "成本控制数")
 
@@ -95,3 +95,55 @@ def linked(rr: RowReading) -> LinkedRow:
 def rows_for(targets: list[PerformanceTarget], leaf_id: str, year: int | None = None) -> list[RowReading]:
     """The rows of ``targets`` whose ``indicator`` is ``leaf_id``, read."""
     return [read_row(t, i, year) for i, t in enumerate(targets) if t.indicator == leaf_id]
+
+
+@dataclass(frozen=True)
+class UnsureReading:
+    """A target the grammar read with a note (``Reading.notes``) that the file did not settle with explicit
+    fields: where it is (``indicator``: the leaf it is on or feeds; ``row``: a 目标表 row's id, None for a
+    leaf's own target), its name and words, what was understood (``understood``, :func:`describe`), the
+    notes' codes and English, and the figure read (``value``)."""
+
+    indicator: str | None
+    row: str | None
+    name: str
+    text: str
+    understood: str
+    codes: tuple[str, ...]
+    notes: tuple[str, ...]
+    value: float | None
+
+
+def reading_of_row(t: PerformanceTarget, index: int = 0) -> Reading | None:
+    """The grammar's reading of a 目标表 row's target where the row leaves it to the grammar (no
+    ``target_value``, ``kind`` or qualitative ``direction``); None where the file settles it."""
+    if t.target_value is not None or t.kind is not None or t.direction == "qualitative":
+        return None
+    return read_row(t, index).target
+
+
+def reading_of_leaf(names, inputs) -> Reading | None:
+    """The grammar's reading of a leaf's own target (a cost row's read as scoring reads it), None where the
+    leaf gives none or settles it with ``target_value``."""
+    if inputs is None or inputs.target is None or inputs.target_value is not None:
+        return None
+    return read_target(inputs.target, cost=is_cost_category(names))
+
+
+def unsure_readings(evaluation, leaves=()) -> list[UnsureReading]:
+    """Every target of an evaluation read with a note: its 目标表 rows (its projects' too), then the targets on
+    its ``leaves`` (``Compiled.leaves``). What ``perfkit validate -v``, ``perfkit targets`` and the report state
+    as "read as …; give ``target_value`` or ``kind`` to settle it"."""
+    out = []
+    rows = list(evaluation.targets) + [t for p in evaluation.projects for t in p.targets]
+    for i, t in enumerate(rows):
+        r = reading_of_row(t, i)
+        if r is not None and r.notes:
+            out.append(UnsureReading(t.indicator, t.id or f"target-{i + 1}", t.name, str(t.target), describe(r),
+                                     r.note_codes, r.notes, r.value))
+    for leaf in leaves:
+        r = reading_of_leaf(leaf.node.names, leaf.inputs)
+        if r is not None and r.notes:
+            out.append(UnsureReading(leaf.id, None, leaf.node.indicator.name, str(leaf.inputs.target), describe(r),
+                                     r.note_codes, r.notes, r.value))
+    return out

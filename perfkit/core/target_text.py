@@ -139,6 +139,26 @@ def chinese_numeral(text: str) -> float | None:
 # ---- the reading -----------------------------------------------------------------------------
 
 
+# What the grammar understood where it is unsure, by code: the English of ``Reading.notes`` (the command line's
+# words); a report words each code in its language (``targets.notes.<code>`` of the narrative templates).
+NOTES = {
+    "period_end": "a period: read as due by its end",
+    "date_as_deadline": "a date without 前: read as a deadline at its month's end",
+    "month_without_year": "a month without its year",
+    "change_without_base": "a change without its base: read as against the previous year",
+    "rate_change_unstated": "a rate raised by a percentage: read as the change in percent, relative or in points "
+                            "not stated",
+    "about_figure": "左右: read as about the figure, met at or above it",
+    "figure_in_sentence": "a figure in a sentence: read as {value:g}",
+    "cost_amount_ceiling": "a cost row's amount: read as a ceiling on spending",
+    "cost_figure_ceiling": "a cost row's figure: read as a ceiling on spending",
+}
+
+
+def _note(code: str, value: float | None = None) -> str:
+    return NOTES[code].format(value=value) if value is not None else NOTES[code]
+
+
 @dataclass(frozen=True)
 class Reading:
     """A target or an actual as data. Bounds are in ``unit`` at magnitude ``scale`` (130亿元: lo 130,
@@ -158,7 +178,13 @@ class Reading:
     magnitude: str | None = None  # the magnitude word as written (万, 亿)
     base: str | None = None  # growth: the base word (较上年, 同比)
     year_given: bool = True  # dates: whether the year was written
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = field(default_factory=tuple)  # what was understood where unsure (:data:`NOTES`)
+
+    @property
+    def note_codes(self) -> tuple[str, ...]:
+        """The codes of :attr:`notes` (keys of :data:`NOTES`), for a report to word in its language."""
+        return tuple(c for n in self.notes for c, text in NOTES.items() if n == text or (
+            "{" in text and n.startswith(text.split("{")[0])))
 
     @property
     def measurable(self) -> bool:
@@ -303,14 +329,14 @@ def _read_date(text: str, norm: str, year: int | None) -> Reading | None:
         # A period "2021年1月至2021年12月": the deadline is its end.
         last = dates[1][1][1]
         comparator, lo, hi = "<=", None, last
-        notes.append("a period: read as due by its end")
+        notes.append(_note("period_end", None))
     else:
         deadline = bool(re.search(r"前|以内|之内|截止|完成", tail))
         comparator, lo, hi = "<=", None, last
         if not deadline:
-            notes.append("a date without 前: read as a deadline at its month's end")
+            notes.append(_note("date_as_deadline", None))
     if year is None and not given:
-        notes.append("a month without its year")
+        notes.append(_note("month_without_year", None))
     return Reading(text=text, kind="date", comparator=comparator, lo=lo, hi=hi, unit="月",
                    year_given=given or year is not None, notes=tuple(notes))
 
@@ -372,9 +398,9 @@ def _growth(text: str, toks: list[Token], change: int) -> Reading:
     op = ops[0] if ops else ">="
     notes = []
     if base is None:
-        notes.append("a change without its base: read as against the previous year")
+        notes.append(_note("change_without_base", None))
     if unit == "%" and base is None:
-        notes.append("a rate raised by a percentage: read as the change in percent, relative or in points not stated")
+        notes.append(_note("rate_change_unstated", None))
     # "下降5%" is a change of −5% or less: the comparison on the decline flips on the signed change.
     flipped = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "==": "=="}[op] if sign < 0 else op
     b = _bounds(flipped, sign * v) if flipped != "==" else {"lo": sign * v, "hi": sign * v}
@@ -410,7 +436,7 @@ def _amount(text: str, toks: list[Token], cost: bool) -> Reading:
     if comparator is None:
         op = prefix[-1] if prefix else (suffix[0] if suffix else None)
         if op == "~":
-            notes.append("左右: read as about the figure, met at or above it")
+            notes.append(_note("about_figure", None))
             op = None
         comparator = op
         b = _bounds(op, v1)
@@ -418,7 +444,7 @@ def _amount(text: str, toks: list[Token], cost: bool) -> Reading:
         unit1 = "名"
     magnitude, unit, scale = _scale_of(unit1)
     if lead_text and len(lead_text) > 4:
-        notes.append(f"a figure in a sentence: read as {v1:g}")
+        notes.append(_note("figure_in_sentence", v1))
     if unit == "%" or unit == "‰":
         kind = "rate"
     elif unit is not None and any(unit.endswith(w) or unit.startswith(w) for w in DURATION_UNITS) and \
@@ -429,10 +455,10 @@ def _amount(text: str, toks: list[Token], cost: bool) -> Reading:
         kind = "ceiling"
         if comparator is None:
             comparator, b = "<=", {"hi": v1}
-            notes.append("a cost row's amount: read as a ceiling on spending")
+            notes.append(_note("cost_amount_ceiling", None))
     elif cost and unit is None and comparator is None:  # "153万" on a cost row: money written without 元
         kind, comparator, b = "ceiling", "<=", {"hi": v1}
-        notes.append("a cost row's figure: read as a ceiling on spending")
+        notes.append(_note("cost_figure_ceiling", None))
     else:
         kind = "quantity"
     return Reading(text=text, kind=kind, comparator=comparator, unit=unit, scale=scale, magnitude=magnitude,

@@ -17,6 +17,7 @@ from ..load import discover, load, load_framework
 from .findings import Finding
 from .framework import framework_problems, points_findings, walk
 from .scoring import score_bundle
+from .target_rows import unsure_readings
 
 
 # Findings of scoring that ``validate`` repeats: a file that scores but gives no grade is not simply valid.
@@ -68,7 +69,24 @@ def validate_file(path: str) -> list[Finding]:
         return points_findings(walk(fw.tree), fw) if fw.tree else []
     return [f for result in score_bundle(load(path))
             for f in points_findings(result.compiled.nodes, result.compiled.framework)
-            + [g for g in result.findings if g.code in WARNED]]
+            + [g for g in result.findings if g.code in WARNED] + reading_findings(result)]
+
+
+def reading_findings(result) -> list[Finding]:
+    """TARGET_READING_UNSURE (info): each target of the evaluation its words were read with an assumption
+    (``perfkit.core.target_rows.unsure_readings``), saying what was understood and how to settle it."""
+    out = []
+    for u in unsure_readings(result.evaluation, result.compiled.leaves):
+        where = f"{result.evaluation.id}/" + (f"targets/{u.row}" if u.row else u.indicator)
+        settle = "target_value or kind" if u.row else "target_value"
+        out.append(Finding(
+            "TARGET_READING_UNSURE", "info", u.indicator,
+            f"{where} {u.name}: target {u.text!r} read as {u.understood} ({'; '.join(u.notes)}); give {settle} "
+            "to settle it",
+            {"evaluation": result.evaluation.id, "row": u.row, "target_name": u.name, "target": u.text,
+             "understood": u.understood, "notes": list(u.codes), "value": u.value},
+        ))
+    return out
 
 
 def validate_paths(paths: list[str]) -> list[Validated]:

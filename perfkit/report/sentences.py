@@ -166,8 +166,10 @@ def sensitivity_statements(t: Text, report: TargetReport, names: NodeNames) -> l
     cf = report.counterfactuals.table.set_index("rule")
     if "actual" in cf.index:
         a = cf.loc["actual"]
+        kept = report.counterfactuals.kept.get("actual", [])
         out.append(t("sensitivity.actual", total=as_json(a["total"]), change=as_json(a["change"]),
-                     same=a["grade"] == m.baseline_grade, grade=grade(a["grade"], fw)))
+                     same=a["grade"] == m.baseline_grade, grade=grade(a["grade"], fw),
+                     kept=[target_label(m, names, t.lang, i) for i in kept]))
     flip = report.grade_flip
     up = flip["flagged"] or flip["all"]
     out.append(t("sensitivity.no_flip", k_max=as_json(flip["k_max"])) if up is None else
@@ -178,9 +180,19 @@ def sensitivity_statements(t: Text, report: TargetReport, names: NodeNames) -> l
     if f and flip["correction"] == "actual":
         out.append(t("sensitivity.flip_fewest", count=f["count"], total=as_json(f["total"]),
                      below=printed_band_floor(as_json(f["total"]), f["grade"], fw),
-                     grade=grade(f["grade"], fw), indicators=[names(i.split("/")[0]) for i in f["indicators"]]))
+                     grade=grade(f["grade"], fw), indicators=[target_label(m, names, t.lang, i) for i in f["indicators"]]))
     out.append(monte_carlo_sentence(t, report))
     return out
+
+
+def target_label(model, names: NodeNames, lang, target_id: str) -> str:
+    """A target of the model by name in the report's language: a scored row by its leaf's name (its id is
+    ``leaf`` or ``leaf/part``), a 目标表 row a leaf is scored from by the row's own name."""
+    if target_id in model.ids:
+        d = model.diagnostics[model.ids.index(target_id)]
+        if d.source == "linked":
+            return lang.pick(d.name, d.name_en)
+    return names(target_id.split("/")[0])
 
 
 def printed_band_floor(total: float, grade: str, fw) -> float | None:
@@ -240,6 +252,21 @@ def localized_alternative(t: Text, alt: dict) -> dict:
     return {**alt, "label": label, "description": description}
 
 
+def reading_notes(t: Text, codes, value=None) -> list[Safe]:
+    """What the target grammar understood where it was unsure, one phrase per note code (``targets.notes.<code>``;
+    ``perfkit.core.target_text.NOTES``)."""
+    return [t(f"targets.notes.{c}", value=value) for c in codes if t.has(f"targets.notes.{c}")]
+
+
+def reading_paragraph(t: Text, diagnostics, names=None) -> Safe | None:
+    """The targets whose words were read with an assumption, and what was understood (``targets.readings``);
+    None when every target said what it meant (or the file settled it)."""
+    items = [t("targets.reading_item", name=t.lang.pick(d.name, d.name_en), target=d.target_text or "",
+               notes=reading_notes(t, d.reading_notes, d.read_value))
+             for d in diagnostics if d.reading_notes]
+    return t("targets.readings", items=items) if items else None
+
+
 def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
     """One finding in a sentence of the text's language, from its code and data (``findings.<code>``;
     its message through ``findings.generic`` for a code without a template)."""
@@ -275,6 +302,8 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
             leaf = next((lf for lf in result.compiled.leaves if lf.id == f.indicator), None)
             parts = getattr(leaf.rule, "parts", []) if leaf is not None else []
             ctx["part"] = next((p.name for p in parts if p.id == part), part)
+    elif code == "TARGET_READING_UNSURE":
+        ctx["notes"] = reading_notes(t, data.get("notes") or [], data.get("value"))
     key = f"findings.{code}"
     if not t.has(key):  # a code without a template: its message; a broken template raises
         return t("findings.generic", message=f.message)

@@ -7,6 +7,7 @@ JSON form is :func:`perfkit.analysis.sensitivity.bundle_dict`.
 from __future__ import annotations
 
 from ..analysis.targets import AMBITION_FLAGS
+from ..core.target_text import NOTES
 from ..fmt import num, pct_ratio, score
 
 TEMPLATES = {
@@ -31,6 +32,8 @@ TEMPLATES = {
     "probabilities": "grade probabilities: {items}",
     "probability": "{grade} {p}",
     "distribution": "total p05 {p05}, median {p50}, p95 {p95}",
+    "readings": "read with an assumption (target_value or kind settles it):",
+    "reading": "  {id:<22} {name}  '{target}' as {understood} ({notes})",
 }
 
 
@@ -67,6 +70,13 @@ def render_targets(bundle, reports, settings) -> str:
                     at_risk="" if not i["score_at_risk"] else T["at_risk"].format(points=score(i["score_at_risk"]))))
         else:
             lines.append(T["none_flagged"])
+        unsure = [diag for diag in rep.diagnostics if diag.reading_notes]
+        if unsure:
+            lines.append(T["readings"])
+            lines += [T["reading"].format(id=u.id, name=u.name, target=u.target_text, understood=u.understood,
+                                          notes="; ".join(NOTES[c] for c in u.reading_notes).replace(
+                                              "{value:g}", num(u.read_value) if u.read_value is not None else ""))
+                      for u in unsure]
         vague = [i["name"] for i in inds if "not_measurable" in i["flags"]]
         if vague:
             lines.append(T["not_measurable"].format(names="; ".join(vague)))

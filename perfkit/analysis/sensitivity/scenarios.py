@@ -7,7 +7,7 @@ Each question is one vectorised call of :class:`~.model.TargetModel` over stacke
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Sequence
 
 import numpy as np
@@ -22,8 +22,10 @@ def counterfactual_targets(model: TargetModel, rule: str, k: float = DEFAULT_K) 
 
     ``prior_year`` the prior-year actual (kept where unknown); ``max_prior_year`` the more ambitious
     of target and prior-year actual; ``actual`` the more ambitious of target and actual (a target is
-    raised to what was achieved, never lowered to a miss: "targets = actuals" never raises a total);
-    ``scaled`` target × k (÷ k where lower is better), only where the target can be more ambitious.
+    raised to what was achieved, never lowered to a miss); ``scaled`` target × k (÷ k where lower is
+    better), only where the target can be more ambitious. Rescored through ``TargetModel.row_scores``, a
+    target made more ambitious never raises its row's score (a 偏离度 deduction is kept), so "targets =
+    actuals" never raises a total.
     """
     t, p = model.target, model.prior
     if rule == "prior_year":
@@ -42,11 +44,14 @@ def counterfactual_targets(model: TargetModel, rule: str, k: float = DEFAULT_K) 
 
 @dataclass
 class Counterfactuals:
-    """Totals and grades under each rule (``table``) and the per-row score change (``at_risk``)."""
+    """Totals and grades under each rule (``table``), the per-target score change (``at_risk``), and per rule
+    the targets whose rows kept their score because the more ambitious target would have raised it
+    (``kept``: the deduction the framework made for the low target stays; ``TargetModel.row_scores``)."""
 
     table: pd.DataFrame
     at_risk: pd.DataFrame  # rows: target rows (ids); columns: rules; points lost (≥ 0)
     k: float
+    kept: dict[str, list[str]] = field(default_factory=dict)
 
 
 def counterfactuals(model: TargetModel, rules_: Sequence[str] = COUNTERFACTUAL_RULES, k: float = DEFAULT_K
@@ -54,8 +59,6 @@ def counterfactuals(model: TargetModel, rules_: Sequence[str] = COUNTERFACTUAL_R
     """Rescore under each counterfactual rule in one vectorised call."""
     T = np.stack([counterfactual_targets(model, r, k) for r in rules_]) if model.n_targets else \
         np.zeros((len(rules_), 0))
-    rows = model.row_scores(T) if model.n_targets else np.broadcast_to(model.baseline_rows,
-                                                                         (len(rules_), len(model.baseline_rows)))
     totals = model.totals(T) if model.n_targets else np.full(len(rules_), model.baseline_total)
     grades = model.grades(totals)
     table = pd.DataFrame({
@@ -65,9 +68,20 @@ def counterfactuals(model: TargetModel, rules_: Sequence[str] = COUNTERFACTUAL_R
         "grade": grades,
         "change": totals - model.baseline_total,
     })
-    loss = model.baseline_rows[model.rows][None, :] - rows[:, model.rows]
+    # Points of each target: its row's loss when that target alone is reset (targets sharing a table-scored
+    # row are counted one at a time; a scored row has one target, so this is its loss under the rule).
+    n = model.n_targets
+    if n:
+        single = np.broadcast_to(model.target, (len(rules_), n, n)).copy()
+        single[:, np.arange(n), np.arange(n)] = T
+        alone = model.row_scores(single)[:, np.arange(n), model.rows]
+        loss = model.baseline_rows[model.rows][None, :] - alone
+        kept_mask = model.kept_charges(T)
+    else:
+        loss, kept_mask = np.zeros((len(rules_), 0)), np.zeros((len(rules_), 0), bool)
     at_risk = pd.DataFrame(np.maximum(loss, 0.0).T, index=model.ids, columns=list(rules_))
-    return Counterfactuals(table, at_risk, k)
+    kept = {r: [model.ids[i] for i in np.flatnonzero(kept_mask[j])] for j, r in enumerate(rules_)}
+    return Counterfactuals(table, at_risk, k, kept)
 
 
 def score_at_risk(model: TargetModel, rule: str = "actual", k: float = DEFAULT_K) -> pd.Series:

@@ -53,6 +53,7 @@ class TargetReport:
     def indicators(self) -> list[dict]:
         """One record per target-based indicator (scored rows, then the 绩效目标表)."""
         at_risk = self.counterfactuals.at_risk
+        linked = {(d.id, d.indicator): d for d in self.model.diagnostics if d.source == "linked"}
         out = []
         for d in self.diagnostics:
             rec = {"id": d.id, "name": d.name, "source": d.source, "indicator": d.indicator,
@@ -60,12 +61,23 @@ class TargetReport:
                    "ratio": None if d.ratio is None else round(d.ratio, 6), "flags": list(d.flags),
                    "score_at_risk": None, "target_text": d.target_text, "actual_text": d.actual_text,
                    "direction": d.direction, "unit": d.unit}
+            if d.reading_notes:  # the grammar was unsure: what it understood
+                rec["reading_notes"] = list(d.reading_notes)
+                rec["understood"] = d.understood
             if d.source == "scored" and d.id in at_risk.index:
                 row = at_risk.loc[d.id]
                 rec["score_at_risk"] = round(float(row[self.settings.at_risk_rule]), 6)
                 rec["score_at_risk_by_rule"] = {k: round(float(v), 6) for k, v in row.items()}
                 rec["points"] = d.points
                 rec["score"] = round(float(self.model.baseline_rows[d.row]), 6)
+            elif d.source == "target_table" and (d.id, d.indicator) in linked and d.id in at_risk.index:
+                m = linked[(d.id, d.indicator)]  # a row a table-scored leaf is scored from: its leaf's points
+                row = at_risk.loc[d.id]
+                rec["score_at_risk"] = round(float(row[self.settings.at_risk_rule]), 6)
+                rec["score_at_risk_by_rule"] = {k: round(float(v), 6) for k, v in row.items()}
+                rec["scored_as"] = "linked"
+                rec["points"] = m.points
+                rec["score"] = round(float(self.model.baseline_rows[m.row]), 6)
             out.append(rec)
         return out
 

@@ -23,7 +23,7 @@ def section(report, n: int) -> Section:
         if analysis.model.n_targets:
             mc = analysis.monte_carlo
             scenarios.append(t("method.scenario", title=report.evaluation_title(r), draws=mc.draws, seed=mc.seed,
-                               n=analysis.model.n_targets))
+                               n=int((~analysis.model.is_linked).sum()), linked=int(analysis.model.is_linked.sum())))
     if scenarios:
         items.append(t("method.scenarios", items=scenarios))
     sec.bullets(items)

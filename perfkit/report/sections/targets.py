@@ -9,7 +9,8 @@ from ...analysis.targets import DEFAULT_THRESHOLDS
 from ...core.framework import TOLERANCE
 from ...fmt import pts, ratio, score
 from .. import plots
-from ..sentences import as_json, sensitivity_statements, target_status, targets_paragraphs
+from ..sentences import (as_json, reading_paragraph, sensitivity_statements, target_label, target_status,
+                         targets_paragraphs)
 from ..tables import Section, html_table
 from ..text import Safe
 from .literal import literal_block
@@ -32,6 +33,9 @@ def section(report, n: int) -> Section:
         if diags:
             sec.md(t("targets.table_note"))
             sec.html(targets_table(report, diags))
+            readings = reading_paragraph(t, diags)  # where the target's words were read with an assumption
+            if readings is not None:
+                sec.md(readings)
         sec.heading(len(base) + 2, report.numbered(base + (1,), report.heading("sensitivity")))
         if r.gap_points > 0 and r.grade is None:  # an ungraded, incomplete total: no grades to be sensitive
             sec.md(t("sensitivity.not_graded"))
@@ -54,7 +58,7 @@ def sensitivity_block(report, sec: Section, r) -> None:
     if not model.n_targets:
         sec.md(t("sensitivity.none"))
         return
-    sec.md(t("sensitivity.intro", n=model.n_targets))
+    sec.md(t("sensitivity.intro", n=model.n_targets, linked=int(model.is_linked.sum())))
     header = [t.label(f"sensitivity.columns.{c}") for c in ("scenario", "total", "grade", "change")]
     total = as_json(model.baseline_total)
     rows = [([t.plain("sensitivity.baseline"), score(total), lang.grade_label(model.baseline_grade, fw), ""], "total")]
@@ -70,7 +74,7 @@ def sensitivity_block(report, sec: Section, r) -> None:
         sec.md(t("sensitivity.at_risk_intro"))
         header = [t.label(f"columns.{c}") for c in ("indicator", "target", "actual", "ratio", "points", "score")]
         header.append(t.label("sensitivity.columns.at_risk"))
-        sec.html(html_table(header, [[report.node_name(r, d.indicator), d.target_text or "—", d.actual_text or "—",
+        sec.html(html_table(header, [[target_label(model, report.names(r), lang, d.id), d.target_text or "—", d.actual_text or "—",
                                       ratio(as_json(d.ratio)), pts(d.points), score(row_score), score(risk)]
                                      for d, row_score, risk in at_risk], numeric=(3, 4, 5, 6)))
     table = sensitivity.tornado(model, *TORNADO)
@@ -80,18 +84,19 @@ def sensitivity_block(report, sec: Section, r) -> None:
         sec.md(t("sensitivity.no_at_risk", moves=moves, chart=bool(len(table))))
     if len(table):
         sec.md(t("sensitivity.tornado_note", low=TORNADO[0], high=TORNADO[1]))
-        names = [report.node_name(r, str(i).split("/")[0]) for i in table["id"]]
+        names = [target_label(model, report.names(r), lang, str(i)) for i in table["id"]]
         sec.figure(plots.tornado_chart(table, total, report.language, names=names))
 
 
 def _points_at_risk(analysis) -> list[tuple]:
     """(diagnostic, its row's score, the points lost if its target were set by the at-risk rule) for each
-    scored target whose score depends on it."""
+    target whose score depends on it: a scored row's, or a target-table row's that a leaf is scored from
+    (its row's score is the leaf's)."""
     at_risk = analysis.counterfactuals.at_risk
     rule = analysis.settings.at_risk_rule
     out = []
-    for d in analysis.diagnostics:
-        if d.source == "scored" and d.id in at_risk.index:
+    for d in analysis.model.diagnostics:
+        if d.id in at_risk.index:
             risk = as_json(at_risk.loc[d.id, rule])
             if risk > TOLERANCE:
                 out.append((d, as_json(analysis.model.baseline_rows[d.row]), risk))
