@@ -6,8 +6,14 @@ notebook (notebooks/evaluation.ipynb) and the same kernel make the same reports 
 
 * (a) the papermill command line and ``jupyter nbconvert --to html --no-input``, one report after another;
 * (b) papermill's Python API in a process pool of W workers, one HTML exporter per process;
-* perfkit: ``perfkit batch`` with W workers (fresh output directory);
+* perfkit: ``perfkit batch --documents none`` with W workers (fresh output directory): the executed notebook and
+  the HTML, as (a) and (b) make (no Word, score sheet or PDF); kernels forked from a warm server (the default
+  engine, :mod:`perfkit.run.forkserver`);
+* with ``--with-nbclient``, the same with ``--engine nbclient`` (papermill's fresh kernels), to show what the
+  engine alone is worth;
 * perfkit again with nothing changed (every unit skipped).
+
+perfkit's batch also runs the portfolio notebook and writes the index page once at the end; (a) and (b) do not.
 
 It checks that (b) and perfkit computed the same report: every text output of every code cell equal
 (images and execution metadata aside).
@@ -103,10 +109,11 @@ def api_pool(params: Path, out: Path, units, workers: int) -> float:
     return time.perf_counter() - t
 
 
-def perfkit_batch(params: Path, out: Path, workers: int) -> tuple[float, str]:
+def perfkit_batch(params: Path, out: Path, workers: int, *extra: str) -> tuple[float, str]:
     t = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "perfkit.cli", "batch", str(params), "--out", str(out),
-                           "--workers", str(workers), "--no-progress"], capture_output=True, text=True,
+                           "--workers", str(workers), "--no-progress", "--documents", "none", *extra],
+                          capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     if proc.returncode != 0:
         raise SystemExit(f"perfkit batch failed: {proc.stderr[-2000:]}")
@@ -144,6 +151,7 @@ def main() -> None:
     ap.add_argument("--serial-units", type=int, default=None,
                     help="time the serial CLI loop on the first K units only and scale to N (default: all)")
     ap.add_argument("--skip-serial", action="store_true")
+    ap.add_argument("--with-nbclient", action="store_true", help="also time perfkit batch --engine nbclient")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="perfkit-bench-"))
     units = generate(tmp, args.units)
@@ -164,15 +172,22 @@ def main() -> None:
     second, said2 = perfkit_batch(params, tmp / "perfkit", args.workers)
     rows.append(("perfkit batch again, nothing changed", second))
     print(f"perfkit said: {said}\n              {said2}")
+    if args.with_nbclient:
+        cold, said3 = perfkit_batch(params, tmp / "perfkit-nbclient", args.workers, "--engine", "nbclient")
+        rows.append(("perfkit batch --engine nbclient (fresh kernels)", cold))
+        print(f"              {said3}")
     print("\n| way | wall s | s / report | perfkit first run is |\n|---|---|---|---|")
     for name, t in rows:
-        if name.startswith("perfkit"):
+        if name.startswith("perfkit batch (") or name.startswith("perfkit batch again"):
             print(f"| {name} | {t:.1f} | {t / reports:.3f} | - |")
         else:
             print(f"| {name} | {t:.1f} | {t / reports:.2f} | {t / first:.2f}x {'faster' if t >= first else 'slower'} |")
     print(f"\nsecond run / first run: {100 * second / first:.1f}% (target <= 5%)")
     n, differ = same_reports(tmp / "api", tmp / "perfkit", units)
     print(f"same text outputs, (b) vs perfkit: {n - differ} of {n} reports")
+    if args.with_nbclient:
+        n2, differ2 = same_reports(tmp / "api", tmp / "perfkit-nbclient", units)
+        print(f"same text outputs, (b) vs perfkit --engine nbclient: {n2 - differ2} of {n2} reports")
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -431,11 +431,12 @@ def _portfolio_and_index(out_dir: Path, records: list[UnitRecord], *, params_dir
     """``<out>/portfolio.*`` (the portfolio notebook, run again only when a unit was rerun or it is missing)
     and ``<out>/index.html`` (every unit of the manifest, rewritten each time: it is cheap)."""
     from ..report import index_page
-    from .portfolio import run_portfolio  # a kernel and nbconvert: only when the portfolio is rerun
 
     rerun = any(r.ok and not getattr(r, "skipped", False) for r in records)
     missing = not (out_dir / "portfolio.html").exists()
     if any(r.ok for r in records) and (rerun or missing):
+        from .portfolio import run_portfolio  # a kernel and nbconvert (0.8 s to import): only when it reruns
+
         folio = run_portfolio(out_dir, params_dir, kernel_name=kernel_name, timeout=timeout, engine_name=engine_name)
         if not folio.ok:
             print(f"✗ portfolio notebook: {folio.error}", file=sys.stderr)
