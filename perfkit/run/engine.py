@@ -171,8 +171,9 @@ class Execution:
 def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, params_dir: Path | None = None,
             kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT,
             templates: str | None = None, engine: str = DEFAULT_ENGINE) -> Execution:
-    """Execute ``notebook`` with papermill into ``output`` (saved after each cell, so a failed run leaves
-    its executed cells and papermill's error markers there), ``parameters`` injected, the kernel configured
+    """Execute ``notebook`` with papermill into ``output`` (saved when the run ends, failed or not, with its
+    executed cells and papermill's error markers, and every 30 s while a cell runs long; not after every
+    cell: writing and validating the whole notebook 30 times cost a report about a second of CPU), ``parameters`` injected, the kernel configured
     by :func:`kernel_config` and running in the notebook's folder, ``params_dir`` in its ``$PERFKIT_PARAMS``
     (see :func:`notebook_parameters`), a templates directory of sentence overrides in its
     ``$PERFKIT_TEMPLATES`` (read by ``Report.load``). Never raises for a failure of the
@@ -198,7 +199,7 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, params_
             run.notebook = papermill.execute_notebook(
                 str(notebook), str(output), parameters=parameters, kernel_name=kernel_name,
                 progress_bar=False, log_output=False,
-                execution_timeout=timeout, request_save_on_cell_execute=True, config=config, engine_name=engine,
+                execution_timeout=timeout, request_save_on_cell_execute=False, config=config, engine_name=engine,
                 shutdown_kernel="immediate")  # every output is in by then: no graceful wait (about 0.5 s)
     except PapermillExecutionError as exc:
         run.error = summarize_execution_error(exc)
