@@ -318,3 +318,20 @@ def test_papermill_command_line_runs_the_perfkit_engine_through_its_entry_point(
                           "-p", "mode", "raise", "--no-progress-bar"], env=env, capture_output=True, text=True,
                          timeout=300)
     assert bad.returncode != 0 and "ValueError" in bad.stderr and "deliberate failure 42" in bad.stderr
+
+
+@pytest.mark.slow
+def test_a_server_that_cannot_start_leaves_the_kernel_started_the_ordinary_way(tmp_path, fresh_server, monkeypatch):
+    """The fork server failing (here: refused) costs speed, never the report: the kernel is started as
+    papermill would, and the unit's stderr lines say why."""
+    def refuse(python, env):
+        raise forkserver.ForkServerError("the fork server exited with code 1: ImportError: deliberate")
+
+    monkeypatch.setattr(forkserver, "server_for", refuse)
+    nb_path = _faulty_notebook(tmp_path / "faulty.ipynb")
+    run = engine.execute(nb_path, tmp_path / "out.ipynb", engine.notebook_parameters("luohu-fsa", 2022, "zh"),
+                         params_dir=PARAMS, engine="perfkit")
+    assert run.ok, run.error
+    assert "counter 1 warm False parent False" in _stdout(run.notebook)  # a fresh kernel, child of this process
+    assert run.stderr == ["perfkit: the fork server exited with code 1: ImportError: deliberate; "
+                          "this kernel was started the ordinary way"]

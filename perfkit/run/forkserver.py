@@ -142,7 +142,7 @@ def serve() -> None:
     out.flush()
     if threads != 1:
         return  # forking a process with threads is unsafe: the client starts kernels the ordinary way
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel, no zombies
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the operating system reaps the children: no zombies
     children: list[int] = []
     for line in sys.stdin:
         request = json.loads(line)
@@ -183,8 +183,11 @@ class ForkServer:
         self.python = python
         self.env = env
         self.lock = threading.Lock()
+        import tempfile
+
+        self.stderr = tempfile.TemporaryFile()  # what the server says if it fails (its imports), for the error
         self.proc = subprocess.Popen([*python, "-m", "perfkit.run.forkserver"], env=env, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     stdout=subprocess.PIPE, stderr=self.stderr, text=True,
                                      encoding="utf-8", start_new_session=True)
         hello = self._read(START_TIMEOUT)
         if not hello.get("ready"):
@@ -199,8 +202,11 @@ class ForkServer:
         if not line:
             code = self.proc.poll()
             self.close()
+            self.stderr.seek(0)
+            said = " ".join(self.stderr.read().decode("utf-8", "replace").split())[-300:]
             raise ForkServerError("the fork server " + (f"exited with code {code}" if code is not None
-                                                        else f"did not answer in {timeout:.0f} s"))
+                                                        else f"did not answer in {timeout:.0f} s")
+                                  + (f": {said}" if said else ""))
         return json.loads(line)
 
     def fork(self, argv: list[str], args: list[str], cwd: str, env: dict[str, str], stderr: str | None) -> tuple[int, str | None]:
@@ -232,6 +238,7 @@ class ForkServer:
             self.proc.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
             self.proc.kill()
+            self.proc.wait()
 
 
 _servers: dict[tuple, ForkServer] = {}
@@ -243,16 +250,14 @@ def _server_key(python: list[str], env: dict[str, str]) -> tuple:
 
 
 def server_for(python: list[str], env: dict[str, str]) -> ForkServer:
-    """The running server for this interpreter command (with its options) and environment (less :data:`PER_REPORT_ENV`), started on
-    first use; ForkServerError if it cannot be. One is kept: a server for another environment replaces it."""
+    """The running server for this interpreter command (with its options) and environment (less
+    :data:`PER_REPORT_ENV`), started on first use; ForkServerError if it cannot be. A server for another
+    environment is started beside it (the first may still run another thread's kernel)."""
     key = _server_key(python, env)
     with _servers_lock:
         server = _servers.get(key)
         if server is not None and server.alive():
             return server
-        for old in _servers.values():
-            old.close()
-        _servers.clear()
         server_env = {k: v for k, v in env.items() if k not in PER_REPORT_ENV}
         server = _servers[key] = ForkServer(python, server_env)
         return server
