@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from perfkit.run import batch, engine, forkserver
+from perfkit.run import engine, forkserver
 
 from conftest import ROOT
 
