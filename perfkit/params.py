@@ -39,9 +39,9 @@ DEPARTMENT_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 # A leaf's rule: the settings model of one of the families in ``perfkit.rules``, chosen by ``family``, in
 # registry order. Each family's module owns its model (fields, descriptions and validation).
+# The models are built when first used (``Model`` defers its build), with ``RuleSpec`` and the models of this
+# module resolved by name then: importing params builds no validator.
 RuleSpec = Annotated[Union[tuple(f.settings for f in REGISTRY.values())], Field(discriminator="family")]
-Part.model_rebuild(_types_namespace={"RuleSpec": RuleSpec})
-SumRule.model_rebuild(force=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -852,10 +852,6 @@ class EvaluationList(Model):
     evaluations: list[Evaluation] = Field(
         min_length=1, description="The evaluations (at least one), as in a department-year's `evaluations`."
     )
-
-
-for _model in (Indicator, IndicatorInput, BudgetLine, Framework):
-    _model.model_rebuild()
 
 
 def rule_family(rule: Any) -> str | None:

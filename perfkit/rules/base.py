@@ -86,7 +86,8 @@ class Model(BaseModel):
     field (budgets, counts, targets, points, scores, bands, settings) takes only finite numbers: ``.inf`` and
     ``.nan`` are refused with "a finite number" and the field's path, whatever the field's type says."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False,
+                              defer_build=True)
 
 
 class Interval(Model):
