@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from .rules import REGISTRY
-from .rules.base import NODE_ID, Alternative, Interval, Model, RuleBase
+from .rules.base import NODE_ID, Alternative, Interval, Model, RuleBase, new_dict, new_list
 from .rules.sum import Part, SumRule
 from .rules.zero_if import COMPARATORS, Condition, ZeroIf
 
@@ -39,9 +39,9 @@ DEPARTMENT_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 # A leaf's rule: the settings model of one of the families in ``perfkit.rules``, chosen by ``family``, in
 # registry order. Each family's module owns its model (fields, descriptions and validation).
+# The models are built when first used (``Model`` defers its build), with ``RuleSpec`` and the models of this
+# module resolved by name then: importing params builds no validator.
 RuleSpec = Annotated[Union[tuple(f.settings for f in REGISTRY.values())], Field(discriminator="family")]
-Part.model_rebuild(_types_namespace={"RuleSpec": RuleSpec})
-SumRule.model_rebuild(force=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,11 +252,11 @@ class Indicator(Model):
         "of one of the framework's `rule_templates`.",
     )
     zero_if: list[ZeroIf] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Zero-if overrides (e.g. 一票否决 conditions) of a leaf: it scores 0 when any of them holds.",
     )
     children: list["Indicator"] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Sub-indicators (二级 / 三级指标); a node with children is a parent and is not scored itself.",
     )
     inputs: IndicatorInput | None = Field(
@@ -323,7 +323,7 @@ class Framework(Model):
         "`graded_with_gap` (that total is graded, and the points left out are stated beside it).",
     )
     rule_templates: dict[str, RuleSpec] = Field(
-        default_factory=dict,
+        default_factory=new_dict,
         description="Named rules that leaves use by giving the name as their `rule` "
         "(e.g. {positive: {family: ratio}}).",
     )
@@ -332,7 +332,7 @@ class Framework(Model):
         description="The top-level (一级) indicators. Null for a template framework, whose evaluations each give "
         "their own `tree`.",
     )
-    notes: list[str] = Field(default_factory=list, description="Remarks on the framework; not used in scoring.")
+    notes: list[str] = Field(default_factory=new_list, description="Remarks on the framework; not used in scoring.")
 
     @field_validator("grades")
     @classmethod
@@ -359,7 +359,7 @@ class BudgetLine(Model):
     adjusted: float | None = Field(None, description="调整后预算 of the row, 万元; null when not printed.")
     spent: float | None = Field(None, description="实际支出 of the row, 万元; null when not printed.")
     children: list["BudgetLine"] = Field(
-        default_factory=list, description="Sub-rows (e.g. 人员经费 and 日常公用经费 under 基本支出)."
+        default_factory=new_list, description="Sub-rows (e.g. 人员经费 and 日常公用经费 under 基本支出)."
     )
 
 
@@ -369,7 +369,7 @@ class SpendControl(Model):
     budget: float = Field(ge=0, description="The controlled budget (预算数), 万元.")
     spent: float = Field(ge=0, description="Actual spending (实际支出), 万元.")
     lines: list["ControlLine"] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Its lines as the report's table prints them (e.g. 因公出国（境）费, 公务用车购置及运行维护费, 公务接待费), "
         "for the report's table; not used in the rates.",
     )
@@ -382,7 +382,7 @@ class ControlLine(Model):
     name_en: str | None = Field(None, description="English name, used by English reports; null: `name`.")
     budget: float | None = Field(None, ge=0, description="预算数 of the line, 万元; null when not printed.")
     spent: float | None = Field(None, ge=0, description="实际支出数 of the line, 万元; null when not printed.")
-    children: list["ControlLine"] = Field(default_factory=list, description="Its sub-lines, as indented in the table.")
+    children: list["ControlLine"] = Field(default_factory=new_list, description="Its sub-lines, as indented in the table.")
 
 
 class Procurement(Model):
@@ -398,7 +398,7 @@ class Assets(Model):
     fixed_total: float = Field(ge=0, description="固定资产总额 (原值): fixed assets at original cost, 万元.")
     fixed_in_use: float = Field(ge=0, description="实际在用固定资产总额: the part actually in use, 万元.")
     lines: list["AssetLine"] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="The asset table by class (设备, 车辆, 家具用具 …), for the report's table; not used in the rate.",
     )
 
@@ -411,7 +411,7 @@ class AssetLine(Model):
     count: int | None = Field(None, ge=0, description="数量 (台、辆、件 …); null when not printed.")
     original: float | None = Field(None, ge=0, description="原值, 万元; null when not printed.")
     in_use: float | None = Field(None, ge=0, description="在用, 万元; null when not printed.")
-    children: list["AssetLine"] = Field(default_factory=list, description="Its sub-classes, as indented in the table.")
+    children: list["AssetLine"] = Field(default_factory=new_list, description="Its sub-classes, as indented in the table.")
 
 
 class Staff(Model):
@@ -471,12 +471,12 @@ class Budget(Model):
         None, ge=0, description="结转结余: carry-over and balance, 万元; gives `budget.carry_over_rate`."
     )
     by_category: list[BudgetLine] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Rows by category (e.g. 基本支出 with 人员经费 and 日常公用经费 beneath it, 项目支出), for the "
         "report's budget tables.",
     )
     by_function: list[BudgetLine] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Rows by functional classification (e.g. 一般公共服务支出), for the report's budget tables.",
     )
     quarterly_spent: list[float] | None = Field(
@@ -501,20 +501,20 @@ class Budget(Model):
         description="人员编制: headcounts; give `budget.staff_control_rate` and `budget.contract_staff_rate`.",
     )
     stated: dict[str, float | list[float]] = Field(
-        default_factory=dict,
+        default_factory=new_dict,
         description="Rates the report prints, in percent, keyed by measure name without the `budget.` prefix "
         "(e.g. {execution_rate: 99.17, quarterly_execution_rates: [15.08, 24.50, 41.16, 99.17]}). Each is "
         "compared with the rate computed from the figures, rounded to two decimals (RATE_MISMATCH); an unknown "
         "name is an error.",
     )
     stated_bases: dict[str, float] = Field(
-        default_factory=dict,
+        default_factory=new_dict,
         description="The denominator a report states for a rate, keyed by measure name (e.g. {carry_over_rate: "
         "6255.83} for 结转结余率 = 223.63 / 6,255.83); the stated rate is checked against it as well as against "
         "the computed base, and a finding is raised only when neither agrees.",
     )
     stated_decimals: dict[str, int] = Field(
-        default_factory=dict,
+        default_factory=new_dict,
         description="The decimals a stated rate is printed with, keyed by measure name, where not 2 (a form printing "
         "\"100%\": {execution_rate: 0}); the rate is compared at that precision.",
     )
@@ -577,14 +577,14 @@ class Department(Model):
     name_en: str | None = Field(None, description="English name, used by English reports; null: `name`.")
     short_name: str | None = Field(None, description="Short name (简称) as the reports use it, for the record.")
     functions: list[str] = Field(
-        default_factory=list, description="部门职责: the department's functions as listed, one item each."
+        default_factory=new_list, description="部门职责: the department's functions as listed, one item each."
     )
     functions_en: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="English of `functions`, item by item, used by English reports; empty: `functions`. When given, "
         "it has as many items as `functions`.",
     )
-    key_tasks: list[KeyTask] = Field(default_factory=list, description="年度重点工作: the year's key tasks.")
+    key_tasks: list[KeyTask] = Field(default_factory=new_list, description="年度重点工作: the year's key tasks.")
 
     @model_validator(mode="after")
     def _functions_en_item_by_item(self) -> "Department":
@@ -608,7 +608,7 @@ class PerformanceTarget(Model):
     name: str = Field(description="指标名称: the row's name as written.")
     name_en: str | None = Field(None, description="English name, used by English reports; null: `name`.")
     category: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="指标类别 from the top down, e.g. [产出指标, 数量指标]. Rows under 成本 are not compared with "
         "budget changes.",
     )
@@ -704,7 +704,7 @@ class EvaluationWork(Model):
     scope: str | None = Field(None, description="评价对象和范围: what it covers (funds, projects, period of spending).")
     scope_en: str | None = Field(None, description="English `scope`; null: `scope`.")
     basis: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="评价依据: the documents it rests on, one title each as written (e.g. 《中华人民共和国预算法》).",
     )
     method: str | None = Field(
@@ -730,7 +730,7 @@ class Project(Model):
         "evaluation gives none.",
     )
     targets: list["PerformanceTarget"] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="The project's 绩效目标表 rows; diagnosed against the project's own budget.",
     )
     note: str | None = Field(None, description="Remarks, for the record; not used in scoring.")
@@ -750,7 +750,7 @@ class Reported(Model):
         "(GRADE_MISMATCH).",
     )
     nodes: dict[str, float] = Field(
-        default_factory=dict,
+        default_factory=new_dict,
         description="Stated subtotals by node id (e.g. level-1 scores), each compared with the sum of the "
         "reported leaf scores beneath it (REPORTED_NODE_MISMATCH); an id not in the tree is an error.",
     )
@@ -785,16 +785,16 @@ class Evaluation(Model):
         "instead of the department-year's `budget`.",
     )
     projects: list[Project] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Projects scored jointly by this evaluation, each with its own budget and targets (one score "
         "for all). Without an evaluation `budget`, the rules' measures come from the projects' budgets summed.",
     )
     indicators: dict[str, IndicatorInput] = Field(
-        default_factory=dict,
+        default_factory=new_dict,
         description="Inputs per leaf indicator, keyed by leaf id; a key that is not a leaf of the tree is an error.",
     )
     targets: list[PerformanceTarget] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="The 绩效目标表 rows: evidence and target-setting diagnostics, not scored row by row.",
     )
     reported: Reported | None = Field(
@@ -807,27 +807,27 @@ class Evaluation(Model):
         "the report states only what the framework and the figures give."
     )
     goals: list[Statement] = Field(
-        default_factory=list, description="绩效目标 / 主要履职目标: the year's goal statements, one each."
+        default_factory=new_list, description="绩效目标 / 主要履职目标: the year's goal statements, one each."
     )
     achievements: list[Statement] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="主要履职情况 / 主要成效: what was done, with its figures, one passage each.",
     )
     experience: list[Statement] = Field(
-        default_factory=list, description="经验做法: practices worth keeping, one passage each."
+        default_factory=new_list, description="经验做法: practices worth keeping, one passage each."
     )
     next_year_plans: list[Statement] = Field(
-        default_factory=list, description="下一年度工作计划 / 后续工作计划: one passage each."
+        default_factory=new_list, description="下一年度工作计划 / 后续工作计划: one passage each."
     )
     other_matters: list[Statement] = Field(
-        default_factory=list, description="其他需要说明的问题: caveats on data or scope, one passage each."
+        default_factory=new_list, description="其他需要说明的问题: caveats on data or scope, one passage each."
     )
-    problems: list[str] = Field(default_factory=list, description="存在问题: the evaluator's text, one item each.")
+    problems: list[str] = Field(default_factory=new_list, description="存在问题: the evaluator's text, one item each.")
     recommendations: list[str] = Field(
-        default_factory=list, description="改进建议: the evaluator's text, one item each."
+        default_factory=new_list, description="改进建议: the evaluator's text, one item each."
     )
     source: str | None = Field(None, description="The report the evaluation is taken from.")
-    notes: list[str] = Field(default_factory=list, description="Remarks, for the record; not used in scoring.")
+    notes: list[str] = Field(default_factory=new_list, description="Remarks, for the record; not used in scoring.")
 
 
 class DepartmentYear(Model):
@@ -842,14 +842,14 @@ class DepartmentYear(Model):
         "that has no budget of its own.",
     )
     evaluations: list[Evaluation] = Field(
-        default_factory=list, description="The evaluations of the year (department-overall, projects, funds)."
+        default_factory=new_list, description="The evaluations of the year (department-overall, projects, funds)."
     )
     include: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Further files (globs relative to this file's folder, e.g. `2021/forms-*.yaml`), each holding "
         "`{evaluations: [...]}`; a glob that matches no file is an error.",
     )
-    notes: list[str] = Field(default_factory=list, description="Remarks, for the record; not used in scoring.")
+    notes: list[str] = Field(default_factory=new_list, description="Remarks, for the record; not used in scoring.")
 
 
 class EvaluationList(Model):
@@ -858,10 +858,6 @@ class EvaluationList(Model):
     evaluations: list[Evaluation] = Field(
         min_length=1, description="The evaluations (at least one), as in a department-year's `evaluations`."
     )
-
-
-for _model in (Indicator, IndicatorInput, BudgetLine, Framework):
-    _model.model_rebuild()
 
 
 def rule_family(rule: Any) -> str | None:

@@ -1,5 +1,7 @@
 """Start-up: the command parses its arguments before importing the scientific stack, so ``perfkit --help``
-and the help of every subcommand import none of pandas, NumPy, matplotlib, SALib or papermill."""
+and the help of every subcommand import none of pandas, NumPy, matplotlib, SALib or papermill; and
+``perfkit validate FILE`` imports only what loading and scoring need (NumPy and pydantic, not pandas, SciPy,
+SALib, matplotlib or the notebook stack)."""
 
 import subprocess
 import sys
@@ -33,3 +35,20 @@ def test_the_command_imports_no_heavy_library_before_it_needs_one(args):
                           text=True, timeout=60)
     imported = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
     assert imported == "", f"perfkit {' '.join(args)} imported {imported}"
+
+
+# What scoring a file does not need: the DataFrames of a result are built on first use, sensitivity and the
+# report are never imported by ``validate``.
+NOT_FOR_VALIDATE = ("pandas", "scipy", "SALib", "matplotlib", "papermill", "nbconvert", "nbclient", "jupyter_client",
+                    "openpyxl", "docx", "jinja2")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["parameters/luohu-fsa/2022.yaml", "parameters/frameworks/luohu-department-2022.yaml",
+                                  "parameters"])
+def test_validate_imports_no_library_that_scoring_does_not_need(path):
+    proc = subprocess.run([sys.executable, "-c", PROBE.format(heavy=NOT_FOR_VALIDATE + ("numpy", "pydantic")),
+                           "validate", path], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert "valid" in proc.stdout, (proc.stdout, proc.stderr)  # it did validate (and score) the files
+    imported = proc.stderr.strip().splitlines()[-1].split()
+    assert set(imported) == {"numpy", "pydantic"}, f"perfkit validate {path} imported {imported}"

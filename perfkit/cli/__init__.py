@@ -85,12 +85,20 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+class _Version(argparse._VersionAction):
+    """``--version``, with the version looked up (importlib.metadata, some 50 ms) only when it is asked for."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        self.version = f"perfkit {_version()}"
+        super().__call__(parser, namespace, values, option_string)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="perfkit",
         description="Budget performance evaluation (预算绩效评价): validate, score, reconcile and report.",
     )
-    parser.add_argument("--version", action="version", version=f"perfkit {_version()}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=CommandParser)
 
     p = sub.add_parser("validate", help="check parameter files (exit 1 and one line per problem if invalid)")

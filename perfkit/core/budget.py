@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 
 from ..errors import MeasureUnavailable
 from ..params import STATED_MEASURES, Budget
@@ -212,25 +211,3 @@ def quarterly_spending(budget: Budget) -> list[float] | None:
     if budget.quarterly_spent is None:
         return None
     return list(np.diff([0.0, *budget.quarterly_spent]))
-
-
-def category_table(budget: Budget):
-    """Budget by category as a DataFrame: initial, adjusted, spent, change and execution rate."""
-    rows = []
-
-    def walk(lines, depth):
-        for line in lines:
-            rows.append({
-                "name": ("  " * depth) + line.name,
-                "initial": line.initial,
-                "adjusted": line.adjusted,
-                "spent": line.spent,
-            })
-            walk(line.children, depth + 1)
-
-    walk(budget.by_category, 0)
-    rows.append({"name": "合计", "initial": budget.initial, "adjusted": budget.adjusted, "spent": budget.spent})
-    df = pd.DataFrame(rows)
-    df["change"] = df["adjusted"] - df["initial"]
-    df["execution_rate"] = 100.0 * df["spent"] / df["adjusted"]
-    return df

@@ -74,7 +74,7 @@ def _missed_target(leaf) -> tuple[float, float] | None:
 
 def leaf_findings(result) -> list[Finding]:
     findings = []
-    scores = result.table.set_index("id")["score"]
+    scores = result.leaf_score
     reproduces = result.evaluation.reported is not None
     for i, leaf in enumerate(result.compiled.leaves):
         name = leaf.node.indicator.name
@@ -168,9 +168,9 @@ def sum_findings(result) -> list[Finding]:
     rep = result.evaluation.reported
     if rep is None:
         return findings
-    nodes = result.nodes.set_index("id")  # reported.nodes name nodes of the tree (checked by compile_evaluation)
+    nodes = {r["id"]: r for r in result.node_records}  # reported.nodes name nodes of the tree (compile checks)
     for node_id, stated in rep.nodes.items():
-        row = nodes.loc[node_id]
+        row = nodes[node_id]
         leaf_sum = row["reported_leaf_sum"]
         if leaf_sum is not None and not np.isnan(leaf_sum) and abs(leaf_sum - stated) > TOLERANCE:
             findings.append(Finding(
@@ -179,8 +179,8 @@ def sum_findings(result) -> list[Finding]:
                 f"{_fmt(leaf_sum)}",
                 {"stated": stated, "sum": leaf_sum},
             ))
-    reported_scores = result.table["reported_score"]
-    if rep.total is not None and reported_scores.notna().all():
+    reported_scores = np.array([r["reported_score"] for r in result.leaf_records], dtype=float)  # None: NaN
+    if rep.total is not None and not np.isnan(reported_scores).any():
         s = float(reported_scores.sum())
         if abs(s - rep.total) > TOLERANCE:
             findings.append(Finding(

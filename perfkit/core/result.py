@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+import numpy as np
 
 from ..load import Located
 from ..params import Budget, Framework
 from .compile import Compiled, budget_for_scoring
 from .projects import combined_budget
 from .framework import grade_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def budget_for_targets(evaluation, department_budget: Budget | None) -> Budget | None:
@@ -32,17 +37,42 @@ class EvaluationResult:
 
     ``department_budget`` is the department-year's budget it was scored with; which budget applies
     where is answered by :attr:`scoring_budget` (the rules) and :attr:`target_budget` (the targets).
+
+    ``leaf_records`` and ``node_records`` are the rows of :attr:`table` and :attr:`nodes` (one dict per leaf,
+    per node of the tree); the DataFrames are built from them on first use, so that scoring and
+    ``perfkit validate`` do not import pandas.
     """
 
     located: Located
     framework: Framework
     compiled: Compiled
-    table: pd.DataFrame
-    nodes: pd.DataFrame
+    leaf_records: list[dict[str, Any]]
+    node_records: list[dict[str, Any]]
     total: float
     grade: str | None  # None: a leaf cannot be computed and the framework grades no incomplete total
     findings: list = field(default_factory=list)
     department_budget: Budget | None = None
+
+    @functools.cached_property
+    def table(self) -> pd.DataFrame:
+        """One row per leaf (columns of :func:`perfkit.core.scoring.score`'s records: id, path, points, rule,
+        score in points, NaN where the leaf is not applicable or not computable, status, reported_score, …)."""
+        import pandas as pd  # here only: see the class docstring
+
+        return pd.DataFrame.from_records(self.leaf_records)
+
+    @functools.cached_property
+    def nodes(self) -> pd.DataFrame:
+        """One row per node of the tree: stated points, points of its counted leaves, recomputed and reported
+        scores (:func:`perfkit.core.scoring.node_records`)."""
+        import pandas as pd  # here only: see the class docstring
+
+        return pd.DataFrame.from_records(self.node_records)
+
+    @functools.cached_property
+    def leaf_score(self) -> dict[str, float]:
+        """Leaf id → its recomputed score in points (NaN: not applicable or not computable), as in :attr:`table`."""
+        return {r["id"]: r["score"] for r in self.leaf_records}
 
     @property
     def evaluation(self):
@@ -70,9 +100,11 @@ class EvaluationResult:
     @property
     def rounded_total(self) -> float:
         """The total as a report adds it up: the sum of leaf scores printed to two decimals."""
+        scores = np.array([r["score"] for r in self.leaf_records], dtype=float)
+        rounded = np.where(np.isnan(scores), 0.0, scores).round(2)  # a leaf without a score adds nothing
         if self.compiled.plain_total:
-            return float(self.table["score"].round(2).sum())
-        return float(self.compiled.total_of(self.table["score"].fillna(0.0).round(2).to_numpy()))
+            return float(rounded.sum())
+        return float(self.compiled.total_of(rounded))
 
     @property
     def not_computable(self) -> list[str]:

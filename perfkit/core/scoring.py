@@ -12,7 +12,6 @@ from typing import Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike
-import pandas as pd
 
 from ..errors import ParameterError
 from ..load import Bundle, Located, YamlDoc
@@ -57,18 +56,18 @@ def score(located: Located, framework: Framework, budget: Budget | None,
             "actual": None if inp is None else inp.actual,
             "reason": None if inp is None else (inp.reported_reason or inp.not_applicable or inp.reason),
         })
-    table = pd.DataFrame.from_records(records)
-    nodes = node_table(compiled, leaf_scores, located.evaluation.reported)
+    nodes = node_records(compiled, leaf_scores, located.evaluation.reported)
     total = float(compiled.total_of(leaf_scores))
     graded = compiled.gap_points == 0 or framework.not_computable == "graded_with_gap"
-    result = EvaluationResult(located, framework, compiled, table, nodes, total,
+    result = EvaluationResult(located, framework, compiled, records, nodes, total,
                               grade_of(total, framework) if graded else None, department_budget=budget)
     result.findings = reconcile(result)
     return result
 
 
-def node_table(compiled: Compiled, leaf_scores: np.ndarray, reported) -> pd.DataFrame:
-    """Every node with stated points, points of its leaves, recomputed and reported scores."""
+def node_records(compiled: Compiled, leaf_scores: np.ndarray, reported) -> list[dict]:
+    """Every node with stated points, points of its leaves, recomputed and reported scores: the rows of
+    :attr:`EvaluationResult.nodes <perfkit.core.result.EvaluationResult.nodes>`, one dict per node."""
     pos = {lf.id: i for i, lf in enumerate(compiled.leaves)}
     counted = {lf.id for lf in compiled.leaves if lf.counted}  # a leaf without a score adds no points
     rep_leaf = {lf.id: (lf.inputs.reported_score if lf.inputs else None) for lf in compiled.leaves}
@@ -89,7 +88,7 @@ def node_table(compiled: Compiled, leaf_scores: np.ndarray, reported) -> pd.Data
             "reported": (reported.nodes.get(n.id) if reported is not None else None),
             "is_leaf": n.is_leaf,
         })
-    return pd.DataFrame.from_records(rows)
+    return rows
 
 
 def score_bundle(bundle: Bundle) -> list[EvaluationResult]:

@@ -72,7 +72,7 @@ def linked_findings(result) -> list[Finding]:
             + (f", but the count typed is {typed:g}" if typed is not None else ", yet the leaf is scored by judgement"),
             {"missed": len(missed), "measured": sum(r.met is not None for r in rows), "count": typed,
              "rows": [_row_text(r) for r in missed], "reported": _leaf_score(result, leaf),
-             "points": leaf.points, "score": float(result.table.set_index("id").loc[leaf.id, "score"])},
+             "points": leaf.points, "score": float(result.leaf_score[leaf.id])},
         ))
     return out
 
@@ -88,7 +88,7 @@ def deadline_findings(result) -> list[Finding]:
     """LATE_DEADLINE_NOT_DEDUCTED: a leaf's own target and actual are dates, the actual is later, and the
     leaf got full marks (reported, else recomputed)."""
     out = []
-    scores = result.table.set_index("id")["score"]
+    scores = result.leaf_score
     for leaf in result.compiled.leaves:
         if family(leaf.rule.family).name == "milestone":
             continue  # scored per month late already

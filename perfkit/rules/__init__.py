@@ -22,7 +22,9 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-from .base import Alternative, Family
+from . import base
+from . import sum as _sum_family
+from .base import Family
 
 __all__ = ["REGISTRY", "Family", "family", "families"]
 
@@ -46,13 +48,15 @@ def _discover() -> dict[str, Family]:
 REGISTRY: dict[str, Family] = _discover()
 """Every rule family by name, in a fixed order (each family's ``order``, then its name)."""
 
-# An alternative reading may replace a rule by a rule of any family: resolve its forward reference now that
-# every family's settings model exists, then rebuild the models that hold alternatives (every rule's settings).
+# An alternative reading (and a part of a sum) may be a rule of any family: the forward reference ``RuleSpec``
+# in the modules that declare them (``base.Alternative``, ``sum.Part``) is this union, bound in their namespaces
+# now that every family's settings model exists. Pydantic resolves it there when a model is first built: every
+# schema model defers its build (``base.Model``), so importing perfkit builds only this: Alternative, whose
+# schema holds every family's (each alternative may be a rule of any family). Every model built later (a
+# framework, a department-year, one family's settings) reuses it instead of generating the union again.
 _RULE_SPEC = Annotated[Union[tuple(f.settings for f in REGISTRY.values())], Field(discriminator="family")]
-Alternative.model_rebuild(force=True, _types_namespace={"RuleSpec": _RULE_SPEC})
-for _fam in REGISTRY.values():
-    for _model in (_fam.settings, *_fam.models):
-        _model.model_rebuild(force=True, _types_namespace={"RuleSpec": _RULE_SPEC})
+base.RuleSpec = _sum_family.RuleSpec = _RULE_SPEC
+base.Alternative.model_rebuild()
 
 
 def family(name: str) -> Family:

@@ -81,12 +81,25 @@ def interval_text(lo: float | None, hi: float | None, lo_inc: bool, hi_inc: bool
 # --------------------------------------------------------------------------------------------
 
 
+def new_list() -> list:
+    """A fresh empty list: the ``default_factory`` of the schema's list fields. A function of ours, not the builtin
+    ``list``, because pydantic reads a factory's signature at every model build, and the builtin's costs 0.3 ms
+    (its text signature is tokenized) against 0.01 ms: some 20 ms of ``perfkit validate``'s start-up."""
+    return []
+
+
+def new_dict() -> dict:
+    """A fresh empty dict: the ``default_factory`` of the schema's mapping fields (see :func:`new_list`)."""
+    return {}
+
+
 class Model(BaseModel):
     """Base for every schema model: unknown keys are errors, models are immutable values, and every number
     field (budgets, counts, targets, points, scores, bands, settings) takes only finite numbers: ``.inf`` and
     ``.nan`` are refused with "a finite number" and the field's path, whatever the field's type says."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False,
+                              defer_build=True)
 
 
 class Interval(Model):
@@ -146,7 +159,7 @@ class Alternative(Model):
         None, description="English `description`, used by English reports; null: `description`."
     )
     set: dict[str, Any] = Field(
-        default_factory=dict,
+        default_factory=new_dict,
         description="The settings this reading changes, as {setting: new value} (e.g. {average: year_end}). They are "
         "merged over the rule's own settings and the result is validated as the same family, so every key must be "
         "a setting of that family. Give `set` or `rule`, not both.",
@@ -175,7 +188,7 @@ class RuleBase(Model):
         "the recomputed score misses the reported one. Null: the text is taken to be unambiguous.",
     )
     alternatives: list[Alternative] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Other readings of an ambiguous rule. When the recomputed score misses the leaf's "
         "`reported_score`, each is tried and the finding names the first one that reproduces the reported score.",
     )

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
-from .base import NODE_ID, ArrayLike, Family, Model, Phrase, RuleBase, RuleWords, arr, clip_to_points, own_alternatives
+from .base import (NODE_ID, ArrayLike, Family, Model, Phrase, RuleBase, RuleWords, arr, clip_to_points, new_list,
+                   own_alternatives)
 from .zero_if import ZeroIf
 
 if TYPE_CHECKING:  # the union of every family's settings, built by perfkit.params (which rebuilds Part)
@@ -30,7 +31,7 @@ class Part(Model):
     )
     rule: "RuleSpec" = Field(description="How the part is scored: a rule of any family but `sum` (parts do not nest).")
     zero_if: list[ZeroIf] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Zero-if overrides of this part alone: it scores 0 when any holds; the other parts still count.",
     )
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.budget import MEASURES, SCHEDULE, all_measures, category_table, percent, quarterly_spending, schedule_gaps
+import pandas as pd
+
+from ...core.budget import MEASURES, SCHEDULE, all_measures, percent, quarterly_spending, schedule_gaps
 from ...fmt import missing, money, num, pct, pct0
 from .. import plots
 from ..tables import TABLE_STYLE, Section, html_table
@@ -85,8 +87,32 @@ def _walk(lines, depth=0):
         yield from _walk(line.children, depth + 1)
 
 
+def category_table(budget) -> pd.DataFrame:
+    """Budget by category as a DataFrame: initial, adjusted, spent, change and execution rate (万元, %), one
+    row per category line in the order of :func:`_walk`, then 合计. Here, not in ``core.budget``, so that
+    scoring does not import pandas."""
+    rows = []
+
+    def walk(lines, depth):
+        for line in lines:
+            rows.append({
+                "name": ("  " * depth) + line.name,
+                "initial": line.initial,
+                "adjusted": line.adjusted,
+                "spent": line.spent,
+            })
+            walk(line.children, depth + 1)
+
+    walk(budget.by_category, 0)
+    rows.append({"name": "合计", "initial": budget.initial, "adjusted": budget.adjusted, "spent": budget.spent})
+    df = pd.DataFrame(rows)
+    df["change"] = df["adjusted"] - df["initial"]
+    df["execution_rate"] = 100.0 * df["spent"] / df["adjusted"]
+    return df
+
+
 def _category_numbers(budget) -> tuple[list, Any]:
-    """The category lines walked in order beside ``budget.category_table`` (the same order, then 合计)."""
+    """The category lines walked in order beside :func:`category_table` (the same order, then 合计)."""
     return list(_walk(budget.by_category)), category_table(budget)
 
 
