@@ -91,8 +91,8 @@ def inputs_text(t: Text, result, index: int, row_scores=None) -> str:
         m = getattr(r.rule, "measure", None)
         if r.linked:  # scored from the target table: the count derived from the rows, with their names
             parts.append(t("rules.inputs.linked", measured=sum(x.met is not None for x in r.linked),
-                           missed=[x.name for x in r.linked if x.met is False],
-                           unknown=[x.name for x in r.linked if x.met is None]))
+                           missed=[t.lang.name(x.name, x.name_en) for x in r.linked if x.met is False],
+                           unknown=[t.lang.name(x.name, x.name_en) for x in r.linked if x.met is None]))
         if r.args.get("judged"):
             parts.append(t("rules.inputs.judged", score=r.args["score"]))
         elif m:

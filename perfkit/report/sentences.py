@@ -15,8 +15,10 @@ from typing import Any
 from ..analysis.sensitivity import TargetReport
 from ..analysis.targets import ALL_FLAGS, DEFAULT_THRESHOLDS, TargetDiagnostic, Thresholds
 from ..core.framework import grade_of
+from ..fmt import num
 from .language import Language
 from .rules_text import rule_name
+from .target_words import TargetWords
 from .text import Safe, Text
 
 
@@ -24,7 +26,7 @@ class NodeNames:
     """The names of an evaluation's indicators (nodes) in a language, id → name, read once."""
 
     def __init__(self, result, lang: Language):
-        self._names = {r["id"]: lang.pick(r["name"], r["name_en"]) for r in result.nodes.to_dict("records")}
+        self._names = {r["id"]: lang.name(r["name"], r["name_en"]) for r in result.nodes.to_dict("records")}
 
     def __call__(self, node_id: str | None) -> str:
         if node_id is None:
@@ -63,22 +65,15 @@ def target_status(d: TargetDiagnostic) -> str | None:
     return "met"
 
 
-_BARE_NUMBER = re.compile(r"[≥≤<>=＞＜+\-−~—\d.,\s]+")
-
-
-def with_unit(text: str | None, unit: str | None) -> str:
-    """A target or actual as written, with its unit where it is a bare number ('43' → '43个'); '—' for none."""
-    if not text:
-        return "—"
-    if unit and _BARE_NUMBER.fullmatch(text) and not text.endswith(unit):
-        return text + unit
-    return text
 
 
 def target_item(t: Text, key: str, d: TargetDiagnostic) -> Safe:
     """One target in a list of targets (``targets.<flag>_item``, ``targets.missed_item``), with units."""
-    return t(key, name=t.lang.pick(d.name, d.name_en), target=with_unit(d.target_text, d.unit), actual=with_unit(d.actual_text, d.unit),
-             prior=with_unit(d.prior_text, d.unit), ratio=d.ratio, initial=d.initial_target, unit=d.unit or "")
+    words = TargetWords(t)
+    initial = None if d.initial_target is None else words(num(d.initial_target), d.unit)
+    return t(key, name=t.lang.name(d.name, d.name_en), target=words(d.target_text, d.unit),
+             actual=words(d.actual_text, d.unit), prior=words(d.prior_text, d.unit), ratio=d.ratio, initial=initial,
+             unit=d.unit or "")
 
 
 def flag_sentences(t: Text, diagnostics: list[TargetDiagnostic], flags: tuple[str, ...] = ALL_FLAGS,

@@ -25,8 +25,8 @@ def title(report) -> Section:
         items.append(t("intro_portfolio", n=len(report.portfolio)))
     lang = report.lang
     works = [r.evaluation.work for r in report.main if r.evaluation.work is not None]
-    evaluators = list(dict.fromkeys(lang.pick(w.evaluator, w.evaluator_en) for w in works if w.evaluator))
-    periods = list(dict.fromkeys(lang.pick(w.period, w.period_en) for w in works if w.period))
+    evaluators = list(dict.fromkeys(lang.name(w.evaluator, w.evaluator_en) for w in works if w.evaluator))
+    periods = list(dict.fromkeys(lang.text(w.period, w.period_en) for w in works if w.period))
     if evaluators or periods:  # the cover's lines: who evaluated and when, where the parameters say
         sec.md(t("cover", evaluators=evaluators, periods=periods))
     sec.md(t(f"intro_{kind}", department=report.department_name, year=report.bundle.year, n=len(report.results),
@@ -53,8 +53,9 @@ def section(report, n: int) -> Section:
         k += 1
         sec.heading(3, report.numbered((n, k), report.heading("key_tasks")))
         sec.md(t("background.key_tasks_intro", year=report.bundle.year, n=len(dept.key_tasks)))
-        sec.bullets([t("background.key_task", name=report.lang.pick(kt.name, getattr(kt, "name_en", None)),
-                       target=kt.target, actual=kt.actual) for kt in dept.key_tasks], numbered=True)
+        sec.bullets([t("background.key_task", name=report.lang.name(kt.name, getattr(kt, "name_en", None)),
+                       target=kt.target and report.target_words(kt.target),
+                       actual=kt.actual and report.target_words(kt.actual)) for kt in dept.key_tasks], numbered=True)
     budget = report.bundle.data.budget
     if budget is not None:
         for key, write in (("budget", preparation), ("execution", execution), ("controls", controls)):
@@ -76,7 +77,7 @@ def section(report, n: int) -> Section:
 
 
 def _line_name(report, line) -> str:
-    return report.lang.pick(line.name, line.name_en)
+    return report.lang.name(line.name, line.name_en)
 
 
 def _walk(lines, depth=0):

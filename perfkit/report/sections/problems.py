@@ -43,7 +43,7 @@ def section(report, n: int) -> Section:
             sec.md(t("problems.no_lost"))
         if r.evaluation.problems:
             sec.md(t("problems.evaluator_problems"))
-            sec.bullets([data_text(p) for p in r.evaluation.problems], numbered=True)
+            sec.bullets([data_text(report.lang.text(p, None)) for p in r.evaluation.problems], numbered=True)
     return sec
 
 
@@ -68,7 +68,7 @@ def recommendations(report, n: int) -> Section:
         ev = r.evaluation
         if ev.recommendations:
             sec.md(t("problems.evaluator_recommendations"))
-            sec.bullets([data_text(p) for p in ev.recommendations], numbered=True)
+            sec.bullets([data_text(report.lang.text(p, None)) for p in ev.recommendations], numbered=True)
         if ev.next_year_plans:
             sec.md(t("recommendations.next_year", year=report.bundle.year + 1))
             sec.bullets(statement_items(report, ev.next_year_plans), numbered=len(ev.next_year_plans) > 1)

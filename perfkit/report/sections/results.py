@@ -36,7 +36,7 @@ def result_paragraphs(report, r) -> list[str]:
     """Overview, total and reconciliation with the reported total, and what the grade means."""
     t, fw, lang = report.t, r.framework, report.lang
     nodes = r.nodes
-    overview = t("results.overview", kind_evaluator=report.kind_evaluator(r), framework=lang.pick(fw.name, fw.name_en),
+    overview = t("results.overview", kind_evaluator=report.kind_evaluator(r), framework=lang.name(fw.name, fw.name_en),
                  n_level1=int((nodes["level"] == 1).sum()), n_leaves=len(r.table),
                  total_points=float(r.table["points"].sum()) if r.compiled.plain_total else fw.total)
     grade = lang.grade_label(r.grade, fw)

@@ -70,7 +70,8 @@ def sensitivity_block(report, sec: Section, r) -> None:
         sec.md(t("sensitivity.at_risk_intro"))
         header = [t.label(f"columns.{c}") for c in ("indicator", "target", "actual", "ratio", "points", "score")]
         header.append(t.label("sensitivity.columns.at_risk"))
-        sec.html(html_table(header, [[report.node_name(r, d.indicator), d.target_text or "—", d.actual_text or "—",
+        sec.html(html_table(header, [[report.node_name(r, d.indicator), report.target_words(d.target_text, d.unit, cell=True),
+                                      report.target_words(d.actual_text, d.unit, cell=True),
                                       ratio(as_json(d.ratio)), pts(d.points), score(row_score), score(risk)]
                                      for d, row_score, risk in at_risk], numeric=(3, 4, 5, 6)))
     table = sensitivity.tornado(model, *TORNADO)
@@ -114,8 +115,9 @@ def targets_table(report, diags: list, project_of: dict | None = None) -> str:
     rows = []
     for d in diags:
         cells = [project_of[id(d)]] if project_of is not None else []
-        cells += [report.lang.pick(d.name, d.name_en), t.label(f"targets.source.{d.source}") if t.has(f"targets.source.{d.source}") else d.source,
-                  d.target_text or "—", d.actual_text or "—",
+        cells += [report.lang.name(d.name, d.name_en), t.label(f"targets.source.{d.source}") if t.has(f"targets.source.{d.source}") else d.source,
+                  report.target_words(d.target_text, d.unit, cell=True),
+                  report.target_words(d.actual_text, d.unit, cell=True),
                   t.label(f"targets.direction.{d.direction}") if d.direction and t.has(
                       f"targets.direction.{d.direction}") else "—",
                   ratio(d.ratio) if d.ratio is not None else "—", _judgement(report, d)]
