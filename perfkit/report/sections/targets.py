@@ -1,5 +1,5 @@
 """Section 3 目标设置: each target against its actual, the signs of targets set low, and what the targets
-are worth (perfkit.analysis.sensitivity): counterfactual totals, the grade flip, grade probabilities,
+are worth (perfkit.analysis.sensitivity): counterfactual totals, the grade flip, the share of scenarios keeping each grade,
 points resting on targets and the one-at-a-time tornado; then the portfolio's targets."""
 
 from __future__ import annotations
