@@ -192,6 +192,8 @@ def test_the_text_of_every_report_passes_the_check(tmp_path):
             assert "parameter file" not in text.lower(), name
             assert EN_ZERO_COUNT.search(text) is None, name
             assert "probability" not in text.replace("not probabilities of a grade", ""), name
+            own_chinese = [p for p in prose if CJK.search(unquoted(p))]  # Chinese only where quoted, and marked
+            assert not own_chinese, (name, own_chinese[:3])
         for p in prose:  # no wall of text: a paragraph (not a list) under 1,000 characters
             if not LIST_ITEM.match(p):
                 assert len(p) < 1000, (name, p[:80])
@@ -307,3 +309,133 @@ def test_shares_of_scenarios_not_probabilities(shenzhen):
     assert "的情景占" in md and "这是上述区间内情景的占比，不是等级的概率。" in md
     method = shenzhen.section("method").markdown()
     assert "10,000个情景（随机种子20200101）" in method
+
+
+# ---- the cover: evaluator, period and the report's date where the parameters give them --------
+
+
+def _with_work(tmp: Path, **work) -> Path:
+    pdir = new_user_params(tmp)
+    path = pdir / "new-dept" / "2022.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["evaluations"][0]["work"].update(work)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return pdir
+
+
+def test_the_cover_shows_the_report_date_only_where_given_in_html_and_word(tmp_path):
+    import datetime
+    import io
+
+    import docx
+
+    from perfkit.report.word import blocks_document
+
+    dated = _with_work(tmp_path / "dated", report_date=datetime.date(2023, 3, 31), period="2023年2月至3月",
+                       period_en="February to March 2023")
+    zh = Report.load("new-dept", 2022, params_dir=str(dated))
+    cover = zh.title().markdown()
+    assert "评价机构：深圳市罗湖区金融服务署（自评）；评价时间：2023年2月至3月；报告日期：2023年3月31日。" in cover
+    en = Report.load("new-dept", 2022, language="en", params_dir=str(dated)).title().markdown()
+    assert "carried out February to March 2023; report dated 31 March 2023." in en
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(blocks_document(zh.title().blocks, "zh"))).paragraphs]
+    assert any("报告日期：2023年3月31日" in p for p in paragraphs), paragraphs
+    # absent: no date line, and never the day the report is rendered
+    undated = Report.load("new-dept", 2022, params_dir=str(_with_work(tmp_path / "undated")))
+    cover = undated.title().markdown()
+    today = datetime.date.today()
+    assert "报告日期" not in cover and f"{today.year}年{today.month}月{today.day}日" not in cover
+    assert "评价机构：深圳市罗湖区金融服务署（自评）。" in cover
+
+
+def test_a_report_date_that_is_not_a_date_is_a_one_line_error(tmp_path):
+    from perfkit.errors import ParameterError
+
+    pdir = _with_work(tmp_path, report_date="三月底")
+    with pytest.raises(ParameterError) as err:
+        Report.load("new-dept", 2022, params_dir=str(pdir))
+    assert "2022.yaml" in str(err.value) and "report_date" in str(err.value), str(err.value)
+
+
+# ---- targets in English --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cell, unit, english", [
+    ("不少于6家", None, "at least 6 organisations"),
+    ("7家", None, "7 organisations"),
+    ("1家", None, "1 organisation"),
+    ("43", "个", "43 items"),
+    ("3—4个", None, "3 to 4 items"),
+    ("6%左右", None, "about 6%"),
+    ("95%及以上", None, "at least 95%"),
+    ("＜100%", "%", "less than 100%"),
+    ("=17家", "家", "exactly 17 organisations"),
+    ("＞60班次", "班次", "more than 60 classes"),
+    ("3个工作日内", None, "within 3 working days"),
+    ("2023年12月底前", None, "by the end of December 2023"),
+    ("12月", None, "December"),
+    ("较上年增长10%", None, "growth of at least 10% on the previous year"),
+    ("同比下降5%", None, "a decline of at least 5% on the previous year"),
+    ("≤1,950万元", None, "at most 19.5 million yuan"),
+    ("≥130亿", "亿元", "at least 13 billion yuan"),  # the row's unit completes a cell that writes only 亿
+    ("不适用", None, "not applicable"),
+    # not read completely: quoted as written, marked, never half translated
+    ("显著提升", None, "“显著提升” (as written in Chinese)"),
+    ("不超出财政预算100.3万元", None, "“不超出财政预算100.3万元” (as written in Chinese)"),
+    ("十名以内", "名", "“十名以内” (as written in Chinese)"),  # 名: people or a rank; the glossary does not guess
+    ("3-6月", None, "“3-6月” (as written in Chinese)"),
+    ("第三季度", None, "“第三季度” (as written in Chinese)"),
+])
+def test_a_target_in_english_is_rendered_from_its_reading(cell, unit, english):
+    from perfkit.report.target_words import TargetWords
+    from perfkit.report.text import Text
+
+    assert TargetWords(Text("en", escape=False), year=2022)(cell, unit) == english
+    assert TargetWords(Text("zh", escape=False), year=2022)(cell, unit) == (cell + unit if cell == "43" else cell)
+
+
+def test_a_firm_can_extend_the_unit_glossary(tmp_path):
+    d = tmp_path / "templates"
+    d.mkdir()
+    (d / "narrative.en.yaml").write_text("figures:\n  units:\n    名: [person, people]\n", encoding="utf-8")
+    report = Report.load("luohu-fsa", 2022, language="en", params_dir=str(PARAMS), templates=str(d))
+    assert report.target_words("≥200人") == "at least 200 people"  # shipped entries kept
+    assert report.target_words("十名以内") == "at most 10 people"
+
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+GLOSSED = re.compile(r"\((?:优|良|中|差|万元)\)")  # a Chinese term glossed after its English: "Good (良)"
+
+
+def unquoted(text: str) -> str:
+    """``text`` without its quotations (“…”, nested ones included) and document titles (《…》): what the English
+    report writes itself, not what it quotes from the source documents."""
+    out, depth = [], 0
+    for ch in text:
+        if ch in "“《":
+            depth += 1
+        elif ch in "”》" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(ch)
+    return GLOSSED.sub("", "".join(out))
+
+
+def test_unquoted_keeps_only_the_reports_own_words():
+    assert unquoted("Evidence: “引进“持牌”机构7家”, target at least 6 organisations") == \
+        "Evidence: , target at least 6 organisations"
+    assert unquoted("Good (良) under 《预算法》") == "Good  under "
+    assert CJK.search(unquoted("target 不少于6家")) is not None
+
+
+@pytest.mark.slow  # builds the whole English report
+def test_the_english_luohu_report_writes_no_chinese_of_its_own(luohu):
+    """Luohu's parameters give English for the department, its functions, key tasks and targets: the English
+    report's prose and tables carry Chinese only inside quotations of the source documents (evidence, the
+    published report's reasons, problems and recommendations, each marked) and in glosses such as “Good (良)”."""
+    report = luohu["en"]
+    found = [p for p in _prose(report) if CJK.search(unquoted(p))]
+    assert not found, found[:5]
+    text = "\n".join(_prose(report))
+    assert "target at least 6 organisations, achieved 7 organisations" in text
+    assert "target “不少于6家”" not in text and "target 12 items" in text  # the 12 budgeted projects

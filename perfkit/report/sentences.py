@@ -15,9 +15,10 @@ from typing import Any
 from ..analysis.sensitivity import TargetReport
 from ..analysis.targets import ALL_FLAGS, DEFAULT_THRESHOLDS, TargetDiagnostic, Thresholds
 from ..core.framework import grade_of
+from ..core.projects import all_targets
 from ..fmt import num
 from .language import Language
-from .rules_text import rule_name
+from .rules_text import PENALTY_TERM, rule_name
 from .target_words import TargetWords
 from .text import Safe, Text
 
@@ -232,7 +233,15 @@ def localized_alternative(t: Text, alt: dict) -> dict:
         label = names.get(label) or names[alt["label"]]
     if description and not lang.translated_names and not _CJK.search(description):
         description = None  # Chinese prose quotes no English
-    return {**alt, "label": label, "description": description}
+    out = {**alt, "label": label, "description": description}
+    if isinstance(alt.get("explanation"), str):  # the arithmetic names the low-target penalty in the template language
+        out["explanation"] = alt["explanation"].replace(PENALTY_TERM, t.label("rules.penalty_term"))
+    return out
+
+
+# Findings whose sentence states the target (and actual) of an indicator.
+_FIGURE_CODES = ("LATE_DEADLINE_NOT_DEDUCTED", "TARGET_COMPARATOR_CONFLICT", "QUANTITATIVE_TARGET_JUDGED",
+                 "TARGET_LOWERED_TO_ACTUAL")
 
 
 def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
@@ -242,6 +251,14 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
     data = dict(f.data)
     ctx: dict[str, Any] = {**data, "name": names(f.indicator), "message": f.message}
     code = f.code
+    if isinstance(data.get("rows"), list):  # target-table rows: their English names where the parameters give them
+        english = {tg.name: tg.name_en for tg, _ in all_targets(result.evaluation) if tg.name_en}
+        ctx["rows"] = [{**row, "name": lang.name(row.get("name"), english.get(row.get("name")))}
+                       if isinstance(row, dict) else row for row in data["rows"]]
+    if code in _FIGURE_CODES:  # a target and an actual stated in the finding: as the language writes them
+        words = TargetWords(t)
+        ctx.update({k: words(data[k]) for k in ("target", "actual", "initial_target")
+                    if data.get(k) is not None})
     if code == "SCORE_MISMATCH":
         ctx["diff"] = data["reported"] - data["recomputed"]
         ctx["rule"] = rule_name(t, data.get("rule"))

@@ -121,8 +121,20 @@ class Text:
         self.overrides = overrides or {}  # a firm's sentences over the shipped ones (perfkit.report.overrides)
         self.data = merged(load_templates(language), self.overrides) if self.overrides else load_templates(language)
         self.env = template_environment(self.lang)
+        self.env.filters["unit_word"] = self.unit_word
         self._compiled: dict[str, jinja2.Template] = {}
         self._plain: Text | None = None if escape else self
+
+    def unit_word(self, unit: Any, n: float = 2) -> str:
+        """A unit as this language writes it after a number ``n``: the ``figures.units`` glossary where the
+        language translates figures ('家' → 'organisations'), else the unit as written."""
+        figures = self.data.get("figures") or {}
+        forms = (figures.get("units") or {}).get(unit) if figures.get("translate") else None
+        if forms is None:
+            return "" if unit is None else str(unit)
+        if isinstance(forms, str):
+            return forms
+        return forms[0] if n == 1 else forms[1]
 
     @property
     def plain(self) -> "Text":

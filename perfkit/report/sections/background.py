@@ -27,8 +27,10 @@ def title(report) -> Section:
     works = [r.evaluation.work for r in report.main if r.evaluation.work is not None]
     evaluators = list(dict.fromkeys(lang.name(w.evaluator, w.evaluator_en) for w in works if w.evaluator))
     periods = list(dict.fromkeys(lang.text(w.period, w.period_en) for w in works if w.period))
-    if evaluators or periods:  # the cover's lines: who evaluated and when, where the parameters say
-        sec.md(t("cover", evaluators=evaluators, periods=periods))
+    dates = sorted({w.report_date for w in works if w.report_date is not None})
+    if evaluators or periods or dates:  # the cover's lines: who evaluated, when, the report's date, where given
+        sec.md(t("cover", evaluators=evaluators, periods=periods,
+                 dates=[t.plain("report_date", year=d.year, month=d.month, day=d.day) for d in dates]))
     sec.md(t(f"intro_{kind}", department=report.department_name, year=report.bundle.year, n=len(report.results),
              items=items))
     return sec
@@ -48,7 +50,8 @@ def section(report, n: int) -> Section:
         functions = dept.functions_en if translated else dept.functions
         sec.md(t("background.functions_intro", name=report.department_name, n=len(dept.functions),
                  translated=translated))
-        sec.bullets([data_text(f) for f in functions], numbered=True)
+        quoted = report.lang.translated_names and not translated  # the intro says they are quoted in Chinese
+        sec.bullets([data_text(report.lang.quote(f) if quoted else f) for f in functions], numbered=True)
     if dept.key_tasks:
         k += 1
         sec.heading(3, report.numbered((n, k), report.heading("key_tasks")))

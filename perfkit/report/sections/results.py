@@ -186,7 +186,7 @@ def scoring_table(report, r, only=None) -> str:
         if has_reported:
             cells.append(rep_text)
         if has_reason:
-            cells.append(reason_of[i])
+            cells.append(report.lang.text(reason_of[i], None) if reason_of[i] else "")
         rows.append(cells)
     cols = (["level1", "level2", "leaf", "points", "rule", "inputs", "score"] + (["reported"] if has_reported else [])
             + (["reason"] if has_reason else []))
