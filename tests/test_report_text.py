@@ -42,6 +42,14 @@ def new_user_params(tmp: Path) -> Path:
     return tmp
 
 
+def scaffolded_params(tmp: Path) -> Path:
+    """A parameters directory with the shipped frameworks and ``demo-bureau/2023``: the department-year
+    ``perfkit new`` scaffolds for a new user (tests/fixtures/new-department), filled minimally."""
+    shutil.copytree(PARAMS / "frameworks", tmp / "frameworks")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "new-department" / "demo-bureau", tmp / "demo-bureau")
+    return tmp
+
+
 @pytest.fixture(scope="module")
 def new_user(tmp_path_factory):
     pdir = new_user_params(tmp_path_factory.mktemp("params"))
@@ -148,8 +156,10 @@ def _units(new_user_dir: Path):
     for department, year in SHIPPED:
         for lang in ("zh", "en"):
             yield f"{department}/{year}/{lang}", Report.load(department, year, language=lang, params_dir=str(PARAMS))
+    scaffolded = scaffolded_params(new_user_dir.parent / (new_user_dir.name + "-scaffolded"))
     for lang in ("zh", "en"):
         yield f"new-dept/2022/{lang}", Report.load("new-dept", 2022, language=lang, params_dir=str(new_user_dir))
+        yield f"demo-bureau/2023/{lang}", Report.load("demo-bureau", 2023, language=lang, params_dir=str(scaffolded))
 
 
 def _prose(report) -> list[str]:
@@ -166,7 +176,7 @@ def _prose(report) -> list[str]:
     return out
 
 
-ZERO_COUNT = re.compile(r"(?<![\d.,])0(?:项|处|个|次|份|家)")
+ZERO_COUNT = re.compile(r"(?<![\d.,])(?<!完成)(?<!完成值)(?<!实际)0(?:项|处|个|次|份|家)")  # a measured actual of 0 is a fact
 EN_ZERO_COUNT = re.compile(r"\bno (?:places? where|labelling defects?|matters? to note|further remarks?)\b")
 ID_LIKE = re.compile(r"\b[a-z]+(?:-|\\?_)[a-z]+\b")  # year-end, overrun\_penalty, budget.assets …
 LIST_ITEM = re.compile(r"^(?:\d+\. |- )", re.M)
@@ -289,6 +299,27 @@ def test_counts_of_nothing_are_left_out(shenzhen):
     md = shenzhen.reconciliation().markdown()
     assert "发现1处与规则或算术不一致之处、" in md and "另有0项" not in md and "0处" not in md
     assert ZERO_COUNT.search(md) is None
+
+
+def test_a_scaffolded_department_year_reads_as_an_evaluation(tmp_path):
+    """The department-year ``perfkit new`` writes, filled in: an evaluation report with no review vocabulary in
+    its sentences, headings or labels (the severity labels, the baseline of the target scenarios included)."""
+    pdir = scaffolded_params(tmp_path)
+    zh = Report.load("demo-bureau", 2023, params_dir=str(pdir))
+    assert not zh.review
+    md = zh.markdown()
+    assert md.startswith("# 示例市某某局2023年度预算绩效评价报告") and "总分为88.62分，评价等级为“良”" in md
+    for word in ("复核", "核对", "已发布", "报告所列", "重算", "标注缺陷与总分差异", "≠", "参数文件"):
+        assert word not in md, word
+    assert any(kind == "html" and '<td class="name">按原目标</td>' in block for kind, block in zh.targets_section().blocks)
+    t = zh.t
+    assert t("reconciliation.severity.warning", reported=False) == "指标体系结构或标注问题"
+    assert t("reconciliation.severity.warning", reported=True) == "标注缺陷与总分差异"
+    en = Report.load("demo-bureau", 2023, language="en", params_dir=str(pdir)).markdown()
+    assert en.startswith("# Example Bureau of a city: performance evaluation report for 2023")
+    for word in ("review", "published", "recomput", "reported", "Labelling defects"):
+        assert word not in en, word
+    assert "Spending for the year came to 1,288.20 (in 10,000 yuan) against the adjusted budget of 1,350.50" in en
 
 
 def test_a_review_states_the_differences_an_evaluation_does_not(luohu, new_user):
@@ -439,3 +470,66 @@ def test_the_english_luohu_report_writes_no_chinese_of_its_own(luohu):
     text = "\n".join(_prose(report))
     assert "target at least 6 organisations, achieved 7 organisations" in text
     assert "target “不少于6家”" not in text and "target 12 items" in text  # the 12 budgeted projects
+
+
+# ---- units on every number ---------------------------------------------------------------------
+
+NUMBER = re.compile(r"(?<![\d.,A-Za-z_])(\d[\d,]*(?:\.\d+)?)(?![\d,]*[A-Za-z_])")
+ZH_UNITS = ("%", "分", "万元", "元", "亿", "万", "项", "个", "处", "家", "次", "人", "年", "月", "日", "倍", "级", "名", "位",
+            "期", "场", "篇", "份", "条", "件", "户", "班次", "批", "支", "版", "台", "套", "辆", "所", "座", "栋", "天", "小时", "百分点", "季度", "号", "（含）",
+            "余", "多")  # 余 / 多 before the measure word: "3500 余家次", "200 多家"
+YEAR_OR_CODE = re.compile(r"(?:19|20)\d\d|\d{5,}")  # a year (2019–2020), or a hotline or code written without separators
+ARITHMETIC_BEFORE = re.compile(r"(?:[×÷−+/=<>≥≤(（Δ]|min\(|max\()\s*$")
+ARITHMETIC_AFTER = re.compile(r"\s*[×÷−+/=)）→]")
+EN_SENTENCE = re.compile(r"(?<=[.;:!?])\s+(?=[A-Z(“])|\n")
+EN_UNIT_WORDS = re.compile(r"\bpoints?\b|\byuan\b|\bfactor\b|\btimes\b|percentage points?")
+
+
+def unitless_numbers(markdown: str, language: str) -> list[str]:
+    """The numbers of a Markdown block (its own words, quotations left out) that carry no unit, each with its
+    context. Chinese: every number is followed by its unit or measure word (分, 万元, %, 项, 个, 年 …), or is an
+    ordinal (第3), a document number (〔2020〕), a list number, a term of arithmetic, or a range or list sharing the
+    unit of its last figure (3—4个, 1-3月). English: every figure with decimals (an amount, a score, a rate) is
+    followed by % or stands in a sentence that names its unit (points, yuan, percentage points, a factor)."""
+    text = unquoted(markdown)
+    out = []
+    if language == "zh":
+        for m in NUMBER.finditer(text):
+            before, after = text[:m.start()], text[m.end():]
+            if (after.lstrip(" ").startswith(ZH_UNITS) or re.match(r"\s*\\?[—–~\-至到、和与]\s*\d", after)
+                    or YEAR_OR_CODE.fullmatch(m.group(1)) or re.search(r"(?:第|〔|附件|问题|表|表\d+-)$", before)
+                    or ARITHMETIC_BEFORE.search(before)
+                    or ARITHMETIC_AFTER.match(after) or (after.startswith(". ") and (not before or before.endswith("\n")))):
+                continue
+            out.append(text[max(0, m.start() - 30):m.end() + 15])
+        return out
+    for sentence in EN_SENTENCE.split(text):
+        for m in NUMBER.finditer(sentence):
+            before, after = sentence[:m.start()], sentence[m.end():]
+            if ("." not in m.group(1) or re.match(r"\s?%", after) or ARITHMETIC_BEFORE.search(before)
+                    or ARITHMETIC_AFTER.match(after) or EN_UNIT_WORDS.search(sentence)):
+                continue
+            out.append(sentence[max(0, m.start() - 40):m.end() + 20])
+    return out
+
+
+@pytest.mark.parametrize("language, text, found", [
+    ("zh", "总分为88.62分，等级“良”；调整幅度12.54%，共15个末级指标，第3项，1-3月、1—4个", []),
+    ("zh", "完成值506未达到目标值2,920，报告仍给满分", ["506", "2,920"]),
+    ("zh", "依据：“预算300、实际210”（引文不查）；3 × min(506 / 2920, 1)", []),
+    ("en", "The total is 88.62 points; spending came to 1,288.20 (in 10,000 yuan), 95.39% of the budget.", []),
+    ("en", "Spending came to 1,288.20 against the adjusted budget of 1,350.50.", ["1,288.20", "1,350.50"]),
+    ("en", "The median total is 88.26 and 90% of scenarios fall between 87.57 and 88.62.", ["88.26", "87.57", "88.62"]),
+])
+def test_the_units_check_finds_bare_numbers(language, text, found):
+    bare = unitless_numbers(text, language)
+    assert len(bare) == len(found) and all(f in b for f, b in zip(found, bare)), bare
+
+
+@pytest.mark.slow  # builds the whole report of every shipped unit in both languages
+def test_every_number_in_the_prose_carries_its_unit(tmp_path):
+    new_dir = new_user_params(tmp_path)
+    for name, report in _units(new_dir):
+        bare = [b for sec in report.sections() for kind, block in sec.blocks
+                if kind == "md" and not block.startswith("#") for b in unitless_numbers(block, report.language)]
+        assert not bare, (name, bare[:5])

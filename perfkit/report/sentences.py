@@ -239,6 +239,14 @@ def localized_alternative(t: Text, alt: dict) -> dict:
     return out
 
 
+def leaf_figure(t: Text, result, leaf_id: str | None, value) -> str:
+    """A number of a scored indicator's target or actual with the indicator's unit (``inputs.unit``), as the
+    language writes it ('2,920家' / '2,920 organisations'); the number alone where no unit is given."""
+    leaf = next((lf for lf in result.compiled.leaves if lf.id == leaf_id), None)
+    unit = getattr(leaf.inputs, "unit", None) if leaf is not None and leaf.inputs is not None else None
+    return TargetWords(t)(num(value), unit)
+
+
 # Findings whose sentence states the target (and actual) of an indicator.
 _FIGURE_CODES = ("LATE_DEADLINE_NOT_DEDUCTED", "TARGET_COMPARATOR_CONFLICT", "QUANTITATIVE_TARGET_JUDGED",
                  "TARGET_LOWERED_TO_ACTUAL")
@@ -255,6 +263,9 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
         english = {tg.name: tg.name_en for tg, _ in all_targets(result.evaluation) if tg.name_en}
         ctx["rows"] = [{**row, "name": lang.name(row.get("name"), english.get(row.get("name")))}
                        if isinstance(row, dict) else row for row in data["rows"]]
+    if code == "FULL_MARKS_ON_MISSED_TARGET":  # figures with the indicator's unit
+        ctx.update(target=leaf_figure(t, result, f.indicator, data["target"]),
+                   actual=leaf_figure(t, result, f.indicator, data["actual"]))
     if code in _FIGURE_CODES:  # a target and an actual stated in the finding: as the language writes them
         words = TargetWords(t)
         ctx.update({k: words(data[k]) for k in ("target", "actual", "initial_target")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...core.budget import all_measures, percent, quarterly_spending, schedule_gaps
 from ...core.framework import TOLERANCE
-from ..sentences import target_item
+from ..sentences import leaf_figure, target_item
 from ..tables import Section
 from ..text import Safe, data_text
 from .statements import statement_items
@@ -129,8 +129,9 @@ def derived_problems(report, r) -> list[tuple[str, str]]:
     full = by_code.get("FULL_MARKS_ON_MISSED_TARGET", [])
     if full:
         out.append(("full_marks_missed", t("problems.full_marks_missed", items=[
-            t("problems.full_marks_item", name=report.node_name(r, f.indicator), target=f.data["target"],
-              actual=f.data["actual"]) for f in full])))
+            t("problems.full_marks_item", name=report.node_name(r, f.indicator),
+              target=leaf_figure(t, r, f.indicator, f.data["target"]),
+              actual=leaf_figure(t, r, f.indicator, f.data["actual"])) for f in full])))
     for kind, codes in (("structure", STRUCTURE_CODES), ("arithmetic", ARITHMETIC_CODES)):
         found = [f for c in codes for f in by_code.get(c, [])]
         if found:

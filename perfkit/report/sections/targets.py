@@ -57,7 +57,7 @@ def sensitivity_block(report, sec: Section, r) -> None:
     sec.md(t("sensitivity.intro", n=model.n_targets))
     header = [t.label(f"sensitivity.columns.{c}") for c in ("scenario", "total", "grade", "change")]
     total = as_json(model.baseline_total)
-    rows = [([t.plain("sensitivity.baseline"), score(total), lang.grade_label(model.baseline_grade, fw), ""], "total")]
+    rows = [([t.plain("sensitivity.baseline", reported=report.review), score(total), lang.grade_label(model.baseline_grade, fw), ""], "total")]
     for cf in analysis.counterfactuals.table.itertuples():
         key = f"sensitivity.rules.{cf.rule}"
         label = t.plain(key, k=cf.k if cf.rule == "scaled" else 0.0) if t.has(key) else cf.rule
@@ -82,7 +82,7 @@ def sensitivity_block(report, sec: Section, r) -> None:
     if len(table):
         sec.md(t("sensitivity.tornado_note", low=TORNADO[0], high=TORNADO[1]))
         names = [report.node_name(r, str(i).split("/")[0]) for i in table["id"]]
-        sec.figure(plots.tornado_chart(table, total, report.language, names=names))
+        sec.figure(plots.tornado_chart(table, total, report.language, names=names, review=report.review))
 
 
 def _points_at_risk(analysis) -> list[tuple]:
