@@ -4,6 +4,8 @@ points resting on targets and the one-at-a-time tornado; then the portfolio's ta
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...analysis import sensitivity
 from ...analysis.targets import DEFAULT_THRESHOLDS
 from ...core.framework import TOLERANCE
@@ -15,6 +17,10 @@ from ..text import Safe
 from .literal import literal_block
 
 TORNADO = (0.8, 1.2)  # each target alone at 80% and 120% of its value in the one-at-a-time chart
+
+
+# Scenarios that set targets from the previous year's actuals.
+PRIOR_RULES = ("prior_year", "max_prior_year")
 
 
 def section(report, n: int) -> Section:
@@ -58,7 +64,10 @@ def sensitivity_block(report, sec: Section, r) -> None:
     header = [t.label(f"sensitivity.columns.{c}") for c in ("scenario", "total", "grade", "change")]
     total = as_json(model.baseline_total)
     rows = [([t.plain("sensitivity.baseline", reported=report.review), score(total), lang.grade_label(model.baseline_grade, fw), ""], "total")]
+    has_prior = bool(np.isfinite(np.asarray(model.prior, dtype=float)).any())
     for cf in analysis.counterfactuals.table.itertuples():
+        if cf.rule in PRIOR_RULES and not has_prior:  # no previous-year actual: the row would only repeat the total
+            continue
         key = f"sensitivity.rules.{cf.rule}"
         label = t.plain(key, k=cf.k if cf.rule == "scaled" else 0.0) if t.has(key) else cf.rule
         rows.append([label, score(as_json(cf.total)), lang.grade_label(cf.grade, fw), f"{as_json(cf.change):+.2f}"])
