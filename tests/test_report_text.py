@@ -533,3 +533,29 @@ def test_every_number_in_the_prose_carries_its_unit(tmp_path):
         bare = [b for sec in report.sections() for kind, block in sec.blocks
                 if kind == "md" and not block.startswith("#") for b in unitless_numbers(block, report.language)]
         assert not bare, (name, bare[:5])
+
+
+def test_a_name_without_english_is_shown_once_and_marked(tmp_path):
+    pdir = new_user_params(tmp_path)
+    path = pdir / "new-dept" / "2022.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["department"]["key_tasks"][1]["name_en"]  # 引进持牌金融机构
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    en = Report.load("new-dept", 2022, language="en", params_dir=str(pdir))
+    md = en.section("background").markdown()
+    assert "“引进持牌金融机构” (Chinese name) — target at least 6 organisations, achieved 7 organisations" in md
+    assert md.count("引进持牌金融机构") == 1
+    zh = Report.load("new-dept", 2022, params_dir=str(pdir)).section("background").markdown()
+    assert "引进持牌金融机构（目标：不少于6家；完成：7家）" in zh and "Chinese name" not in zh
+
+
+def test_previous_year_scenarios_only_where_a_previous_year_actual_exists(tmp_path, shenzhen):
+    def scenarios(report, r):
+        block = next(b for kind, b in report.targets_section().blocks if kind == "html" and "按原目标" in b)
+        return [x for x in ("上年实际值", "上年") if x in block], block
+
+    demo = Report.load("demo-bureau", 2023, params_dir=str(scaffolded_params(tmp_path)))
+    found, block = scenarios(demo, demo.main[0])
+    assert not found, block  # no target has a previous-year actual: no row that only repeats the total
+    fund = [b for kind, b in shenzhen.targets_section().blocks if kind == "html" and "按原目标" in b]
+    assert any("上年" in b for b in fund)  # the fund's targets have previous-year actuals
