@@ -559,3 +559,11 @@ def test_previous_year_scenarios_only_where_a_previous_year_actual_exists(tmp_pa
     assert not found, block  # no target has a previous-year actual: no row that only repeats the total
     fund = [b for kind, b in shenzhen.targets_section().blocks if kind == "html" and "按原目标" in b]
     assert any("上年" in b for b in fund)  # the fund's targets have previous-year actuals
+
+
+def test_the_control_rates_heading_only_over_control_rates(tmp_path, luohu):
+    """主要控制率 where the budget gives a control rate or the “三公” / asset tables; execution and adjustment rates
+    alone are 主要预算比率 (a new department-year's budget block holds only those)."""
+    demo = Report.load("demo-bureau", 2023, params_dir=str(scaffolded_params(tmp_path))).section("background").markdown()
+    assert "主要预算比率" in demo and "主要控制率" not in demo and "各项比率" in demo
+    assert "主要控制率" in luohu["zh"].section("background").markdown()

@@ -66,6 +66,8 @@ def section(report, n: int) -> Section:
             write(report, part, budget)
             if part.blocks:
                 k += 1
+                if key == "controls" and not has_control_rates(budget):  # execution and adjustment rates only
+                    key = "ratios"
                 sec.heading(3, report.numbered((n, k), report.heading(key)))
                 sec.blocks += part.blocks
     with_goals = [r for r in report.main if r.evaluation.goals]
@@ -194,6 +196,14 @@ def execution(report, sec: Section, budget) -> None:
     sec.figure(plots.execution_chart(budget, report.language))
 
 
+def has_control_rates(budget) -> bool:
+    """Whether the budget gives a control rate (“三公”经费, 日常公用经费, staff) or the “三公” or asset tables: the
+    subsection is then 主要控制率; with execution and adjustment rates only, it is 主要预算比率."""
+    computed = all_measures(budget)
+    return (any(computed.get(k) is not None for k in MEASURES if k.endswith("control_rate"))
+            or budget.three_public is not None or budget.assets is not None)
+
+
 def controls(report, sec: Section, budget) -> None:
     """The control rates computed from the budget, with their figures and the rates the report states."""
     t = report.t
@@ -215,7 +225,7 @@ def controls(report, sec: Section, budget) -> None:
     if not rows:
         return
     stated = any(row[-1] for row in rows)
-    sec.md(t("background.controls_intro", stated=stated))
+    sec.md(t("background.controls_intro", stated=stated, controls=has_control_rates(budget)))
     cols = ("measure", "formula", "data", "computed") + (("stated",) if stated else ())
     header = [t.label(f"columns.{c}") for c in cols]
     sec.html(html_table(header, [row[:len(cols)] for row in rows], numeric=range(2, len(cols))))
