@@ -51,7 +51,7 @@ def main() -> None:
     best = min(times)
     print(f"vectorised: {args.draws:,} scenarios in {best:.3f} s (best of {args.repeat}; "
           f"median {np.median(times):.3f} s) = {args.draws / best:,.0f} scenarios/s")
-    print("  grade probabilities: " + ", ".join(f"{g} {p:.4f}" for g, p in mc.probabilities.items()))
+    print("  share of scenarios by grade: " + ", ".join(f"{g} {p:.4f}" for g, p in mc.probabilities.items()))
 
     # the same draws, one scenario at a time through the same scoring
     targets = model.scaled(S._scale(mc.problem, np.random.default_rng(args.seed).random(

@@ -16,6 +16,7 @@ Conventions that hold for every file:
 
 from __future__ import annotations
 
+import datetime
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, PrivateAttr, field_validator, model_validator
@@ -715,6 +716,9 @@ class EvaluationWork(Model):
     evaluator_en: str | None = Field(None, description="English `evaluator`; null: `evaluator`.")
     period: str | None = Field(None, description="评价工作时间: when the evaluation was carried out, as written.")
     period_en: str | None = Field(None, description="English `period`; null: `period`.")
+    report_date: datetime.date | None = Field(
+        None, description="报告日期: the date the report is signed, YYYY-MM-DD; shown on the cover. Null: no date line "
+        "(a report is never dated by the day it is rendered).")
 
 
 class Project(Model):

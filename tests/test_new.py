@@ -138,7 +138,7 @@ def test_new_command_prints_the_file_and_one_line_per_missing_value(params):
     assert r.returncode == 0 and r.stdout.strip() == str(params / "demo-dept" / "2024.yaml")
     lines = [ln.strip() for ln in r.stderr.splitlines()[1:]]
     assert r.stderr.startswith("20 values to fill in") and len(lines) == 20
-    assert f"{params}/demo-dept/2024.yaml:31: evaluations[0].indicators.quantity-1.actual: value missing: required by " \
+    assert f"{params}/demo-dept/2024.yaml:32: evaluations[0].indicators.quantity-1.actual: value missing: required by " \
            "the ratio rule: expected a number" in lines
 
 

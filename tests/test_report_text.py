@@ -42,6 +42,14 @@ def new_user_params(tmp: Path) -> Path:
     return tmp
 
 
+def scaffolded_params(tmp: Path) -> Path:
+    """A parameters directory with the shipped frameworks and ``demo-bureau/2023``: the department-year
+    ``perfkit new`` scaffolds for a new user (tests/fixtures/new-department), filled minimally."""
+    shutil.copytree(PARAMS / "frameworks", tmp / "frameworks")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "new-department" / "demo-bureau", tmp / "demo-bureau")
+    return tmp
+
+
 @pytest.fixture(scope="module")
 def new_user(tmp_path_factory):
     pdir = new_user_params(tmp_path_factory.mktemp("params"))
@@ -148,8 +156,10 @@ def _units(new_user_dir: Path):
     for department, year in SHIPPED:
         for lang in ("zh", "en"):
             yield f"{department}/{year}/{lang}", Report.load(department, year, language=lang, params_dir=str(PARAMS))
+    scaffolded = scaffolded_params(new_user_dir.parent / (new_user_dir.name + "-scaffolded"))
     for lang in ("zh", "en"):
         yield f"new-dept/2022/{lang}", Report.load("new-dept", 2022, language=lang, params_dir=str(new_user_dir))
+        yield f"demo-bureau/2023/{lang}", Report.load("demo-bureau", 2023, language=lang, params_dir=str(scaffolded))
 
 
 def _prose(report) -> list[str]:
@@ -166,7 +176,7 @@ def _prose(report) -> list[str]:
     return out
 
 
-ZERO_COUNT = re.compile(r"(?<![\d.,])0(?:项|处|个|次|份|家)")
+ZERO_COUNT = re.compile(r"(?<![\d.,])(?<!完成)(?<!完成值)(?<!实际)0(?:项|处|个|次|份|家)")  # a measured actual of 0 is a fact
 EN_ZERO_COUNT = re.compile(r"\bno (?:places? where|labelling defects?|matters? to note|further remarks?)\b")
 ID_LIKE = re.compile(r"\b[a-z]+(?:-|\\?_)[a-z]+\b")  # year-end, overrun\_penalty, budget.assets …
 LIST_ITEM = re.compile(r"^(?:\d+\. |- )", re.M)
@@ -192,6 +202,8 @@ def test_the_text_of_every_report_passes_the_check(tmp_path):
             assert "parameter file" not in text.lower(), name
             assert EN_ZERO_COUNT.search(text) is None, name
             assert "probability" not in text.replace("not probabilities of a grade", ""), name
+            own_chinese = [p for p in prose if CJK.search(unquoted(p))]  # Chinese only where quoted, and marked
+            assert not own_chinese, (name, own_chinese[:3])
         for p in prose:  # no wall of text: a paragraph (not a list) under 1,000 characters
             if not LIST_ITEM.match(p):
                 assert len(p) < 1000, (name, p[:80])
@@ -289,6 +301,27 @@ def test_counts_of_nothing_are_left_out(shenzhen):
     assert ZERO_COUNT.search(md) is None
 
 
+def test_a_scaffolded_department_year_reads_as_an_evaluation(tmp_path):
+    """The department-year ``perfkit new`` writes, filled in: an evaluation report with no review vocabulary in
+    its sentences, headings or labels (the severity labels, the baseline of the target scenarios included)."""
+    pdir = scaffolded_params(tmp_path)
+    zh = Report.load("demo-bureau", 2023, params_dir=str(pdir))
+    assert not zh.review
+    md = zh.markdown()
+    assert md.startswith("# 示例市某某局2023年度预算绩效评价报告") and "总分为88.62分，评价等级为“良”" in md
+    for word in ("复核", "核对", "已发布", "报告所列", "重算", "标注缺陷与总分差异", "≠", "参数文件"):
+        assert word not in md, word
+    assert any(kind == "html" and '<td class="name">按原目标</td>' in block for kind, block in zh.targets_section().blocks)
+    t = zh.t
+    assert t("reconciliation.severity.warning", reported=False) == "指标体系结构或标注问题"
+    assert t("reconciliation.severity.warning", reported=True) == "标注缺陷与总分差异"
+    en = Report.load("demo-bureau", 2023, language="en", params_dir=str(pdir)).markdown()
+    assert en.startswith("# Example Bureau of a city: performance evaluation report for 2023")
+    for word in ("review", "published", "recomput", "reported", "Labelling defects"):
+        assert word not in en, word
+    assert "Spending for the year came to 1,288.20 (in 10,000 yuan) against the adjusted budget of 1,350.50" in en
+
+
 def test_a_review_states_the_differences_an_evaluation_does_not(luohu, new_user):
     assert "复核发现" in luohu["zh"].reconciliation().markdown()
     checks = new_user["zh"].reconciliation().markdown()
@@ -307,3 +340,230 @@ def test_shares_of_scenarios_not_probabilities(shenzhen):
     assert "的情景占" in md and "这是上述区间内情景的占比，不是等级的概率。" in md
     method = shenzhen.section("method").markdown()
     assert "10,000个情景（随机种子20200101）" in method
+
+
+# ---- the cover: evaluator, period and the report's date where the parameters give them --------
+
+
+def _with_work(tmp: Path, **work) -> Path:
+    pdir = new_user_params(tmp)
+    path = pdir / "new-dept" / "2022.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["evaluations"][0]["work"].update(work)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return pdir
+
+
+def test_the_cover_shows_the_report_date_only_where_given_in_html_and_word(tmp_path):
+    import datetime
+    import io
+
+    import docx
+
+    from perfkit.report.word import blocks_document
+
+    dated = _with_work(tmp_path / "dated", report_date=datetime.date(2023, 3, 31), period="2023年2月至3月",
+                       period_en="February to March 2023")
+    zh = Report.load("new-dept", 2022, params_dir=str(dated))
+    cover = zh.title().markdown()
+    assert "评价机构：深圳市罗湖区金融服务署（自评）；评价时间：2023年2月至3月；报告日期：2023年3月31日。" in cover
+    en = Report.load("new-dept", 2022, language="en", params_dir=str(dated)).title().markdown()
+    assert "carried out February to March 2023; report dated 31 March 2023." in en
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(blocks_document(zh.title().blocks, "zh"))).paragraphs]
+    assert any("报告日期：2023年3月31日" in p for p in paragraphs), paragraphs
+    # absent: no date line, and never the day the report is rendered
+    undated = Report.load("new-dept", 2022, params_dir=str(_with_work(tmp_path / "undated")))
+    cover = undated.title().markdown()
+    today = datetime.date.today()
+    assert "报告日期" not in cover and f"{today.year}年{today.month}月{today.day}日" not in cover
+    assert "评价机构：深圳市罗湖区金融服务署（自评）。" in cover
+
+
+def test_a_report_date_that_is_not_a_date_is_a_one_line_error(tmp_path):
+    from perfkit.errors import ParameterError
+
+    pdir = _with_work(tmp_path, report_date="三月底")
+    with pytest.raises(ParameterError) as err:
+        Report.load("new-dept", 2022, params_dir=str(pdir))
+    assert "2022.yaml" in str(err.value) and "report_date" in str(err.value), str(err.value)
+
+
+# ---- targets in English --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cell, unit, english", [
+    ("不少于6家", None, "at least 6 organisations"),
+    ("7家", None, "7 organisations"),
+    ("1家", None, "1 organisation"),
+    ("43", "个", "43 items"),
+    ("3—4个", None, "3 to 4 items"),
+    ("6%左右", None, "about 6%"),
+    ("95%及以上", None, "at least 95%"),
+    ("＜100%", "%", "less than 100%"),
+    ("=17家", "家", "exactly 17 organisations"),
+    ("＞60班次", "班次", "more than 60 classes"),
+    ("3个工作日内", None, "within 3 working days"),
+    ("2023年12月底前", None, "by the end of December 2023"),
+    ("12月", None, "December"),
+    ("较上年增长10%", None, "growth of at least 10% on the previous year"),
+    ("同比下降5%", None, "a decline of at least 5% on the previous year"),
+    ("≤1,950万元", None, "at most 19.5 million yuan"),
+    ("≥130亿", "亿元", "at least 13 billion yuan"),  # the row's unit completes a cell that writes only 亿
+    ("不适用", None, "not applicable"),
+    # not read completely: quoted as written, marked, never half translated
+    ("显著提升", None, "“显著提升” (as written in Chinese)"),
+    ("不超出财政预算100.3万元", None, "“不超出财政预算100.3万元” (as written in Chinese)"),
+    ("十名以内", "名", "“十名以内” (as written in Chinese)"),  # 名: people or a rank; the glossary does not guess
+    ("3-6月", None, "“3-6月” (as written in Chinese)"),
+    ("第三季度", None, "“第三季度” (as written in Chinese)"),
+])
+def test_a_target_in_english_is_rendered_from_its_reading(cell, unit, english):
+    from perfkit.report.target_words import TargetWords
+    from perfkit.report.text import Text
+
+    assert TargetWords(Text("en", escape=False), year=2022)(cell, unit) == english
+    assert TargetWords(Text("zh", escape=False), year=2022)(cell, unit) == (cell + unit if cell == "43" else cell)
+
+
+def test_a_firm_can_extend_the_unit_glossary(tmp_path):
+    d = tmp_path / "templates"
+    d.mkdir()
+    (d / "narrative.en.yaml").write_text("figures:\n  units:\n    名: [person, people]\n", encoding="utf-8")
+    report = Report.load("luohu-fsa", 2022, language="en", params_dir=str(PARAMS), templates=str(d))
+    assert report.target_words("≥200人") == "at least 200 people"  # shipped entries kept
+    assert report.target_words("十名以内") == "at most 10 people"
+
+
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+GLOSSED = re.compile(r"\((?:优|良|中|差|万元)\)")  # a Chinese term glossed after its English: "Good (良)"
+
+
+def unquoted(text: str) -> str:
+    """``text`` without its quotations (“…”, nested ones included) and document titles (《…》): what the English
+    report writes itself, not what it quotes from the source documents."""
+    out, depth = [], 0
+    for ch in text:
+        if ch in "“《":
+            depth += 1
+        elif ch in "”》" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(ch)
+    return GLOSSED.sub("", "".join(out))
+
+
+def test_unquoted_keeps_only_the_reports_own_words():
+    assert unquoted("Evidence: “引进“持牌”机构7家”, target at least 6 organisations") == \
+        "Evidence: , target at least 6 organisations"
+    assert unquoted("Good (良) under 《预算法》") == "Good  under "
+    assert CJK.search(unquoted("target 不少于6家")) is not None
+
+
+@pytest.mark.slow  # builds the whole English report
+def test_the_english_luohu_report_writes_no_chinese_of_its_own(luohu):
+    """Luohu's parameters give English for the department, its functions, key tasks and targets: the English
+    report's prose and tables carry Chinese only inside quotations of the source documents (evidence, the
+    published report's reasons, problems and recommendations, each marked) and in glosses such as “Good (良)”."""
+    report = luohu["en"]
+    found = [p for p in _prose(report) if CJK.search(unquoted(p))]
+    assert not found, found[:5]
+    text = "\n".join(_prose(report))
+    assert "target at least 6 organisations, achieved 7 organisations" in text
+    assert "target “不少于6家”" not in text and "target 12 items" in text  # the 12 budgeted projects
+
+
+# ---- units on every number ---------------------------------------------------------------------
+
+NUMBER = re.compile(r"(?<![\d.,A-Za-z_])(\d[\d,]*(?:\.\d+)?)(?![\d,]*[A-Za-z_])")
+ZH_UNITS = ("%", "分", "万元", "元", "亿", "万", "项", "个", "处", "家", "次", "人", "年", "月", "日", "倍", "级", "名", "位",
+            "期", "场", "篇", "份", "条", "件", "户", "班次", "批", "支", "版", "台", "套", "辆", "所", "座", "栋", "天", "小时", "百分点", "季度", "号", "（含）",
+            "余", "多")  # 余 / 多 before the measure word: "3500 余家次", "200 多家"
+YEAR_OR_CODE = re.compile(r"(?:19|20)\d\d|\d{5,}")  # a year (2019–2020), or a hotline or code written without separators
+ARITHMETIC_BEFORE = re.compile(r"(?:[×÷−+/=<>≥≤(（Δ]|min\(|max\()\s*$")
+ARITHMETIC_AFTER = re.compile(r"\s*[×÷−+/=)）→]")
+EN_SENTENCE = re.compile(r"(?<=[.;:!?])\s+(?=[A-Z(“])|\n")
+EN_UNIT_WORDS = re.compile(r"\bpoints?\b|\byuan\b|\bfactor\b|\btimes\b|percentage points?")
+
+
+def unitless_numbers(markdown: str, language: str) -> list[str]:
+    """The numbers of a Markdown block (its own words, quotations left out) that carry no unit, each with its
+    context. Chinese: every number is followed by its unit or measure word (分, 万元, %, 项, 个, 年 …), or is an
+    ordinal (第3), a document number (〔2020〕), a list number, a term of arithmetic, or a range or list sharing the
+    unit of its last figure (3—4个, 1-3月). English: every figure with decimals (an amount, a score, a rate) is
+    followed by % or stands in a sentence that names its unit (points, yuan, percentage points, a factor)."""
+    text = unquoted(markdown)
+    out = []
+    if language == "zh":
+        for m in NUMBER.finditer(text):
+            before, after = text[:m.start()], text[m.end():]
+            if (after.lstrip(" ").startswith(ZH_UNITS) or re.match(r"\s*\\?[—–~\-至到、和与]\s*\d", after)
+                    or YEAR_OR_CODE.fullmatch(m.group(1)) or re.search(r"(?:第|〔|附件|问题|表|表\d+-)$", before)
+                    or ARITHMETIC_BEFORE.search(before)
+                    or ARITHMETIC_AFTER.match(after) or (after.startswith(". ") and (not before or before.endswith("\n")))):
+                continue
+            out.append(text[max(0, m.start() - 30):m.end() + 15])
+        return out
+    for sentence in EN_SENTENCE.split(text):
+        for m in NUMBER.finditer(sentence):
+            before, after = sentence[:m.start()], sentence[m.end():]
+            if ("." not in m.group(1) or re.match(r"\s?%", after) or ARITHMETIC_BEFORE.search(before)
+                    or ARITHMETIC_AFTER.match(after) or EN_UNIT_WORDS.search(sentence)):
+                continue
+            out.append(sentence[max(0, m.start() - 40):m.end() + 20])
+    return out
+
+
+@pytest.mark.parametrize("language, text, found", [
+    ("zh", "总分为88.62分，等级“良”；调整幅度12.54%，共15个末级指标，第3项，1-3月、1—4个", []),
+    ("zh", "完成值506未达到目标值2,920，报告仍给满分", ["506", "2,920"]),
+    ("zh", "依据：“预算300、实际210”（引文不查）；3 × min(506 / 2920, 1)", []),
+    ("en", "The total is 88.62 points; spending came to 1,288.20 (in 10,000 yuan), 95.39% of the budget.", []),
+    ("en", "Spending came to 1,288.20 against the adjusted budget of 1,350.50.", ["1,288.20", "1,350.50"]),
+    ("en", "The median total is 88.26 and 90% of scenarios fall between 87.57 and 88.62.", ["88.26", "87.57", "88.62"]),
+])
+def test_the_units_check_finds_bare_numbers(language, text, found):
+    bare = unitless_numbers(text, language)
+    assert len(bare) == len(found) and all(f in b for f, b in zip(found, bare)), bare
+
+
+@pytest.mark.slow  # builds the whole report of every shipped unit in both languages
+def test_every_number_in_the_prose_carries_its_unit(tmp_path):
+    new_dir = new_user_params(tmp_path)
+    for name, report in _units(new_dir):
+        bare = [b for sec in report.sections() for kind, block in sec.blocks
+                if kind == "md" and not block.startswith("#") for b in unitless_numbers(block, report.language)]
+        assert not bare, (name, bare[:5])
+
+
+def test_a_name_without_english_is_shown_once_and_marked(tmp_path):
+    pdir = new_user_params(tmp_path)
+    path = pdir / "new-dept" / "2022.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["department"]["key_tasks"][1]["name_en"]  # 引进持牌金融机构
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    en = Report.load("new-dept", 2022, language="en", params_dir=str(pdir))
+    md = en.section("background").markdown()
+    assert "“引进持牌金融机构” (Chinese name) — target at least 6 organisations, achieved 7 organisations" in md
+    assert md.count("引进持牌金融机构") == 1
+    zh = Report.load("new-dept", 2022, params_dir=str(pdir)).section("background").markdown()
+    assert "引进持牌金融机构（目标：不少于6家；完成：7家）" in zh and "Chinese name" not in zh
+
+
+def test_previous_year_scenarios_only_where_a_previous_year_actual_exists(tmp_path, shenzhen):
+    def scenarios(report, r):
+        block = next(b for kind, b in report.targets_section().blocks if kind == "html" and "按原目标" in b)
+        return [x for x in ("上年实际值", "上年") if x in block], block
+
+    demo = Report.load("demo-bureau", 2023, params_dir=str(scaffolded_params(tmp_path)))
+    found, block = scenarios(demo, demo.main[0])
+    assert not found, block  # no target has a previous-year actual: no row that only repeats the total
+    fund = [b for kind, b in shenzhen.targets_section().blocks if kind == "html" and "按原目标" in b]
+    assert any("上年" in b for b in fund)  # the fund's targets have previous-year actuals
+
+
+def test_the_control_rates_heading_only_over_control_rates(tmp_path, luohu):
+    """主要控制率 where the budget gives a control rate or the “三公” / asset tables; execution and adjustment rates
+    alone are 主要预算比率 (a new department-year's budget block holds only those)."""
+    demo = Report.load("demo-bureau", 2023, params_dir=str(scaffolded_params(tmp_path))).section("background").markdown()
+    assert "主要预算比率" in demo and "主要控制率" not in demo and "各项比率" in demo
+    assert "主要控制率" in luohu["zh"].section("background").markdown()

@@ -145,3 +145,18 @@ def test_circled_item_numbers_are_not_figures():
     # Beijing S19 o3: "②组织培训1次…" is one training, not two
     r = read_target("②组织培训1次，共培训新入职干部30人次。")
     assert r.value == 1 and r.unit_text == "次"
+
+
+@pytest.mark.parametrize("text, kind, value", [
+    ("1288.2万元", "quantity", 1288.2),  # an amount with a decimal point is not the date "year 1288, month 2"
+    ("2022.5万元", "quantity", 2022.5),  # nor is a plausible year followed by a unit of amount
+    ("1288.2元", "quantity", 1288.2),
+])
+def test_an_amount_with_a_decimal_point_is_not_a_date(text, kind, value):
+    r = read_target(text)
+    assert (r.kind, r.value) == (kind, value)
+
+
+def test_a_dotted_year_and_month_is_still_a_date():
+    r = read_target("2022.2")
+    assert r.kind == "date" and divmod(int(r.hi), 12) == (2022, 1)

@@ -181,7 +181,7 @@ def test_sentences_are_the_report_templates(shenzhen):
     assert "27.83%" in budget  # rates as percentages with two decimals, as the report prints them
     d22 = by_id(shenzhen[2]["fund"])["D22"]
     assert sentences([d22], "en", ("ratchet",)) == [
-        "One target is below the previous year's actual: Insurance density (target “8,500元/人”, previous year “10,300元/人”)."]
+        "One target is below the previous year's actual: Insurance density (target 8,500 yuan per person, previous year 10,300 yuan per person)."]
 
 
 def test_numbers_keep_their_digits(shenzhen):

@@ -194,6 +194,8 @@ def evaluations_text(department: str, year: int, specs: list[EvaluationSpec], so
     w.key(0, (), "department")
     w.key(2, ("department",), "id", department)
     w.missing_value(2, ("department",), "name", "the department's full name", note="部门全称 / full name as printed")
+    w.key(2, ("department",), "name_en", None,
+          note="英文名称（可选，英文报告使用）/ English name, optional: English reports use it")
     w.key(0, (), "year", int(year))
     w.key(0, (), "source", source, note="资料来源（可选）/ where the figures come from, optional")
     _write_budget(w, 0, (), budget_fields(measures))

@@ -88,7 +88,7 @@ def linked(rr: RowReading) -> LinkedRow:
         id=rr.id, name=rr.row.name, kind=rr.target.kind, target_text=str(rr.row.target),
         actual_text=None if rr.row.actual is None else str(rr.row.actual),
         met=ok, completion=completion(rr.target, rr.actual_number) if rr.actual_number is not None else None,
-        late_months=late, weight=1.0 if rr.row.weight is None else rr.row.weight,
+        late_months=late, weight=1.0 if rr.row.weight is None else rr.row.weight, name_en=rr.row.name_en,
     )
 
 

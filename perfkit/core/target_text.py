@@ -279,7 +279,7 @@ _YEAR_MONTH_TEXT = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月")
 def _date(text: str, year: int | None) -> tuple[float, float, bool] | None:
     """(first month, last month, year written) of a date written at the start of ``text``."""
     s = normalise(text).replace(" ", "")
-    if m := re.match(r"^(\d{4})[-./](\d{1,2})(?:[-./]\d{1,2})?", s):
+    if m := _NUMERIC_DATE.match(s):
         y, mo = int(m.group(1)), int(m.group(2))
         return (y * 12 + mo - 1,) * 2 + (True,) if 1 <= mo <= 12 else None
     if m := _MONTH.match(s):
@@ -305,8 +305,11 @@ def _date(text: str, year: int | None) -> tuple[float, float, bool] | None:
     return None
 
 
+# A date written with numbers only ("2022-02", "2022.2", "2022/2/28"): a plausible year, and not an amount
+# ("1288.2万元", "2022.5万元" are quantities, not dates).
+_NUMERIC_DATE = re.compile(r"^((?:19|20)\d\d)[-./](\d{1,2})(?:[-./]\d{1,2})?(?![\d.]|\s*(?:[万亿千百]|元|%))")
 _DATE_START = re.compile(r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月|第?[一二三四1234]季度|[上下]半年)|\d{4}\s*年\s*(?:底|末)"
-                         r"|\d{4}\s*[-./]\s*\d{1,2}(?![\d])")
+                         r"|(?:19|20)\d\d\s*[-./]\s*\d{1,2}(?![\d.]|\s*(?:[万亿千百]|元|%))")
 
 
 def _read_date(text: str, norm: str, year: int | None) -> Reading | None:

@@ -26,6 +26,7 @@ from .sections import background, method, portfolio, problems, reconciliation, r
 from .sections import targets as targets_section
 from .sentences import NodeNames, finding_sentence
 from .tables import Section
+from .target_words import TargetWords
 from .text import Safe, Text, md_text
 
 PORTFOLIO_MIN = 5  # this many project self-evaluations or more get a summary section of their own
@@ -76,6 +77,7 @@ class Report:
         # A review (复核报告) reproduces a published report; an evaluation (评价报告) has no published scores.
         self.review = any(has_reported(r) for r in self.results)
         self._names: dict[int, NodeNames] = {}
+        self._words: dict[str, TargetWords] = {}
         self._diagnostics: dict[int, list] = {}
         self._analyses: dict[int, Any] = {}
         self._row_scores: dict[int, Any] = {}
@@ -107,7 +109,7 @@ class Report:
     @property
     def department_name(self) -> str:
         d = self.bundle.department
-        return self.lang.pick(d.name, d.name_en)
+        return self.lang.name(d.name, d.name_en)
 
     def numbered(self, numbers: tuple[int, ...], text: str) -> Safe:
         """A heading's Markdown text with its number: '一、基本情况' / '1 Background' (data text escaped)."""
@@ -115,6 +117,14 @@ class Report:
 
     def heading(self, key: str) -> str:
         return self.t.label(f"headings.{key}")
+
+    def target_words(self, text, unit: str | None = None, cell: bool = False) -> str:
+        """A target or an actual as the report's language writes it (:class:`~.target_words.TargetWords`);
+        ``cell``: for an HTML table cell (not Markdown-escaped)."""
+        key = "cell" if cell else "md"
+        if key not in self._words:
+            self._words[key] = TargetWords(self.t.plain if cell else self.t, year=self.bundle.year)
+        return self._words[key](text, unit)
 
     def names(self, result) -> NodeNames:
         """The names of an evaluation's indicators in the report's language (read once)."""
@@ -127,7 +137,7 @@ class Report:
 
     def evaluation_title(self, result, with_id: bool = False) -> str:
         ev = result.evaluation
-        title = self.lang.pick(ev.title, ev.title_en)
+        title = self.lang.name(ev.title, ev.title_en)
         return f"{ev.id.upper()} {title}" if with_id else title
 
     def kind_evaluator(self, result) -> str:

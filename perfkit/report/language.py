@@ -11,6 +11,7 @@ article before a name, quotation marks, the width at which chart labels wrap —
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Iterable
@@ -20,6 +21,7 @@ import yaml
 from ..fmt import chinese_number
 
 LANGUAGES = ("zh", "en")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @functools.lru_cache(maxsize=None)
@@ -58,6 +60,8 @@ class Language:
     label_width: int  # chart labels (indicator names) wrap at about this many display columns
     list_more: str  # after the items a long list names: "{shown}" the named part, "{n}" the whole count
     list_max: int  # a list in prose names at most this many items (the tables list them all)
+    untranslated: str  # a name with no translation where names are translated: "{name}" the name as written
+    untranslated_text: str  # likewise a passage quoted from the source documents: "{text}" as written
 
     @classmethod
     @functools.lru_cache(maxsize=None)
@@ -68,7 +72,8 @@ class Language:
                    heading_numbers=tuple(style["heading_numbers"]), translated_names=bool(style["translated_names"]),
                    number_words=tuple(style["number_words"]), article=style["article"], quotes=tuple(style["quotes"]),
                    label_width=int(style["label_width"]), list_more=style["list_more"],
-                   list_max=int(style["list_max"]))
+                   list_max=int(style["list_max"]), untranslated=style["untranslated"],
+                   untranslated_text=style["untranslated_text"])
 
     # ---- joining -------------------------------------------------------------------------------
 
@@ -112,6 +117,22 @@ class Language:
     def pick(self, native: Any, translated: Any) -> Any:
         """``translated`` where this language uses translated names and one is given, else ``native``."""
         return translated if self.translated_names and isinstance(translated, str) and translated else native
+
+    def name(self, native: Any, translated: Any) -> Any:
+        """A name in prose: as :meth:`pick`, and where this language translates names but none is given, the
+        name as written once, marked as untranslated ('“金融论坛补贴数量” (Chinese name)')."""
+        picked = self.pick(native, translated)
+        if self.translated_names and picked is native and isinstance(native, str) and _CJK.search(native):
+            return self.untranslated.format(name=native)
+        return picked
+
+    def text(self, native: Any, translated: Any) -> Any:
+        """A passage (a statement, a problem the source lists) in prose: as :meth:`pick`, and where this language
+        translates but no translation is given, the passage as written, marked as quoted in the source language."""
+        picked = self.pick(native, translated)
+        if self.translated_names and picked is native and isinstance(native, str) and _CJK.search(native):
+            return self.untranslated_text.format(text=native)
+        return picked
 
     def grade_label(self, grade: str | None, framework) -> str:
         """A grade as this language names it: 优 / 'Excellent' (the band's ``name_en``); '—' for none."""

@@ -26,6 +26,7 @@ from .text import template_environment
 
 TEMPLATES_ENV = "PERFKIT_TEMPLATES"  # a run gives its kernel the templates directory here
 FIXED = ("language", "style")  # keys an override may not change
+OPEN = (("figures", "units"), ("figures", "magnitudes"))  # glossaries a firm may extend with keys of its own
 
 
 def _placeholders(source: str, env: jinja2.Environment) -> set[str]:
@@ -40,6 +41,11 @@ def _check(shipped: Any, given: Any, loc: tuple, doc, env: jinja2.Environment, p
                                     doc.line(loc)))
             return
         for k, v in given.items():
+            if k not in shipped and loc in OPEN:
+                if not (isinstance(v, str) or (isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v))):
+                    problems.append(Problem(doc.path, ".".join(str(p) for p in loc + (k,)),
+                                            "expected a word or [singular, plural]", doc.line(loc + (k,))))
+                continue
             if k not in shipped:
                 problems.append(Problem(doc.path, ".".join(str(p) for p in loc + (k,)),
                                         "not a key of the shipped templates", doc.line(loc + (k,))))

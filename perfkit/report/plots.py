@@ -469,11 +469,12 @@ def portfolio_chart(results, language: str = "zh") -> Figure:
 
 
 def tornado_chart(table, baseline: float, language: str = "zh", names: Sequence[str] | None = None,
-                  limit: int = 12) -> Figure:
+                  limit: int = 12, review: bool = True) -> Figure:
     """One-at-a-time swings of the total: each target lowered and raised alone (``sensitivity.tornado``).
 
     ``table`` has columns ``name``, ``total_low`` and ``total_high``, sorted by swing; ``names``
-    replaces the row labels (e.g. English indicator names).
+    replaces the row labels (e.g. English indicator names). ``review``: the baseline is a recomputed total (a
+    review of published scores); otherwise the evaluation's own total.
     """
     lab = _labels(language)
     rows = table.head(limit).to_dict("records")
@@ -494,7 +495,7 @@ def tornado_chart(table, baseline: float, language: str = "zh", names: Sequence[
     ax.set_yticks(y, _wrapped(labels, Language.of(language)), fontsize=8)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(-span * 1.35, span * 1.35)
-    ax.set_xlabel(f"{lab['tornado_baseline']} {baseline:.2f} ± ({lab['points_unit']})")
+    ax.set_xlabel(f"{lab['tornado_baseline' if review else 'tornado_total']} {baseline:.2f} ± ({lab['points_unit']})")
     ax.grid(axis="x", color=COLORS["grid"])
     # The legend sits between the title and the bars: below the axes it collides with the x label when
     # there are only one or two rows (the axes are then short, and offsets in axes units shrink with them).

@@ -8,6 +8,7 @@ from ..fmt import pct, pts, quantity_text, score
 from ..rules import REGISTRY, family
 from ..rules.base import Label, Listed, MeasureName, Phrase, RuleWords, Verbatim
 from .language import Language
+from .target_words import TargetWords
 from .text import Safe, Text
 
 
@@ -64,6 +65,9 @@ def _measure_value(budget, measure: str, language: str) -> str | None:
     return Language.of(language).join_list(pct(v) for v in value) if isinstance(value, list) else pct(value)
 
 
+# The low-target penalty as the families' arithmetic writes it (perfkit.rules.ratio), said in each language.
+PENALTY_TERM = "偏离度"
+
 # Rule families whose arithmetic the inputs column leaves out (an evaluator's score).
 NOT_EXPLAINED = tuple(name for name, fam in REGISTRY.items() if not fam.explained)
 
@@ -80,19 +84,22 @@ def inputs_text(t: Text, result, index: int, row_scores=None) -> str:
     inp = leaf.inputs
     budget = result.scoring_budget
     parts: list[str] = []
+    words = TargetWords(t)
+    unit = getattr(inp, "unit", None)
     if inp is not None and inp.target is not None and inp.actual is not None:
-        parts.append(t("rules.inputs.target_actual", target=quantity_text(inp.target), actual=quantity_text(inp.actual)))
+        parts.append(t("rules.inputs.target_actual", target=words(quantity_text(inp.target), unit),
+                       actual=words(quantity_text(inp.actual), unit)))
     elif inp is not None and inp.actual is not None:
-        parts.append(t("rules.inputs.actual", actual=quantity_text(inp.actual)))
+        parts.append(t("rules.inputs.actual", actual=words(quantity_text(inp.actual), unit)))
     if inp is not None and inp.prior_actual is not None:
-        parts.append(t("rules.inputs.prior", prior=quantity_text(inp.prior_actual)))
+        parts.append(t("rules.inputs.prior", prior=words(quantity_text(inp.prior_actual), unit)))
     rows = [(j, compiled.rows[j]) for j in compiled.rows_of_leaf[index]]
     for j, r in rows:
         m = getattr(r.rule, "measure", None)
         if r.linked:  # scored from the target table: the count derived from the rows, with their names
             parts.append(t("rules.inputs.linked", measured=sum(x.met is not None for x in r.linked),
-                           missed=[x.name for x in r.linked if x.met is False],
-                           unknown=[x.name for x in r.linked if x.met is None]))
+                           missed=[t.lang.name(x.name, x.name_en) for x in r.linked if x.met is False],
+                           unknown=[t.lang.name(x.name, x.name_en) for x in r.linked if x.met is None]))
         if r.args.get("judged"):
             parts.append(t("rules.inputs.judged", score=r.args["score"]))
         elif m:
@@ -105,7 +112,9 @@ def inputs_text(t: Text, result, index: int, row_scores=None) -> str:
     expl = []
     for j, r in explained:
         body = family(r.family).words(r.args, r.points, float(row_scores[j]))
-        part = next((p.name for p in getattr(leaf.rule, "parts", []) if p.id == r.part), r.part)
+        body = body.replace(PENALTY_TERM, t.label("rules.penalty_term"))  # the overlay's term in the arithmetic
+        part = next((t.lang.name(p.name, getattr(p, "name_en", None)) for p in getattr(leaf.rule, "parts", [])
+                     if p.id == r.part), r.part)
         expl.append((f"{part}: " if r.part and len(rows) > 1 else "") + body)
     if leaf.zero:
         expl.append("→ 0")

@@ -15,8 +15,11 @@ from typing import Any
 from ..analysis.sensitivity import TargetReport
 from ..analysis.targets import ALL_FLAGS, DEFAULT_THRESHOLDS, TargetDiagnostic, Thresholds
 from ..core.framework import grade_of
+from ..core.projects import all_targets
+from ..fmt import num
 from .language import Language
-from .rules_text import rule_name
+from .rules_text import PENALTY_TERM, rule_name
+from .target_words import TargetWords
 from .text import Safe, Text
 
 
@@ -24,7 +27,7 @@ class NodeNames:
     """The names of an evaluation's indicators (nodes) in a language, id → name, read once."""
 
     def __init__(self, result, lang: Language):
-        self._names = {r["id"]: lang.pick(r["name"], r["name_en"]) for r in result.nodes.to_dict("records")}
+        self._names = {r["id"]: lang.name(r["name"], r["name_en"]) for r in result.nodes.to_dict("records")}
 
     def __call__(self, node_id: str | None) -> str:
         if node_id is None:
@@ -63,22 +66,15 @@ def target_status(d: TargetDiagnostic) -> str | None:
     return "met"
 
 
-_BARE_NUMBER = re.compile(r"[≥≤<>=＞＜+\-−~—\d.,\s]+")
-
-
-def with_unit(text: str | None, unit: str | None) -> str:
-    """A target or actual as written, with its unit where it is a bare number ('43' → '43个'); '—' for none."""
-    if not text:
-        return "—"
-    if unit and _BARE_NUMBER.fullmatch(text) and not text.endswith(unit):
-        return text + unit
-    return text
 
 
 def target_item(t: Text, key: str, d: TargetDiagnostic) -> Safe:
     """One target in a list of targets (``targets.<flag>_item``, ``targets.missed_item``), with units."""
-    return t(key, name=t.lang.pick(d.name, d.name_en), target=with_unit(d.target_text, d.unit), actual=with_unit(d.actual_text, d.unit),
-             prior=with_unit(d.prior_text, d.unit), ratio=d.ratio, initial=d.initial_target, unit=d.unit or "")
+    words = TargetWords(t)
+    initial = None if d.initial_target is None else words(num(d.initial_target), d.unit)
+    return t(key, name=t.lang.name(d.name, d.name_en), target=words(d.target_text, d.unit),
+             actual=words(d.actual_text, d.unit), prior=words(d.prior_text, d.unit), ratio=d.ratio, initial=initial,
+             unit=d.unit or "")
 
 
 def flag_sentences(t: Text, diagnostics: list[TargetDiagnostic], flags: tuple[str, ...] = ALL_FLAGS,
@@ -191,7 +187,7 @@ def target_label(model, names: NodeNames, lang, target_id: str) -> str:
     if target_id in model.ids:
         d = model.diagnostics[model.ids.index(target_id)]
         if d.source == "linked":
-            return lang.pick(d.name, d.name_en)
+            return lang.name(d.name, d.name_en)
     return names(target_id.split("/")[0])
 
 
@@ -249,7 +245,23 @@ def localized_alternative(t: Text, alt: dict) -> dict:
         label = names.get(label) or names[alt["label"]]
     if description and not lang.translated_names and not _CJK.search(description):
         description = None  # Chinese prose quotes no English
-    return {**alt, "label": label, "description": description}
+    out = {**alt, "label": label, "description": description}
+    if isinstance(alt.get("explanation"), str):  # the arithmetic names the low-target penalty in the template language
+        out["explanation"] = alt["explanation"].replace(PENALTY_TERM, t.label("rules.penalty_term"))
+    return out
+
+
+def leaf_figure(t: Text, result, leaf_id: str | None, value) -> str:
+    """A number of a scored indicator's target or actual with the indicator's unit (``inputs.unit``), as the
+    language writes it ('2,920家' / '2,920 organisations'); the number alone where no unit is given."""
+    leaf = next((lf for lf in result.compiled.leaves if lf.id == leaf_id), None)
+    unit = getattr(leaf.inputs, "unit", None) if leaf is not None and leaf.inputs is not None else None
+    return TargetWords(t)(num(value), unit)
+
+
+# Findings whose sentence states the target (and actual) of an indicator.
+_FIGURE_CODES = ("LATE_DEADLINE_NOT_DEDUCTED", "TARGET_COMPARATOR_CONFLICT", "QUANTITATIVE_TARGET_JUDGED",
+                 "TARGET_LOWERED_TO_ACTUAL")
 
 
 def reading_notes(t: Text, codes, value=None) -> list[Safe]:
@@ -261,7 +273,7 @@ def reading_notes(t: Text, codes, value=None) -> list[Safe]:
 def reading_paragraph(t: Text, diagnostics, names=None) -> Safe | None:
     """The targets whose words were read with an assumption, and what was understood (``targets.readings``);
     None when every target said what it meant (or the file settled it)."""
-    items = [t("targets.reading_item", name=t.lang.pick(d.name, d.name_en), target=d.target_text or "",
+    items = [t("targets.reading_item", name=t.lang.name(d.name, d.name_en), target=d.target_text or "",
                notes=reading_notes(t, d.reading_notes, d.read_value))
              for d in diagnostics if d.reading_notes]
     return t("targets.readings", items=items) if items else None
@@ -274,6 +286,17 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
     data = dict(f.data)
     ctx: dict[str, Any] = {**data, "name": names(f.indicator), "message": f.message}
     code = f.code
+    if isinstance(data.get("rows"), list):  # target-table rows: their English names where the parameters give them
+        english = {tg.name: tg.name_en for tg, _ in all_targets(result.evaluation) if tg.name_en}
+        ctx["rows"] = [{**row, "name": lang.name(row.get("name"), english.get(row.get("name")))}
+                       if isinstance(row, dict) else row for row in data["rows"]]
+    if code == "FULL_MARKS_ON_MISSED_TARGET":  # figures with the indicator's unit
+        ctx.update(target=leaf_figure(t, result, f.indicator, data["target"]),
+                   actual=leaf_figure(t, result, f.indicator, data["actual"]))
+    if code in _FIGURE_CODES:  # a target and an actual stated in the finding: as the language writes them
+        words = TargetWords(t)
+        ctx.update({k: words(data[k]) for k in ("target", "actual", "initial_target")
+                    if data.get(k) is not None})
     if code == "SCORE_MISMATCH":
         ctx["diff"] = data["reported"] - data["recomputed"]
         ctx["rule"] = rule_name(t, data.get("rule"))

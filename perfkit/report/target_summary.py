@@ -29,8 +29,12 @@ TEMPLATES = {
     "flip_none": "{what}: no change up to x{k_max}",
     "flip_fewest": "fewest corrections: {count} ({ids}) -> {grade}",
     "flip_line": "grade flip: {items}",
-    "probabilities": "grade probabilities: {items}",
-    "probability": "{grade} {p}",
+    # Monte Carlo: the share of the scenarios, drawn within the stated target intervals, ending in each grade
+    "shares": "grade in {draws} scenarios ({intervals}): {items}",
+    "to_actual": "{n} targets drawn between target and actual",
+    "spread": "{n} within ±{spread} of the target",
+    "no_intervals": "no target varied",
+    "share": "{grade} {p}",
     "distribution": "total p05 {p05}, median {p50}, p95 {p95}",
     "readings": "read with an assumption (target_value or kind settles it):",
     "reading": "  {id:<22} {name}  '{target}' as {understood} ({notes})",
@@ -43,7 +47,7 @@ def _num(x) -> str:
 
 def render_targets(bundle, reports, settings) -> str:
     """The readable summary of :func:`perfkit.analysis.sensitivity.analyse_bundle`'s reports: per evaluation
-    the flagged targets, counterfactuals, flip and odds."""
+    the flagged targets, counterfactuals, flip, and the share of Monte Carlo scenarios ending in each grade."""
     T = TEMPLATES
     s = settings.describe()
     lines = [T["header"].format(name=bundle.department.name, id=bundle.department.id, year=bundle.year,
@@ -98,7 +102,14 @@ def render_targets(bundle, reports, settings) -> str:
                                                  ids=", ".join(flip["fewest"]["indicators"]),
                                                  grade=flip["fewest"]["grade"]))
         lines.append(T["flip_line"].format(items="; ".join(items)))
-        lines.append(T["probabilities"].format(items=" ".join(
-            T["probability"].format(grade=g, p=pct_ratio(p)) for g, p in d["grade_probabilities"].items())))
+        targets = [f for f in rep.monte_carlo.space.factors if f.kind == "target"]
+        to_actual = [f for f in targets if f.bounds[0] == 1.0 and f.bounds[1] > 1.0]
+        spread = next((1.0 - f.bounds[0] for f in targets if f not in to_actual), 0.0)
+        parts = ([T["to_actual"].format(n=len(to_actual))] if to_actual else []) + (
+            [T["spread"].format(n=len(targets) - len(to_actual), spread=pct_ratio(spread))] if len(targets) > len(to_actual)
+            else [])
+        intervals = ", ".join(parts) or T["no_intervals"]
+        lines.append(T["shares"].format(draws=num(s["draws"]), intervals=intervals, items=" ".join(
+            T["share"].format(grade=g, p=pct_ratio(p)) for g, p in d["grade_probabilities"].items())))
         lines.append(T["distribution"].format(**{k: score(v) for k, v in d["score_distribution"].items()}))
     return "\n".join(lines)

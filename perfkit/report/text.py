@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 
 import html
+import json
 import re
 from typing import Any
 
@@ -98,22 +99,43 @@ def _lcfirst(text: str) -> str:
     return text
 
 
+def unit_word(figures: dict, unit: Any, n: float = 2) -> str:
+    """A unit as a language writes it after a number ``n``: the ``figures.units`` glossary of its templates
+    (``figures``) where the language translates figures ('家' → 'organisations'), else the unit as written."""
+    forms = (figures.get("units") or {}).get(unit) if figures.get("translate") else None
+    if forms is None:
+        return "" if unit is None else str(unit)
+    if isinstance(forms, str):
+        return forms
+    return forms[0] if n == 1 else forms[1]
+
+
+def figures_key(data: dict) -> str:
+    """The ``figures`` block of a language's templates (with a firm's overrides merged in) as one hashable
+    text: the key of the environment whose ``unit_word`` filter reads it."""
+    return json.dumps(data.get("figures") or {}, sort_keys=True, ensure_ascii=False)
+
+
 @functools.lru_cache(maxsize=None)
-def template_environment(lang: Language) -> jinja2.Environment:
-    """The Jinja environment a language's templates are rendered in (its filters: money, pct, join_list …)."""
+def template_environment(lang: Language, figures: str | None = None) -> jinja2.Environment:
+    """The Jinja environment a language's templates are rendered in (its filters: money, pct, join_list …,
+    and unit_word with the glossary ``figures`` (:func:`figures_key`; the shipped templates' by default))."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True,
                              lstrip_blocks=True, keep_trailing_newline=False)
     env.filters.update(money=money, pct=pct, pct0=pct0, pct_ratio=pct_ratio, score=score, pts=pts, num=num, pp=pp,
                        ratio=ratio, join_list=lang.join_list, join_some=lang.join_some, lcfirst=_lcfirst, nword=lang.number_word,
                        the=lang.the, capitalize_first=_capitalize_first, quote=lang.quote)
+    glossary = json.loads(figures) if figures is not None else (load_templates(lang.code).get("figures") or {})
+    env.filters["unit_word"] = functools.partial(unit_word, glossary)
     return env
 
 
 @functools.lru_cache(maxsize=None)
-def compiled(lang: Language, source: str) -> jinja2.Template:
-    """A template's text compiled in its language's environment, once per process (and, through
-    :func:`warm`, once per batch worker: the kernels forked by perfkit.run.forkserver inherit it)."""
-    return template_environment(lang).from_string(source)
+def compiled(lang: Language, figures: str, source: str) -> jinja2.Template:
+    """A template's text compiled in its language's environment (with the glossary ``figures``), once per
+    process (and, through :func:`warm`, once per batch worker: the kernels forked by perfkit.run.forkserver
+    inherit it). jinja binds filters when it compiles: the glossary is part of the key."""
+    return template_environment(lang, figures).from_string(source)
 
 
 def warm() -> None:
@@ -127,10 +149,10 @@ def warm() -> None:
             yield node
 
     for code in LANGUAGES:
-        lang = Language.of(code)
-        for source in strings(load_templates(code)):
+        lang, data = Language.of(code), load_templates(code)
+        for source in strings(data):
             try:
-                compiled(lang, source)
+                compiled(lang, figures_key(data), source)
             except jinja2.TemplateError:
                 pass  # compiled (and its error raised) when a report renders it
 
@@ -149,8 +171,14 @@ class Text:
         self.escape = escape
         self.overrides = overrides or {}  # a firm's sentences over the shipped ones (perfkit.report.overrides)
         self.data = merged(load_templates(language), self.overrides) if self.overrides else load_templates(language)
-        self.env = template_environment(self.lang)
+        self.figures = figures_key(self.data)
+        self.env = template_environment(self.lang, self.figures)
         self._plain: Text | None = None if escape else self
+
+    def unit_word(self, unit: Any, n: float = 2) -> str:
+        """A unit as this language writes it after a number ``n`` (:func:`unit_word`, with this language's
+        glossary and a firm's additions to it)."""
+        return unit_word(self.data.get("figures") or {}, unit, n)
 
     @property
     def plain(self) -> "Text":
@@ -178,7 +206,7 @@ class Text:
         source = self.raw(key)
         if not isinstance(source, str):
             raise KeyError(f"template {key!r} in narrative.{self.language}.yaml is not text")
-        out = compiled(self.lang, source).render(**_escape(context, self.escape))
+        out = compiled(self.lang, self.figures, source).render(**_escape(context, self.escape))
         out = _DOUBLE_STOP.sub("", out)  # data text ending in 。 inside a sentence: "目标……。，完成" → "目标……，完成"
         return Safe(self.lang.sentences(re.sub(r"[ \t]*\n[ \t]*", "\n", out).strip().split("\n")))
 

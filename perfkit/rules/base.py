@@ -252,6 +252,7 @@ class LinkedRow:
     met: bool | None
     completion: float | None
     late_months: float | None = None
+    name_en: str | None = None  # the row's English name, for English explanations
     weight: float = 1.0
 
 

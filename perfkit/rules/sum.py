@@ -24,6 +24,7 @@ class Part(Model):
 
     id: str = Field(pattern=NODE_ID, description="Key of the part in the evaluation's `inputs.parts`.")
     name: str = Field(description="Name of the part as the criteria write it (e.g. 政府采购执行率).")
+    name_en: str | None = Field(None, description="English name, used by English reports; null: `name`, quoted.")
     points: float = Field(
         ge=0,
         description="The part's weight (its W); the parts' points should add up to the leaf's points "
@@ -66,7 +67,7 @@ def alternatives(rule: SumRule) -> list:
 
 
 def describe(rule: SumRule, points: float, unit: str) -> Phrase:
-    return Phrase("sum", {"parts": [Phrase("part", {"name": p.name, "points": p.points,
+    return Phrase("sum", {"parts": [Phrase("part", {"name": p.name, "name_en": p.name_en, "points": p.points,
                                                     "rule": RuleWords(p.rule, p.points, tuple(p.zero_if), p.id)})
                                     for p in rule.parts]})
 

@@ -254,7 +254,9 @@ def _scale(space: FactorSpace, U: np.ndarray) -> np.ndarray:
 
 @dataclass
 class MonteCarlo:
-    """Totals of ``draws`` scenarios, the probability of each grade, and what produced them."""
+    """Totals of ``draws`` scenarios, the share of them ending in each grade (``probabilities``, kept under
+    that name: shares of scenarios drawn within the stated intervals, not probabilities of a grade), and
+    what produced them."""
 
     totals: np.ndarray
     grades: np.ndarray
@@ -278,7 +280,8 @@ class MonteCarlo:
 
 def monte_carlo(model: TargetModel, space: FactorSpace | None = None, draws: int = DEFAULT_DRAWS,
                 seed: int = DEFAULT_SEED) -> MonteCarlo:
-    """Score distribution and grade probabilities over factors drawn from the space's distributions.
+    """Score distribution and the share of scenarios ending in each grade, over factors drawn from the
+    space's distributions.
 
     Draws are ``numpy.random.default_rng(seed).random((draws, D))`` mapped through SALib's
     ``scale_samples``, so the same seed gives the same numbers; the default space is

@@ -27,10 +27,12 @@ def title(report) -> Section:
         items.append(t("intro_portfolio", n=len(report.portfolio)))
     lang = report.lang
     works = [r.evaluation.work for r in report.main if r.evaluation.work is not None]
-    evaluators = list(dict.fromkeys(lang.pick(w.evaluator, w.evaluator_en) for w in works if w.evaluator))
-    periods = list(dict.fromkeys(lang.pick(w.period, w.period_en) for w in works if w.period))
-    if evaluators or periods:  # the cover's lines: who evaluated and when, where the parameters say
-        sec.md(t("cover", evaluators=evaluators, periods=periods))
+    evaluators = list(dict.fromkeys(lang.name(w.evaluator, w.evaluator_en) for w in works if w.evaluator))
+    periods = list(dict.fromkeys(lang.text(w.period, w.period_en) for w in works if w.period))
+    dates = sorted({w.report_date for w in works if w.report_date is not None})
+    if evaluators or periods or dates:  # the cover's lines: who evaluated, when, the report's date, where given
+        sec.md(t("cover", evaluators=evaluators, periods=periods,
+                 dates=[t.plain("report_date", year=d.year, month=d.month, day=d.day) for d in dates]))
     sec.md(t(f"intro_{kind}", department=report.department_name, year=report.bundle.year, n=len(report.results),
              items=items))
     return sec
@@ -50,13 +52,15 @@ def section(report, n: int) -> Section:
         functions = dept.functions_en if translated else dept.functions
         sec.md(t("background.functions_intro", name=report.department_name, n=len(dept.functions),
                  translated=translated))
-        sec.bullets([data_text(f) for f in functions], numbered=True)
+        quoted = report.lang.translated_names and not translated  # the intro says they are quoted in Chinese
+        sec.bullets([data_text(report.lang.quote(f) if quoted else f) for f in functions], numbered=True)
     if dept.key_tasks:
         k += 1
         sec.heading(3, report.numbered((n, k), report.heading("key_tasks")))
         sec.md(t("background.key_tasks_intro", year=report.bundle.year, n=len(dept.key_tasks)))
-        sec.bullets([t("background.key_task", name=report.lang.pick(kt.name, getattr(kt, "name_en", None)),
-                       target=kt.target, actual=kt.actual) for kt in dept.key_tasks], numbered=True)
+        sec.bullets([t("background.key_task", name=report.lang.name(kt.name, getattr(kt, "name_en", None)),
+                       target=kt.target and report.target_words(kt.target),
+                       actual=kt.actual and report.target_words(kt.actual)) for kt in dept.key_tasks], numbered=True)
     budget = report.bundle.data.budget
     if budget is not None:
         for key, write in (("budget", preparation), ("execution", execution), ("controls", controls)):
@@ -64,6 +68,8 @@ def section(report, n: int) -> Section:
             write(report, part, budget)
             if part.blocks:
                 k += 1
+                if key == "controls" and not has_control_rates(budget):  # execution and adjustment rates only
+                    key = "ratios"
                 sec.heading(3, report.numbered((n, k), report.heading(key)))
                 sec.blocks += part.blocks
     with_goals = [r for r in report.main if r.evaluation.goals]
@@ -78,7 +84,7 @@ def section(report, n: int) -> Section:
 
 
 def _line_name(report, line) -> str:
-    return report.lang.pick(line.name, line.name_en)
+    return report.lang.name(line.name, line.name_en)
 
 
 def _walk(lines, depth=0):
@@ -216,6 +222,14 @@ def execution(report, sec: Section, budget) -> None:
     sec.figure(plots.execution_chart(budget, report.language))
 
 
+def has_control_rates(budget) -> bool:
+    """Whether the budget gives a control rate (“三公”经费, 日常公用经费, staff) or the “三公” or asset tables: the
+    subsection is then 主要控制率; with execution and adjustment rates only, it is 主要预算比率."""
+    computed = all_measures(budget)
+    return (any(computed.get(k) is not None for k in MEASURES if k.endswith("control_rate"))
+            or budget.three_public is not None or budget.assets is not None)
+
+
 def controls(report, sec: Section, budget) -> None:
     """The control rates computed from the budget, with their figures and the rates the report states."""
     t = report.t
@@ -237,7 +251,7 @@ def controls(report, sec: Section, budget) -> None:
     if not rows:
         return
     stated = any(row[-1] for row in rows)
-    sec.md(t("background.controls_intro", stated=stated))
+    sec.md(t("background.controls_intro", stated=stated, controls=has_control_rates(budget)))
     cols = ("measure", "formula", "data", "computed") + (("stated",) if stated else ())
     header = [t.label(f"columns.{c}") for c in cols]
     sec.html(html_table(header, [row[:len(cols)] for row in rows], numeric=range(2, len(cols))))

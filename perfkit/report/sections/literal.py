@@ -20,6 +20,7 @@ def literal_block(report, sec: Section, r, number: tuple) -> None:
              literal_total=reading.literal_total, literal_grade=lang.grade_label(reading.literal_grade, fw),
              changes=reading.grade_changes))
     header = [t.label(f"literal.columns.{c}") for c in ("indicator", "points", "score", "literal_score", "reason")]
-    rows = [[names(lf.id), f"{lf.points:g}", score(lf.score), score(lf.literal_score), lf.reason or ""]
+    rows = [[names(lf.id), f"{lf.points:g}", score(lf.score), score(lf.literal_score),
+             lang.text(lf.reason, None) if lf.reason else ""]
             for lf in reading.leaves]
     sec.html(html_table(header, rows, numeric=(1, 2, 3)))

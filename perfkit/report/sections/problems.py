@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...core.budget import all_measures, percent, quarterly_spending, schedule_gaps
 from ...core.framework import TOLERANCE
-from ..sentences import target_item
+from ..sentences import leaf_figure, target_item
 from ..tables import Section
 from ..text import Safe, data_text
 from .statements import statement_items
@@ -43,7 +43,7 @@ def section(report, n: int) -> Section:
             sec.md(t("problems.no_lost"))
         if r.evaluation.problems:
             sec.md(t("problems.evaluator_problems"))
-            sec.bullets([data_text(p) for p in r.evaluation.problems], numbered=True)
+            sec.bullets([data_text(report.lang.text(p, None)) for p in r.evaluation.problems], numbered=True)
     return sec
 
 
@@ -68,7 +68,7 @@ def recommendations(report, n: int) -> Section:
         ev = r.evaluation
         if ev.recommendations:
             sec.md(t("problems.evaluator_recommendations"))
-            sec.bullets([data_text(p) for p in ev.recommendations], numbered=True)
+            sec.bullets([data_text(report.lang.text(p, None)) for p in ev.recommendations], numbered=True)
         if ev.next_year_plans:
             sec.md(t("recommendations.next_year", year=report.bundle.year + 1))
             sec.bullets(statement_items(report, ev.next_year_plans), numbered=len(ev.next_year_plans) > 1)
@@ -129,8 +129,9 @@ def derived_problems(report, r) -> list[tuple[str, str]]:
     full = by_code.get("FULL_MARKS_ON_MISSED_TARGET", [])
     if full:
         out.append(("full_marks_missed", t("problems.full_marks_missed", items=[
-            t("problems.full_marks_item", name=report.node_name(r, f.indicator), target=f.data["target"],
-              actual=f.data["actual"]) for f in full])))
+            t("problems.full_marks_item", name=report.node_name(r, f.indicator),
+              target=leaf_figure(t, r, f.indicator, f.data["target"]),
+              actual=leaf_figure(t, r, f.indicator, f.data["actual"])) for f in full])))
     for kind, codes in (("structure", STRUCTURE_CODES), ("arithmetic", ARITHMETIC_CODES)):
         found = [f for c in codes for f in by_code.get(c, [])]
         if found:

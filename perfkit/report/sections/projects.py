@@ -21,7 +21,7 @@ def projects_block(report, sec: Section, r) -> None:
                                                           "execution_rate", "funds_received_rate")]
     rows = []
     combined = combined_budget(ev.projects)
-    for name, b, cls in [(lang.pick(p.name, p.name_en), p.budget, None) for p in ev.projects] + (
+    for name, b, cls in [(lang.name(p.name, p.name_en), p.budget, None) for p in ev.projects] + (
             [(t.label("projects.combined"), combined, "total")] if combined is not None else []):
         m = all_measures(b)
         spent = "" if b is None else money(b.spent) + (t.label("columns.derived_mark") if "spent" in b.derived else "")
@@ -31,5 +31,7 @@ def projects_block(report, sec: Section, r) -> None:
     targets = [(tg, p) for tg, p in all_targets(ev) if p is not None]
     if targets:
         header = [t.label(f"projects.columns.{c}") for c in ("project", "target_name", "target", "actual")]
-        sec.html(html_table(header, [[lang.pick(p.name, p.name_en), tg.name, str(tg.target),
-                                      "" if tg.actual is None else str(tg.actual)] for tg, p in targets]))
+        sec.html(html_table(header, [[lang.name(p.name, p.name_en), lang.name(tg.name, tg.name_en),
+                                      report.target_words(tg.target, tg.unit, cell=True),
+                                      "" if tg.actual is None else report.target_words(tg.actual, tg.unit, cell=True)]
+                                     for tg, p in targets]))

@@ -38,7 +38,7 @@ def findings_block(report, sec: Section, r) -> None:
     for s in SEVERITIES:
         items = [report.finding_sentence(r, f) for f in r.findings if f.severity == s]
         if items:
-            sec.strong(t.label(f"reconciliation.severity.{s}"))
+            sec.strong(t(f"reconciliation.severity.{s}", reported=reported))
             sec.bullets(items)
 
 

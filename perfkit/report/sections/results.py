@@ -36,7 +36,7 @@ def result_paragraphs(report, r) -> list[str]:
     """Overview, total and reconciliation with the reported total, and what the grade means."""
     t, fw, lang = report.t, r.framework, report.lang
     nodes = r.nodes
-    overview = t("results.overview", kind_evaluator=report.kind_evaluator(r), framework=lang.pick(fw.name, fw.name_en),
+    overview = t("results.overview", kind_evaluator=report.kind_evaluator(r), framework=lang.name(fw.name, fw.name_en),
                  n_level1=int((nodes["level"] == 1).sum()), n_leaves=len(r.table),
                  total_points=float(r.table["points"].sum()) if r.compiled.plain_total else fw.total)
     grade = lang.grade_label(r.grade, fw)
@@ -186,7 +186,7 @@ def scoring_table(report, r, only=None) -> str:
         if has_reported:
             cells.append(rep_text)
         if has_reason:
-            cells.append(reason_of[i])
+            cells.append(report.lang.text(reason_of[i], None) if reason_of[i] else "")
         rows.append(cells)
     cols = (["level1", "level2", "leaf", "points", "rule", "inputs", "score"] + (["reported"] if has_reported else [])
             + (["reason"] if has_reason else []))

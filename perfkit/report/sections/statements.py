@@ -13,8 +13,8 @@ def statement_items(report, statements) -> list[Safe]:
     lang, t = report.lang, report.t
     out = []
     for s in statements:
-        text = lang.pick(s.text, s.text_en)
-        title = lang.pick(s.title, s.title_en) if s.title else None
+        text = lang.text(s.text, s.text_en)
+        title = lang.name(s.title, s.title_en) if s.title else None
         out.append(t("statements.titled", title=title, text=text) if title else data_text(text))
     return out
 

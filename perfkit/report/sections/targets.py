@@ -1,8 +1,10 @@
 """Section 3 目标设置: each target against its actual, the signs of targets set low, and what the targets
-are worth (perfkit.analysis.sensitivity): counterfactual totals, the grade flip, grade probabilities,
+are worth (perfkit.analysis.sensitivity): counterfactual totals, the grade flip, the share of scenarios keeping each grade,
 points resting on targets and the one-at-a-time tornado; then the portfolio's targets."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from ...analysis import sensitivity
 from ...analysis.targets import DEFAULT_THRESHOLDS
@@ -16,6 +18,10 @@ from ..text import Safe
 from .literal import literal_block
 
 TORNADO = (0.8, 1.2)  # each target alone at 80% and 120% of its value in the one-at-a-time chart
+
+
+# Scenarios that set targets from the previous year's actuals.
+PRIOR_RULES = ("prior_year", "max_prior_year")
 
 
 def section(report, n: int) -> Section:
@@ -61,8 +67,11 @@ def sensitivity_block(report, sec: Section, r) -> None:
     sec.md(t("sensitivity.intro", n=model.n_targets, linked=int(model.is_linked.sum())))
     header = [t.label(f"sensitivity.columns.{c}") for c in ("scenario", "total", "grade", "change")]
     total = as_json(model.baseline_total)
-    rows = [([t.plain("sensitivity.baseline"), score(total), lang.grade_label(model.baseline_grade, fw), ""], "total")]
+    rows = [([t.plain("sensitivity.baseline", reported=report.review), score(total), lang.grade_label(model.baseline_grade, fw), ""], "total")]
+    has_prior = bool(np.isfinite(np.asarray(model.prior, dtype=float)).any())
     for cf in analysis.counterfactuals.table.itertuples():
+        if cf.rule in PRIOR_RULES and not has_prior:  # no previous-year actual: the row would only repeat the total
+            continue
         key = f"sensitivity.rules.{cf.rule}"
         label = t.plain(key, k=cf.k if cf.rule == "scaled" else 0.0) if t.has(key) else cf.rule
         rows.append([label, score(as_json(cf.total)), lang.grade_label(cf.grade, fw), f"{as_json(cf.change):+.2f}"])
@@ -74,7 +83,9 @@ def sensitivity_block(report, sec: Section, r) -> None:
         sec.md(t("sensitivity.at_risk_intro"))
         header = [t.label(f"columns.{c}") for c in ("indicator", "target", "actual", "ratio", "points", "score")]
         header.append(t.label("sensitivity.columns.at_risk"))
-        sec.html(html_table(header, [[target_label(model, report.names(r), lang, d.id), d.target_text or "—", d.actual_text or "—",
+        sec.html(html_table(header, [[target_label(model, report.names(r), lang, d.id),
+                                      report.target_words(d.target_text, d.unit, cell=True),
+                                      report.target_words(d.actual_text, d.unit, cell=True),
                                       ratio(as_json(d.ratio)), pts(d.points), score(row_score), score(risk)]
                                      for d, row_score, risk in at_risk], numeric=(3, 4, 5, 6)))
     table = sensitivity.tornado(model, *TORNADO)
@@ -85,7 +96,7 @@ def sensitivity_block(report, sec: Section, r) -> None:
     if len(table):
         sec.md(t("sensitivity.tornado_note", low=TORNADO[0], high=TORNADO[1]))
         names = [target_label(model, report.names(r), lang, str(i)) for i in table["id"]]
-        sec.figure(plots.tornado_chart(table, total, report.language, names=names))
+        sec.figure(plots.tornado_chart(table, total, report.language, names=names, review=report.review))
 
 
 def _points_at_risk(analysis) -> list[tuple]:
@@ -119,8 +130,9 @@ def targets_table(report, diags: list, project_of: dict | None = None) -> str:
     rows = []
     for d in diags:
         cells = [project_of[id(d)]] if project_of is not None else []
-        cells += [report.lang.pick(d.name, d.name_en), t.label(f"targets.source.{d.source}") if t.has(f"targets.source.{d.source}") else d.source,
-                  d.target_text or "—", d.actual_text or "—",
+        cells += [report.lang.name(d.name, d.name_en), t.label(f"targets.source.{d.source}") if t.has(f"targets.source.{d.source}") else d.source,
+                  report.target_words(d.target_text, d.unit, cell=True),
+                  report.target_words(d.actual_text, d.unit, cell=True),
                   t.label(f"targets.direction.{d.direction}") if d.direction and t.has(
                       f"targets.direction.{d.direction}") else "—",
                   ratio(d.ratio) if d.ratio is not None else "—", _judgement(report, d)]

@@ -20,17 +20,17 @@ def section(report, n: int) -> Section:
         w = ev.work
         items = []
         if w is not None and w.purpose:
-            items.append(t("work.purpose", text=lang.pick(w.purpose, w.purpose_en)))
+            items.append(t("work.purpose", text=lang.text(w.purpose, w.purpose_en)))
         if w is not None and w.scope:
-            items.append(t("work.scope", text=lang.pick(w.scope, w.scope_en)))
-        items.append(t("work.framework", kind=report.kind_evaluator(r), framework=lang.pick(fw.name, fw.name_en),
+            items.append(t("work.scope", text=lang.text(w.scope, w.scope_en)))
+        items.append(t("work.framework", kind=report.kind_evaluator(r), framework=lang.name(fw.name, fw.name_en),
                        n_leaves=len(r.table), total_points=float(r.table["points"].sum())))
         if w is not None and w.method:
-            items.append(t("work.method", text=lang.pick(w.method, w.method_en)))
+            items.append(t("work.method", text=lang.text(w.method, w.method_en)))
         if w is not None and w.evaluator:
-            items.append(t("work.evaluator", text=lang.pick(w.evaluator, w.evaluator_en)))
+            items.append(t("work.evaluator", text=lang.name(w.evaluator, w.evaluator_en)))
         if w is not None and w.period:
-            items.append(t("work.period", text=lang.pick(w.period, w.period_en)))
+            items.append(t("work.period", text=lang.text(w.period, w.period_en)))
         sec.bullets(items)
         if w is not None and w.basis:
             sec.md(t("work.basis_intro", n=len(w.basis)))
