@@ -269,7 +269,7 @@ def test_linked_rows_read_deadlines_ceilings_and_growth_by_their_kind():
 # ---- a target equal to its actual while a related evaluation sets it higher (TARGET_HIGHER_ELSEWHERE) -----------
 
 SHENZHEN = ROOT / "parameters" / "shenzhen-lfsb"
-DEPT_ROW = ('{id: t26-03, name: 增资奖励企业数量, category: [产出指标, 金融发展专项资金项目], target: "=6家", actual: "6家"')
+DEPT_ROW = ('name_en: "Capital increase awards to firms", category: [产出指标, 金融发展专项资金项目], target: "=6家", actual: "6家"')
 
 
 def _shenzhen(tmp_path, old, new):
