@@ -74,3 +74,15 @@ def run_cli(*args, cwd=ROOT) -> CliRun:
     finally:
         os.chdir(old)
     return CliRun(code, out.getvalue(), err.getvalue())
+
+
+def params_copy(tmp_path: Path, *departments: str) -> Path:
+    """``tmp_path/parameters`` holding the shipped frameworks and the named departments' folders (a copy a
+    test may change or run a batch over)."""
+    import shutil
+
+    small = tmp_path / "parameters"
+    shutil.copytree(PARAMS / "frameworks", small / "frameworks")
+    for d in departments:
+        shutil.copytree(PARAMS / d, small / d)
+    return small

@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,18 +20,10 @@ import pytest
 
 from perfkit.run import batch, engine, executors, files, manifest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, params_copy, run_cli
 
 PARAMS = ROOT / "parameters"
 LUOHU, SHENZHEN = ("luohu-fsa", 2022), ("shenzhen-lfsb", 2020)
-
-
-def _params(tmp_path: Path, *departments: str) -> Path:
-    small = tmp_path / "parameters"
-    shutil.copytree(PARAMS / "frameworks", small / "frameworks")
-    for d in departments:
-        shutil.copytree(PARAMS / d, small / d)
-    return small
 
 
 @pytest.fixture
@@ -101,7 +92,7 @@ def test_an_unwritable_out_exits_2_naming_it(tmp_path, no_kernel, monkeypatch):
 
 
 def test_a_full_disk_fails_one_unit_and_the_batch_goes_on(tmp_path, no_kernel, monkeypatch):
-    small, out = _params(tmp_path, LUOHU[0], SHENZHEN[0]), tmp_path / "reports"
+    small, out = params_copy(tmp_path, LUOHU[0], SHENZHEN[0]), tmp_path / "reports"
     real = batch.atomic_write_text
 
     def full_for_luohu(path, text):
@@ -123,7 +114,7 @@ def test_a_full_disk_fails_one_unit_and_the_batch_goes_on(tmp_path, no_kernel, m
 
 
 def test_a_manifest_that_cannot_be_written_is_a_sentence(tmp_path, no_kernel, monkeypatch):
-    small, out = _params(tmp_path, LUOHU[0]), tmp_path / "reports"
+    small, out = params_copy(tmp_path, LUOHU[0]), tmp_path / "reports"
     real = files.atomic_write_text
 
     def full_for_manifest(path, text):
@@ -150,7 +141,7 @@ def test_an_interrupted_batch_records_what_finished_and_says_so_in_one_line(tmp_
         raise KeyboardInterrupt
 
     monkeypatch.setitem(executors.EXECUTORS, "interrupted", executors.Executor(interrupted))
-    small, out = _params(tmp_path, LUOHU[0], SHENZHEN[0]), tmp_path / "reports"
+    small, out = params_copy(tmp_path, LUOHU[0], SHENZHEN[0]), tmp_path / "reports"
     proc = run_cli("batch", str(small), "--out", str(out), "--executor", "interrupted", "--no-progress")
     assert proc.returncode == 130, proc.stderr
     assert proc.stderr.strip() == ("perfkit batch: interrupted after 1 of 4 units; "
@@ -163,7 +154,7 @@ def test_an_interrupted_batch_records_what_finished_and_says_so_in_one_line(tmp_
 
 
 def test_the_next_run_removes_temporary_files_of_a_killed_run(tmp_path, no_kernel):
-    small, out = _params(tmp_path, LUOHU[0]), tmp_path / "reports"
+    small, out = params_copy(tmp_path, LUOHU[0]), tmp_path / "reports"
     udir = out / "luohu-fsa" / "2022"
     udir.mkdir(parents=True)
     dead = 2**31 - 2  # beyond any pid_max: no such process
@@ -184,7 +175,7 @@ def _signal_a_batch_midway(tmp_path, sig):
     """Start a real 3-unit batch (zh, 2 workers) in its own process group and send ``sig`` to the group once the
     first finished unit is recorded (manifest or its journal). Returns (process, command, out dir, stdout,
     stderr) after it ended."""
-    small, out = _params(tmp_path, LUOHU[0], SHENZHEN[0], "beijing-lfsb"), tmp_path / "reports"
+    small, out = params_copy(tmp_path, LUOHU[0], SHENZHEN[0], "beijing-lfsb"), tmp_path / "reports"
     cmd = [sys.executable, "-m", "perfkit.cli", "batch", str(small), "--out", str(out), "--workers", "2",
            "--language", "zh", "--no-progress"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

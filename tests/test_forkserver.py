@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import pytest
 
 from perfkit.run import engine, forkserver
 
-from conftest import ROOT
+from conftest import ROOT, params_copy
 
 PARAMS = ROOT / "parameters"
 SHIPPED = [("luohu-fsa", 2022), ("shenzhen-lfsb", 2020), ("beijing-lfsb", 2021)]
@@ -207,6 +206,14 @@ def test_a_dead_server_is_replaced(tmp_path, fresh_server):
     assert next(iter(forkserver._servers.values())).proc.pid != old.pid
 
 
+def _gone(mark: str, wait: float = 10) -> list[int]:
+    """:func:`_marked` once it is empty, or after ``wait`` seconds (a killed process takes a moment to go)."""
+    deadline = time.monotonic() + wait
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return _marked(mark)
+
+
 def _marked(mark: str) -> list[int]:
     """Processes other than this one whose environment carries ``PERFKIT_TEST_MARK=mark`` (servers and
     kernels a batch started), zombies excluded."""
@@ -222,14 +229,6 @@ def _marked(mark: str) -> list[int]:
         except OSError:
             continue
     return found
-
-
-def _params(tmp_path: Path, *departments: str) -> Path:
-    small = tmp_path / "parameters"
-    shutil.copytree(PARAMS / "frameworks", small / "frameworks")
-    for d in departments:
-        shutil.copytree(PARAMS / d, small / d)
-    return small
 
 
 FAULT_BY_DEPARTMENT = """\
@@ -248,7 +247,7 @@ def test_a_batch_with_faulty_reports_finishes_the_others_and_leaves_no_process(t
     nb = nbformat.read(nb_path, as_version=4)
     nb.cells.insert(1, nbformat.v4.new_code_cell(FAULT_BY_DEPARTMENT))
     nbformat.write(nb, nb_path)
-    small = _params(tmp_path, *(d for d, _ in SHIPPED))
+    small = params_copy(tmp_path, *(d for d, _ in SHIPPED))
     done = subprocess.run([sys.executable, "-m", "perfkit.cli", "batch", str(small), "--workers", "1", "--no-progress",
                            "--notebook", str(nb_path), "--timeout", "5", "--out", str(tmp_path / "reports")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
@@ -262,10 +261,7 @@ def test_a_batch_with_faulty_reports_finishes_the_others_and_leaves_no_process(t
         assert by[d, "en"]["status"] == "ok", by[d, "en"]
         text = (tmp_path / "reports" / by[d, "en"]["outputs"]["notebook"]).read_text(encoding="utf-8")
         assert f"{d} " in text and "counter 1 warm True parent True" in text
-    deadline = time.monotonic() + 10
-    while _marked(mark) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _marked(mark) == []
+    assert _gone(mark) == []
 
 
 @pytest.mark.slow
@@ -274,7 +270,7 @@ def test_ctrl_c_on_a_batch_leaves_no_server_or_kernel(tmp_path):
     servers."""
     mark = uuid.uuid4().hex
     env = {**os.environ, "PERFKIT_TEST_MARK": mark, "PERFKIT_CHROMIUM": "none", "PYTHONPATH": str(ROOT)}
-    small = _params(tmp_path, "luohu-fsa")
+    small = params_copy(tmp_path, "luohu-fsa")
     proc = subprocess.Popen([sys.executable, "-m", "perfkit.cli", "batch", str(small), "--workers", "2", "--no-progress",
                              "--out", str(tmp_path / "b")], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -288,10 +284,7 @@ def test_ctrl_c_on_a_batch_leaves_no_server_or_kernel(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
-    deadline = time.monotonic() + 10
-    while _marked(mark) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert _marked(mark) == []
+    assert _gone(mark) == []
 
 
 @pytest.mark.slow

@@ -268,10 +268,10 @@ def test_targets_command_and_report_state_what_was_understood(scored):
         "monitoring-reports", ("figure_in_sentence",), "quantity ≥ 1份", 1.0)
     zh = reading_paragraph(Text("zh"), diags)
     assert zh == ("1项目标值的含义不够明确，按以下理解与完成值比较：监测报告（“加强对小微金融顾问服务成效监测，每月形成监测报告1份”："
-                  "按句中的数值1理解）。")
+                  "按句中的数值1份理解）。")
     en = reading_paragraph(Text("en"), diags)
     assert "One target did not say everything needed to compare it with the actual" in en
-    assert "the figure 1 in the sentence read as the target" in en
+    assert "the figure 1 document in the sentence read as the target" in en
     # every target of the Shenzhen fund says what it means (or the file settles it): nothing to say
     _, sz = scored("shenzhen")
     assert reading_paragraph(Text("zh"), diagnose(sz["fund"])) is None

@@ -102,7 +102,7 @@ class UnsureReading:
     """A target the grammar read with a note (``Reading.notes``) that the file did not settle with explicit
     fields: where it is (``indicator``: the leaf it is on or feeds; ``row``: a 目标表 row's id, None for a
     leaf's own target), its name and words, what was understood (``understood``, :func:`describe`), the
-    notes' codes and English, and the figure read (``value``)."""
+    notes' codes and English, and the figure read (``value``, in ``unit``: the row's, else the one read)."""
 
     indicator: str | None
     row: str | None
@@ -112,6 +112,7 @@ class UnsureReading:
     codes: tuple[str, ...]
     notes: tuple[str, ...]
     value: float | None
+    unit: str | None = None
 
 
 def reading_of_row(t: PerformanceTarget, index: int = 0) -> Reading | None:
@@ -140,10 +141,10 @@ def unsure_readings(evaluation, leaves=()) -> list[UnsureReading]:
         r = reading_of_row(t, i)
         if r is not None and r.notes:
             out.append(UnsureReading(t.indicator, t.id or f"target-{i + 1}", t.name, str(t.target), describe(r),
-                                     r.note_codes, r.notes, r.value))
+                                     r.note_codes, r.notes, r.value, t.unit or r.unit))
     for leaf in leaves:
         r = reading_of_leaf(leaf.node.names, leaf.inputs)
         if r is not None and r.notes:
             out.append(UnsureReading(leaf.id, None, leaf.node.indicator.name, str(leaf.inputs.target), describe(r),
-                                     r.note_codes, r.notes, r.value))
+                                     r.note_codes, r.notes, r.value, getattr(leaf.inputs, "unit", None) or r.unit))
     return out

@@ -84,7 +84,7 @@ def reading_findings(result) -> list[Finding]:
             f"{where} {u.name}: target {u.text!r} read as {u.understood} ({'; '.join(u.notes)}); give {settle} "
             "to settle it",
             {"evaluation": result.evaluation.id, "row": u.row, "target_name": u.name, "target": u.text,
-             "understood": u.understood, "notes": list(u.codes), "value": u.value},
+             "understood": u.understood, "notes": list(u.codes), "value": u.value, "unit": u.unit},
         ))
     return out
 

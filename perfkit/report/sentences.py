@@ -264,17 +264,17 @@ _FIGURE_CODES = ("LATE_DEADLINE_NOT_DEDUCTED", "TARGET_COMPARATOR_CONFLICT", "QU
                  "TARGET_LOWERED_TO_ACTUAL")
 
 
-def reading_notes(t: Text, codes, value=None) -> list[Safe]:
+def reading_notes(t: Text, codes, value=None, unit=None) -> list[Safe]:
     """What the target grammar understood where it was unsure, one phrase per note code (``targets.notes.<code>``;
     ``perfkit.core.target_text.NOTES``)."""
-    return [t(f"targets.notes.{c}", value=value) for c in codes if t.has(f"targets.notes.{c}")]
+    return [t(f"targets.notes.{c}", value=value, unit=unit) for c in codes if t.has(f"targets.notes.{c}")]
 
 
 def reading_paragraph(t: Text, diagnostics, names=None) -> Safe | None:
     """The targets whose words were read with an assumption, and what was understood (``targets.readings``);
     None when every target said what it meant (or the file settled it)."""
     items = [t("targets.reading_item", name=t.lang.name(d.name, d.name_en), target=d.target_text or "",
-               notes=reading_notes(t, d.reading_notes, d.read_value))
+               notes=reading_notes(t, d.reading_notes, d.read_value, d.unit))
              for d in diagnostics if d.reading_notes]
     return t("targets.readings", items=items) if items else None
 
@@ -326,7 +326,7 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
             parts = getattr(leaf.rule, "parts", []) if leaf is not None else []
             ctx["part"] = next((p.name for p in parts if p.id == part), part)
     elif code == "TARGET_READING_UNSURE":
-        ctx["notes"] = reading_notes(t, data.get("notes") or [], data.get("value"))
+        ctx["notes"] = reading_notes(t, data.get("notes") or [], data.get("value"), data.get("unit"))
     key = f"findings.{code}"
     if not t.has(key):  # a code without a template: its message; a broken template raises
         return t("findings.generic", message=f.message)
