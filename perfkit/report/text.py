@@ -171,14 +171,8 @@ class Text:
         self.escape = escape
         self.overrides = overrides or {}  # a firm's sentences over the shipped ones (perfkit.report.overrides)
         self.data = merged(load_templates(language), self.overrides) if self.overrides else load_templates(language)
-        self.figures = figures_key(self.data)
-        self.env = template_environment(self.lang, self.figures)
+        self.figures = figures_key(self.data)  # the glossary part of the compiled-template key (:func:`compiled`)
         self._plain: Text | None = None if escape else self
-
-    def unit_word(self, unit: Any, n: float = 2) -> str:
-        """A unit as this language writes it after a number ``n`` (:func:`unit_word`, with this language's
-        glossary and a firm's additions to it)."""
-        return unit_word(self.data.get("figures") or {}, unit, n)
 
     @property
     def plain(self) -> "Text":

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from .files import atomic_write_bytes, relative_to, remove
+from .units import DOCUMENTS
 
 # Where Chromium may be; $PERFKIT_CHROMIUM names another (or "none" to skip the PDF).
 CHROMIUM_ENV = "PERFKIT_CHROMIUM"
@@ -26,14 +27,14 @@ PDF_NOT_MADE = "report PDF not made"  # how the warning of a missing PDF starts
 
 
 def write_documents(rec, bundle, udir: Path, names, out_dir: Path, html_path: Path,
-                    templates: str | None = None, documents: tuple[str, ...] = ("docx", "xlsx", "pdf")) -> None:
+                    templates: str | None = None, documents: tuple[str, ...] = DOCUMENTS) -> None:
     """Write the unit's Word document, score sheet and PDF beside ``html_path`` (already written), those of
     them named in ``documents``; record them in ``rec.outputs``; a PDF that could not be made is a line in
     ``rec.warnings``. An earlier run's document not asked for this time is removed (it would no longer match
     the report). ``templates``: the sentence overrides the notebook used (``--templates``), so the Word
     document says what the HTML says."""
     docx, xlsx, pdf = udir / names.docx, udir / names.xlsx, udir / names.pdf
-    remove(*(path for kind, path in (("docx", docx), ("xlsx", xlsx), ("pdf", pdf)) if kind not in documents))
+    remove(*(udir / getattr(names, kind) for kind in DOCUMENTS if kind not in documents))
     if "docx" in documents or "xlsx" in documents:
         from ..core.scoring import score_bundle
 

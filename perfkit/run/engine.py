@@ -173,10 +173,10 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, params_
             templates: str | None = None, engine: str = DEFAULT_ENGINE) -> Execution:
     """Execute ``notebook`` with papermill into ``output`` (saved when the run ends, failed or not, with its
     executed cells and papermill's error markers, and every 30 s while a cell runs long; not after every
-    cell: writing and validating the whole notebook 30 times cost a report about a second of CPU), ``parameters`` injected, the kernel configured
-    by :func:`kernel_config` and running in the notebook's folder, ``params_dir`` in its ``$PERFKIT_PARAMS``
-    (see :func:`notebook_parameters`), a templates directory of sentence overrides in its
-    ``$PERFKIT_TEMPLATES`` (read by ``Report.load``). Never raises for a failure of the
+    cell: writing and validating the whole notebook 30 times cost a report about a second of CPU),
+    ``parameters`` injected, the kernel configured by :func:`kernel_config` and running in the notebook's
+    folder, ``params_dir`` in its ``$PERFKIT_PARAMS`` (see :func:`notebook_parameters`), a templates directory
+    of sentence overrides in its ``$PERFKIT_TEMPLATES`` (read by ``Report.load``). Never raises for a failure of the
     notebook or its kernel: the :class:`Execution` says what went wrong."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
