@@ -35,15 +35,22 @@ SHIPPED = [("luohu-fsa", 2022), ("shenzhen-lfsb", 2020), ("beijing-lfsb", 2021)]
 # --------------------------------------------------------------------------------------------
 
 
-def test_pyproject_declares_the_papermill_entry_point():
+def test_pyproject_declares_the_papermill_entry_points():
+    """``perfkit`` (cells in a forked shell: a papermill Engine of its own) and ``perfkit-kernel`` (nbclient
+    with forked kernels)."""
     import importlib
 
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    module, _, attr = project["entry-points"]["papermill.engine"]["perfkit"].partition(":")
-    cls = getattr(importlib.import_module(module), attr)
-    from papermill.engines import NBClientEngine
+    from papermill.engines import Engine, NBClientEngine
 
-    assert issubclass(cls, NBClientEngine) and cls is not NBClientEngine
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    group = project["entry-points"]["papermill.engine"]
+    assert set(group) == {"perfkit", "perfkit-kernel"} == set(engine.ENGINES) - {"nbclient"}
+    found = {}
+    for name, target in group.items():
+        module, _, attr = target.partition(":")
+        found[name] = getattr(importlib.import_module(module), attr)
+    assert issubclass(found["perfkit"], Engine) and not issubclass(found["perfkit"], NBClientEngine)
+    assert issubclass(found["perfkit-kernel"], NBClientEngine) and found["perfkit-kernel"] is not NBClientEngine
 
 
 def test_cli_offers_both_engines_and_defaults_to_the_forked_one():
@@ -51,6 +58,7 @@ def test_cli_offers_both_engines_and_defaults_to_the_forked_one():
 
     assert build_parser().parse_args(["batch"]).engine == "perfkit"
     assert build_parser().parse_args(["run", "d", "2022", "--engine", "nbclient"]).engine == "nbclient"
+    assert build_parser().parse_args(["run", "d", "2022", "--engine", "perfkit-kernel"]).engine == "perfkit-kernel"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["batch", "--engine", "papermill"])
 
@@ -101,30 +109,102 @@ def fresh_server():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("department,year", SHIPPED)
-def test_forked_and_fresh_kernels_make_the_same_notebook_for_every_shipped_unit(tmp_path, fresh_server,
-                                                                                 department, year):
+def test_forked_engines_and_fresh_kernels_make_the_same_notebook_for_every_shipped_unit(tmp_path, fresh_server,
+                                                                                        department, year):
     """Every cell and output (the PNG charts byte for byte, HTML tables, markdown) and every execution count
-    equal, in both languages; the forked kernel is a child of the server, not of this process."""
+    equal, in both languages, whether the cells ran in a forked shell (``perfkit``), a forked kernel
+    (``perfkit-kernel``) or a fresh kernel (``nbclient``)."""
     nb_path = engine.default_notebook()
     for language in ("zh", "en"):
         parameters = engine.notebook_parameters(department, year, language)
         runs = {}
-        for name in ("perfkit", "nbclient"):
+        for name in ("perfkit", "perfkit-kernel", "nbclient"):
             run = engine.execute(nb_path, tmp_path / f"{name}-{language}.ipynb", parameters, params_dir=PARAMS,
                                  engine=name)
             assert run.ok, run.error
             assert run.stderr == [], (name, run.stderr)
             runs[name] = _comparable(run.notebook)
-        a, b = runs["perfkit"], runs["nbclient"]
-        assert a["metadata"]["language_info"] == b["metadata"]["language_info"]
-        assert len(a["cells"]) == len(b["cells"])
-        for i, (x, y) in enumerate(zip(a["cells"], b["cells"])):
-            assert x == y, f"{department} {year} {language}: cell {i} differs"
-        images = [o for c in a["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-        assert images, "the report draws charts: images must be among the outputs compared"
-        counts = [c["execution_count"] for c in a["cells"] if c["cell_type"] == "code"]
-        assert counts == list(range(1, len(counts) + 1))
-    assert len(forkserver._servers) == 1  # one server made every forked kernel of this process
+        b = runs["nbclient"]
+        for name in ("perfkit", "perfkit-kernel"):
+            a = runs[name]
+            assert a["metadata"] == b["metadata"], name  # language_info and kernelspec included
+            assert len(a["cells"]) == len(b["cells"])
+            for i, (x, y) in enumerate(zip(a["cells"], b["cells"])):
+                assert x == y, f"{department} {year} {language}: cell {i} differs ({name})"
+            images = [o for c in a["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+            assert images, "the report draws charts: images must be among the outputs compared"
+            counts = [c["execution_count"] for c in a["cells"] if c["cell_type"] == "code"]
+            assert counts == list(range(1, len(counts) + 1))
+    assert len(forkserver._servers) == 1  # one server forked both engines' children in this process
+
+
+# What a notebook can do to its outputs, each cell compared between the forked shell and a fresh kernel.
+FEATURES = [
+    ('print("a")\nprint("b", flush=True)\nimport sys; sys.stdout.write("c\\n")', []),  # a flush ends an output
+    ('from IPython.display import display, HTML, Markdown, clear_output\ndisplay(HTML("<b>x</b>"))\n'
+     'print("after")\n1 + 1', []),
+    ('h = display(Markdown("first"), display_id=True)', []),
+    ('h.update(Markdown("second"))\nprint("updated in the cell above")', []),
+    ('print("gone")\nclear_output(wait=True)\nprint("kept")', []),
+    ('print("gone too")\nclear_output()\n"result"', []),
+    ('import warnings\nwarnings.warn("careful")', []),
+    ('import sys\nprint("to stderr", file=sys.stderr)', []),
+    ('raise KeyError("tagged")', ["raises-exception"]),
+    ('raise SystemError("never run")', ["skip-execution"]),
+    ('import pandas as pd\npd.DataFrame({"a": [1, 2]})', []),
+    ('x = 1;', []),
+    ('', []),
+    ('%%capture\nprint("captured")', []),
+    ('import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.title("t")', []),
+    ('def f():\n    return 1 / 0\nf()', []),
+    ('print("not reached")', []),
+]
+
+
+@pytest.mark.slow
+def test_the_forked_shell_gives_each_kind_of_output_as_a_fresh_kernel_does(tmp_path, fresh_server):
+    """Streams (joined, split at a flush), display and its update by display_id in an earlier cell,
+    clear_output with and without wait, execute results and their suppression, warnings, stderr, magics,
+    a DataFrame, a chart, a tagged error that does not stop the run, a skipped cell, and the first untagged
+    error: the same outputs, execution counts and tracebacks (ANSI colours included) as nbclient's; the
+    run stops at the same cell with the same cause."""
+    import re
+
+    params = nbformat.v4.new_code_cell('department = ""\nyear = 0\nlanguage = "zh"\nparams_dir = ""')
+    params.metadata["tags"] = ["parameters"]
+    cells = [params, nbformat.v4.new_markdown_cell("# a heading")]
+    for source, tags in FEATURES:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["tags"] = tags
+        cells.append(cell)
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "features.ipynb")
+    runs, errors = {}, {}
+    for name in ("perfkit", "nbclient"):
+        run = engine.execute(tmp_path / "features.ipynb", tmp_path / f"{name}.ipynb",
+                             engine.notebook_parameters("d", 2022, "zh"), engine=name)
+        errors[name] = run.error
+        saved = (tmp_path / f"{name}.ipynb").read_text(encoding="utf-8")
+        runs[name] = _comparable(nbformat.reads(re.sub(r"ipykernel_\d+", "ipykernel_PID", saved), as_version=4))
+    assert errors["perfkit"] == errors["nbclient"]
+    assert errors["perfkit"]["ename"] == "ZeroDivisionError" and errors["perfkit"]["cell"] == 18
+    a, b = runs["perfkit"], runs["nbclient"]
+    assert len(a["cells"]) == len(b["cells"])
+    for i, (x, y) in enumerate(zip(a["cells"], b["cells"])):
+        assert x == y, f"cell {i} differs"
+
+    def cell(start: str) -> dict:
+        return next(c for c in a["cells"] if "".join(c["source"]).startswith(start))
+
+    assert [(o["output_type"], "".join(o.get("text", ""))) for o in cell('print("a")')["outputs"]] == \
+        [("stream", "a\nb\n"), ("stream", "c\n"), ("execute_result", "")]  # write() returned 2
+    assert "".join(cell("h = display")["outputs"][0]["data"]["text/markdown"]) == "second"  # updated from the next cell
+    assert ["".join(o["text"]) for o in cell('print("gone")')["outputs"]] == ["kept\n"]
+    assert "".join(cell('print("gone too")')["outputs"][0]["data"]["text/plain"]) == "'result'"
+    assert cell('raise KeyError')["outputs"][0]["ename"] == "KeyError"
+    assert cell('raise SystemError')["outputs"] == [] and cell('raise SystemError')["execution_count"] is None
+    assert any("image/png" in o.get("data", {}) for o in cell("import matplotlib")["outputs"])
 
 
 FAULTY = """\
@@ -155,17 +235,21 @@ def _stdout(nb) -> str:
     return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "stream")
 
 
+FORKED = ("perfkit", "perfkit-kernel")
+
+
 @pytest.mark.slow
-def test_faults_are_reported_and_the_next_report_from_the_same_server_is_correct(tmp_path, fresh_server):
-    """raise / sleep past the timeout / os._exit: each reported with its cause; each time the next report,
-    forked by the same server, runs in a kernel of its own: counter 1 (no state carried over), the warm
-    modules imported already, its parent the server."""
+@pytest.mark.parametrize("name", FORKED)
+def test_faults_are_reported_and_the_next_report_from_the_same_server_is_correct(tmp_path, fresh_server, name):
+    """raise / sleep past the timeout / os._exit: each reported with its cause; each time the next report, forked by the same server,
+    runs in a process of its own: counter 1 (no state carried over), the warm modules imported already, its
+    parent the server."""
     nb_path = _faulty_notebook(tmp_path / "faulty.ipynb")
 
     def run(mode: str, i: int):
         parameters = {**engine.notebook_parameters("luohu-fsa", 2022, "zh"), "mode": mode}
         return engine.execute(nb_path, tmp_path / f"out-{i}-{mode}.ipynb", parameters, params_dir=PARAMS,
-                              timeout=5, engine="perfkit")
+                              timeout=5, engine=name)
 
     causes = {"raise": ("notebook_error", "ValueError: deliberate failure 42"),
               "sleep": ("execution", "CellTimeoutError"),
@@ -191,16 +275,17 @@ def test_faults_are_reported_and_the_next_report_from_the_same_server_is_correct
 
 
 @pytest.mark.slow
-def test_a_dead_server_is_replaced(tmp_path, fresh_server):
+@pytest.mark.parametrize("name", FORKED)
+def test_a_dead_server_is_replaced(tmp_path, fresh_server, name):
     """The server killed between two reports (out of memory, say): the next report starts a new one."""
     nb_path = _faulty_notebook(tmp_path / "faulty.ipynb")
     parameters = engine.notebook_parameters("luohu-fsa", 2022, "zh")
-    first = engine.execute(nb_path, tmp_path / "a.ipynb", parameters, params_dir=PARAMS, engine="perfkit")
+    first = engine.execute(nb_path, tmp_path / "a.ipynb", parameters, params_dir=PARAMS, engine=name)
     assert first.ok, first.error
     old = next(iter(forkserver._servers.values())).proc
     old.kill()
     old.wait()
-    second = engine.execute(nb_path, tmp_path / "b.ipynb", parameters, params_dir=PARAMS, engine="perfkit")
+    second = engine.execute(nb_path, tmp_path / "b.ipynb", parameters, params_dir=PARAMS, engine=name)
     assert second.ok, second.error
     assert "counter 1 warm True parent True" in _stdout(second.notebook)
     assert next(iter(forkserver._servers.values())).proc.pid != old.pid
@@ -288,10 +373,11 @@ def test_ctrl_c_on_a_batch_leaves_no_server_or_kernel(tmp_path):
 
 
 @pytest.mark.slow
-def test_papermill_command_line_runs_the_perfkit_engine_through_its_entry_point(tmp_path):
-    """``papermill --engine perfkit``: the entry point of pyproject.toml (written as an installed
-    distribution's entry_points.txt on PYTHONPATH, as pip would) names the engine papermill runs, and the
-    kernel is forked (its parent is not papermill's process)."""
+@pytest.mark.parametrize("name", FORKED)
+def test_papermill_command_line_runs_the_perfkit_engine_through_its_entry_point(tmp_path, name):
+    """``papermill --engine perfkit`` (and ``perfkit-kernel``): the entry point of pyproject.toml (written as
+    an installed distribution's entry_points.txt on PYTHONPATH, as pip would) names the engine papermill
+    runs, and the cells run forked from the warm server (their parent is not papermill's process)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     dist = tmp_path / "site" / "perfkit_engine_probe-0.dist-info"
     dist.mkdir(parents=True)
@@ -302,19 +388,22 @@ def test_papermill_command_line_runs_the_perfkit_engine_through_its_entry_point(
     env = {**os.environ, "PYTHONPATH": f"{tmp_path / 'site'}{os.pathsep}{ROOT}"}
     papermill = Path(sys.executable).parent / "papermill"
     out = tmp_path / "out.ipynb"
-    proc = subprocess.run([str(papermill), str(nb_path), str(out), "--engine", "perfkit", "-p", "department", "d",
+    proc = subprocess.run([str(papermill), str(nb_path), str(out), "--engine", name, "-p", "department", "d",
                            "-p", "year", "2022", "--no-progress-bar"], env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "d 2022 zh: ok" in _stdout(nbformat.read(out, as_version=4))
-    bad = subprocess.run([str(papermill), str(nb_path), str(tmp_path / "bad.ipynb"), "--engine", "perfkit",
+    assert "counter 1 warm True parent True" in _stdout(nbformat.read(out, as_version=4))
+    bad = subprocess.run([str(papermill), str(nb_path), str(tmp_path / "bad.ipynb"), "--engine", name,
                           "-p", "mode", "raise", "--no-progress-bar"], env=env, capture_output=True, text=True,
                          timeout=300)
     assert bad.returncode != 0 and "ValueError" in bad.stderr and "deliberate failure 42" in bad.stderr
 
 
 @pytest.mark.slow
-def test_a_server_that_cannot_start_leaves_the_kernel_started_the_ordinary_way(tmp_path, fresh_server, monkeypatch):
+@pytest.mark.parametrize("name", FORKED)
+def test_a_server_that_cannot_start_leaves_the_kernel_started_the_ordinary_way(tmp_path, fresh_server, monkeypatch,
+                                                                              name):
     """The fork server failing (here: refused) costs speed, never the report: the kernel is started as
     papermill would, and the unit's stderr lines say why."""
     def refuse(python, env):
@@ -323,7 +412,7 @@ def test_a_server_that_cannot_start_leaves_the_kernel_started_the_ordinary_way(t
     monkeypatch.setattr(forkserver, "server_for", refuse)
     nb_path = _faulty_notebook(tmp_path / "faulty.ipynb")
     run = engine.execute(nb_path, tmp_path / "out.ipynb", engine.notebook_parameters("luohu-fsa", 2022, "zh"),
-                         params_dir=PARAMS, engine="perfkit")
+                         params_dir=PARAMS, engine=name)
     assert run.ok, run.error
     assert "counter 1 warm False parent False" in _stdout(run.notebook)  # a fresh kernel, child of this process
     assert run.stderr == ["perfkit: the fork server exited with code 1: ImportError: deliberate; "

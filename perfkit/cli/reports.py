@@ -29,8 +29,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=timeout_seconds, default=DEFAULT_CELL_TIMEOUT, metavar="SECONDS",
                    help=f"fail a unit whose notebook cell runs longer (default: {DEFAULT_CELL_TIMEOUT}; 0: no limit)")
     p.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
-                   help="how each report's kernel starts: perfkit forks it from a process that has imported perfkit "
-                        "already (faster); nbclient starts a fresh one, as papermill does (default: "
+                   help="how each report's cells run: perfkit runs them in a process forked from one that has "
+                        "imported perfkit already, without a Jupyter kernel (fastest); perfkit-kernel in a Jupyter "
+                        "kernel forked the same way; nbclient in a fresh kernel, as papermill does (default: "
                         f"{DEFAULT_ENGINE}; the reports are the same)")
     p.add_argument("--documents", default="all", metavar="LIST",
                    help="documents written beside each report's notebook and HTML: a comma-separated list of "

@@ -88,7 +88,7 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     ``record=True`` also merges the record into ``<out_dir>/manifest.json``; ``checked=True`` skips the
     notebook and kernel checks (the batch does them once). ``templates``: a directory of sentence overrides
     (:mod:`perfkit.report.overrides`), checked before anything runs. ``engine_name``: how the kernel is
-    started (:data:`perfkit.run.engine.ENGINES`; the reports are the same). ``documents``: which of
+    executed (:data:`perfkit.run.engine.ENGINES`; the reports are the same). ``documents``: which of
     :data:`~perfkit.run.units.DOCUMENTS` to write beside the notebook and HTML.
     """
     from ..load import find_unit
@@ -339,8 +339,8 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     ``DEPARTMENT/YEAR``) in every chosen language, in parallel, skipping the units whose inputs, notebook,
     templates (the shipped ones and ``templates``, a firm's overrides), perfkit and outputs are as their last
     ok run recorded (:mod:`perfkit.run.incremental`) unless ``force``. ``dry_run`` decides and returns the
-    decisions without running or writing anything. ``engine_name`` chooses how kernels are started
-    (:data:`perfkit.run.engine.ENGINES`: forked from a warm server, or fresh as papermill does);
+    decisions without running or writing anything. ``engine_name`` chooses how the cells are executed
+    (:data:`perfkit.run.engine.ENGINES`: forked from a warm server, or in fresh kernels as papermill does);
     ``documents`` which of :data:`~perfkit.run.units.DOCUMENTS` each unit writes (a unit whose last run wrote
     others runs again).
 

@@ -23,9 +23,11 @@ from ..errors import RunError
 from .forkserver import kernel_manager_class
 
 DEFAULT_KERNEL = "python3"
-# How a notebook's kernel is started: "perfkit" forks it from a server that has imported perfkit already
-# (perfkit.run.forkserver); "nbclient" starts a fresh Python for it, as papermill does (the reference).
-ENGINES = ("perfkit", "nbclient")
+# How a notebook's cells are executed: "perfkit" runs them in an IPython shell forked from a server that has
+# imported perfkit already, with no kernel (perfkit.run.shell, perfkit.run.cells); "perfkit-kernel" runs them
+# in a Jupyter kernel forked from that server (perfkit.run.forkserver); "nbclient" starts a fresh kernel for
+# each notebook, as papermill does (the reference). The reports are the same.
+ENGINES = ("perfkit", "perfkit-kernel", "nbclient")
 DEFAULT_ENGINE = "perfkit"
 DEFAULT_CELL_TIMEOUT = 600  # seconds one notebook cell may run before the unit is failed
 REQUIRED_PARAMETERS = ("department", "year", "language", "params_dir")
@@ -171,9 +173,9 @@ class Execution:
 def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, params_dir: Path | None = None,
             kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT,
             templates: str | None = None, engine: str = DEFAULT_ENGINE) -> Execution:
-    """Execute ``notebook`` with papermill into ``output`` (saved when the run ends, failed or not, with its
-    executed cells and papermill's error markers, and every 30 s while a cell runs long; not after every
-    cell: writing and validating the whole notebook 30 times cost a report about a second of CPU),
+    """Execute ``notebook`` with papermill into ``output`` (saved when the run ends, with papermill's error
+    markers when a cell raised; not after every cell: writing and validating the whole notebook 30 times cost
+    a report about a second of CPU; a run that timed out or whose process died leaves no notebook),
     ``parameters`` injected, the kernel configured by :func:`kernel_config` and running in the notebook's
     folder, ``params_dir`` in its ``$PERFKIT_PARAMS`` (see :func:`notebook_parameters`), a templates directory
     of sentence overrides in its ``$PERFKIT_TEMPLATES`` (read by ``Report.load``). Never raises for a failure of the

@@ -49,7 +49,9 @@ WARM_MODULES = ("perfkit", "perfkit.load", "perfkit.core.scoring", "perfkit.rule
                 "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
                 "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect",
                 "IPython.utils.wildcard", "pdb", "sqlite3", "tornado.gen", "tornado.locks", "tornado.queues",
-                "tornado.platform.asyncio")
+                "tornado.platform.asyncio",
+                # the kernel-less child (perfkit.run.shell): its shell and the JSON encoding of its messages
+                "perfkit.run.shell", "IPython.core.interactiveshell", "jupyter_client.jsonutil")
 # Then what a report would otherwise do first, each time: read and compile the sentence templates.
 WARM_CALLS = ("perfkit.report.text:warm",)
 
@@ -96,6 +98,12 @@ def _child(request: dict[str, Any]) -> None:
         sys.argv = [request["argv"][0], *request["args"]]
         # ``python -m ipykernel_launcher`` puts its working directory first on sys.path.
         sys.path[0] = os.getcwd()
+        if request.get("socket"):
+            from .shell import serve_cells  # no kernel: the cells come over this socket (perfkit.run.shell)
+
+            serve_cells(request["socket"])
+            code = 0
+            return
         from ipykernel.kernelapp import IPKernelApp
 
         args = list(request["args"])
@@ -110,7 +118,7 @@ def _child(request: dict[str, Any]) -> None:
     except BaseException:  # noqa: BLE001 - said on the kernel's stderr, which the unit's record keeps
         import traceback
 
-        traceback.print_exc()
+        traceback.print_exc(file=sys.__stderr__)
     finally:
         sys.stdout.flush() if sys.stdout else None
         sys.stderr.flush() if sys.stderr else None
@@ -209,16 +217,18 @@ class ForkServer:
                                   + (f": {said}" if said else ""))
         return json.loads(line)
 
-    def fork(self, argv: list[str], args: list[str], cwd: str, env: dict[str, str], stderr: str | None) -> tuple[int, str | None]:
+    def fork(self, argv: list[str], args: list[str], cwd: str, env: dict[str, str], stderr: str | None,
+             socket: str | None = None) -> tuple[int, str | None]:
         """Fork a kernel running ``args`` (ipykernel's command line after ``-m ipykernel_launcher``) in
         ``cwd`` with environment ``env`` and its stdout and stderr appended to the file ``stderr``;
-        (pid, start time)."""
+        (pid, start time). With ``socket``, the child is no kernel: it connects to that Unix socket and runs
+        the cells sent there in an IPython shell (:func:`perfkit.run.shell.serve_cells`)."""
         with self.lock:
             if self.proc.poll() is not None:
                 raise ForkServerError(f"the fork server exited with code {self.proc.returncode}")
             try:
                 self.proc.stdin.write(json.dumps({"argv": argv, "args": args, "cwd": cwd, "env": env,
-                                                  "stderr": stderr}) + "\n")
+                                                  "stderr": stderr, "socket": socket}) + "\n")
                 self.proc.stdin.flush()
             except OSError as exc:
                 raise ForkServerError(f"the fork server is gone ({exc})") from None
