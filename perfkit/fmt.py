@@ -7,6 +7,7 @@ scores have two decimals and points are printed as a framework states them. Ever
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from typing import Any
@@ -114,4 +115,12 @@ def chinese_number(n: int) -> str:
 
 def display_width(text: str) -> int:
     """Columns a text takes in a terminal: wide (CJK) characters take two."""
+    if text.isascii():
+        return len(text)
+    return _wide_width(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _wide_width(text: str) -> int:
+    # a report measures the same cell texts many times (its tables, for the page and for the Word document)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

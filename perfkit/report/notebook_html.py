@@ -8,7 +8,6 @@ template is ``templates/nbconvert/perfkit_report`` (lab without network scripts)
 
 from __future__ import annotations
 
-import copy
 from functools import lru_cache
 import html as html_lib
 import re
@@ -74,11 +73,15 @@ def is_stderr(output) -> bool:
 
 
 def client_notebook(nb):
-    """A copy for the client HTML: stderr (warnings) dropped; they are recorded in the manifest instead."""
-    client = copy.deepcopy(nb)
-    for cell in client.cells:
-        if "outputs" in cell:
-            cell.outputs = [o for o in cell.outputs if not is_stderr(o)]
+    """The notebook for the client HTML: stderr (warnings) dropped; they are recorded in the manifest
+    instead. A new notebook, cells and metadata, sharing the outputs it keeps with ``nb`` (the exporter
+    copies what it changes)."""
+    from nbformat import NotebookNode
+
+    client = NotebookNode(nb)
+    client.metadata = NotebookNode(nb.metadata)
+    client.cells = [NotebookNode(cell, outputs=[o for o in cell.outputs if not is_stderr(o)])
+                    if "outputs" in cell else cell for cell in nb.cells]
     return client
 
 
@@ -98,8 +101,42 @@ def export_html(nb, title: str, language: str) -> str:
     """The client version: no code, no prompts, images embedded as data URIs, titled, self-contained."""
     client = client_notebook(nb)
     client.metadata["title"] = title
-    body, _ = exporter(language).from_notebook_node(client, resources={"metadata": {"name": title}})
-    return print_widths(body)
+    alt = Text(language, escape=False)("chart.image_alt")
+    body, _ = exporter(language).from_notebook_node(client, resources={"metadata": {"name": title},
+                                                                       "image_alt": str(alt)})
+    return print_widths(_accessible(body, str(alt)))
+
+
+# What nbconvert's HTMLExporter does after its template, with BeautifulSoup (parsing and writing the whole
+# page again, a quarter of a second a report): an image without a text alternative gets one (nbconvert's is
+# English whatever the report's language: here the report's word for a chart), and each input and output
+# area can take the keyboard's focus.
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)")
+_FOCUSABLE = re.compile(r'(<div class="(?:[^"]*\s)?(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?:\s[^"]*)?")(?=[\s>])')
+
+
+def _accessible(page: str, alt: str) -> str:
+    page = _IMG_WITHOUT_ALT.sub(lambda m: f'{m.group(0)} alt="{html_lib.escape(alt)}"', page)
+    return _FOCUSABLE.sub(r'\1 tabindex="0"', page)
+
+
+class ReportExporter(HTMLExporter):
+    """nbconvert's HTMLExporter less its BeautifulSoup pass over the finished page (:func:`_accessible` does
+    what it did)."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        resources = self._init_resources(resources)
+        data_types = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", data_types)
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
 
 @lru_cache(maxsize=None)
@@ -117,7 +154,7 @@ def exporter(language: str) -> HTMLExporter:
     c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
     c.TagRemovePreprocessor.remove_input_tags = set(REMOVE_INPUT_TAGS)
     c.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
-    return HTMLExporter(config=c, extra_template_basedirs=[str(TEMPLATES)], template_name="perfkit_report")
+    return ReportExporter(config=c, extra_template_basedirs=[str(TEMPLATES)], template_name="perfkit_report")
 
 
 # The printed page: A4 less the template's margins (15 mm each side) at CSS's 96 px an inch; tables print

@@ -282,9 +282,19 @@ def to_png(fig: Figure, dpi: float = DPI) -> bytes:
     return buf.getvalue()
 
 
+def alt_text(fig: Figure) -> str | None:
+    """What a figure shows, in words, for its image's text alternative (``alt``): its title, or its plots'
+    titles (in the report's language, as drawn); None if it has none."""
+    titles = [fig._suptitle.get_text()] if fig._suptitle is not None and fig._suptitle.get_text() else []
+    titles = titles or [t for ax in fig.axes if (t := ax.get_title())]
+    if not titles:
+        return None
+    return ("；" if any(not t.isascii() for t in titles) else "; ").join(titles)
+
+
 def show(fig: Figure) -> None:
-    """Display a figure once in a notebook, as an embedded PNG."""
-    display(Image(data=to_png(fig), format="png"))
+    """Display a figure once in a notebook, as an embedded PNG whose ``alt`` is :func:`alt_text`."""
+    display(Image(data=to_png(fig), format="png", alt=alt_text(fig)))
 
 
 def _figure(height: float, ncols: int = 1, width: float = WIDTH, nrows: int = 1, **kw) -> tuple[Figure, list]:

@@ -6,7 +6,7 @@ It walks the cells as papermill's ``PapermillNotebookClient`` does (``cell_start
 ``cell_exception`` and stop; ``cell_complete``), and executes each as nbclient's ``NotebookClient`` would:
 
 - markdown, raw and empty code cells are not sent, nor cells tagged ``skip-execution``;
-- the outputs are cleared, then built from the child's messages with nbformat's ``output_from_msg``:
+- the outputs are cleared, then built from the child's messages as nbformat's ``output_from_msg`` does:
   ``clear_output`` (``wait`` until the next output), ``display_id`` updates across cells, the execution
   count from the reply; stream text is joined while nothing else comes in between;
 - an error reply raises nbclient's ``CellExecutionError`` (papermill then marks the cell and writes its error
@@ -91,6 +91,20 @@ class Receiver:
             except OSError:
                 pass
         self.channel.close()
+
+
+# The fields of each output type, from its message's content (what nbformat's ``output_from_msg`` takes;
+# it also validates each output against the notebook schema, about 2 ms an output: the whole notebook is
+# validated once when papermill writes it).
+_OUTPUT_FIELDS = {"stream": ("name", "text"), "display_data": ("data", "metadata"),
+                  "execute_result": ("data", "metadata", "execution_count"), "error": ("ename", "evalue", "traceback")}
+
+
+def output_from_msg(kind: str, content: dict[str, Any]):
+    """The notebook output a message of type ``kind`` makes (nbformat's ``output_from_msg``, unvalidated)."""
+    from nbformat import from_dict
+
+    return from_dict({"output_type": kind, **{f: content[f] for f in _OUTPUT_FIELDS[kind]}})
 
 
 @lru_cache(maxsize=8)
@@ -217,17 +231,14 @@ class CellRunner:
             raise CellExecutionError.from_cell_and_msg(cell, reply)
 
     def handle(self, cell, index: int, msg: dict[str, Any]) -> None:
-        from nbformat.v4 import output_from_msg
-
         kind, content = msg["msg_type"], msg["content"]
         if kind == FLUSH:
             self.flushed = cell.outputs[-1] if cell.outputs else None
             return
-        message = {"header": {"msg_type": kind}, "content": content}
         transient = content.get("transient")
         display_id = transient.get("display_id") if transient else None
         if display_id and kind in ("execute_result", "display_data", "update_display_data"):
-            self.update_display(display_id, message)
+            self.update_display(display_id, content)
         if "execution_count" in content:
             cell.execution_count = content["execution_count"]
         if kind == "clear_output":
@@ -247,12 +258,12 @@ class CellRunner:
             outs[-1].text += content["text"]
             out = outs[-1]
         else:
-            out = output_from_msg(message)
+            out = output_from_msg(kind, content)
             if display_id:
                 self.display_ids.setdefault(display_id, {}).setdefault(index, []).append(len(outs))
             outs.append(out)
         if self.on_output is not None:
-            self.on_output(out if kind != "stream" else output_from_msg(message))
+            self.on_output(out if kind != "stream" else output_from_msg(kind, content))
 
     def clear(self, cell, index: int) -> None:
         cell.outputs[:] = []
@@ -260,12 +271,10 @@ class CellRunner:
             if index in cells:
                 cells[index] = []
 
-    def update_display(self, display_id: str, message: dict[str, Any]) -> None:
-        from nbformat.v4 import output_from_msg
-
+    def update_display(self, display_id: str, content: dict[str, Any]) -> None:
         if display_id not in self.display_ids:
             return
-        out = output_from_msg({"header": {"msg_type": "display_data"}, "content": message["content"]})
+        out = output_from_msg("display_data", content)
         for cell_index, positions in self.display_ids[display_id].items():
             outputs = self.nb.cells[cell_index].outputs
             for position in positions:
