@@ -417,3 +417,34 @@ def test_a_server_that_cannot_start_leaves_the_kernel_started_the_ordinary_way(t
     assert "counter 1 warm False parent False" in _stdout(run.notebook)  # a fresh kernel, child of this process
     assert run.stderr == ["perfkit: the fork server exited with code 1: ImportError: deliberate; "
                           "this kernel was started the ordinary way"]
+
+
+@pytest.mark.slow
+def test_the_portfolio_run_alongside_the_units_is_written_only_when_a_unit_was_rerun(tmp_path):
+    """The portfolio notebook runs in the batch's own process while the units run (engine ``perfkit``). A
+    batch whose units all fail drops it: the portfolio of the last good batch stays as it was, byte for byte,
+    and no server or forked process of the batch is left."""
+    mark = uuid.uuid4().hex
+    env = {**os.environ, "PERFKIT_TEST_MARK": mark, "PERFKIT_CHROMIUM": "none", "PYTHONPATH": str(ROOT)}
+    small = params_copy(tmp_path, "luohu-fsa")
+    out = tmp_path / "reports"
+
+    def batch(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "perfkit.cli", "batch", str(small), "--workers", "1",
+                               "--no-progress", "--documents", "none", "--out", str(out), *extra],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+
+    good = batch()
+    assert good.returncode == 0, good.stderr
+    folio = (out / "portfolio.html").read_bytes()
+    assert "luohu-fsa" in folio.decode("utf-8") and (out / "portfolio.ipynb").is_file()
+    stamp = (out / "portfolio.html").stat().st_mtime_ns
+    nb_path = _faulty_notebook(tmp_path / "faulty.ipynb")
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.insert(1, nbformat.v4.new_code_cell('mode = "raise"'))
+    nbformat.write(nb, nb_path)
+    bad = batch("--notebook", str(nb_path), "--force")
+    assert bad.returncode == 1 and "deliberate failure 42" in bad.stdout + bad.stderr
+    assert (out / "portfolio.html").read_bytes() == folio and (out / "portfolio.html").stat().st_mtime_ns == stamp
+    assert not (out / "portfolio.failed.ipynb").exists()
+    assert _gone(mark) == []

@@ -394,6 +394,11 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     told: set[tuple] = set()
     total = len(tasks) + len(refused) + len(kept)
     snapshot = _Snapshot(out_dir, params_dir, notebook)
+    alongside = None
+    if tasks and engine_name == "perfkit":
+        from .portfolio import PortfolioAlongside
+
+        alongside = PortfolioAlongside(params_dir, kernel_name=kernel_name, timeout=timeout, engine_name=engine_name)
     with tqdm(total=total, initial=len(kept), desc="reports", unit="report", file=sys.stderr,
               disable=not progress, dynamic_ncols=True) as bar:
         running = run(run_task, tasks, workers, on_error=task_error, scheduler=scheduler) if tasks else iter(())
@@ -404,42 +409,57 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
         except KeyboardInterrupt:
             if hasattr(running, "close"):
                 running.close()  # the executor stops its workers
+            if alongside is not None:
+                alongside.cancel()
             with contextlib.suppress(RunError):
                 write_manifest(out_dir, [], params_dir=params_dir, notebook=notebook)  # fold the journal in
             raise BatchInterrupted(len(records) - len(kept), total - len(kept), out_dir / MANIFEST_NAME) from None
     records.sort(key=lambda r: record_order(*r.key))
     manifest = finish_batch(out_dir, records, params_dir=params_dir, notebook=notebook,
                             full=set(langs) == set(LANGUAGES) and not only, kernel_name=kernel_name, timeout=timeout,
-                            engine_name=engine_name)
+                            engine_name=engine_name, alongside=alongside)
     return BatchResult(records, manifest, round(time.monotonic() - t0, 3), decisions)
 
 
 def finish_batch(out_dir: Path, records: list[UnitRecord], *, params_dir: Path, notebook: Path, full: bool,
                  kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT,
-                 engine_name: str = engine.DEFAULT_ENGINE) -> Path:
+                 engine_name: str = engine.DEFAULT_ENGINE, alongside=None) -> Path:
     """The end of a batch: every record (run, skipped, failed) merged into ``manifest.json``, written atomically
     (the journal folded in); a ``full`` batch (every unit, every language) also drops the entries of units no
-    longer under ``params_dir``. Returns the manifest's path; RunError if it cannot be written."""
-    manifest = write_manifest(out_dir, records, params_dir=params_dir, notebook=notebook, replace=full)
+    longer under ``params_dir``. Returns the manifest's path; RunError if it cannot be written. ``alongside``:
+    the portfolio notebook already executed while the units ran (:class:`~perfkit.run.portfolio.PortfolioAlongside`)."""
+    try:
+        manifest = write_manifest(out_dir, records, params_dir=params_dir, notebook=notebook, replace=full)
+    except BaseException:
+        if alongside is not None:
+            alongside.cancel()
+        raise
     _portfolio_and_index(out_dir, records, params_dir=params_dir, kernel_name=kernel_name, timeout=timeout,
-                         engine_name=engine_name)
+                         engine_name=engine_name, alongside=alongside)
     return manifest
 
 
 def _portfolio_and_index(out_dir: Path, records: list[UnitRecord], *, params_dir: Path, kernel_name: str,
-                         timeout: float | None, engine_name: str = engine.DEFAULT_ENGINE) -> None:
-    """``<out>/portfolio.*`` (the portfolio notebook, run again only when a unit was rerun or it is missing)
-    and ``<out>/index.html`` (every unit of the manifest, rewritten each time: it is cheap)."""
+                         timeout: float | None, engine_name: str = engine.DEFAULT_ENGINE, alongside=None) -> None:
+    """``<out>/portfolio.*`` (the portfolio notebook, run again only when a unit was rerun or it is missing;
+    written from ``alongside`` when it was executed while the units ran) and ``<out>/index.html`` (every unit
+    of the manifest, rewritten each time: it is cheap)."""
     from ..report import index_page
 
     rerun = any(r.ok and not getattr(r, "skipped", False) for r in records)
     missing = not (out_dir / "portfolio.html").exists()
     if any(r.ok for r in records) and (rerun or missing):
-        from .portfolio import run_portfolio  # a kernel and nbconvert (0.8 s to import): only when it reruns
+        from .portfolio import run_portfolio, write_portfolio  # a kernel and nbconvert: only when it reruns
 
-        folio = run_portfolio(out_dir, params_dir, kernel_name=kernel_name, timeout=timeout, engine_name=engine_name)
+        if alongside is not None:
+            folio = write_portfolio(out_dir, alongside.result())
+        else:
+            folio = run_portfolio(out_dir, params_dir, kernel_name=kernel_name, timeout=timeout,
+                                  engine_name=engine_name)
         if not folio.ok:
             print(f"✗ portfolio notebook: {folio.error}", file=sys.stderr)
+    elif alongside is not None:
+        alongside.cancel()  # no unit was rerun: the portfolio on disk stands
     index_page.write_index(out_dir, params_dir, (read_manifest(out_dir) or {}).get("units", []))
 
 
