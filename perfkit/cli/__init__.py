@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
 
@@ -46,6 +45,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_score(args) -> int:
+    import json  # here, not above: validate and --help do not need it (its regexes cost some 5 ms)
+
     from ..core.scoring import score_bundle
     from ..load import load
     from ..report.export import bundle_dict, render_scores, write_xlsx

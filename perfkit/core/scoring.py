@@ -8,10 +8,12 @@ compiling lives in ``perfkit.core.compile`` and the checks against reported figu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
-from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:  # an annotation only: numpy.typing is not imported at run time (perfkit validate)
+    from numpy.typing import ArrayLike
 
 from ..errors import ParameterError
 from ..load import Bundle, Located, YamlDoc
