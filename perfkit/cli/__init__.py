@@ -13,14 +13,13 @@ import importlib
 import os
 import sys
 
-from ..errors import ParameterError
 from .args import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, CommandParser
 
 # Modules that add subcommands: each has ``register(subparsers)`` (reports and target sensitivity).
 COMMAND_MODULES: list[str] = ["perfkit.cli.reports", "perfkit.cli.targets", "perfkit.cli.author"]
 
 
-def _print_problems(exc: ParameterError) -> None:
+def _print_problems(exc) -> None:  # a perfkit.errors.ParameterError
     for p in exc.problems:
         print(str(p), file=sys.stderr)
 
@@ -128,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Imported once the arguments are parsed: perfkit.errors defines its errors as dataclasses, and the
+    # dataclasses module (with inspect and ast) is most of what `perfkit --help` would import otherwise.
+    from ..errors import ParameterError
+
     try:
         return args.func(args)
     except ParameterError as exc:
