@@ -1,10 +1,11 @@
 """Start-up of the command against ``python -c pass`` (not a test; prints medians and ratios).
 
 Each command runs ``--repeat`` times in a fresh interpreter, alternating with the others so that a busy
-machine weighs on all of them alike: ``python -c pass``, ``perfkit --help``, ``perfkit validate FILE`` (Luohu
-2022: loaded and scored, as ``perfkit score`` would) and ``perfkit batch --dry-run`` over the shipped
-parameters with an output directory holding a finished batch (``--out``, default: a fresh one, so every unit
-would run).
+machine weighs on all of them alike: ``python -c pass``, ``perfkit --help``, ``perfkit validate FILE`` (each shipped
+department-year, Luohu 2022, Beijing 2021 and Shenzhen 2020: loaded and scored, as ``perfkit score`` would; and
+one framework file) and ``perfkit batch --dry-run`` over the shipped parameters with an output directory holding
+a finished batch (``--out``, default: a fresh one, so every unit would run). A command that fails in its untimed
+run is named with its exit code and first line of error, and left out of the table.
 
 Each command runs once untimed first, with ``PYTHONDONTWRITEBYTECODE`` removed from its environment, so that
 the timed runs find perfkit's compiled bytecode (``__pycache__``) as an installed package has it (pip compiles
@@ -36,13 +37,19 @@ def main() -> None:
     commands = {
         "python -c pass": [*py, "-c", "pass"],
         "perfkit --help": [*cli, "--help"],
-        "perfkit validate parameters/luohu-fsa/2022.yaml": [*cli, "validate", "parameters/luohu-fsa/2022.yaml"],
+        **{f"perfkit validate {f}": [*cli, "validate", f] for f in (
+            "parameters/luohu-fsa/2022.yaml", "parameters/beijing-lfsb/2021.yaml", "parameters/shenzhen-lfsb/2020.yaml",
+            "parameters/frameworks/luohu-department-2022.yaml")},
         f"perfkit batch --dry-run --out {args.out}": [*cli, "batch", "parameters", "--out", args.out, "--dry-run"],
     }
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    for argv in commands.values():  # untimed: writes the bytecode cache the timed runs use
-        subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, check=True)
+    for name, argv in list(commands.items()):  # untimed: writes the bytecode cache the timed runs use
+        done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            first = next(iter(done.stderr.splitlines()), "")
+            print(f"`{name}` left out: exit {done.returncode}: {first}")
+            del commands[name]
     times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(args.repeat):
         for name, argv in commands.items():

@@ -44,7 +44,7 @@ MAX_MAGNITUDE = 1e15  # no figure of a budget (万元), a count or points comes 
 _INT_12 = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
 _FLOAT_12 = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
                        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
-_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_INT_TAG, _FLOAT_TAG, _STR_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:str"
 
 
 class _Refused(yaml.YAMLError):
@@ -106,6 +106,8 @@ class _Limits:
                 return super().compose_node(parent, index)
             if len(self._frames) >= MAX_DEPTH:
                 raise _Refused(event.start_mark, self._where(), f"nested deeper than {MAX_DEPTH} levels")
+            if isinstance(event, yaml.ScalarEvent) and event.anchor is None and not self.yaml_path_resolvers:
+                return self._compose_plain_scalar(event)
             self._frames.append([1, 0])
             node = super().compose_node(parent, index)
             size, height = self._frames.pop()
@@ -116,6 +118,25 @@ class _Limits:
         finally:
             self._path.pop()
 
+    def _compose_plain_scalar(self, event):
+        """A scalar without an anchor, composed as PyYAML's Composer does (its tag resolved, the node keeping its
+        marks) and counted as :meth:`_add` counts it, without the calls around it: nine values in ten are such
+        scalars, and composing them is most of reading a file."""
+        self.get_event()
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.resolve(yaml.ScalarNode, event.value, event.implicit)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+        if self._frames:  # the scalar is one value at height 1 in its parent (a scalar alone is the whole file)
+            frame = self._frames[-1]
+            frame[0] += 1
+            if frame[1] < 1:
+                frame[1] = 1
+            if frame[0] > MAX_NODES:
+                raise _Refused(event.start_mark, self._where(), f"more than {MAX_NODES} values once its aliases "
+                               "(*name) are expanded")
+        return node
+
 
 
 class _Yaml12:
@@ -125,6 +146,13 @@ class _Yaml12:
         first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT_TAG, _FLOAT_TAG)]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+
+    def construct_object(self, node, deep=False):
+        # A plain string (most values) is its node's text, as SafeConstructor.construct_yaml_str gives it, without
+        # the bookkeeping (constructed and recursive objects) a collection or an alias needs.
+        if node.tag == _STR_TAG and type(node) is yaml.ScalarNode:
+            return node.value
+        return super().construct_object(node, deep)
 
     def construct_yaml_int(self, node):
         text = self.construct_scalar(node)

@@ -10,23 +10,38 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import sys
 
-from ..errors import ParameterError
 from .args import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, CommandParser
 
 # Modules that add subcommands: each has ``register(subparsers)`` (reports and target sensitivity).
 COMMAND_MODULES: list[str] = ["perfkit.cli.reports", "perfkit.cli.targets", "perfkit.cli.author"]
 
 
-def _print_problems(exc: ParameterError) -> None:
+def _print_problems(exc) -> None:  # a perfkit.errors.ParameterError
     for p in exc.problems:
         print(str(p), file=sys.stderr)
 
 
+def _one_blas_thread() -> None:
+    """Import NumPy with one OpenBLAS thread, unless the user set OPENBLAS_NUM_THREADS.
+
+    OpenBLAS starts a thread per core when NumPy loads, and those threads spin waiting for work: on a
+    2-core machine that is some 50 ms of the wall time and 80 ms of the CPU time of ``perfkit validate``,
+    whose matrices have a few dozen rows. The variable is read only when the library loads, so it is put
+    back as it was right after (processes this one starts, and a NumPy already imported, are untouched)."""
+    if "OPENBLAS_NUM_THREADS" in os.environ or "numpy" in sys.modules:
+        return
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        import numpy  # noqa: F401 - loaded here for the setting above
+    finally:
+        del os.environ["OPENBLAS_NUM_THREADS"]
+
+
 def cmd_validate(args) -> int:
+    _one_blas_thread()
     from ..core.validate import WARNED, validate_paths
 
     outcomes = validate_paths(args.paths)
@@ -46,6 +61,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_score(args) -> int:
+    import json  # here, not above: validate and --help do not need it (its regexes cost some 5 ms)
+
     from ..core.scoring import score_bundle
     from ..load import load
     from ..report.export import bundle_dict, render_scores, write_xlsx
@@ -127,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # Imported once the arguments are parsed: perfkit.errors defines its errors as dataclasses, and the
+    # dataclasses module (with inspect and ast) is most of what `perfkit --help` would import otherwise.
+    from ..errors import ParameterError
+
     try:
         return args.func(args)
     except ParameterError as exc:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import RunError
 from .args import EXIT_FAILED, EXIT_OK, EXIT_USAGE, positive_int, timeout_seconds
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command ended by Ctrl-C
@@ -101,6 +100,7 @@ def _print_problems(rec) -> None:
 
 
 def cmd_run(args) -> int:
+    from ..errors import RunError
     from ..run.batch import describe_failure, run_unit
     from ..run.documents import PDF_NOT_MADE
     from ..run.units import documents_of, languages_of
@@ -132,6 +132,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_batch(args) -> int:
+    from ..errors import RunError
     from ..run.batch import BatchInterrupted, describe_failure, group_failures, run_batch
     from ..run.units import documents_of
 

@@ -8,7 +8,6 @@ either the compact summary of :func:`perfkit.report.target_summary.render_target
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from .args import EXIT_OK, non_negative_int, positive_float, positive_int
@@ -39,6 +38,8 @@ def _arguments(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_targets(args) -> int:
+    import json
+
     from ..analysis.sensitivity import OVERLAYS, Settings, analyse_bundle, bundle_dict
     from ..core.scoring import score_bundle
     from ..load import load

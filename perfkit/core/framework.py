@@ -50,7 +50,15 @@ class Node:
         return not self.indicator.children
 
     def leaves(self) -> list["Node"]:
-        return [self] if self.is_leaf else [x for c in self.children for x in c.leaves()]
+        """The leaves under this node (itself if it is one), depth first."""
+        out, stack = [], [self]
+        while stack:  # one list for the whole subtree, not one per level
+            n = stack.pop()
+            if n.indicator.children:
+                stack.extend(reversed(n.children))
+            else:
+                out.append(n)
+        return out
 
     @property
     def leaf_points(self) -> float:
@@ -140,14 +148,21 @@ def leaf_factors(nodes: list[Node], fw: Framework) -> dict[str, float]:
     factor is its scale over its points, so without weights every factor is exactly 1. Shape: {leaf id: factor}.
     """
     scale: dict[tuple, float] = {}
+    points: dict[tuple, float] = {}  # each node's leaf_points, summed once (a parent's is asked for each child)
+
+    def leaf_points(n: Node) -> float:
+        if n.path not in points:
+            points[n.path] = n.leaf_points
+        return points[n.path]
+
     for n in nodes:  # parents come before their children
         w = n.indicator.weight
         if n.parent is None or n.parent.path not in scale:  # a level-1 node (or a subtree taken alone)
-            scale[n.path] = fw.total * w / 100 if w is not None else n.leaf_points
+            scale[n.path] = fw.total * w / 100 if w is not None else leaf_points(n)
         elif w is not None:
             scale[n.path] = scale[n.parent.path] * w / 100
-        elif n.parent.leaf_points > 0:
-            scale[n.path] = n.leaf_points * (scale[n.parent.path] / n.parent.leaf_points)
+        elif leaf_points(n.parent) > 0:
+            scale[n.path] = leaf_points(n) * (scale[n.parent.path] / leaf_points(n.parent))
         else:
             scale[n.path] = 0.0
     return {n.id: (scale[n.path] / n.indicator.points if n.indicator.points > 0 else 0.0)

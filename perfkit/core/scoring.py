@@ -8,10 +8,12 @@ compiling lives in ``perfkit.core.compile`` and the checks against reported figu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
-from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:  # an annotation only: numpy.typing is not imported at run time (perfkit validate)
+    from numpy.typing import ArrayLike
 
 from ..errors import ParameterError
 from ..load import Bundle, Located, YamlDoc
@@ -73,7 +75,8 @@ def node_records(compiled: Compiled, leaf_scores: np.ndarray, reported) -> list[
     rep_leaf = {lf.id: (lf.inputs.reported_score if lf.inputs else None) for lf in compiled.leaves}
     rows = []
     for n in compiled.nodes:
-        ids = [x.id for x in n.leaves()]
+        leaves = n.leaves()
+        ids = [x.id for x in leaves]
         rep = [rep_leaf[i] for i in ids]
         rows.append({
             "id": n.id,
@@ -82,7 +85,7 @@ def node_records(compiled: Compiled, leaf_scores: np.ndarray, reported) -> list[
             "name": n.indicator.name,
             "name_en": n.indicator.name_en,
             "stated_points": n.indicator.points,
-            "points": float(sum(x.indicator.points for x in n.leaves() if x.id in counted)),
+            "points": float(sum(x.indicator.points for x in leaves if x.id in counted)),
             "score": float(sum(leaf_scores[pos[i]] for i in ids)),
             "reported_leaf_sum": None if any(r is None for r in rep) else float(sum(rep)),
             "reported": (reported.nodes.get(n.id) if reported is not None else None),

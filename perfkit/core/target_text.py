@@ -32,6 +32,7 @@ Grammar (tokens in capitals; ``[]`` optional; the productions are tried in this 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -356,6 +357,17 @@ def read_target(raw, *, cost: bool = False, year: int | None = None) -> Reading:
     >>> r = read_target("同比下降5%"); (r.kind, r.comparator, r.hi)
     ('growth', '<=', -5.0)
     """
+    try:
+        return _read_target(raw, cost, year)
+    except TypeError:  # an unhashable cell (never from a validated parameter file): read it without the memo
+        return _read_target.__wrapped__(raw, cost, year)
+
+
+# A Reading is a frozen value of (raw, cost, year) alone, and validating a department-year reads each cell
+# several times (compile, reconciliation, target checks, reading notes; Beijing 2021: 2,849 readings of 517
+# cells), so each is read once per process. typed: 1, 1.0 and True are different cells ("1", "1", "True").
+@functools.lru_cache(maxsize=4096, typed=True)
+def _read_target(raw, cost: bool, year: int | None) -> Reading:
     if raw is None:
         return Reading(text="", kind="words")
     if isinstance(raw, bool):
