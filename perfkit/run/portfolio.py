@@ -7,14 +7,13 @@ portfolio files, which no longer match the parameters; the failure is returned a
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..report import notebook_html
 from . import engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL
-from .files import atomic_write_text, remove, tmp_name
+from .files import atomic_write_text, remove
 
 PORTFOLIO_NOTEBOOK = "portfolio.ipynb"
 TITLE = {"zh": "绩效评价总览", "en": "Portfolio of evaluations"}
