@@ -293,3 +293,26 @@ def test_score_sheet_and_word_carry_no_clock_time():
     fixed = {(1980, 1, 1, 0, 0, 0), "1980-01-01T00:00:00Z"}
     assert _dates_in_package(xlsx_bytes(bundle, results, "zh")) <= fixed
     assert _dates_in_package(word.blocks_document(_sample_blocks(), "zh")) <= fixed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("department,year", [("luohu-fsa", 2022), ("beijing-lfsb", 2021)])
+def test_documents_from_the_validations_results_equal_those_of_a_fresh_scoring(department, year):
+    """A batch worker writes a unit's Word document and score sheet from the results its validation scored
+    (once for both languages, zh then en), not from a second scoring: byte for byte the same files."""
+    from perfkit.core.scoring import score_bundle
+    from perfkit.load import find_unit, load
+    from perfkit.report.document import Report
+    from perfkit.report.export import xlsx_bytes
+    from perfkit.report.word import report_document
+    from perfkit.run import units
+
+    params = ROOT / "parameters"
+    units._VALIDATED.clear()
+    bundle, results = units.validate_unit(params, department, year, with_results=True)
+    assert units.validate_unit(params, department, year, with_results=True)[1] is results  # kept, not rescored
+    for language in ("zh", "en"):
+        fresh = load(find_unit(params, department, year), str(params))
+        fresh_results = score_bundle(fresh)
+        assert report_document(Report(bundle, results, language)) == report_document(Report(fresh, fresh_results, language))
+        assert xlsx_bytes(bundle, results, language) == xlsx_bytes(fresh, fresh_results, language)

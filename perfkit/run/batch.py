@@ -158,7 +158,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         rec.inputs = hash_inputs(files, params_dir, notebook)
         if len(files) > 1:
             raise ambiguous_unit(files)
-        bundle = validate_unit(params_dir, rec.department, rec.year)
+        bundle, results = validate_unit(params_dir, rec.department, rec.year, with_results=True)
         rec.inputs = hash_inputs(bundle.input_files(), params_dir, notebook)
         rec.inputs["includes"] = include_matches(unit_file, list(bundle.data.include), params_dir)
     except ParameterError as exc:
@@ -192,7 +192,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         remove(failed_nb)
         rec.status = OK
         rec.outputs = {name: relative_to(path, out_dir) for name, path in written.items()}
-        _documents.write_documents(rec, bundle, udir, names, out_dir, final_html, templates, documents)
+        _documents.write_documents(rec, bundle, udir, names, out_dir, final_html, templates, documents, results)
         rec.output_hashes = output_hashes(rec.outputs, out_dir)  # every output, the documents' included
     except OSError as exc:  # a full disk, a folder that cannot be written: this unit fails, not the batch
         rec.status, rec.error, rec.outputs = FAILED, _write_failure(exc, udir), {}

@@ -2,7 +2,7 @@
 and ``report.pdf`` (the HTML printed by headless Chromium, where one is installed).
 
 The Word document and the score sheet are rendered from the same department-year the notebook reported on
-(its parameters are loaded and scored again here, in this process: a second or two), through the report
+(as the batch's validation loaded and scored it in this process, once for both languages), through the report
 layer (:mod:`perfkit.report.word`, :mod:`perfkit.report.export`). Each file is written atomically and named
 in the unit's record. The PDF is optional: when it is not made, the record's warnings say why (no Chromium,
 Chromium failed or timed out), and ``perfkit run`` prints that line.
@@ -27,15 +27,16 @@ PDF_NOT_MADE = "report PDF not made"  # how the warning of a missing PDF starts
 
 
 def write_documents(rec, bundle, udir: Path, names, out_dir: Path, html_path: Path,
-                    templates: str | None = None, documents: tuple[str, ...] = DOCUMENTS) -> None:
+                    templates: str | None = None, documents: tuple[str, ...] = DOCUMENTS, results=None) -> None:
     """Write the unit's Word document, score sheet and PDF beside ``html_path`` (already written), those of
     them named in ``documents``; record them in ``rec.outputs``; a PDF that could not be made is a line in
     ``rec.warnings``. An earlier run's document not asked for this time is removed (it would no longer match
     the report). ``templates``: the sentence overrides the notebook used (``--templates``), so the Word
-    document says what the HTML says."""
+    document says what the HTML says. ``results``: the bundle's scoring results when the caller has them (the
+    batch's validation scored the unit already); scored here otherwise."""
     docx, xlsx, pdf = udir / names.docx, udir / names.xlsx, udir / names.pdf
     remove(*(udir / getattr(names, kind) for kind in DOCUMENTS if kind not in documents))
-    if "docx" in documents or "xlsx" in documents:
+    if ("docx" in documents or "xlsx" in documents) and results is None:
         from ..core.scoring import score_bundle
 
         results = score_bundle(bundle)

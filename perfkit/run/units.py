@@ -132,7 +132,7 @@ def ambiguous_unit(files: list[str]) -> ParameterError:
                            for f in files])
 
 
-_VALIDATED: dict[tuple, tuple[tuple, Any]] = {}  # (params_dir, department, year) → (file states, bundle)
+_VALIDATED: dict[tuple, tuple[tuple, Any, Any]] = {}  # (params_dir, department, year) → (file states, bundle, results)
 _VALIDATED_MAX = 64
 
 
@@ -150,8 +150,10 @@ def _states(files: list[str]) -> tuple:
     return tuple(out)
 
 
-def validate_unit(params_dir: str | os.PathLike, department: str, year: int | str):
-    """Load and score a unit without running anything: ParameterError names every problem.
+def validate_unit(params_dir: str | os.PathLike, department: str, year: int | str, *, with_results: bool = False):
+    """Load and score a unit without running anything: ParameterError names every problem. Returns the
+    bundle, or with ``with_results`` (bundle, its scoring results: :func:`perfkit.core.scoring.score_bundle`'s),
+    which the unit's Word document and score sheet are written from instead of scoring it again.
 
     A unit validated before in this process whose files (and their folders) are as they were is not read
     again: a batch worker runs each unit once per language."""
@@ -160,15 +162,15 @@ def validate_unit(params_dir: str | os.PathLike, department: str, year: int | st
 
     key = (str(Path(params_dir).resolve()), department, int(year))
     if key in _VALIDATED:
-        states, bundle = _VALIDATED[key]
+        states, bundle, results = _VALIDATED[key]
         if _states(bundle.input_files()) == states:
-            return bundle
+            return (bundle, results) if with_results else bundle
     bundle = load(find_unit(params_dir, department, year), str(params_dir))
-    score_bundle(bundle)
+    results = score_bundle(bundle)
     if len(_VALIDATED) >= _VALIDATED_MAX:
         _VALIDATED.pop(next(iter(_VALIDATED)))
-    _VALIDATED[key] = (_states(bundle.input_files()), bundle)
-    return bundle
+    _VALIDATED[key] = (_states(bundle.input_files()), bundle, results)
+    return (bundle, results) if with_results else bundle
 
 
 def sha256_file(path: str | os.PathLike) -> str:
