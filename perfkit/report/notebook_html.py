@@ -15,6 +15,10 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 from nbconvert import HTMLExporter
+from nbconvert.exporters.templateexporter import TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+from nbformat import NotebookNode
 from traitlets.config import Config
 
 from .language import LANGUAGES, Language
@@ -76,8 +80,6 @@ def client_notebook(nb):
     """The notebook for the client HTML: stderr (warnings) dropped; they are recorded in the manifest
     instead. A new notebook, cells and metadata, sharing the outputs it keeps with ``nb`` (the exporter
     copies what it changes)."""
-    from nbformat import NotebookNode
-
     client = NotebookNode(nb)
     client.metadata = NotebookNode(nb.metadata)
     client.cells = [NotebookNode(cell, outputs=[o for o in cell.outputs if not is_stderr(o)])
@@ -125,10 +127,6 @@ class ReportExporter(HTMLExporter):
     what it did)."""
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        from nbconvert.exporters.templateexporter import TemplateExporter
-        from nbconvert.filters.highlight import Highlight2HTML
-        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
-
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
         highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))

@@ -21,6 +21,10 @@ A kernel whose launch command is not ipykernel on this same Python (another kern
 interpreter) is started the ordinary way; so is every kernel when the fork server cannot be started (its
 error goes to the unit's stderr lines, and the report is made as before, only slower).
 
+The same server forks the children of the engine ``perfkit``, which are no kernels: a request naming a
+Unix socket makes a child that runs the notebook's cells in an IPython shell (:mod:`perfkit.run.shell`) for
+the client on that socket (:mod:`perfkit.run.cells`).
+
 Run as ``python -m perfkit.run.forkserver`` by :class:`ForkServer`; the protocol is one JSON object per line
 on its stdin and stdout. This module imports no jupyter_client at import time.
 """

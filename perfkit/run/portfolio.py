@@ -1,4 +1,5 @@
-"""The portfolio notebook (``notebooks/portfolio.ipynb``) run after the units of a batch, into
+"""The portfolio notebook (``notebooks/portfolio.ipynb``) run with the units of a batch (beside them, in a
+thread of the batch's process, with the engine ``perfkit``; after them otherwise), into
 ``<out>/portfolio.ipynb`` and ``<out>/portfolio.html`` (the client version, as a unit's report.html).
 
 A failed run keeps its executed notebook as ``<out>/portfolio.failed.ipynb`` and removes an earlier run's
