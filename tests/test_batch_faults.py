@@ -34,7 +34,8 @@ def no_kernel(monkeypatch):
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {parameters['department']}")])
         return engine.Execution(notebook=nb)
 
-    def write_documents(rec, bundle, udir, names, out_dir, html_path, templates=None, documents=("docx", "xlsx", "pdf")):  # stubs too (tests/test_documents.py)
+    def write_documents(rec, bundle, udir, names, out_dir, html_path, templates=None, documents=("docx", "xlsx", "pdf"),
+                        results=None):  # stubs too (tests/test_documents.py)
         for kind in documents:
             files.atomic_write_bytes(udir / getattr(names, kind), b"stub")
             rec.outputs[kind] = files.relative_to(udir / getattr(names, kind), out_dir)

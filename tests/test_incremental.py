@@ -38,7 +38,8 @@ def executed(monkeypatch) -> list[tuple]:
         cell = nbformat.v4.new_markdown_cell(f"# {parameters['department']} {parameters['language']}")
         return engine.Execution(notebook=nbformat.v4.new_notebook(cells=[cell]))
 
-    def write_documents(rec, bundle, udir, names, out_dir, html_path, templates=None, documents=("docx", "xlsx", "pdf")):  # stubs (tests/test_documents.py)
+    def write_documents(rec, bundle, udir, names, out_dir, html_path, templates=None, documents=("docx", "xlsx", "pdf"),
+                        results=None):  # stubs (tests/test_documents.py)
         for kind in documents:
             files.atomic_write_bytes(udir / getattr(names, kind), f"stub {kind} {rec.language}".encode())
             rec.outputs[kind] = files.relative_to(udir / getattr(names, kind), out_dir)

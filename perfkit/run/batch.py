@@ -192,7 +192,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         remove(failed_nb)
         rec.status = OK
         rec.outputs = {name: relative_to(path, out_dir) for name, path in written.items()}
-        _documents.write_documents(rec, bundle, udir, names, out_dir, final_html, templates, documents, results)
+        _documents.write_documents(rec, bundle, udir, names, out_dir, final_html, templates, documents, results=results)
         rec.output_hashes = output_hashes(rec.outputs, out_dir)  # every output, the documents' included
     except OSError as exc:  # a full disk, a folder that cannot be written: this unit fails, not the batch
         rec.status, rec.error, rec.outputs = FAILED, _write_failure(exc, udir), {}
