@@ -140,6 +140,21 @@ class Report:
         title = self.lang.name(ev.title, ev.title_en)
         return f"{ev.id.upper()} {title}" if with_id else title
 
+    def main_evaluations(self, n: int, portfolio_follows: bool = False):
+        """The main evaluations as section ``n`` states them one after another, each under a level-3 heading of
+        its title when there are several.
+
+        Yields ``(result, base, heading)`` for each of :attr:`main` in order: ``base`` the numbers its
+        sub-headings extend — ``(n, k)`` for the k-th (from 1) when there are several, ``(n,)`` when one
+        (its sub-headings are then level 3: level ``len(base) + 2``); ``heading`` its numbered title as Markdown,
+        :meth:`numbered` of ``base`` ('（一）…' / '2.1 …'), when there are several, else None.
+        ``portfolio_follows``: the section states the portfolio after them as subsection ``(n, len(main) + 1)``,
+        so that a portfolio alone makes them several."""
+        several = len(self.main) > 1 or (portfolio_follows and bool(self.portfolio))
+        for k, r in enumerate(self.main, 1):
+            base = (n, k) if several else (n,)
+            yield r, base, self.numbered(base, self.evaluation_title(r)) if several else None
+
     def kind_evaluator(self, result) -> str:
         ev = result.evaluation
         return self.t("kind_evaluator", kind=self.t.label(f"kind.{ev.kind}"),

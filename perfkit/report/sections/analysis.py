@@ -16,11 +16,9 @@ def section(report, n: int) -> Section:
     """Per main evaluation and first-level block: the block, each indicator's analysis, its scoring rows."""
     t, sec = report.t, Section()
     sec.heading(2, report.section_heading(n, "analysis"))
-    several = len(report.main) > 1
-    for k, r in enumerate(report.main, 1):
-        if several:
-            sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
-        base = (n, k) if several else (n,)
+    for r, base, heading in report.main_evaluations(n):
+        if heading is not None:
+            sec.heading(3, heading)
         sec.md(t("results.scoring_intro", reported=any(not missing(x) for x in r.table["reported_score"]),
                  reasons=any(reasons(r))))
         level1 = [x for x in r.nodes.to_dict("records") if x["level"] == 1]
@@ -31,7 +29,7 @@ def section(report, n: int) -> Section:
             if d.source == "target_table" and d.indicator:
                 feeds.setdefault(d.indicator, []).append(d)
         for j, block in enumerate(level1, 1):
-            sec.heading(4 if several else 3, report.numbered(base + (j,), report.node_name(r, block["id"])))
+            sec.heading(len(base) + 2, report.numbered(base + (j,), report.node_name(r, block["id"])))
             lost = block["points"] - block["score"]
             sec.md(t("analysis.block", points=block["points"], score=block["score"], lost=lost if lost > TOLERANCE else 0.0,
                      rate=100.0 * block["score"] / block["points"] if block["points"] else 0.0))

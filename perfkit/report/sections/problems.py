@@ -25,10 +25,9 @@ def section(report, n: int) -> Section:
     points with their reasons, and the problems the evaluation's own report lists."""
     t, sec = report.t, Section()
     sec.heading(2, report.section_heading(n, "problems"))
-    several = len(report.main) > 1
-    for k, r in enumerate(report.main, 1):
-        if several:
-            sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+    for r, _, heading in report.main_evaluations(n):
+        if heading is not None:
+            sec.heading(3, heading)
         derived = derived_problems(report, r)
         lost = lost_points(report, r)
         if derived:
@@ -52,10 +51,9 @@ def recommendations(report, n: int) -> Section:
     own report, and its plans for next year."""
     t, sec = report.t, Section()
     sec.heading(2, report.section_heading(n, "recommendations"))
-    several = len(report.main) > 1
-    for k, r in enumerate(report.main, 1):
-        if several:
-            sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+    for r, _, heading in report.main_evaluations(n):
+        if heading is not None:
+            sec.heading(3, heading)
         derived = derived_problems(report, r)
         keys = list(dict.fromkeys(key for key, _ in derived))
         if lost_points(report, r) and "low_scores" not in keys:

@@ -14,10 +14,9 @@ def section(report, n: int) -> Section:
     """Section 4: the reconciliation findings of each main evaluation, in plain sentences."""
     sec = Section()
     sec.heading(2, report.section_heading(n, "reconciliation"))
-    several = len(report.main) > 1 or bool(report.portfolio)
-    for k, r in enumerate(report.main, 1):
-        if several:
-            sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+    for r, _, heading in report.main_evaluations(n, portfolio_follows=True):
+        if heading is not None:
+            sec.heading(3, heading)
         findings_block(report, sec, r)
     if report.portfolio:
         sec.heading(3, report.numbered((n, len(report.main) + 1), report.heading("portfolio")))

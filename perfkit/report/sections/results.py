@@ -18,11 +18,9 @@ def section(report, n: int) -> Section:
     first, then the review score and the differences), and the scores by level."""
     t, sec = report.t, Section()
     sec.heading(2, report.section_heading(n, "results"))
-    several = len(report.main) > 1
-    for k, r in enumerate(report.main, 1):
-        base = (n, k) if several else (n,)
-        if several:
-            sec.heading(3, report.numbered(base, report.evaluation_title(r)))
+    for r, base, heading in report.main_evaluations(n):
+        if heading is not None:
+            sec.heading(3, heading)
         sec.md(*result_paragraphs(report, r))
         projects_block(report, sec, r)  # several projects scored jointly: a table of each
         sec.heading(len(base) + 2, report.numbered(base + (1,), report.heading("levels")))

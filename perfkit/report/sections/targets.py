@@ -28,12 +28,9 @@ def section(report, n: int) -> Section:
     """Section 3: each target against its actual with the ratio, and the signs of low targets."""
     t, sec = report.t, Section()
     sec.heading(2, report.section_heading(n, "targets"))
-    k = 0
-    several = len(report.main) > 1 or bool(report.portfolio)
-    for k, r in enumerate(report.main, 1):
-        base = (n, k) if several else (n,)
-        if several:
-            sec.heading(3, report.numbered(base, report.evaluation_title(r)))
+    for r, base, heading in report.main_evaluations(n, portfolio_follows=True):
+        if heading is not None:
+            sec.heading(3, heading)
         diags = report.diagnostics(r)
         sec.md(*targets_paragraphs(t, diags))
         if diags:
@@ -49,8 +46,7 @@ def section(report, n: int) -> Section:
             sensitivity_block(report, sec, r)
         literal_block(report, sec, r, base + (2,))  # "under the literal rules the grade is …", where recorded
     if report.portfolio:
-        k += 1
-        sec.heading(3, report.numbered((n, k), report.heading("portfolio")))
+        sec.heading(3, report.numbered((n, len(report.main) + 1), report.heading("portfolio")))
         _portfolio_targets(report, sec)
     return sec
 

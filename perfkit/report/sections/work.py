@@ -12,10 +12,9 @@ def section(report, n: int) -> Section:
     """How each main evaluation was carried out."""
     t, sec, lang = report.t, Section(), report.lang
     sec.heading(2, report.section_heading(n, "work"))
-    several = len(report.main) > 1
-    for k, r in enumerate(report.main, 1):
-        if several:
-            sec.heading(3, report.numbered((n, k), report.evaluation_title(r)))
+    for r, _, heading in report.main_evaluations(n):
+        if heading is not None:
+            sec.heading(3, heading)
         ev, fw = r.evaluation, r.framework
         w = ev.work
         items = []
