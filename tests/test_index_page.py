@@ -41,6 +41,29 @@ def test_one_row_per_evaluation_with_grades_findings_and_present_links(tmp_path)
     assert '<a href="luohu-fsa/2022/report.docx">report.docx</a>' in page and "failed" not in page.split("<tbody>")[1]
 
 
+def test_rows_from_the_records_scoring_equal_rows_from_loading_and_no_unit_is_loaded_again(tmp_path, monkeypatch):
+    """A batch's records carry what the index shows of each evaluation (``scored``, from the worker's
+    scoring): the page made from them is the page made by loading and scoring every unit again, and making
+    it loads no unit (a batch that reran nothing pays no loading)."""
+    from perfkit.core.scoring import score_bundle
+    from perfkit.load import find_unit, load
+    from perfkit.report import index_page
+
+    recorded = []
+    for d, y in SHIPPED:
+        bundle = load(find_unit(PARAMS, d, y), str(PARAMS))
+        scored = index_page.scored_rows(bundle, score_bundle(bundle))
+        recorded += [{**e, "scored": json.loads(json.dumps(scored))} for e in entries([(d, y)])]  # as the manifest keeps it
+    loaded = index_html(index_rows(tmp_path, PARAMS, entries(SHIPPED)))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a unit was loaded again")
+
+    monkeypatch.setattr(index_page, "load", refuse)
+    from_records = index_html(index_rows(tmp_path, PARAMS, recorded))
+    assert from_records == loaded and from_records.count("<tr") == 41
+
+
 def test_a_failed_or_invalid_unit_gets_a_row_saying_so(tmp_path):
     params = tmp_path / "parameters"
     shutil.copytree(PARAMS / "frameworks", params / "frameworks")

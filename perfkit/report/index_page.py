@@ -64,9 +64,22 @@ def _status(entries: list[Mapping[str, Any]]) -> str:
     return next((s for s in statuses if s != "ok"), "ok") if statuses else "error"
 
 
+def scored_rows(bundle, results) -> list[dict[str, Any]]:
+    """What the page shows of each evaluation of a scored department-year, as JSON values: one dict per
+    evaluation with ``department_name``, ``evaluation`` (its title), ``total``, ``grade``, ``reported_total``,
+    ``reported_grade`` and ``findings`` (counts by severity). A batch keeps them in the unit's manifest
+    record (``scored``), so the page of a batch that reran nothing loads and scores no unit again."""
+    name = bundle.data.department.name
+    return [{"department_name": name, "evaluation": r.evaluation.title, "total": r.total, "grade": r.grade,
+             "reported_total": r.reported_total, "reported_grade": reported_grade(r),
+             "findings": {s: sum(1 for f in r.findings if f.severity == s) for s in SEVERITIES}} for r in results]
+
+
 def index_rows(out_dir: str | os.PathLike, params_dir: str | os.PathLike,
                entries: Iterable[Mapping[str, Any]]) -> list[IndexRow]:
-    """The rows of the page from a batch's entries (manifest records: department, year, language, status)."""
+    """The rows of the page from a batch's entries (manifest records: department, year, language, status,
+    and ``scored`` (:func:`scored_rows`) where the run that wrote the unit's reports scored it; a unit
+    without is loaded and scored from ``params_dir``)."""
     out_dir = Path(out_dir)
     units: dict[tuple[str, int], list[Mapping[str, Any]]] = {}
     for e in entries:
@@ -74,18 +87,17 @@ def index_rows(out_dir: str | os.PathLike, params_dir: str | os.PathLike,
     rows: list[IndexRow] = []
     for (dept, year), es in sorted(units.items()):
         status, links = _status(es), unit_links(out_dir, dept, year)
-        try:
-            bundle = load(find_unit(params_dir, dept, year), str(params_dir))
-            results = score_bundle(bundle)
-        except ParameterError as exc:
-            rows.append(IndexRow(dept, dept, year, status, problem=str(exc.problems[0]) if exc.problems else str(exc),
-                                 links=links))
-            continue
-        name = bundle.data.department.name
-        for r in results:
-            counts = {s: sum(1 for f in r.findings if f.severity == s) for s in SEVERITIES}
-            rows.append(IndexRow(dept, name, year, status, r.evaluation.title, r.total, r.grade, r.reported_total,
-                                 reported_grade(r), counts, links=links))
+        scored = next((e["scored"] for e in es if e.get("scored")), None)
+        if scored is None:
+            try:
+                bundle = load(find_unit(params_dir, dept, year), str(params_dir))
+                scored = scored_rows(bundle, score_bundle(bundle))
+            except ParameterError as exc:
+                rows.append(IndexRow(dept, dept, year, status,
+                                     problem=str(exc.problems[0]) if exc.problems else str(exc), links=links))
+                continue
+        rows += [IndexRow(dept, s["department_name"], year, status, s["evaluation"], s["total"], s["grade"],
+                          s["reported_total"], s["reported_grade"], dict(s["findings"]), links=links) for s in scored]
     return rows
 
 

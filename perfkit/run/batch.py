@@ -159,6 +159,9 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         if len(files) > 1:
             raise ambiguous_unit(files)
         bundle, results = validate_unit(params_dir, rec.department, rec.year, with_results=True)
+        from ..report.index_page import scored_rows
+
+        rec.scored = scored_rows(bundle, results)
         rec.inputs = hash_inputs(bundle.input_files(), params_dir, notebook)
         rec.inputs["includes"] = include_matches(unit_file, list(bundle.data.include), params_dir)
     except ParameterError as exc:

@@ -77,6 +77,8 @@ class UnitRecord:
     skipped: bool = False  # this batch found the unit unchanged and kept the report of the run recorded here
     error: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
+    # what the index page shows of each evaluation, from this run's scoring (report.index_page.scored_rows)
+    scored: list[dict[str, Any]] | None = None
 
     @property
     def ok(self) -> bool:
