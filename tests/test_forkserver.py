@@ -149,6 +149,7 @@ FEATURES = [
     ('print("gone too")\nclear_output()\n"result"', []),
     ('import warnings\nwarnings.warn("careful")', []),
     ('import sys\nprint("to stderr", file=sys.stderr)', []),
+    ('!echo from a shell command', []),
     ('raise KeyError("tagged")', ["raises-exception"]),
     ('raise SystemError("never run")', ["skip-execution"]),
     ('import pandas as pd\npd.DataFrame({"a": [1, 2]})', []),
@@ -188,7 +189,7 @@ def test_the_forked_shell_gives_each_kind_of_output_as_a_fresh_kernel_does(tmp_p
         saved = (tmp_path / f"{name}.ipynb").read_text(encoding="utf-8")
         runs[name] = _comparable(nbformat.reads(re.sub(r"ipykernel_\d+", "ipykernel_PID", saved), as_version=4))
     assert errors["perfkit"] == errors["nbclient"]
-    assert errors["perfkit"]["ename"] == "ZeroDivisionError" and errors["perfkit"]["cell"] == 18
+    assert errors["perfkit"]["ename"] == "ZeroDivisionError" and errors["perfkit"]["cell"] == 19
     a, b = runs["perfkit"], runs["nbclient"]
     assert len(a["cells"]) == len(b["cells"])
     for i, (x, y) in enumerate(zip(a["cells"], b["cells"])):
@@ -205,6 +206,24 @@ def test_the_forked_shell_gives_each_kind_of_output_as_a_fresh_kernel_does(tmp_p
     assert cell('raise KeyError')["outputs"][0]["ename"] == "KeyError"
     assert cell('raise SystemError')["outputs"] == [] and cell('raise SystemError')["execution_count"] is None
     assert any("image/png" in o.get("data", {}) for o in cell("import matplotlib")["outputs"])
+    assert "".join(cell("!echo")["outputs"][0]["text"]).strip() == "from a shell command"
+
+
+@pytest.mark.slow
+def test_what_the_processs_descriptors_receive_is_among_the_units_stderr_lines(tmp_path, fresh_server):
+    """The kernel-less engine's one documented difference: text written to file descriptor 1 by another
+    program (``os.system``) is not a cell output (ipykernel would forward it there) but one of the unit's
+    stderr lines, which a batch records among the unit's warnings."""
+    params = nbformat.v4.new_code_cell('department = ""\nyear = 0\nlanguage = "zh"\nparams_dir = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell(
+        'import os\ncode = os.system("echo from the descriptor")\nprint("exit", code)')])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "fd.ipynb")
+    run = engine.execute(tmp_path / "fd.ipynb", tmp_path / "out.ipynb", engine.notebook_parameters("d", 2022, "zh"),
+                         engine="perfkit")
+    assert run.ok, run.error
+    assert _stdout(run.notebook) == "exit 0\n" and run.stderr == ["from the descriptor"]
 
 
 FAULTY = """\

@@ -18,7 +18,9 @@ What the shell is given is what ipykernel gives its shell: ``sys.stdout`` and ``
 ``execute_result``; tracebacks that become ``error`` outputs; matplotlib's inline backend, which configures
 itself against the running shell when the notebook first draws. Stream text is joined while nothing else is
 output in between (a kernel joins it by timing, every 0.2 s: here it does not depend on timing). The child's
-file descriptors 1 and 2 (what C libraries print) go to the unit's stderr file, as a kernel's do.
+file descriptors 1 and 2 go to the unit's stderr file: what a C library or ``os.system`` writes there is
+among the unit's stderr lines (the manifest's warnings), where ipykernel would forward it into the cell's
+output. ``!command`` lines are IPython's piped ``system`` and land in the cell's output, as in a kernel.
 
 One child runs ONE notebook and exits when the client closes the socket; the client kills its process
 group in any case (a timeout, an error, the end). This module is imported by the child only.
