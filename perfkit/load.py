@@ -120,21 +120,14 @@ class _Limits:
 
     def _compose_plain_scalar(self, event):
         """A scalar without an anchor, composed as PyYAML's Composer does (its tag resolved, the node keeping its
-        marks) and counted as :meth:`_add` counts it, without the calls around it: nine values in ten are such
+        marks) and counted by :meth:`_add`, without PyYAML's calls around it: nine values in ten are such
         scalars, and composing them is most of reading a file."""
         self.get_event()
         tag = event.tag
         if tag is None or tag == "!":
             tag = self.resolve(yaml.ScalarNode, event.value, event.implicit)
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
-        if self._frames:  # the scalar is one value at height 1 in its parent (a scalar alone is the whole file)
-            frame = self._frames[-1]
-            frame[0] += 1
-            if frame[1] < 1:
-                frame[1] = 1
-            if frame[0] > MAX_NODES:
-                raise _Refused(event.start_mark, self._where(), f"more than {MAX_NODES} values once its aliases "
-                               "(*name) are expanded")
+        self._add(1, 1, event.start_mark)  # one value at height 1 in its parent (compose_node checked the depth)
         return node
 
 
