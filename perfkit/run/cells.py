@@ -45,14 +45,12 @@ class ChildGone(Exception):
 
 
 class Receiver:
-    """The client's end of the child's socket: messages one per line, with a deadline."""
+    """The client's end of the child's socket (a :class:`~perfkit.run.shell.Channel`) and the child's process."""
 
     def __init__(self, sock: socket.socket, pid: int, start: str | None):
         self.channel = Channel(sock)
-        self.sock = sock
         self.pid = pid
         self.start = start
-        self.buffer = bytearray()
 
     def send(self, msg: dict[str, Any]) -> None:
         try:
@@ -62,26 +60,10 @@ class Receiver:
 
     def receive(self, timeout: float | None) -> dict[str, Any]:
         """The next message; TimeoutError after ``timeout`` seconds (None: none), ChildGone at end of file."""
-        import json
-
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while (end := self.buffer.find(b"\n")) < 0:
-            wait = None if deadline is None else deadline - time.monotonic()
-            if wait is not None and wait <= 0:
-                raise TimeoutError()
-            ready, _, _ = select.select([self.sock], [], [], wait)
-            if not ready:
-                raise TimeoutError()
-            try:
-                chunk = self.sock.recv(1 << 20)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                raise ChildGone()
-            self.buffer += chunk
-        line = bytes(self.buffer[:end])
-        del self.buffer[:end + 1]
-        return json.loads(line)
+        msg = self.channel.receive(timeout)
+        if msg is None:
+            raise ChildGone()
+        return msg
 
     def kill(self) -> None:
         """Kill the child's process group (it is its own session), if the child is still the same process."""

@@ -8,7 +8,7 @@ IPython) forks a child per report; the child makes an IPython ``InteractiveShell
 the client listens on, and runs the cells the client sends, one at a time, sending back each output as a
 Jupyter message would carry it (``stream``, ``display_data``, ``update_display_data``, ``execute_result``,
 ``error``, ``clear_output``) and, per cell, the reply ipykernel would give (status, execution count, error
-name, value and traceback). The client (:mod:`perfkit.run.papermill_engine`) turns those messages into
+name, value and traceback). The client (:mod:`perfkit.run.cells`) turns those messages into
 outputs with nbformat's ``output_from_msg``, as nbclient does, so the executed notebook is the one a kernel
 would have produced: the same cells, outputs, images and execution counts (``tests/test_forkserver.py``
 compares them for every shipped unit).
@@ -30,19 +30,17 @@ from __future__ import annotations
 
 import io
 import json
-import os
+import select
 import socket
 import sys
 import time
 from typing import Any
 
+# Besides the output messages a Jupyter kernel sends on its IOPub channel (``stream``, ``display_data``,
+# ``update_display_data``, ``execute_result``, ``error``, ``clear_output``), the child sends these:
 FLUSH = "flush"  # the stream output so far ends here (``sys.stdout.flush()``)
-# Message types the child sends (as a Jupyter kernel names them on its IOPub channel), and the last word of
-# every cell: its reply.
-OUTPUT_TYPES = ("stream", "display_data", "update_display_data", "execute_result", "error", "clear_output",
-                FLUSH)
-REPLY = "execute_reply"
-HELLO = "hello"
+REPLY = "execute_reply"  # the last word on every cell
+HELLO = "hello"  # the shell is ready (with ipykernel's language_info)
 
 
 class Channel:
@@ -50,24 +48,37 @@ class Channel:
 
     def __init__(self, sock: socket.socket):
         self.sock = sock
-        self.reader = sock.makefile("rb")
+        self.buffer = bytearray()
 
     def send(self, msg: dict[str, Any]) -> None:
         from jupyter_client.jsonutil import json_default  # bytes → base64, dates → ISO 8601, as a kernel sends
 
         self.sock.sendall(json.dumps(msg, default=json_default, ensure_ascii=False).encode("utf-8") + b"\n")
 
-    def receive(self) -> dict[str, Any] | None:
-        """The next message, or None when the other end closed the socket."""
-        line = self.reader.readline()
-        return json.loads(line) if line else None
+    def receive(self, timeout: float | None = None) -> dict[str, Any] | None:
+        """The next message, or None when the other end closed the socket; TimeoutError when none came
+        within ``timeout`` seconds (None: wait as long as it takes)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while (end := self.buffer.find(b"\n")) < 0:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and (wait <= 0 or not select.select([self.sock], [], [], wait)[0]):
+                raise TimeoutError()
+            try:
+                chunk = self.sock.recv(1 << 20)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line = bytes(self.buffer[:end])
+        del self.buffer[:end + 1]
+        return json.loads(line)
 
     def close(self) -> None:
-        for closing in (self.reader.close, self.sock.close):
-            try:
-                closing()
-            except OSError:
-                pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,11 +195,8 @@ def serve_cells(path: str) -> None:
     shell = _make_shell(channel)
     from ipykernel.ipkernel import IPythonKernel
 
-    channel.send({"msg_type": HELLO, "content": {"pid": os.getpid(), "language_info": IPythonKernel.language_info}})
+    channel.send({"msg_type": HELLO, "content": {"language_info": IPythonKernel.language_info}})
     while (request := channel.receive()) is not None:
-        started = time.time()
         result = shell.run_cell(request["code"], store_history=True, cell_id=request.get("cell_id"))
-        content = _reply(shell, result)
-        content["started"], content["finished"] = started, time.time()
-        channel.send({"msg_type": REPLY, "content": content})
+        channel.send({"msg_type": REPLY, "content": _reply(shell, result)})
         shell.last_traceback = None
