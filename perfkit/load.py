@@ -465,6 +465,21 @@ class Bundle:
         return sorted(set(files))
 
 
+def input_states(files: list[str]) -> tuple:
+    """(path, mtime in ns, size) of each file and of each folder holding one (a file added beside them changes
+    the folder's mtime, and so what an include pattern may match), sorted by path; (path, None, None) for one
+    that is gone. Equal states mean a unit read again would be read from the same files."""
+    paths = sorted({*files, *(os.path.dirname(f) for f in files)})
+    out = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+            out.append((p, st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((p, None, None))
+    return tuple(out)
+
+
 def params_dir_of(path: str | os.PathLike) -> str:
     """``parameters/<dept>/<year>.yaml`` → ``parameters``."""
     return str(Path(path).resolve().parent.parent)

@@ -22,7 +22,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from perfkit.core.validated import write_validated
 from perfkit.run import engine, forkserver
+from perfkit.run.units import validate_unit
 
 from conftest import ROOT, params_copy
 
@@ -112,15 +114,19 @@ def fresh_server():
 def test_forked_engines_and_fresh_kernels_make_the_same_notebook_for_every_shipped_unit(tmp_path, fresh_server,
                                                                                         department, year):
     """Every cell and output (the PNG charts byte for byte, HTML tables, markdown) and every execution count
-    equal, in both languages, whether the cells ran in a forked shell (``perfkit``), a forked kernel
-    (``perfkit-kernel``) or a fresh kernel (``nbclient``)."""
+    equal, in both languages, whether the cells ran in a forked shell (``perfkit``, handed the unit as a
+    batch validated it: perfkit.core.validated), a forked kernel (``perfkit-kernel``) or a fresh kernel
+    (``nbclient``), both of which load and score the unit themselves."""
     nb_path = engine.default_notebook()
+    bundle, results = validate_unit(PARAMS, department, year, with_results=True)
+    handoff = tmp_path / "validated.pickle"
+    write_validated(handoff, PARAMS, department, year, bundle, results)
     for language in ("zh", "en"):
         parameters = engine.notebook_parameters(department, year, language)
         runs = {}
         for name in ("perfkit", "perfkit-kernel", "nbclient"):
             run = engine.execute(nb_path, tmp_path / f"{name}-{language}.ipynb", parameters, params_dir=PARAMS,
-                                 engine=name)
+                                 engine=name, validated=handoff if name == "perfkit" else None)
             assert run.ok, run.error
             assert run.stderr == [], (name, run.stderr)
             runs[name] = _comparable(run.notebook)

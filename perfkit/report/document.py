@@ -15,8 +15,8 @@ from typing import Any
 
 from ..analysis import sensitivity, targets
 from ..core.result import reported_grade
-from ..core.scoring import score_bundle
-from ..load import find_unit, load, resolve_params_dir
+from ..core.validated import load_scored
+from ..load import resolve_params_dir
 from .facts import has_reported
 from .language import LANGUAGES
 from .overrides import TEMPLATES_ENV, load_overrides
@@ -94,11 +94,11 @@ class Report:
         if language not in LANGUAGES:
             raise ValueError(f"unknown language {language!r}; expected one of {', '.join(LANGUAGES)}")
         pdir = resolve_params_dir(params_dir)
-        bundle = load(find_unit(pdir, department, year), pdir)
         if templates is None:
             templates = os.environ.get(TEMPLATES_ENV) or None
-        overrides = load_overrides(templates)  # checked before anything is scored
-        return cls(bundle, score_bundle(bundle), language, templates if overrides else None)
+        overrides = load_overrides(templates)  # checked before anything is loaded and scored
+        bundle, results = load_scored(pdir, department, year)  # a batch's validation, when it handed it over
+        return cls(bundle, results, language, templates if overrides else None)
 
     # ---- names, labels, headings ----------------------------------------------------------------
 

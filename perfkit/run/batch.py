@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from itertools import chain
@@ -169,13 +170,14 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         remove(final_nb, final_html, failed_nb, *docs)  # an earlier run's files no longer match these parameters
         return
 
-    # 2. Execute into a temporary file beside the final one.
+    # 2. Execute into a temporary file beside the final one, the unit as validated handed to the notebook.
     tmp_nb = tmp_name(final_nb)
     parameters = engine.notebook_parameters(rec.department, rec.year, rec.language)
+    handoff = _handoff(params_dir, rec, bundle, results)
     try:
         udir.mkdir(parents=True, exist_ok=True)
         run = engine.execute(notebook, tmp_nb, parameters, params_dir=params_dir, kernel_name=kernel_name,
-                             timeout=timeout, templates=templates, engine=engine_name)
+                             timeout=timeout, templates=templates, engine=engine_name, validated=handoff)
         rec.warnings = [f"kernel stderr: {ln[:300]}" for ln in run.stderr[:20]]
         if not run.ok:
             rec.status, rec.error = FAILED, run.error
@@ -203,7 +205,26 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
             remove(final_nb, final_html, *docs)  # one of them may be this run's, the other an earlier run's
     finally:
         with contextlib.suppress(OSError):
-            remove(tmp_nb)
+            remove(tmp_nb, *([handoff] if handoff else []))
+
+
+def _handoff(params_dir: Path, rec: UnitRecord, bundle, results) -> Path | None:
+    """A private temporary file holding the unit as validated (:func:`perfkit.core.validated.write_validated`),
+    which the notebook reads instead of loading and scoring the unit again; None if it cannot be written
+    (the notebook then loads the unit itself: the same report, a little later)."""
+    from ..core.validated import write_validated
+
+    path = None
+    try:
+        fd, path = tempfile.mkstemp(prefix="perfkit-validated-", suffix=".pickle")  # readable by this user only
+        os.close(fd)
+        write_validated(path, params_dir, rec.department, rec.year, bundle, results)
+    except OSError:
+        if path:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        return None
+    return Path(path)
 
 
 def write_outputs(nb, rec: UnitRecord, udir: Path, bundle) -> dict[str, Path]:

@@ -95,6 +95,7 @@ def check_kernel(name: str = DEFAULT_KERNEL) -> dict[str, str]:
 # reads it when the notebook's ``params_dir`` is empty), so report.ipynb names no place on this machine.
 PARAMS_ENV = "PERFKIT_PARAMS"
 TEMPLATES_ENV = "PERFKIT_TEMPLATES"  # the same name as perfkit.report.overrides.TEMPLATES_ENV
+VALIDATED_ENV = "PERFKIT_VALIDATED"  # the same name as perfkit.core.validated.VALIDATED_ENV
 
 
 def notebook_parameters(department: str, year: int, language: str) -> dict[str, Any]:
@@ -172,13 +173,16 @@ class Execution:
 
 def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, params_dir: Path | None = None,
             kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT,
-            templates: str | None = None, engine: str = DEFAULT_ENGINE) -> Execution:
+            templates: str | None = None, engine: str = DEFAULT_ENGINE,
+            validated: str | os.PathLike | None = None) -> Execution:
     """Execute ``notebook`` with papermill into ``output`` (saved when the run ends, with papermill's error
     markers when a cell raised; not after every cell: writing and validating the whole notebook 30 times cost
     a report about a second of CPU; a run that timed out or whose process died leaves no notebook),
     ``parameters`` injected, the kernel configured by :func:`kernel_config` and running in the notebook's
     folder, ``params_dir`` in its ``$PERFKIT_PARAMS`` (see :func:`notebook_parameters`), a templates directory
-    of sentence overrides in its ``$PERFKIT_TEMPLATES`` (read by ``Report.load``). Never raises for a failure of the
+    of sentence overrides in its ``$PERFKIT_TEMPLATES`` (read by ``Report.load``), the unit as the batch
+    validated it in its ``$PERFKIT_VALIDATED`` (:mod:`perfkit.core.validated`: ``Report.load`` then reads
+    the file instead of loading and scoring the unit again, when it holds that unit). Never raises for a failure of the
     notebook or its kernel: the :class:`Execution` says what went wrong."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -192,6 +196,8 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], *, params_
         env = {PARAMS_ENV: str(params_dir)} if params_dir is not None else {}
         if templates:
             env[TEMPLATES_ENV] = str(templates)
+        if validated:
+            env[VALIDATED_ENV] = str(validated)
         env = env or None
         if engine == "perfkit":
             from .papermill_engine import register

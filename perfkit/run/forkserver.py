@@ -64,7 +64,8 @@ REQUEST_TIMEOUT = 30.0  # seconds a fork may take to be answered
 
 # The variables a child reads at run time, never at import: they may differ between the reports one server
 # forks. A change in any other variable of the kernel's environment needs a server started with it.
-PER_REPORT_ENV = ("PERFKIT_PARAMS", "PERFKIT_TEMPLATES", "JPY_PARENT_PID", "JPY_SESSION_NAME")
+PER_REPORT_ENV = ("PERFKIT_PARAMS", "PERFKIT_TEMPLATES", "PERFKIT_VALIDATED", "JPY_PARENT_PID",
+                  "JPY_SESSION_NAME")
 
 
 # --------------------------------------------------------------------------------------------

@@ -136,20 +136,6 @@ _VALIDATED: dict[tuple, tuple[tuple, Any, Any]] = {}  # (params_dir, department,
 _VALIDATED_MAX = 64
 
 
-def _states(files: list[str]) -> tuple:
-    """(path, mtime, size) of each file and of each folder holding one (a file added beside them changes the
-    folder's mtime, and so what an include pattern may match); None for one that is gone."""
-    paths = sorted({*files, *(os.path.dirname(f) for f in files)})
-    out = []
-    for p in paths:
-        try:
-            st = os.stat(p)
-            out.append((p, st.st_mtime_ns, st.st_size))
-        except OSError:
-            out.append((p, None, None))
-    return tuple(out)
-
-
 def validate_unit(params_dir: str | os.PathLike, department: str, year: int | str, *, with_results: bool = False):
     """Load and score a unit without running anything: ParameterError names every problem. Returns the
     bundle, or with ``with_results`` (bundle, its scoring results: :func:`perfkit.core.scoring.score_bundle`'s),
@@ -158,18 +144,18 @@ def validate_unit(params_dir: str | os.PathLike, department: str, year: int | st
     A unit validated before in this process whose files (and their folders) are as they were is not read
     again: a batch worker runs each unit once per language."""
     from ..core.scoring import score_bundle
-    from ..load import find_unit, load
+    from ..load import find_unit, input_states, load
 
     key = (str(Path(params_dir).resolve()), department, int(year))
     if key in _VALIDATED:
         states, bundle, results = _VALIDATED[key]
-        if _states(bundle.input_files()) == states:
+        if input_states(bundle.input_files()) == states:
             return (bundle, results) if with_results else bundle
     bundle = load(find_unit(params_dir, department, year), str(params_dir))
     results = score_bundle(bundle)
     if len(_VALIDATED) >= _VALIDATED_MAX:
         _VALIDATED.pop(next(iter(_VALIDATED)))
-    _VALIDATED[key] = (_states(bundle.input_files()), bundle, results)
+    _VALIDATED[key] = (input_states(bundle.input_files()), bundle, results)
     return (bundle, results) if with_results else bundle
 
 
