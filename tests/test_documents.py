@@ -9,6 +9,7 @@ documents with fallbacks, and text from parameter files kept as literal text.
 from __future__ import annotations
 
 import io
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -251,6 +252,115 @@ def test_chromium_prints_the_report_on_a4_with_wide_tables_in_columns(tmp_path):
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
     assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes)  # A4
     assert len(boxes) >= 3  # the long table runs over pages
+
+
+def _without_dates(pdf: bytes) -> bytes:
+    return re.sub(rb"/(CreationDate|ModDate) \(D:[^)]*\)", b"", pdf)
+
+
+@pytest.mark.slow  # starts Chromium
+def test_the_kept_open_browser_prints_what_the_command_line_prints_and_is_reused(tmp_path):
+    """Two reports' pages printed by one Chromium kept open: each PDF is the command line's
+    ``--print-to-pdf`` of the same page byte for byte, its creation time aside; the second report starts
+    no browser; a browser that died is replaced for the next report."""
+    from perfkit.run import chromium, documents
+
+    exe = documents.find_chromium()
+    assert exe, "scripts/bootstrap.sh --with-browser installs Chromium"
+    chromium.shutdown()
+    pages = []
+    for i, language in enumerate(("zh", "en")):
+        body = html_table(["指标", "评分规则", "得分"], [["预算执行率", "评分规则文字" * 20, f"{i}.53"]] * 12, numeric=[2])
+        page = tmp_path / f"report-{language}.html"
+        page.write_text(notebook_html.export_html(_notebook_with(body), "报告", language), encoding="utf-8")
+        pages.append(page)
+    assert documents.print_pdf(pages[0], tmp_path / "a.pdf") is None
+    browser = chromium._browsers[exe]
+    assert documents.print_pdf(pages[1], tmp_path / "b.pdf") is None
+    assert chromium._browsers[exe] is browser and browser.alive()  # the same process printed both
+    for page, kept in ((pages[0], "a.pdf"), (pages[1], "b.pdf")):
+        assert documents._print_with_command(exe, page, tmp_path / "cli.pdf", 120) is None
+        assert _without_dates((tmp_path / kept).read_bytes()) == _without_dates((tmp_path / "cli.pdf").read_bytes())
+    assert _without_dates((tmp_path / "a.pdf").read_bytes()) != _without_dates((tmp_path / "b.pdf").read_bytes())
+
+    browser.proc.kill()
+    browser.proc.wait()
+    assert documents.print_pdf(pages[0], tmp_path / "c.pdf") is None  # a new browser
+    assert chromium._browsers[exe] is not browser
+    assert _without_dates((tmp_path / "c.pdf").read_bytes()) == _without_dates((tmp_path / "a.pdf").read_bytes())
+    chromium.shutdown()
+    assert not chromium._browsers and not os.path.exists(browser.home)
+
+
+@pytest.mark.slow  # starts Chromium
+def test_a_page_that_never_loads_times_out_and_the_next_report_gets_a_new_browser(tmp_path):
+    from perfkit.run import chromium, documents
+
+    exe = documents.find_chromium()
+    assert exe, "scripts/bootstrap.sh --with-browser installs Chromium"
+    chromium.shutdown()
+    stuck = tmp_path / "stuck.html"
+    stuck.write_text("<html><body><p>x</p><script>while (true) {}</script></body></html>", encoding="utf-8")
+    assert documents.print_pdf(stuck, tmp_path / "stuck.pdf", timeout=3) == f"{exe} did not finish printing within 3 s"
+    assert not (tmp_path / "stuck.pdf").exists()
+    first = chromium._browsers[exe]
+    assert not first.alive()  # killed: a page may still be running in it
+    page = tmp_path / "report.html"
+    page.write_text(notebook_html.export_html(_notebook_with("<p>预算执行率 98.50%</p>"), "报告", "zh"), encoding="utf-8")
+    assert documents.print_pdf(page, tmp_path / "report.pdf") is None
+    assert chromium._browsers[exe] is not first
+    chromium.shutdown()
+
+
+@pytest.mark.slow  # starts Chromium
+def test_a_browser_that_cannot_be_kept_open_prints_by_command(tmp_path, monkeypatch):
+    """A Chromium that refuses the DevTools pipe (here a wrapper that exits when asked for it) still
+    prints the report: by the command line, the same PDF."""
+    from perfkit.run import chromium, documents
+
+    exe = documents.find_chromium()
+    assert exe, "scripts/bootstrap.sh --with-browser installs Chromium"
+    wrapper = tmp_path / "no-pipe-chromium"
+    wrapper.write_text(f'#!/bin/sh\nfor a; do [ "$a" = --remote-debugging-pipe ] && {{ echo "no pipe" >&2; exit 5; }}; done\n'
+                       f'exec {exe} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv(documents.CHROMIUM_ENV, str(wrapper))
+    page = tmp_path / "report.html"
+    page.write_text(notebook_html.export_html(_notebook_with("<p>预算执行率 98.50%</p>"), "报告", "zh"), encoding="utf-8")
+    assert documents.print_pdf(page, tmp_path / "report.pdf") is None
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert str(wrapper) in chromium._failed and "no pipe" in chromium._failed[str(wrapper)]
+    assert str(wrapper) not in chromium._browsers
+
+
+@pytest.mark.slow  # a batch that prints PDFs
+def test_a_batch_prints_every_pdf_with_its_workers_browsers_and_leaves_none_running(tmp_path):
+    """``perfkit batch --workers 2 --documents pdf`` over two department-years: four PDFs, each worker's
+    reports printed by the browser it kept open, and no Chromium process of the batch alive afterwards."""
+    import json
+    import subprocess
+    import sys
+    import uuid
+
+    from conftest import ROOT, params_copy
+    from test_forkserver import _gone, _marked
+
+    from perfkit.run import documents
+
+    assert documents.find_chromium(), "scripts/bootstrap.sh --with-browser installs Chromium"
+    mark = uuid.uuid4().hex
+    small = params_copy(tmp_path, "luohu-fsa", "shenzhen-lfsb")
+    env = {**os.environ, "PERFKIT_TEST_MARK": mark, "PYTHONPATH": str(ROOT)}
+    env.pop(documents.CHROMIUM_ENV, None)
+    done = subprocess.run([sys.executable, "-m", "perfkit.cli", "batch", str(small), "--workers", "2", "--no-progress",
+                           "--documents", "pdf", "--out", str(tmp_path / "out")], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    pdfs = [tmp_path / "out" / u["outputs"]["pdf"] for u in manifest["units"]]
+    assert len(pdfs) == 4 and all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
+    assert not any(w for u in manifest["units"] for w in u.get("warnings", []) if documents.PDF_NOT_MADE in w)
+    assert _gone(mark) == [], [open(f"/proc/{pid}/cmdline", "rb").read()[:120] for pid in _marked(mark)]
 
 
 def _notebook_with(html_text: str):

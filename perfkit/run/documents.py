@@ -5,7 +5,8 @@ The Word document and the score sheet are rendered from the same department-year
 (as the batch's validation loaded and scored it in this process, once for both languages), through the report
 layer (:mod:`perfkit.report.word`, :mod:`perfkit.report.export`). Each file is written atomically and named
 in the unit's record. The PDF is optional: when it is not made, the record's warnings say why (no Chromium,
-Chromium failed or timed out), and ``perfkit run`` prints that line.
+Chromium failed or timed out), and ``perfkit run`` prints that line. The PDFs of one process are printed by
+one Chromium kept open (:mod:`perfkit.run.chromium`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from .chromium import QUIET_FLAGS, BrowserError, BrowserTimeout, browser_for
 from .files import atomic_write_bytes, relative_to, remove
 from .units import DOCUMENTS
 
@@ -71,17 +73,34 @@ def find_chromium() -> str | None:
 
 def print_pdf(html_path: Path, pdf: Path, timeout: float = PDF_TIMEOUT) -> str | None:
     """Print an HTML file to ``pdf`` (A4 and margins from the page's print CSS) with headless Chromium,
-    atomically. Returns None when written, else why not, in words."""
+    atomically. Returns None when written, else why not, in words.
+
+    The page is printed by this process's Chromium, kept open between reports (:mod:`perfkit.run.chromium`:
+    the same PDF as ``--print-to-pdf`` but its creation time, without a browser's start-up per report); if
+    that browser cannot be started or fails on the page, by ``chromium --print-to-pdf`` as a command."""
     chromium = find_chromium()
     if chromium is None:
         if os.environ.get(CHROMIUM_ENV, "").lower() == "none":
             return f"${CHROMIUM_ENV} is 'none'"
         return (f"no Chromium found (looked for {', '.join(CHROMIUM_NAMES)} on PATH, or ${CHROMIUM_ENV}); "
                 "scripts/bootstrap.sh --with-browser installs one")
+    try:
+        data = browser_for(chromium).print_pdf(html_path, timeout)
+    except BrowserTimeout:  # that browser was killed: the next report starts another
+        return f"{chromium} did not finish printing within {timeout:.0f} s"
+    except BrowserError:
+        return _print_with_command(chromium, html_path, pdf, timeout)
+    if not data.startswith(b"%PDF"):
+        return _print_with_command(chromium, html_path, pdf, timeout)
+    atomic_write_bytes(pdf, data)
+    return None
+
+
+def _print_with_command(chromium: str, html_path: Path, pdf: Path, timeout: float) -> str | None:
+    """:func:`print_pdf` by one ``chromium --headless --print-to-pdf`` command."""
     with tempfile.TemporaryDirectory(prefix="perfkit-pdf-") as tmp:
         out = Path(tmp) / "report.pdf"
-        cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp}/profile",
+        cmd = [chromium, *QUIET_FLAGS, f"--user-data-dir={tmp}/profile",
                "--no-pdf-header-footer", "--run-all-compositor-stages-before-draw", "--virtual-time-budget=10000",
                f"--print-to-pdf={out}", Path(html_path).resolve().as_uri()]
         try:
