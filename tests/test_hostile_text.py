@@ -182,6 +182,10 @@ def test_score_sheet_writes_text_as_text(tmp_path, formula):
         assert c.data_type != "f", f"{sheet}!{c.coordinate} is a formula: {c.value!r}"
         if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@", "\t", "\r")):
             assert c.quotePrefix, f"{sheet}!{c.coordinate} {c.value!r} has no quote prefix"
+        elif c.value is not None:  # cells share styles (score_sheet._put): a prefix must not leak to others
+            assert not c.quotePrefix, f"{sheet}!{c.coordinate} {c.value!r} has a quote prefix"
+        if isinstance(c.value, float):
+            assert c.number_format in ("0.00", "0") and c.border.left.style == "thin", f"{sheet}!{c.coordinate}"
     assert any(isinstance(c.value, str) and c.value.strip() == formula.strip() for _, c in cells), "text lost"
     assert any(isinstance(c.value, float) for _, c in cells), "numbers must stay numbers"
 
