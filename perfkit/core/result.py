@@ -62,6 +62,17 @@ class EvaluationResult:
         return pd.DataFrame.from_records(self.leaf_records)
 
     @functools.cached_property
+    def table_rows(self) -> list[dict[str, Any]]:
+        """:attr:`table` as one dict per leaf (``table.to_dict("records")``: pandas' missing values and Python
+        numbers), made once; the report's sections read it several times. Read only."""
+        return self.table.to_dict("records")
+
+    @functools.cached_property
+    def node_rows(self) -> list[dict[str, Any]]:
+        """:attr:`nodes` as one dict per node, as :attr:`table_rows`. Read only."""
+        return self.nodes.to_dict("records")
+
+    @functools.cached_property
     def nodes(self) -> pd.DataFrame:
         """One row per node of the tree: stated points, points of its counted leaves, recomputed and reported
         scores (:func:`perfkit.core.scoring.node_records`)."""

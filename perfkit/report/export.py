@@ -47,7 +47,7 @@ def evaluation_dict(result) -> dict[str, Any]:
                 "reported_score": _num(r["reported_score"]),
                 "explanation": r["explanation"],
             }
-            for r in result.table.to_dict("records")
+            for r in result.table_rows
         ],
         "nodes": [
             {
@@ -60,7 +60,7 @@ def evaluation_dict(result) -> dict[str, Any]:
                 "score": _num(r["score"]),
                 "reported": _num(r["reported"]),
             }
-            for r in result.nodes.to_dict("records")
+            for r in result.node_rows
             if not r["is_leaf"]
         ],
         "findings": [f.to_dict() for f in result.findings],
@@ -116,7 +116,7 @@ def render_scores(bundle: Bundle, results: list) -> str:
         out.append("")
         out.append(f"== {ev.id}: {ev.title}  [{ev.kind}, {ev.evaluator}, framework {r.framework.id}]")
         rows = []
-        for rec in r.table.to_dict("records"):
+        for rec in r.table_rows:
             flag = ""
             if rec["reported_score"] is not None and abs(rec["score"] - rec["reported_score"]) > 0.005:
                 flag = "≠"

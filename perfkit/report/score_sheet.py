@@ -146,8 +146,8 @@ def score_sheet(ws, result, t: Text, labels: dict) -> None:
     for c, width in COLUMNS:
         ws.column_dimensions[get_column_letter(index[c])].width = width
     names = NodeNames(result, lang)
-    nodes = {r["id"]: r for r in result.nodes.to_dict("records")}
-    records = result.table.to_dict("records")
+    nodes = {r["id"]: r for r in result.node_rows}
+    records = result.table_rows
     leaves = result.compiled.leaves
     row_scores = result.compiled.row_scores()
     row = HEADER_ROW + 1

@@ -27,7 +27,7 @@ class NodeNames:
     """The names of an evaluation's indicators (nodes) in a language, id → name, read once."""
 
     def __init__(self, result, lang: Language):
-        self._names = {r["id"]: lang.name(r["name"], r["name_en"]) for r in result.nodes.to_dict("records")}
+        self._names = {r["id"]: lang.name(r["name"], r["name_en"]) for r in result.node_rows}
 
     def __call__(self, node_id: str | None) -> str:
         if node_id is None:

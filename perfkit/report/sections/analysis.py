@@ -21,9 +21,9 @@ def section(report, n: int) -> Section:
             sec.heading(3, heading)
         sec.md(t("results.scoring_intro", reported=any(not missing(x) for x in r.table["reported_score"]),
                  reasons=any(reasons(r))))
-        level1 = [x for x in r.nodes.to_dict("records") if x["level"] == 1]
+        level1 = [x for x in r.node_rows if x["level"] == 1]
         leaves = r.compiled.leaves
-        records = r.table.to_dict("records")
+        records = r.table_rows
         feeds: dict[str, list] = {}
         for d in report.diagnostics(r):
             if d.source == "target_table" and d.indicator:

@@ -76,7 +76,7 @@ def recommendations(report, n: int) -> Section:
 def lost_points(report, r) -> list[str]:
     """Sentences for the indicators that lost points, largest loss first (the rest summed)."""
     t = report.t
-    recs = [x for x in r.table.to_dict("records") if x["points"] - x["score"] > TOLERANCE]
+    recs = [x for x in r.table_rows if x["points"] - x["score"] > TOLERANCE]
     recs.sort(key=lambda x: (-(x["points"] - x["score"]), x["path"]))
     out = [t("problems.lost_item", name=report.node_name(r, x["id"]), score=x["score"], points=x["points"],
              lost=x["points"] - x["score"], reason=x["reason"] if isinstance(x["reason"], str) else None)

@@ -49,7 +49,7 @@ def result_paragraphs(report, r) -> list[str]:
         rep_grade = report.reported_grade(r)
         diff = round(r.reported_total, 2) - round(r.total, 2)  # as printed
         contributors = []
-        for rec in r.table.to_dict("records"):
+        for rec in r.table_rows:
             rep = rec["reported_score"]
             if not missing(rep) and abs(round(rep, 2) - round(rec["score"], 2)) > TOLERANCE:
                 contributors.append(t("results.contributor", name=report.node_name(r, rec["id"]),
@@ -111,7 +111,7 @@ def _grade_meaning(report, r) -> str:
 
 
 def _weakest(report, r) -> str:
-    level1 = [x for x in r.nodes.to_dict("records") if x["level"] == 1 and x["points"] > 0]
+    level1 = [x for x in r.node_rows if x["level"] == 1 and x["points"] > 0]
     if not level1:
         return ""
     worst = min(level1, key=lambda x: (x["score"] / x["points"], x["path"]))
@@ -127,7 +127,7 @@ def levels_table(report, r) -> str:
     level_names = t.raw("columns.level_names")
     rows = []
     has_reported = False
-    for x in r.nodes.to_dict("records"):
+    for x in r.node_rows:
         if x["level"] > 2:
             continue
         rep = x["reported"] if not missing(x["reported"]) else x["reported_leaf_sum"]
@@ -152,7 +152,7 @@ def levels_table(report, r) -> str:
 def reasons(r) -> list[str]:
     """The deduction reason of each leaf ('' where it lost no points or none is given)."""
     return [x["reason"] if x["points"] - x["score"] > TOLERANCE and isinstance(x["reason"], str) and x["reason"].strip()
-            else "" for x in r.table.to_dict("records")]
+            else "" for x in r.table_rows]
 
 
 def scoring_table(report, r, only=None) -> str:
@@ -161,7 +161,7 @@ def scoring_table(report, r, only=None) -> str:
     t = report.t
     cell = t.plain  # rendered text in HTML cells: no Markdown escaping
     row_scores = report.row_scores(r)
-    records = r.table.to_dict("records")
+    records = r.table_rows
     leaves = r.compiled.leaves
     has_reported = any(not missing(x["reported_score"]) for x in records)
     reason_of = reasons(r)
