@@ -23,6 +23,7 @@ import json
 import os
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -82,7 +83,7 @@ class Browser:
                 [sys.executable, "-c", _MOVE_AND_EXEC, str(to_browser), str(from_browser), executable,
                  *QUIET_FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self.home}/profile", "about:blank"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.stderr,
-                pass_fds=(to_browser, from_browser))
+                pass_fds=(to_browser, from_browser), start_new_session=True)  # its processes: one group to kill
         except OSError as exc:
             self._release()
             raise BrowserError(f"{executable} could not be started ({exc.strerror or exc})") from None
@@ -173,8 +174,7 @@ class Browser:
                           timeout=left())
                 data = self.call("Page.printToPDF", PRINT_PARAMS, session=session, timeout=left())["data"]
             except BrowserTimeout:
-                self.proc.kill()  # the page may still be loading or printing: the next report gets a new browser
-                self.proc.wait()
+                self._kill()  # the page may still be loading or printing: the next report gets a new browser
                 raise
             finally:
                 if self.alive():
@@ -200,9 +200,17 @@ class Browser:
             try:
                 self.proc.wait(timeout=CLOSE_TIMEOUT)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                self._kill()
+        self._kill()  # what is left of its processes (renderers, its zygote) before its profile goes
         self._release()
+
+    def _kill(self) -> None:
+        """Kill every process of the browser (its own process group) and reap the browser."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self.proc.wait()
 
     def _release(self) -> None:
         for fd in (self.write_fd, self.read_fd):
@@ -212,7 +220,11 @@ class Browser:
                 pass
         self.write_fd = self.read_fd = -1
         self.stderr.close()
-        shutil.rmtree(self.home, ignore_errors=True)
+        for _ in range(3):  # a process of the browser that was still exiting may have written one more file
+            shutil.rmtree(self.home, ignore_errors=True)
+            if not os.path.exists(self.home):
+                break
+            time.sleep(0.1)
 
 
 def _above_4(fd: int) -> int:
