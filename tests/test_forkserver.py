@@ -473,3 +473,77 @@ def test_the_portfolio_run_alongside_the_units_is_written_only_when_a_unit_was_r
     assert (out / "portfolio.html").read_bytes() == folio and (out / "portfolio.html").stat().st_mtime_ns == stamp
     assert not (out / "portfolio.failed.ipynb").exists()
     assert _gone(mark) == []
+
+
+@pytest.mark.slow
+def test_a_batch_forks_every_report_of_every_worker_from_one_shared_server(tmp_path):
+    """``perfkit batch --workers 2``: the batch starts one warm server and both workers fork their reports'
+    children from it (every child has the same parent), not a server each; nothing is left afterwards."""
+    mark = uuid.uuid4().hex
+    env = {**os.environ, "PERFKIT_TEST_MARK": mark, "PERFKIT_CHROMIUM": "none", "PYTHONPATH": str(ROOT)}
+    nb_path = _faulty_notebook(tmp_path / "parent.ipynb")
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell('print("forked by", os.getppid())'))
+    nbformat.write(nb, nb_path)
+    small = params_copy(tmp_path, *(d for d, _ in SHIPPED))
+    done = subprocess.run([sys.executable, "-m", "perfkit.cli", "batch", str(small), "--workers", "2", "--no-progress",
+                           "--documents", "none", "--notebook", str(nb_path), "--out", str(tmp_path / "reports")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((tmp_path / "reports" / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["units"]) == 6
+    parents = set()
+    for unit in manifest["units"]:
+        text = _stdout(nbformat.read(tmp_path / "reports" / unit["outputs"]["notebook"], as_version=4))
+        parents.update(int(line.split()[-1]) for line in text.splitlines() if line.startswith("forked by"))
+    assert len(parents) == 1, parents  # without sharing, each worker's children have its own server as parent
+    assert _gone(mark) == []
+
+
+@pytest.mark.slow
+def test_a_worker_the_shared_server_refuses_forks_from_a_server_of_its_own(tmp_path, fresh_server):
+    """The shared server forks only for its own interpreter and environment (the imports it made depend on
+    them): a client with another variable is refused, says why, and starts its own server."""
+    import socket
+
+    from perfkit.run import cells
+
+    spec, python, args, env = cells.fork_command("python3", engine.KERNEL_ENV)
+    address = forkserver.share(python, env)
+    shared = next(iter(forkserver._servers.values()))
+
+    def parent_of_a_child(server, child_env) -> int:
+        """Fork a kernel-less child through ``server``; the parent it has once it has connected."""
+        path = str(tmp_path / f"s{uuid.uuid4().hex[:8]}")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind(path)
+            listener.listen(1)
+            listener.settimeout(60)
+            pid, _ = server.fork(list(spec.argv), args, str(tmp_path), child_env, None, socket=path)
+            conn, _ = listener.accept()
+            try:
+                return _parent(pid)
+            finally:
+                conn.close()  # the child's shell ends
+                os.killpg(pid, signal.SIGKILL)
+
+    same = forkserver.SharedServer(address, python, env)
+    assert parent_of_a_child(same, env) == shared.proc.pid
+    assert same.own is None and same.refused is None
+    other_env = {**env, "PERFKIT_OTHER": "1"}
+    other = forkserver.SharedServer(address, python, other_env)
+    assert parent_of_a_child(other, other_env) == other.own.proc.pid != shared.proc.pid
+    assert other.refused == "another environment (differs in PERFKIT_OTHER)"
+    other.close()
+    shared.proc.stdin.close()  # as when the batch's process is killed: the server ends, its socket with it
+    shared.proc.wait(timeout=30)
+    assert not os.path.exists(address) and not os.path.exists(os.path.dirname(address))
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode()
+    except OSError:
+        return None
+    return int(stat[stat.rfind(")") + 2:].split()[1])

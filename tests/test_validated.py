@@ -127,3 +127,24 @@ def test_a_batch_hands_each_run_the_unit_it_validated_and_removes_the_file(tmp_p
     assert sorted(lang for _, lang, _ in seen) == ["en", "zh"]
     assert {round(total, 2) for _, _, total in seen} == {86.53}
     assert not any(path.exists() for path, _, _ in seen)  # removed after each run
+
+
+def test_handoffs_of_killed_workers_are_removed_by_the_next_batch(tmp_path, monkeypatch):
+    """A worker killed while its notebook ran leaves its handoff behind (no cleanup runs on SIGKILL); the
+    next batch removes those whose worker is gone, and leaves a running one's."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    batch._sweep_handoffs.cache_clear()
+    dead = tmp_path / f"{batch.HANDOFF_PREFIX}{2**31 - 2}-x1.pickle"  # beyond any pid_max: no such process
+    live = tmp_path / f"{batch.HANDOFF_PREFIX}{os.getppid()}-x2.pickle"
+    other = tmp_path / "perfkit-validated-notes.pickle"  # not a handoff's name
+    for p in (dead, live, other):
+        p.write_bytes(b"x")
+    params = params_copy(tmp_path, "luohu-fsa")
+    monkeypatch.setattr(engine, "execute", lambda *a, **k: engine.Execution(error={"kind": "execution",
+                                                                                   "summary": "stand-in"}))
+    batch.run_batch(params, tmp_path / "out", workers=1, progress=False, documents=())
+    assert not dead.exists() and live.exists() and other.exists()
+    assert not list(tmp_path.glob(f"{batch.HANDOFF_PREFIX}{os.getpid()}-*"))  # this batch's own are gone too
+    batch._sweep_handoffs.cache_clear()

@@ -32,10 +32,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,8 @@ from ..errors import ParameterError, Problem, RunError
 from . import documents, engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL, error_summary
 from .executors import default_workers, get_executor
-from .files import atomic_write_text, check_inside, check_out_dir, relative_to, remove, sweep_temporaries, tmp_name
+from .files import (atomic_write_text, check_inside, check_out_dir, pid_alive, relative_to, remove, sweep_temporaries,
+                    tmp_name)
 from .manifest import (ERROR, FAILED, INVALID, MANIFEST_NAME, OK, UnitRecord, append_journal, now, read_manifest,
                        record_order, versions, write_manifest)
 from .incremental import Decision, describe, output_hashes, plan
@@ -208,15 +211,20 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
             remove(tmp_nb, *([handoff] if handoff else []))
 
 
+HANDOFF_PREFIX = "perfkit-validated-"  # then the worker's pid and a random part: <tmp>/perfkit-validated-PID-….pickle
+_HANDOFF_NAME = re.compile(re.escape(HANDOFF_PREFIX) + r"(\d+)-[^/]+\.pickle")
+
+
 def _handoff(params_dir: Path, rec: UnitRecord, bundle, results) -> Path | None:
     """A private temporary file holding the unit as validated (:func:`perfkit.core.validated.write_validated`),
     which the notebook reads instead of loading and scoring the unit again; None if it cannot be written
     (the notebook then loads the unit itself: the same report, a little later)."""
     from ..core.validated import write_validated
 
+    _sweep_handoffs()
     path = None
     try:
-        fd, path = tempfile.mkstemp(prefix="perfkit-validated-", suffix=".pickle")  # readable by this user only
+        fd, path = tempfile.mkstemp(prefix=f"{HANDOFF_PREFIX}{os.getpid()}-", suffix=".pickle")  # this user's only
         os.close(fd)
         write_validated(path, params_dir, rec.department, rec.year, bundle, results)
     except OSError:
@@ -225,6 +233,16 @@ def _handoff(params_dir: Path, rec: UnitRecord, bundle, results) -> Path | None:
                 os.unlink(path)
         return None
     return Path(path)
+
+
+@lru_cache(maxsize=1)
+def _sweep_handoffs() -> None:
+    """Remove the handoffs of workers that were killed before they could (the pid in the name is gone);
+    once per process."""
+    folder = Path(tempfile.gettempdir())
+    remove(*(p for p in folder.glob(f"{HANDOFF_PREFIX}*.pickle")
+             if (m := _HANDOFF_NAME.fullmatch(p.name)) and int(m.group(1)) != os.getpid()
+             and not pid_alive(int(m.group(1))) and p.stat().st_uid == os.getuid()))
 
 
 def write_outputs(nb, rec: UnitRecord, udir: Path, bundle) -> dict[str, Path]:
@@ -418,14 +436,23 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     told: set[tuple] = set()
     total = len(tasks) + len(refused) + len(kept)
     snapshot = _Snapshot(out_dir, params_dir, notebook)
-    alongside = None
+    alongside, worker_env = None, {}
+    if tasks and engine_name == "perfkit" and executor == "process" and min(workers, len(tasks)) > 1:
+        # One warm server for the batch: its workers and the portfolio fork their children from it, instead of
+        # each importing perfkit and its libraries into a server of its own (3 s of CPU each).
+        from .cells import share_server
+        from .forkserver import SHARED_ENV
+
+        address = share_server(kernel_name, engine.KERNEL_ENV)
+        worker_env = {SHARED_ENV: address} if address else {}
     if tasks and engine_name == "perfkit":
         from .portfolio import PortfolioAlongside
 
         alongside = PortfolioAlongside(params_dir, kernel_name=kernel_name, timeout=timeout, engine_name=engine_name)
     with tqdm(total=total, initial=len(kept), desc="reports", unit="report", file=sys.stderr,
               disable=not progress, dynamic_ncols=True) as bar:
-        running = run(run_task, tasks, workers, on_error=task_error, scheduler=scheduler) if tasks else iter(())
+        running = run(run_task, tasks, workers, on_error=task_error, scheduler=scheduler,
+                      worker_env=worker_env) if tasks else iter(())
         try:
             for result in chain(refused, running):
                 _take(UnitRecord.from_dict(result), records, told, bar, kernel, out_dir)

@@ -116,18 +116,41 @@ def _settings(kwargs: dict[str, Any]) -> tuple[dict[str, str], str, int]:
     return env, str(cwd), stderr if isinstance(stderr, int) and stderr >= 0 else 2
 
 
-def start_child(kernel_name: str, kwargs: dict[str, Any], start_timeout: float) -> Receiver | str:
-    """A child forked by the warm server for this kernel spec, connected; or, when there can be none, the
-    reason in words (the caller then runs the notebook with a kernel started the ordinary way)."""
+def fork_command(kernel_name: str, extra: dict[str, str]):
+    """(kernel spec, interpreter command, ipykernel's arguments, environment) of a child forked for this
+    kernel spec with the variables ``extra``; or, when it cannot be forked, why not in words."""
     spec = _kernel_spec(kernel_name)
     how = forkserver.forkable(list(spec.argv))
     if how is None:
         return f"the kernel {kernel_name!r} does not start ipykernel on this Python ({' '.join(spec.argv[:3])} …)"
     options, args = how
-    extra, cwd, stderr = _settings(kwargs)
     env = {**os.environ, **(spec.env or {}), **extra}
     env.setdefault("MPLBACKEND", INLINE_BACKEND)
-    env = {k: str(v) for k, v in env.items()}
+    return spec, [spec.argv[0], *options], args, {k: str(v) for k, v in env.items()}
+
+
+def share_server(kernel_name: str, extra: dict[str, str]) -> str | None:
+    """Start the fork server the children of this kernel spec (with the variables ``extra``, less those of
+    one report) are forked from, listening for other processes (:func:`perfkit.run.forkserver.share`), and
+    return its address; None when there can be none (each process then starts its own, as without)."""
+    how = fork_command(kernel_name, extra)
+    if isinstance(how, str):
+        return None
+    _, python, _, env = how
+    try:
+        return forkserver.share(python, env)
+    except forkserver.ForkServerError:
+        return None
+
+
+def start_child(kernel_name: str, kwargs: dict[str, Any], start_timeout: float) -> Receiver | str:
+    """A child forked by the warm server for this kernel spec, connected; or, when there can be none, the
+    reason in words (the caller then runs the notebook with a kernel started the ordinary way)."""
+    extra, cwd, stderr = _settings(kwargs)
+    how = fork_command(kernel_name, extra)
+    if isinstance(how, str):
+        return how
+    spec, python, args, env = how
     where = tempfile.mkdtemp(prefix="perfkit-cells-")
     try:
         path = os.path.join(where, "s")
@@ -136,7 +159,7 @@ def start_child(kernel_name: str, kwargs: dict[str, Any], start_timeout: float) 
             listener.bind(path)
             listener.listen(1)
             try:
-                pid, start = forkserver.server_for([spec.argv[0], *options], env).fork(
+                pid, start = forkserver.server_for(python, env).fork(
                     list(spec.argv), args, cwd, env, _stderr_path(stderr), socket=path)
             except forkserver.ForkServerError as exc:
                 return str(exc)

@@ -5,7 +5,7 @@ every task as it finishes, or ``on_error(task, exc)`` where a worker could not r
 that raises :class:`~perfkit.errors.RunError` before anything runs if it cannot be used. A new executor is
 one :class:`Executor` and one entry in :data:`EXECUTORS`; nothing else names it.
 
-- ``process``: local processes (the default; spawned, so each starts its own kernels);
+- ``process``: local processes (the default; spawned; the batch tells them where its shared fork server is);
 - ``dask``: a Dask cluster (optional extra ``dask``); its workers must see the caller's files at the same paths.
 """
 
@@ -24,9 +24,16 @@ TaskFunction = Callable[[Task], Any]
 OnError = Callable[[Task, BaseException], Any]
 
 
+def _start_worker(env: dict[str, str]) -> None:
+    """In each worker process as it starts: Ctrl-C is the batch's to handle; ``env`` is added to its
+    environment (the address of the batch's shared fork server)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.update(env)
+
+
 def process_executor(fn: TaskFunction, tasks: list[Task], workers: int, *, on_error: OnError,
-                     **_options) -> Iterator[Any]:
-    """Local process pool (spawned processes: each one starts its own kernels); in this process if
+                     worker_env: dict[str, str] | None = None, **_options) -> Iterator[Any]:
+    """Local process pool (spawned processes, given the variables ``worker_env``); in this process if
     ``workers`` is 1."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -39,7 +46,7 @@ def process_executor(fn: TaskFunction, tasks: list[Task], workers: int, *, on_er
     # ends the workers, whose units are unfinished (their temporary files go at the next run, their kernels
     # exit with their parent).
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)) as pool:
+                             initializer=_start_worker, initargs=(dict(worker_env or {}),)) as pool:
         futures = {pool.submit(fn, t): t for t in tasks}
         try:
             for fut in as_completed(futures):

@@ -52,7 +52,8 @@ def tmp_name(final: Path) -> Path:
 _TMP_NAME = re.compile(r"\..+\.(\d+)\.tmp(?:\.[^.]*)?")
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (of any user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -70,7 +71,7 @@ def sweep_temporaries(folder: Path) -> None:
     except (FileNotFoundError, NotADirectoryError):
         return
     remove(*(p for p in names if (m := _TMP_NAME.fullmatch(p.name)) and int(m.group(1)) != os.getpid()
-             and not _alive(int(m.group(1)))))
+             and not pid_alive(int(m.group(1)))))
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -2,11 +2,14 @@
 
 A fresh kernel costs a report about 0.5 s to start Python and ipykernel, 1–2 s to import perfkit and the
 libraries the report uses (pandas, NumPy, matplotlib, pydantic, SALib) and 0.5 s to stop (issue 13), more
-than the report's own computation. Here each worker process keeps one *fork server*: a Python process
-started once, in the kernel's environment, that imports those modules (:data:`WARM_MODULES`) and ipykernel,
-and then waits. For each report it forks a child that becomes an ordinary ipykernel on the connection file
-jupyter_client wrote (``IPKernelApp.launch_instance``, what ``python -m ipykernel_launcher -f FILE`` runs).
-The child has paid none of the imports, and shares the parent's memory pages until it writes to them.
+than the report's own computation. Here a *fork server* is started once, in the kernel's environment: a
+Python process that imports those modules (:data:`WARM_MODULES`) and ipykernel, and then waits. A batch of
+several worker processes starts one for all of them (:func:`share`: the workers ask it over a Unix socket,
+and it forks only for a worker of its own interpreter and environment; a worker it refuses starts its own);
+any other process starts its own on first use (:func:`server_for`). For each report it forks a child that
+becomes an ordinary ipykernel on the connection file jupyter_client wrote (``IPKernelApp.launch_instance``,
+what ``python -m ipykernel_launcher -f FILE`` runs). The child has paid none of the imports, and shares the
+parent's memory pages until it writes to them.
 
 Everything around the kernel is unchanged: papermill parameterizes the notebook and marks a failing cell,
 nbclient executes the cells, captures their outputs (images included) and applies the per-cell timeout,
@@ -36,6 +39,7 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -66,6 +70,10 @@ REQUEST_TIMEOUT = 30.0  # seconds a fork may take to be answered
 # forks. A change in any other variable of the kernel's environment needs a server started with it.
 PER_REPORT_ENV = ("PERFKIT_PARAMS", "PERFKIT_TEMPLATES", "PERFKIT_VALIDATED", "JPY_PARENT_PID",
                   "JPY_SESSION_NAME")
+# A batch's worker processes find the batch's one server at the Unix socket named here (see share()).
+SHARED_ENV = "PERFKIT_FORKSERVER"
+UNCOMPARED_ENV = (*PER_REPORT_ENV, SHARED_ENV)  # not part of what makes two servers' environments differ
+SOCKET_TIMEOUT = 10.0  # seconds a client of the shared socket may take to send its request
 
 
 # --------------------------------------------------------------------------------------------
@@ -85,10 +93,13 @@ def _start_time(pid: int) -> str | None:
     return None if fields[0] == "Z" else fields[19]
 
 
-def _child(request: dict[str, Any]) -> None:
-    """In the forked child: become the kernel described by ``request`` and never return."""
+def _child(request: dict[str, Any], inherited: tuple[int, ...] = ()) -> None:
+    """In the forked child: close the server's descriptors ``inherited``, become the kernel described by
+    ``request`` and never return."""
     code = 1
     try:
+        for fd in inherited:
+            os.close(fd)
         os.setsid()  # its own process group: jupyter_client signals the group (interrupt, kill)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the server ignores it; the kernel's subprocesses must not
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -135,6 +146,11 @@ def serve() -> None:
     stdin closes; then kill the kernels still running and exit."""
     import importlib
 
+    own_env = _comparable(os.environ)  # as started: an import may set variables (debugpy does)
+    listener = None
+    if "--listen-fd" in sys.argv:  # the batch's one server: its workers ask on this listening socket too
+        # (share(), which bound it); a worker that connects while the imports below run waits for its answer
+        listener = socket.socket(fileno=int(sys.argv[sys.argv.index("--listen-fd") + 1]))
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     sink = os.open(os.devnull, os.O_WRONLY)
     os.dup2(sink, 1)  # what an import prints must not corrupt the protocol
@@ -154,28 +170,85 @@ def serve() -> None:
     out.write(json.dumps({"ready": threads == 1, "threads": threads, "failed": failed}) + "\n")
     out.flush()
     if threads != 1:
-        return  # forking a process with threads is unsafe: the client starts kernels the ordinary way
+        return  # forking a process with threads is unsafe: the client starts kernels the ordinary way (and a
+        # worker waiting on the socket is answered by its closing: it starts a server of its own)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the operating system reaps the children: no zombies
     children: list[int] = []
-    for line in sys.stdin:
-        request = json.loads(line)
+    pending = b""
+
+    def fork(request: dict[str, Any], conn: socket.socket | None) -> dict[str, Any]:
+        nonlocal children
         try:
             pid = os.fork()
         except OSError as exc:
-            out.write(json.dumps({"error": f"fork failed: {exc}"}) + "\n")
-            out.flush()
-            continue
+            return {"error": f"fork failed: {exc}"}
         if pid == 0:
             out.close()
-            _child(request)
+            _child(request, tuple(x.fileno() for x in (listener, conn) if x is not None))
         children = [c for c in children if _start_time(c) is not None] + [pid]
-        out.write(json.dumps({"pid": pid, "start": _start_time(pid)}) + "\n")
-        out.flush()
+        return {"pid": pid, "start": _start_time(pid)}
+
+    while True:
+        ready, _, _ = select.select([0] + ([listener] if listener else []), [], [])
+        if 0 in ready:
+            chunk = os.read(0, 1 << 16)
+            if not chunk:
+                break  # the client closed stdin: stop
+            pending += chunk
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                out.write(json.dumps(fork(json.loads(line), None)) + "\n")
+                out.flush()
+        if listener is not None and listener in ready:
+            conn, _ = listener.accept()
+            try:
+                conn.settimeout(SOCKET_TIMEOUT)
+                request = json.loads(conn.makefile("rb").readline() or b"null")
+                why = _refusal(request, own_env)
+                answer = {"refused": why} if why else fork(request, conn)
+                conn.sendall(json.dumps(answer).encode("utf-8") + b"\n")
+            except (OSError, ValueError):
+                pass  # a client that went away or sent no request: nothing was forked for it
+            finally:
+                conn.close()
+    if listener is not None:  # its socket and the private folder share() made for it
+        address = listener.getsockname()
+        listener.close()
+        try:
+            os.unlink(address)
+            os.rmdir(os.path.dirname(address))
+        except OSError:
+            pass
     for pid in children:
         try:
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+def _comparable(env) -> dict[str, str]:
+    """The part of an environment that the imports of a server may depend on."""
+    return {k: v for k, v in env.items() if k not in UNCOMPARED_ENV}
+
+
+def _refusal(request: Any, own_env: dict[str, str]) -> str | None:
+    """Why this server must not fork the child a shared-socket ``request`` asks for (None: it may): the
+    client's interpreter or environment is not the one this server imported everything under."""
+    if not isinstance(request, dict) or not isinstance(request.get("env"), dict):
+        return "not a fork request"
+    python = request.get("python") or []
+    mine = list(sys.orig_argv[:sys.orig_argv.index("-m")])
+    try:
+        same = len(python) == len(mine) and os.path.samefile(python[0], mine[0]) and python[1:] == mine[1:]
+    except (OSError, IndexError, TypeError):
+        same = False
+    if not same:
+        return f"another interpreter ({' '.join(map(str, python))}; this server runs {' '.join(mine)})"
+    theirs = _comparable(request["env"])
+    if theirs != own_env:
+        names = sorted(k for k in set(theirs) | set(own_env) if theirs.get(k) != own_env.get(k))
+        return f"another environment (differs in {', '.join(names[:5])}{' …' if len(names) > 5 else ''})"
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -192,22 +265,41 @@ class ForkServer:
     options); thread-safe (a Dask worker may
     start kernels from several threads)."""
 
-    def __init__(self, python: list[str], env: dict[str, str]):
+    def __init__(self, python: list[str], env: dict[str, str], listen: str | None = None):
         self.python = python
         self.env = env
+        self.address = listen  # the Unix socket other processes may ask on too (share())
         self.lock = threading.Lock()
         import tempfile
 
         self.stderr = tempfile.TemporaryFile()  # what the server says if it fails (its imports), for the error
-        self.proc = subprocess.Popen([*python, "-m", "perfkit.run.forkserver"], env=env, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=self.stderr, text=True,
-                                     encoding="utf-8", start_new_session=True)
+        listener = None
+        if listen:  # bound and listening before the server starts: a worker may connect at once
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(listen)
+            listener.listen(64)
+        try:
+            self.proc = subprocess.Popen(
+                [*python, "-m", "perfkit.run.forkserver", *(["--listen-fd", str(listener.fileno())] if listener else [])],
+                env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True,
+                encoding="utf-8", start_new_session=True, pass_fds=(listener.fileno(),) if listener else ())
+        finally:
+            if listener is not None:
+                listener.close()  # the server's now
+        self.ready = False
+        if not listen:
+            self._wait_ready()  # a shared server is waited for at its first fork: the batch goes on meanwhile
+
+    def _wait_ready(self) -> None:
+        """Read the server's hello once its imports are done; ForkServerError if it is not ready."""
+        if self.ready:
+            return
         hello = self._read(START_TIMEOUT)
         if not hello.get("ready"):
             self.close()
             raise ForkServerError(f"the fork server runs {hello.get('threads')} threads after its imports; "
                                   "kernels are started the ordinary way")
-        self.failed = hello.get("failed", {})
+        self.ready = True
 
     def _read(self, timeout: float) -> dict[str, Any]:
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
@@ -229,10 +321,11 @@ class ForkServer:
         (pid, start time). With ``socket``, the child is no kernel: it connects to that Unix socket and runs
         the cells sent there in an IPython shell (:func:`perfkit.run.shell.serve_cells`)."""
         with self.lock:
+            self._wait_ready()
             if self.proc.poll() is not None:
                 raise ForkServerError(f"the fork server exited with code {self.proc.returncode}")
             try:
-                self.proc.stdin.write(json.dumps({"argv": argv, "args": args, "cwd": cwd, "env": env,
+                self.proc.stdin.write(json.dumps({"argv": argv, "args": args, "cwd": cwd, "env": _child_env(env),
                                                   "stderr": stderr, "socket": socket}) + "\n")
                 self.proc.stdin.flush()
             except OSError as exc:
@@ -254,28 +347,118 @@ class ForkServer:
         except (OSError, subprocess.TimeoutExpired):
             self.proc.kill()
             self.proc.wait()
+        if self.address:
+            import shutil
+
+            shutil.rmtree(os.path.dirname(self.address), ignore_errors=True)
 
 
-_servers: dict[tuple, ForkServer] = {}
+def _child_env(env: dict[str, str]) -> dict[str, str]:
+    """A child's environment: the caller's, less the address of the batch's shared server (a report has no
+    use for it, and the same report must not depend on how it was forked)."""
+    return {k: v for k, v in env.items() if k != SHARED_ENV}
+
+
+class SharedServer:
+    """The batch's one server (:func:`share`), asked over its Unix socket from a worker process: one
+    connection per fork. The server forks only for a client of its own interpreter and environment (less
+    :data:`UNCOMPARED_ENV`); a worker it refuses, or cannot be reached by, starts a server of its own
+    (:attr:`refused` says why) and uses it from then on: the same reports, one more server's start-up."""
+
+    def __init__(self, address: str, python: list[str], env: dict[str, str]):
+        self.address = address
+        self.python = python
+        self.env = env
+        self.lock = threading.Lock()
+        self.own: ForkServer | None = None
+        self.refused: str | None = None
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(START_TIMEOUT + REQUEST_TIMEOUT)  # the first answer waits for the server's imports
+            conn.connect(self.address)
+            conn.sendall(json.dumps(request).encode("utf-8") + b"\n")
+            line = conn.makefile("rb").readline()
+        if not line:
+            raise OSError("the shared fork server closed the connection without an answer")
+        return json.loads(line)
+
+    def fork(self, argv: list[str], args: list[str], cwd: str, env: dict[str, str], stderr: str | None,
+             socket: str | None = None) -> tuple[int, str | None]:
+        """As :meth:`ForkServer.fork`."""
+        if self.own is None:
+            try:
+                answer = self._ask({"python": self.python, "argv": argv, "args": args, "cwd": cwd,
+                                    "env": _child_env(env), "stderr": stderr, "socket": socket})
+            except (OSError, ValueError) as exc:
+                answer = {"refused": f"it cannot be reached ({exc})"}
+            if "refused" not in answer:
+                if "error" in answer:
+                    raise ForkServerError(answer["error"])
+                return answer["pid"], answer["start"]
+            with self.lock:
+                if self.own is None:
+                    self.refused = answer["refused"]
+                    self.own = ForkServer(self.python, self.env)
+        return self.own.fork(argv, args, cwd, env, stderr, socket=socket)
+
+    def alive(self) -> bool:
+        return self.own.alive() if self.own is not None else True  # an unreachable one is replaced at the fork
+
+    def close(self) -> None:
+        if self.own is not None:
+            self.own.close()
+
+
+_servers: dict[tuple, ForkServer | SharedServer] = {}
 _servers_lock = threading.Lock()
 
 
 def _server_key(python: list[str], env: dict[str, str]) -> tuple:
-    return (tuple(python), tuple(sorted((k, v) for k, v in env.items() if k not in PER_REPORT_ENV)))
+    return (tuple(python), tuple(sorted((k, v) for k, v in env.items() if k not in UNCOMPARED_ENV)))
 
 
-def server_for(python: list[str], env: dict[str, str]) -> ForkServer:
+def server_for(python: list[str], env: dict[str, str]) -> ForkServer | SharedServer:
     """The running server for this interpreter command (with its options) and environment (less
     :data:`PER_REPORT_ENV`), started on first use; ForkServerError if it cannot be. A server for another
-    environment is started beside it (the first may still run another thread's kernel)."""
+    environment is started beside it (the first may still run another thread's kernel). In a batch worker
+    (``$PERFKIT_FORKSERVER`` set by :func:`share`) the first choice is the batch's shared server."""
     key = _server_key(python, env)
     with _servers_lock:
         server = _servers.get(key)
         if server is not None and server.alive():
             return server
-        server_env = {k: v for k, v in env.items() if k not in PER_REPORT_ENV}
-        server = _servers[key] = ForkServer(python, server_env)
+        server_env = {k: v for k, v in env.items() if k not in UNCOMPARED_ENV}
+        shared = os.environ.get(SHARED_ENV)
+        if shared and server is None:
+            server = _servers[key] = SharedServer(shared, python, server_env)
+        else:
+            server = _servers[key] = ForkServer(python, server_env)
         return server
+
+
+def share(python: list[str], env: dict[str, str]) -> str:
+    """Start this process's server for ``python`` and ``env`` (as :func:`server_for` would) listening on a
+    Unix socket in a private temporary folder, and return the socket's path: a batch passes it to its
+    worker processes in ``$PERFKIT_FORKSERVER``, so that one server, started once, forks every report's
+    child (and this process's own, the portfolio notebook's). ForkServerError if it cannot be started."""
+    import tempfile
+
+    key = _server_key(python, env)
+    with _servers_lock:
+        server = _servers.get(key)
+        if isinstance(server, ForkServer) and server.alive() and server.address:
+            return server.address
+        address = os.path.join(tempfile.mkdtemp(prefix="perfkit-forkserver-"), "s")
+        try:
+            server = ForkServer(python, {k: v for k, v in env.items() if k not in UNCOMPARED_ENV}, listen=address)
+        except (ForkServerError, OSError):
+            import shutil
+
+            shutil.rmtree(os.path.dirname(address), ignore_errors=True)
+            raise
+        _servers[key] = server
+        return address
 
 
 def shutdown() -> None:
