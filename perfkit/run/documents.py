@@ -76,8 +76,9 @@ def print_pdf(html_path: Path, pdf: Path, timeout: float = PDF_TIMEOUT) -> str |
     atomically. Returns None when written, else why not, in words.
 
     The page is printed by this process's Chromium, kept open between reports (:mod:`perfkit.run.chromium`:
-    the same PDF as ``--print-to-pdf`` but its creation time, without a browser's start-up per report); if
-    that browser cannot be started or fails on the page, by ``chromium --print-to-pdf`` as a command."""
+    the settings of ``--print-to-pdf``, without a browser's start-up per report; the shipped reports came out
+    byte for byte the command's PDF but for its creation time, and the tests check pages, page size and
+    fonts); if that browser cannot be started or fails on the page, by ``chromium --print-to-pdf``."""
     chromium = find_chromium()
     if chromium is None:
         if os.environ.get(CHROMIUM_ENV, "").lower() == "none":
