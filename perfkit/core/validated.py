@@ -6,7 +6,7 @@ again: for a large department-year (Beijing 2021, 517 target cells in 37 evaluat
 report's 3 s, all of it repeated work (issue 13, "parse and validate a unit once").
 
 :func:`write_validated` pickles what the validation made (the :class:`~perfkit.load.Bundle` and
-:func:`~perfkit.core.scoring.score_bundle`'s results) into a file of the batch's private temporary folder,
+:func:`~perfkit.core.scoring.score_bundle`'s results) into a private temporary file,
 with the unit's key and the state of every file it was read from; the notebook's process finds the file in
 ``$PERFKIT_VALIDATED`` (set for that one run) and :func:`load_scored` returns its contents when the key is
 the unit asked for and every input file (and folder) has the same size and modification time as when it
@@ -16,7 +16,8 @@ does. A file that cannot be read as such a handoff is ignored in the same way: i
 only source of a figure.
 
 The file is read with :mod:`pickle`, which runs code named in the file: only a path in the environment
-variable leads to one, and the batch writes it into a folder only its user can write (``mkdtemp``).
+variable leads to one, and the batch creates it with ``mkstemp`` in the system's temporary folder (a file
+only its user can read or write, in a folder where no other user may replace it).
 """
 
 from __future__ import annotations
