@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -197,11 +198,9 @@ class Browser:
                 self.call("Browser.close", timeout=CLOSE_TIMEOUT)
             except BrowserError:
                 pass
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=CLOSE_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self._kill()
-        self._kill()  # what is left of its processes (renderers, its zygote) before its profile goes
+        self._kill()  # it, if it did not exit, and what is left of its processes before its profile goes
         self._release()
 
     def _kill(self) -> None:
