@@ -139,7 +139,7 @@ def share_server(kernel_name: str, extra: dict[str, str]) -> str | None:
     _, python, _, env = how
     try:
         return forkserver.share(python, env)
-    except forkserver.ForkServerError:
+    except (forkserver.ForkServerError, OSError):  # share() re-raises an OSError (no socket, no interpreter)
         return None
 
 
