@@ -131,6 +131,26 @@ def test_charts_are_deterministic_and_fixed_size():
     assert b"Software" not in plots.to_png(a["budget"])  # no software/time metadata in the PNG
 
 
+@pytest.mark.slow  # builds whole reports
+@pytest.mark.parametrize("dpi", [plots.DPI, 150])  # the screen's, and the Word document's
+def test_charts_lay_out_once_and_give_the_pixels_of_savefig_s_own_layout(dpi):
+    """to_png lays a chart out itself and draws it once; matplotlib's savefig lays it out in a draw of its own
+    first. The two give the same bytes, and the chart keeps its layout engine and its screen resolution."""
+    import io
+
+    ours = _charts("beijing-lfsb", 2021, "zh")
+    theirs = _charts("beijing-lfsb", 2021, "zh")
+    assert len(ours) >= 5
+    for name, fig in ours.items():
+        engine = fig.get_layout_engine()
+        png = plots.to_png(fig, dpi=dpi)
+        assert fig.get_layout_engine() is engine and fig.dpi == plots.DPI, name
+        plots.cover_text(theirs[name])
+        buf = io.BytesIO()
+        theirs[name].savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        assert png == buf.getvalue(), name
+
+
 def test_execution_chart_needs_quarterly_figures():
     report = Report.load("beijing-lfsb", 2021, params_dir=str(PARAMS))
     with pytest.raises(ValueError, match="quarterly"):

@@ -278,7 +278,22 @@ def to_png(fig: Figure, dpi: float = DPI) -> bytes:
     (same input, same bytes)."""
     cover_text(fig)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    engine = fig.get_layout_engine()
+    if engine is None:
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        return buf.getvalue()
+    # savefig would lay the figure out in a draw of its own (every artist, nothing painted) with a renderer it
+    # then drops, and draw it again with another: every text measured twice. Laid out here, at the output's
+    # resolution, with the canvas's renderer, which the drawing reuses (and its measurements): the same pixels.
+    screen = fig.dpi
+    fig.dpi = dpi
+    try:
+        engine.execute(fig)
+        fig.set_layout_engine(None)  # none at all: savefig draws an engine's figure twice, even "none"'s
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    finally:
+        fig.set_layout_engine(engine)
+        fig.dpi = screen
     return buf.getvalue()
 
 
