@@ -147,6 +147,7 @@ def exporter(language: str) -> HTMLExporter:
     c.HTMLExporter.exclude_output_prompt = True
     c.HTMLExporter.embed_images = True
     c.HTMLExporter.exclude_anchor_links = True
+    c.HTMLExporter.optimistic_validation = True  # nbformat's schema checked once, not after every preprocessor
     c.HTMLExporter.language_code = language if language in LANGUAGES else "en"
     c.TagRemovePreprocessor.enabled = True
     c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
