@@ -233,7 +233,7 @@ def test_what_the_processs_descriptors_receive_is_among_the_units_stderr_lines(t
 
 
 FAULTY = """\
-import os, sys, time
+import gc, os, sys, time
 print(f"{department} {year} {language}: {mode}")
 if mode == "raise":
     raise ValueError("deliberate failure 42")
@@ -242,7 +242,8 @@ if mode == "sleep":
 if mode == "exit":
     os._exit(3)
 counter = globals().get("counter", 0) + 1
-print("counter", counter, "warm", "perfkit.report.plots" in sys.modules, "parent", os.getppid() != PID)
+print("counter", counter, "warm", "perfkit.report.plots" in sys.modules, "parent", os.getppid() != PID,
+      "frozen", gc.get_freeze_count() > 10000)
 """
 
 
@@ -267,8 +268,8 @@ FORKED = ("perfkit", "perfkit-kernel")
 @pytest.mark.parametrize("name", FORKED)
 def test_faults_are_reported_and_the_next_report_from_the_same_server_is_correct(tmp_path, fresh_server, name):
     """raise / sleep past the timeout / os._exit: each reported with its cause; each time the next report, forked by the same server,
-    runs in a process of its own: counter 1 (no state carried over), the warm modules imported already, its
-    parent the server."""
+    runs in a process of its own: counter 1 (no state carried over), the warm modules imported already (and out of
+    the garbage collector's sight), its parent the server."""
     nb_path = _faulty_notebook(tmp_path / "faulty.ipynb")
 
     def run(mode: str, i: int):
@@ -290,7 +291,7 @@ def test_faults_are_reported_and_the_next_report_from_the_same_server_is_correct
         good = run("ok", 2 * i + 1)
         assert good.ok, (mode, good.error)
         text = _stdout(good.notebook)
-        assert "luohu-fsa 2022 zh: ok" in text and "counter 1 warm True parent True" in text, (mode, text)
+        assert "luohu-fsa 2022 zh: ok" in text and "counter 1 warm True parent True frozen True" in text, (mode, text)
         assert [c.execution_count for c in good.notebook.cells if c.cell_type == "code"] == [1, 2, 3]
         servers |= {s.proc.pid for s in forkserver._servers.values()}
     assert len(servers) == 1  # the faults did not cost the server
@@ -370,7 +371,7 @@ def test_a_batch_with_faulty_reports_finishes_the_others_and_leaves_no_process(t
     for d, _ in SHIPPED:
         assert by[d, "en"]["status"] == "ok", by[d, "en"]
         text = (tmp_path / "reports" / by[d, "en"]["outputs"]["notebook"]).read_text(encoding="utf-8")
-        assert f"{d} " in text and "counter 1 warm True parent True" in text
+        assert f"{d} " in text and "counter 1 warm True parent True frozen True" in text
     assert _gone(mark) == []
 
 

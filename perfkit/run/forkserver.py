@@ -35,6 +35,7 @@ on its stdin and stdout. This module imports no jupyter_client at import time.
 from __future__ import annotations
 
 import atexit
+import gc
 import json
 import os
 import select
@@ -166,6 +167,11 @@ def serve() -> None:
             getattr(importlib.import_module(module), name)()
         except Exception as exc:  # noqa: BLE001 - a report does the same work itself, and fails visibly
             failed[call] = f"{type(exc).__name__}: {exc}"
+    # Everything imported now lives as long as the server and the children it forks: out of the cyclic garbage
+    # collector's sight (Python's advice for a process that forks, gc.freeze). A child's full collections then walk
+    # its report's objects only, not the 150,000 of the warm modules: 0.11–0.13 s → 0.03 s a report.
+    gc.collect()
+    gc.freeze()
     threads = threading.active_count()
     out.write(json.dumps({"ready": threads == 1, "threads": threads, "failed": failed}) + "\n")
     out.flush()
