@@ -237,6 +237,34 @@ def test_an_executor_is_one_registry_entry(params, tmp_path, monkeypatch):
         batch.run_batch(small, tmp_path / "out", executor="nope", progress=False)
 
 
+def _freeze_count(task):
+    import gc
+    import time
+
+    time.sleep(0.2)  # long enough for the other worker to take tasks too (usually)
+    return task["i"], os.getpid(), gc.get_freeze_count()
+
+
+def test_a_process_pool_worker_freezes_what_it_holds_after_its_first_task_and_the_caller_never():
+    """gc.freeze in each worker of the pool, once its first task is done; never in the calling process (a user's
+    own kernel may call the batch with one worker)."""
+    import gc
+
+    tasks = [{"i": i} for i in range(6)]
+    pooled = sorted(executors.process_executor(_freeze_count, tasks, 2, on_error=lambda t, e: pytest.fail(str(e))))
+    firsts: dict[int, int] = {}
+    for i, pid, frozen in pooled:
+        if pid not in firsts:
+            firsts[pid] = frozen
+            assert frozen == 0, pooled  # the worker's first task: nothing frozen yet
+        else:
+            assert frozen > 0, pooled  # every later task runs in a settled worker
+    assert 1 <= len(firsts) <= 2 and os.getpid() not in firsts  # (one worker may take them all on a busy machine)
+    before = gc.get_freeze_count()
+    assert [r[2] for r in executors.process_executor(_freeze_count, tasks[:2], 1, on_error=None)] == [before] * 2
+    assert gc.get_freeze_count() == before
+
+
 # --------------------------------------------------------------------------------------------
 # One unit
 # --------------------------------------------------------------------------------------------
