@@ -237,6 +237,41 @@ def test_an_executor_is_one_registry_entry(params, tmp_path, monkeypatch):
         batch.run_batch(small, tmp_path / "out", executor="nope", progress=False)
 
 
+def test_an_unexpected_error_in_the_batch_loop_stops_the_portfolio_run_alongside(params, tmp_path, monkeypatch):
+    """The portfolio notebook runs beside the units; whatever ends the batch's loop (here a journal that cannot be
+    written) cancels it and the executor, and the error reaches the caller as it was."""
+    from perfkit.run import portfolio
+
+    said = []
+
+    class Alongside:
+        def __init__(self, *args, **kwargs):
+            said.append("started")
+
+        def cancel(self):
+            said.append("cancelled")
+
+    def one_result(fn, tasks, workers, *, on_error, **_options):
+        try:
+            yield batch.task_error(tasks[0], RuntimeError("the worker's result"))
+            pytest.fail("the loop went on after the error")
+        finally:
+            said.append("executor closed")
+
+    def cannot_write(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(portfolio, "PortfolioAlongside", Alongside)
+    monkeypatch.setitem(executors.EXECUTORS, "one", executors.Executor(one_result))
+    monkeypatch.setattr(batch, "_take", cannot_write)
+    small = tmp_path / "parameters"
+    shutil.copytree(params / "frameworks", small / "frameworks")
+    shutil.copytree(params / "luohu-fsa", small / "luohu-fsa")
+    with pytest.raises(OSError, match="No space left on device"):
+        batch.run_batch(small, tmp_path / "out", executor="one", progress=False)
+    assert said == ["started", "executor closed", "cancelled"]
+
+
 def _freeze_count(task):
     import gc
     import time

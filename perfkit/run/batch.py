@@ -465,6 +465,12 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
             with contextlib.suppress(RunError):
                 write_manifest(out_dir, [], params_dir=params_dir, notebook=notebook)  # fold the journal in
             raise BatchInterrupted(len(records) - len(kept), total - len(kept), out_dir / MANIFEST_NAME) from None
+        except BaseException:  # anything else ends the batch too: its workers and the portfolio run with it
+            if hasattr(running, "close"):
+                running.close()
+            if alongside is not None:
+                alongside.cancel()
+            raise
     records.sort(key=lambda r: record_order(*r.key))
     manifest = finish_batch(out_dir, records, params_dir=params_dir, notebook=notebook,
                             full=set(langs) == set(LANGUAGES) and not only, kernel_name=kernel_name, timeout=timeout,
