@@ -148,3 +148,34 @@ def test_no_lock_file_is_left_behind(tmp_path):
     rec = manifest.UnitRecord("luohu-fsa", 2022, "zh", status="ok")
     manifest.write_manifest(tmp_path, [rec])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json"]
+
+
+def test_temporary_folders_left_by_killed_processes_are_removed_by_the_next_one(tmp_path, monkeypatch):
+    """The socket and profile folders a run makes in the system's temporary folder carry its pid; a process that was
+    killed (SIGKILL: no cleanup runs) leaves its folder, and the next process to make one with that prefix removes
+    it. A live process's, another prefix's and names without a pid stay; the sweep runs once per process."""
+    import tempfile
+    from pathlib import Path
+
+    from perfkit.run import files
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(files, "_SWEPT", set())
+    gone_pid = 2**31 - 2  # beyond any pid_max: no such process
+    dead = tmp_path / f"perfkit-cells-{gone_pid}-abc"
+    dead_file = tmp_path / f"perfkit-cells-{gone_pid}-def.pickle"
+    live = tmp_path / f"perfkit-cells-{os.getppid()}-abc"
+    other = tmp_path / f"perfkit-kernel-{gone_pid}-abc"
+    unnamed = tmp_path / "perfkit-cells-old"
+    for d in (dead, live, other, unnamed):
+        d.mkdir()
+    (dead / "s").write_text("a socket's place")
+    dead_file.write_bytes(b"x")
+    made = Path(files.private_dir("perfkit-cells-"))
+    assert made.parent == tmp_path and made.is_dir() and made.name.startswith(f"perfkit-cells-{os.getpid()}-")
+    assert not dead.exists() and not dead_file.exists()
+    assert live.exists() and other.exists() and unnamed.exists()
+    dead.mkdir()  # left by another killed process meanwhile: the next process's first call removes it
+    files.private_dir("perfkit-cells-")
+    assert dead.exists()
+    assert files.sweep_private("perfkit-cells-") == [str(dead)] and made.exists()  # this process's own stays

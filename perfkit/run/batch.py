@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 import tempfile
 import time
@@ -46,7 +45,7 @@ from ..errors import ParameterError, Problem, RunError
 from . import documents, engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL, error_summary
 from .executors import default_workers, get_executor
-from .files import (atomic_write_text, check_inside, check_out_dir, pid_alive, relative_to, remove, sweep_temporaries,
+from .files import (atomic_write_text, check_inside, check_out_dir, relative_to, remove, sweep_private, sweep_temporaries,
                     tmp_name)
 from .manifest import (ERROR, FAILED, INVALID, MANIFEST_NAME, OK, UnitRecord, append_journal, now, read_manifest,
                        record_order, versions, write_manifest)
@@ -212,7 +211,6 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
 
 
 HANDOFF_PREFIX = "perfkit-validated-"  # then the worker's pid and a random part: <tmp>/perfkit-validated-PID-….pickle
-_HANDOFF_NAME = re.compile(re.escape(HANDOFF_PREFIX) + r"(\d+)-[^/]+\.pickle")
 
 
 def _handoff(params_dir: Path, rec: UnitRecord, bundle, results) -> Path | None:
@@ -239,10 +237,7 @@ def _handoff(params_dir: Path, rec: UnitRecord, bundle, results) -> Path | None:
 def _sweep_handoffs() -> None:
     """Remove the handoffs of workers that were killed before they could (the pid in the name is gone);
     once per process."""
-    folder = Path(tempfile.gettempdir())
-    remove(*(p for p in folder.glob(f"{HANDOFF_PREFIX}*.pickle")
-             if (m := _HANDOFF_NAME.fullmatch(p.name)) and int(m.group(1)) != os.getpid()
-             and not pid_alive(int(m.group(1))) and p.stat().st_uid == os.getuid()))
+    sweep_private(HANDOFF_PREFIX)
 
 
 def write_outputs(nb, rec: UnitRecord, udir: Path, bundle) -> dict[str, Path]:

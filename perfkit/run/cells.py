@@ -26,13 +26,13 @@ import select
 import shutil
 import signal
 import socket
-import tempfile
 import time
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
 from . import forkserver
+from .files import private_dir
 from .shell import FLUSH, HELLO, REPLY, Channel
 
 SKIP_TAG = "skip-execution"  # nbclient's skip_cells_with_tag
@@ -151,7 +151,7 @@ def start_child(kernel_name: str, kwargs: dict[str, Any], start_timeout: float) 
     if isinstance(how, str):
         return how
     spec, python, args, env = how
-    where = tempfile.mkdtemp(prefix="perfkit-cells-")
+    where = private_dir("perfkit-cells-")
     try:
         path = os.path.join(where, "s")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .files import private_dir
+
 # The command line's flags for a quiet, profile-less headless browser (perfkit.run.documents uses the same).
 QUIET_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run")
@@ -67,7 +69,7 @@ class Browser:
     def __init__(self, executable: str, timeout: float = START_TIMEOUT):
         self.executable = executable
         self.lock = threading.Lock()
-        self.home = tempfile.mkdtemp(prefix="perfkit-chromium-")
+        self.home = private_dir("perfkit-chromium-")
         self.stderr = tempfile.TemporaryFile()
         self.buffer = bytearray()
         self.events: list[dict[str, Any]] = []

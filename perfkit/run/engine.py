@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import RunError
+from .files import private_dir
 from .forkserver import kernel_manager_class
 
 DEFAULT_KERNEL = "python3"
@@ -139,7 +140,7 @@ def kernel_config(cwd: Path, env: dict[str, str] | None = None):
         f = stack.enter_context(tempfile.TemporaryFile(mode="w+b"))
         c.PerfkitKernelManager.kernel_stderr = f.fileno()  # open until the kernel is gone
         if os.name == "posix":
-            sockets = tempfile.mkdtemp(prefix="perfkit-kernel-")
+            sockets = private_dir("perfkit-kernel-")
             stack.callback(shutil.rmtree, sockets, ignore_errors=True)
             c.KernelManager.transport = "ipc"
             c.KernelManager.ip = os.path.join(sockets, "k")  # sockets k-1, k-2, …: short (Unix limit ~107 bytes)

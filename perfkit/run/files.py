@@ -11,6 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
+import tempfile
+import threading
 from pathlib import Path
 
 from ..errors import RunError
@@ -61,6 +64,49 @@ def pid_alive(pid: int) -> bool:
     except OSError:  # PermissionError: it exists, owned by someone else
         return True
     return True
+
+
+def private_dir(prefix: str) -> str:
+    """A new private temporary folder ``<tmp>/<prefix><pid>-<random>`` (:func:`tempfile.mkdtemp`), named after this
+    process so that a later run can tell one left by a process that was killed before it could remove it; this
+    process's first call for ``prefix`` removes such folders first (:func:`sweep_private`)."""
+    with _SWEPT_LOCK:
+        first = prefix not in _SWEPT
+        _SWEPT.add(prefix)
+    if first:
+        sweep_private(prefix)
+    return tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-")
+
+
+_SWEPT: set[str] = set()
+_SWEPT_LOCK = threading.Lock()
+
+
+def sweep_private(prefix: str) -> list[str]:
+    """Remove this user's files and folders ``<tmp>/<prefix><pid>-…`` whose process is gone (killed before it could
+    remove them: SIGKILL, a lost machine). This process's own, another live process's and another user's are left
+    alone. Returns the paths removed."""
+    name = re.compile(re.escape(prefix) + r"(\d+)-[^/]+")
+    gone = []
+    try:
+        entries = list(os.scandir(tempfile.gettempdir()))
+    except OSError:
+        return []
+    for entry in entries:
+        m = name.fullmatch(entry.name)
+        if not m or int(m.group(1)) == os.getpid() or pid_alive(int(m.group(1))):
+            continue
+        try:
+            if entry.stat(follow_symlinks=False).st_uid != os.getuid():
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            continue  # removed meanwhile, or not ours to remove
+        gone.append(entry.path)
+    return gone
 
 
 def sweep_temporaries(folder: Path) -> None:

@@ -448,14 +448,14 @@ def share(python: list[str], env: dict[str, str]) -> str:
     Unix socket in a private temporary folder, and return the socket's path: a batch passes it to its
     worker processes in ``$PERFKIT_FORKSERVER``, so that one server, started once, forks every report's
     child (and this process's own, the portfolio notebook's). ForkServerError if it cannot be started."""
-    import tempfile
+    from .files import private_dir
 
     key = _server_key(python, env)
     with _servers_lock:
         server = _servers.get(key)
         if isinstance(server, ForkServer) and server.alive() and server.address:
             return server.address
-        address = os.path.join(tempfile.mkdtemp(prefix="perfkit-forkserver-"), "s")
+        address = os.path.join(private_dir("perfkit-forkserver-"), "s")
         try:
             server = ForkServer(python, {k: v for k, v in env.items() if k not in UNCOMPARED_ENV}, listen=address)
         except (ForkServerError, OSError):

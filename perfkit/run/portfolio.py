@@ -14,7 +14,7 @@ from pathlib import Path
 from ..report import notebook_html
 from . import engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL
-from .files import atomic_write_text, remove
+from .files import atomic_write_text, private_dir, remove
 
 PORTFOLIO_NOTEBOOK = "portfolio.ipynb"
 TITLE = {"zh": "绩效评价总览", "en": "Portfolio of evaluations"}
@@ -54,10 +54,9 @@ def execute_portfolio(params_dir: str | Path, *, kernel_name: str = DEFAULT_KERN
     """Execute the portfolio notebook over ``params_dir`` (in a private temporary directory) and make its
     client HTML; nothing is written to the output directory (:func:`write_portfolio` does that)."""
     import shutil
-    import tempfile
 
     nb_path = notebook or portfolio_notebook()
-    where = Path(tempfile.mkdtemp(prefix="perfkit-portfolio-"))
+    where = Path(private_dir("perfkit-portfolio-"))
     try:
         tmp_nb = where / PORTFOLIO_NOTEBOOK
         params = Path(params_dir).resolve()
