@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..report import notebook_html
+from ..report.language import load_templates
 from . import engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL
 from .files import atomic_write_text, private_dir, remove
 
 PORTFOLIO_NOTEBOOK = "portfolio.ipynb"
-TITLE = {"zh": "绩效评价总览", "en": "Portfolio of evaluations"}
+PORTFOLIO_LANGUAGE = "zh"  # the notebook's headings are Chinese with English beside them
 
 
 @dataclass
@@ -67,7 +68,8 @@ def execute_portfolio(params_dir: str | Path, *, kernel_name: str = DEFAULT_KERN
             return Executed(error=run.error.get("summary", "failed"), failed_text=text)
         nb = run.notebook
         engine.normalize_notebook(nb, nb_path, PORTFOLIO_NOTEBOOK)
-        return Executed(engine.notebook_text(nb), notebook_html.export_html(nb, TITLE["zh"], "zh"))
+        return Executed(engine.notebook_text(nb), notebook_html.export_html(
+            nb, load_templates(PORTFOLIO_LANGUAGE)["index"]["portfolio_title"], PORTFOLIO_LANGUAGE))
     except Exception as exc:  # noqa: BLE001 - the units' reports stand whatever befalls the portfolio
         return Executed(error=engine.error_summary(exc))
     finally:
