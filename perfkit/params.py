@@ -125,8 +125,8 @@ class IndicatorInput(Model):
     unit: str | None = Field(
         None,
         description="Unit of target and actual (e.g. %, 万元, 家). Given: the numbers are compared as written. "
-        "Null: an actual written in another magnitude than the target (654亿 against 0.5万亿) is rescaled to the "
-        "target's.",
+        "Null: an actual written in another magnitude than the target (654亿 against 0.5万亿, 420000元 against 50万元) "
+        "is rescaled to the target's; a bare number is read in the target's unit.",
     )
     direction: Direction | None = Field(
         None,

@@ -43,3 +43,36 @@ def test_magnitudes_compare_only_when_both_sides_name_one():
     # forms write the unit once: "153万" against "153" is the same amount
     assert parse_quantity("153").comparable(parse_quantity("153万")) == 153
     assert parse_quantity("117.610734万元").comparable(parse_quantity("117.610734万元")) == 117.610734
+
+
+def test_an_amount_in_yuan_against_a_target_in_wan_yuan_is_scored_in_the_same_unit(tmp_path):
+    """420000元 against "≥50万元" is 42万元 (8.40 of 10 by the ratio rule), not 420000 against 50 (full marks); the
+    other way round too. A bare number is still read in the target's unit (forms write the unit once), and
+    different units are not converted."""
+    import shutil
+    from pathlib import Path
+
+    import perfkit
+
+    root = Path(__file__).resolve().parent
+    params = tmp_path / "parameters"
+    shutil.copytree(root.parent / "parameters" / "frameworks", params / "frameworks")
+    shutil.copytree(root / "fixtures" / "project-self" / "civil-affairs-demo", params / "civil-affairs-demo")
+    unit = params / "civil-affairs-demo" / "2024.yaml"
+    original = unit.read_text(encoding="utf-8")
+
+    def economic_score(target: str, actual: str) -> float:
+        text = original.replace('target: "≥50万元"  #', f'target: "{target}"  #', 1)
+        text = text.replace('actual: "42万元"  #', f'actual: "{actual}"  #', 1)
+        assert text.count(target) >= 1 and text.count(actual) >= 1
+        unit.write_text(text, encoding="utf-8")
+        (result,) = perfkit.evaluate(perfkit.load_file(unit, params))
+        return float(result.table.set_index("id").loc["economic-1", "score"])
+
+    assert economic_score("≥50万元", "42万元") == pytest.approx(8.40)
+    assert economic_score("≥50万元", "420000元") == pytest.approx(8.40)
+    assert economic_score("≥500000元", "42万元") == pytest.approx(8.40)
+    assert economic_score("≥0.005亿元", "42万元") == pytest.approx(8.40)
+    assert economic_score("≥50万元", "42") == pytest.approx(8.40)  # the unit written once, in the target
+    assert parse_quantity("2760户").comparable(parse_quantity("≥3000人")) == 2760  # other units: as written
+    assert parse_quantity("50万").comparable(parse_quantity("≥420000元")) == 50  # a magnitude alone names no unit

@@ -39,17 +39,26 @@ class Quantity:
                 return factor
         return 1.0
 
+    @property
+    def base_unit(self) -> str | None:
+        """The unit without its magnitude word (万元 → 元, 亿 → None, 人 → 人); None when none is written."""
+        for word, _ in _SCALES:
+            if self.unit and self.unit.startswith(word):
+                return self.unit[len(word):] or None
+        return self.unit
+
     def comparable(self, other: "Quantity") -> float | None:
         """This value in ``other``'s unit scale.
 
-        Rescaled only when both units carry a magnitude word and the words differ (654亿 against
-        0.5万亿); when one side has none ("153万" against "153"), both are taken to be in the same unit,
-        as forms write the unit once in the header.
+        Rescaled when the magnitudes differ and both sides write the same unit apart from the magnitude word:
+        654亿 against 0.5万亿, 420000元 against 50万元 (42). A bare number ("153" against "153万") is taken to be in
+        the other's unit, as forms write the unit once in the header; different units (户 against 人) are taken
+        as written.
         """
         if self.value is None:
             return None
         a, b = self.scale, other.scale
-        if a == b or a == 1.0 or b == 1.0:
+        if a == b or not self.unit or not other.unit or self.base_unit != other.base_unit:
             return self.value
         return self.value * a / b
 

@@ -484,12 +484,15 @@ def _amount(text: str, toks: list[Token], cost: bool) -> Reading:
 
 
 def rescaled(actual: Reading, target: Reading) -> float | None:
-    """The actual's figure on the target's magnitude (654亿 against 0.5万亿 → 65400 … in 亿): rescaled
-    only when both name a magnitude; otherwise taken as written (forms write the unit once)."""
+    """The actual's figure on the target's magnitude (654亿 against 0.5万亿 → 65400 … in 亿; 420000元 against
+    50万元 → 42): rescaled when the magnitudes differ and both write the same unit apart from the magnitude
+    word; a bare number is taken as written (forms write the unit once), and so are different units."""
     v = actual.value if actual.kind != "ceiling" else actual.hi
     if v is None:
         return None
-    if actual.magnitude is None or target.magnitude is None or actual.scale == target.scale:
+    if actual.scale == target.scale or actual.unit != target.unit:
+        return v
+    if (actual.magnitude is None and actual.unit is None) or (target.magnitude is None and target.unit is None):
         return v
     return v * actual.scale / target.scale
 
