@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from perfkit import fmt
-from perfkit.analysis import sensitivity
+from perfkit.analysis import sensitivity, targets
 from perfkit.core.budget import MEASURES, percent
 from perfkit.core.compile import Compiled
 from perfkit.core.findings import CODES
@@ -308,8 +308,9 @@ def test_target_diagnostics_come_from_the_one_sensitivity_analysis(monkeypatch):
     report.targets_section()
     report.targets_section()
     assert len(calls) == len(report.main) and {id(r) for r in calls} == {id(r) for r in report.main}
-    for r in report.main:
-        assert report.diagnostics(r) is report.analysis(r).diagnostics
+    for r in report.main:  # the analysis's, less the target-table rows that restate a scored leaf's target
+        assert report.diagnostics(r) == targets.distinct(report.analysis(r).diagnostics)
+        assert report.diagnostics(r) is report.diagnostics(r)  # computed once
 
 
 def test_lowered_targets_are_stated_with_their_own_template(luohu):
@@ -399,3 +400,27 @@ def test_papermill_runs_the_evaluation_notebook(department, year, language, tmp_
     assert len(images) >= 2  # budget and score charts at least
     heading = "基本情况" if language == "zh" else "Background"
     assert heading in markdown
+
+
+def test_a_target_written_both_on_its_indicator_and_in_the_target_table_is_counted_once(tmp_path):
+    """A new user's project self-evaluation states each quantitative target on its scored indicator and again in
+    the 绩效目标表 (linked by ``indicator:``): four distinct targets were missed, not eight, and eight are listed,
+    not fourteen. (Shenzhen 2020's fund evaluation does the same for D15–D18, D22 and D23.)"""
+    import shutil
+
+    params = tmp_path / "parameters"
+    shutil.copytree(PARAMS / "frameworks", params / "frameworks")
+    shutil.copytree(Path(__file__).parent / "fixtures" / "project-self" / "civil-affairs-demo",
+                    params / "civil-affairs-demo")
+    zh = Report.load("civil-affairs-demo", 2024, params_dir=str(params))
+    en = Report.load("civil-affairs-demo", 2024, language="en", params_dir=str(params))
+    assert "但仍有4项可量化目标未达到" in zh.results_section().markdown()
+    assert "four measurable targets were missed" in en.results_section().markdown()
+    listed = zh.targets_section().markdown()
+    assert "本项评价共列示8项目标" in listed and "其中6项目标值与完成值均可量化比较，2项达到或超过目标" in listed
+    r = zh.main[0]
+    assert len(targets.diagnose(r)) == 14 and len(zh.diagnostics(r)) == 8  # six rows restate their indicator's
+    shenzhen = Report.load("shenzhen-lfsb", 2020, params_dir=str(PARAMS))
+    fund = next(r for r in shenzhen.main if r.evaluation.id == "fund")
+    assert {d.id for d in targets.diagnose(fund)} - {d.id for d in shenzhen.diagnostics(fund)} == \
+        {"fw-D15", "fw-D16", "fw-D17", "fw-D18", "fw-D22", "fw-D23"}

@@ -502,6 +502,20 @@ def diagnose(result, budget: Budget | None = None, thresholds: Thresholds = DEFA
     return scored + table
 
 
+def distinct(diagnostics: list[TargetDiagnostic]) -> list[TargetDiagnostic]:
+    """``diagnostics`` less the 绩效目标表 rows that restate a scored leaf's own target: a row linked to the leaf
+    (``indicator``) with the same target and actual, in figures (≤1600元/人·年 and ≤1600元 are one target) or,
+    where either is not a figure, in words. Such a row is the same target written twice; counted twice, a report
+    would say eight targets were missed where four were. Order is kept."""
+    def key(d: TargetDiagnostic) -> tuple:
+        figures = d.target is not None and d.actual is not None
+        return (d.indicator, "figures", d.target, d.actual) if figures else \
+            (d.indicator, "words", " ".join((d.target_text or "").split()), " ".join((d.actual_text or "").split()))
+
+    scored = {key(d) for d in diagnostics if d.source == "scored" and d.indicator}
+    return [d for d in diagnostics if not (d.source == "target_table" and d.indicator and key(d) in scored)]
+
+
 def diagnose_bundle(bundle, results, thresholds: Thresholds = DEFAULT_THRESHOLDS
                     ) -> dict[str, list[TargetDiagnostic]]:
     """Diagnostics of every evaluation of a department-year (``results`` are ``score_bundle(bundle)``'s),

@@ -79,6 +79,7 @@ class Report:
         self._names: dict[int, NodeNames] = {}
         self._words: dict[str, TargetWords] = {}
         self._diagnostics: dict[int, list] = {}
+        self._all_diagnostics: dict[int, list] = {}
         self._analyses: dict[int, Any] = {}
         self._row_scores: dict[int, Any] = {}
         self._built: dict[str, Section] | None = None
@@ -180,13 +181,20 @@ class Report:
 
     def diagnostics(self, result) -> list:
         """The target diagnostics of one evaluation, computed once: a main evaluation's come with its
-        sensitivity analysis (which diagnoses the targets itself), a portfolio project's alone."""
+        sensitivity analysis (which diagnoses the targets itself), a portfolio project's alone; a 绩效目标表 row that restates
+        a scored leaf's target is left out (:func:`perfkit.analysis.targets.distinct`)."""
         if id(result) not in self._diagnostics:
-            if any(r is result for r in self.main):
-                self._diagnostics[id(result)] = self.analysis(result).diagnostics
-            else:
-                self._diagnostics[id(result)] = targets.diagnose(result)
+            self._diagnostics[id(result)] = targets.distinct(self.all_diagnostics(result))
         return self._diagnostics[id(result)]
+
+    def all_diagnostics(self, result) -> list:
+        """:meth:`diagnostics` with the 绩效目标表 rows that restate a scored leaf's target: each leaf's related
+        goals, as the goal table words them."""
+        if any(r is result for r in self.main):
+            return self.analysis(result).diagnostics
+        if id(result) not in self._all_diagnostics:
+            self._all_diagnostics[id(result)] = targets.diagnose(result)
+        return self._all_diagnostics[id(result)]
 
     def row_scores(self, result):
         """``result.compiled.row_scores()``, computed once per evaluation."""

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from ..analysis.sensitivity import TargetReport
-from ..analysis.targets import ALL_FLAGS, DEFAULT_THRESHOLDS, TargetDiagnostic, Thresholds
+from ..analysis.targets import ALL_FLAGS, DEFAULT_THRESHOLDS, TargetDiagnostic, Thresholds, distinct
 from ..core.framework import grade_of
 from ..core.projects import all_targets
 from ..fmt import num
@@ -102,6 +102,7 @@ def targets_paragraphs(t: Text, diagnostics: list[TargetDiagnostic], thresholds:
                        ) -> list[Safe]:
     """What the report says about one evaluation's targets, paragraph by paragraph: how many were met and
     which were missed (with how many have no result); then one paragraph per flag raised."""
+    diagnostics = distinct(diagnostics)  # a target written twice (scored and in the 绩效目标表) is one target
     if not diagnostics:
         return [t("targets.none")]
     status = [target_status(d) for d in diagnostics]
@@ -129,10 +130,12 @@ def target_sentences(diagnostics: list[TargetDiagnostic], lang: str = "zh", flag
     ``narrative.<lang>.yaml``; ``targets.no_signals`` if nothing is flagged.
 
     The sentences are Markdown, as in the report. ``thresholds`` gives the low-ambition threshold the
-    sentence names (use the one the diagnostics were made with).
+    sentence names (use the one the diagnostics were made with). A 绩效目标表 row restating a scored leaf's
+    target is stated once (:func:`~perfkit.analysis.targets.distinct`), as in the report.
     """
     t = Text(lang)
-    return [str(x) for x in flag_sentences(t, diagnostics, flags, thresholds)] or [str(t("targets.no_signals"))]
+    return [str(x) for x in flag_sentences(t, distinct(diagnostics), flags, thresholds)] or \
+        [str(t("targets.no_signals"))]
 
 
 # --------------------------------------------------------------------------------------------

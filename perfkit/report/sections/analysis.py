@@ -25,7 +25,7 @@ def section(report, n: int) -> Section:
         leaves = r.compiled.leaves
         records = r.table_rows
         feeds: dict[str, list] = {}
-        for d in report.diagnostics(r):
+        for d in report.all_diagnostics(r):  # a leaf's related goals, as the goal table words them
             if d.source == "target_table" and d.indicator:
                 feeds.setdefault(d.indicator, []).append(d)
         for j, block in enumerate(level1, 1):
