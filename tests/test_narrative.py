@@ -424,3 +424,26 @@ def test_a_target_written_both_on_its_indicator_and_in_the_target_table_is_count
     fund = next(r for r in shenzhen.main if r.evaluation.id == "fund")
     assert {d.id for d in targets.diagnose(fund)} - {d.id for d in shenzhen.diagnostics(fund)} == \
         {"fw-D15", "fw-D16", "fw-D17", "fw-D18", "fw-D22", "fw-D23"}
+
+
+def test_scores_that_do_not_add_up_as_printed_are_explained_under_the_levels_table(tmp_path):
+    """The trial project's four first-level scores print as 9.37 + 47.97 + 23.32 + 10.00 … = 90.67 under a total of
+    90.66 (the sum of the unrounded scores): the report says so, with both figures, rather than leave a client to
+    find a sum that does not add up. Luohu 2022's add up and get no note."""
+    import shutil
+
+    params = tmp_path / "parameters"
+    shutil.copytree(PARAMS / "frameworks", params / "frameworks")
+    shutil.copytree(Path(__file__).parent / "fixtures" / "project-self" / "civil-affairs-demo",
+                    params / "civil-affairs-demo")
+    zh = Report.load("civil-affairs-demo", 2024, params_dir=str(params))
+    r = zh.main[0]
+    printed = round(sum(round(x["score"], 2) for x in r.node_rows if x["level"] == 1), 2)
+    assert (printed, round(r.total, 2)) == (90.67, 90.66)
+    assert "所列一级指标得分之和为90.67分，合计90.66分按未经四舍五入的各项得分计算，两者相差0.01分" in \
+        zh.results_section().markdown()
+    en = Report.load("civil-affairs-demo", 2024, language="en", params_dir=str(params))
+    assert "add up to 90.67 points; the total of 90.66 is the sum of the unrounded scores" in \
+        en.results_section().markdown()
+    luohu = Report.load("luohu-fsa", 2022, params_dir=str(PARAMS))
+    assert "四舍五入" not in luohu.results_section().markdown()
