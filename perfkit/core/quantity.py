@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .target_text import chinese_numeral, read_target
-
-# Magnitude words that may lead a unit; a value in 亿 and one in 亿元 compare directly.
-_SCALES = [("万亿", 1e12), ("亿", 1e8), ("千万", 1e7), ("百万", 1e6), ("万", 1e4), ("千", 1e3)]
+from .target_text import _scale_of, chinese_numeral, read_target
 
 __all__ = ["Quantity", "chinese_numeral", "direction_of", "parse_quantity"]
 
@@ -33,19 +30,14 @@ class Quantity:
 
     @property
     def scale(self) -> float:
-        """Magnitude implied by the unit's leading word (亿 → 1e8); 1 when none."""
-        for word, factor in _SCALES:
-            if self.unit and self.unit.startswith(word):
-                return factor
-        return 1.0
+        """Magnitude implied by the unit's leading word (亿 → 1e8; a value in 亿 and one in 亿元 compare
+        directly); 1 when none. The magnitude words are the grammar's (:data:`~perfkit.core.target_text.SCALES`)."""
+        return _scale_of(self.unit)[2]
 
     @property
     def base_unit(self) -> str | None:
         """The unit without its magnitude word (万元 → 元, 亿 → None, 人 → 人); None when none is written."""
-        for word, _ in _SCALES:
-            if self.unit and self.unit.startswith(word):
-                return self.unit[len(word):] or None
-        return self.unit
+        return _scale_of(self.unit)[1]
 
     def comparable(self, other: "Quantity") -> float | None:
         """This value in ``other``'s unit scale.
