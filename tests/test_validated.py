@@ -13,7 +13,7 @@ from perfkit.core import validated
 from perfkit.core.scoring import score_bundle
 from perfkit.errors import ParameterError
 from perfkit.load import find_unit, load, resolve_params_dir
-from perfkit.run import batch, engine
+from perfkit.run import batch, engine, files
 
 from conftest import params_copy
 
@@ -135,7 +135,7 @@ def test_handoffs_of_killed_workers_are_removed_by_the_next_batch(tmp_path, monk
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    batch._sweep_handoffs.cache_clear()
+    monkeypatch.setattr(files, "_SWEPT", set())  # as in a new process: its first handoff sweeps
     dead = tmp_path / f"{batch.HANDOFF_PREFIX}{2**31 - 2}-x1.pickle"  # beyond any pid_max: no such process
     live = tmp_path / f"{batch.HANDOFF_PREFIX}{os.getppid()}-x2.pickle"
     other = tmp_path / "perfkit-validated-notes.pickle"  # not a handoff's name
@@ -147,4 +147,3 @@ def test_handoffs_of_killed_workers_are_removed_by_the_next_batch(tmp_path, monk
     batch.run_batch(params, tmp_path / "out", workers=1, progress=False, documents=())
     assert not dead.exists() and live.exists() and other.exists()
     assert not list(tmp_path.glob(f"{batch.HANDOFF_PREFIX}{os.getpid()}-*"))  # this batch's own are gone too
-    batch._sweep_handoffs.cache_clear()

@@ -36,7 +36,6 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -45,7 +44,7 @@ from ..errors import ParameterError, Problem, RunError
 from . import documents, engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL, error_summary
 from .executors import default_workers, get_executor
-from .files import (atomic_write_text, check_inside, check_out_dir, relative_to, remove, sweep_private, sweep_temporaries,
+from .files import (atomic_write_text, check_inside, check_out_dir, relative_to, remove, sweep_once, sweep_temporaries,
                     tmp_name)
 from .manifest import (ERROR, FAILED, INVALID, MANIFEST_NAME, OK, UnitRecord, append_journal, now, read_manifest,
                        record_order, versions, write_manifest)
@@ -219,7 +218,7 @@ def _handoff(params_dir: Path, rec: UnitRecord, bundle, results) -> Path | None:
     (the notebook then loads the unit itself: the same report, a little later)."""
     from ..core.validated import write_validated
 
-    _sweep_handoffs()
+    sweep_once(HANDOFF_PREFIX)  # handoffs of workers killed before they could remove theirs
     path = None
     try:
         fd, path = tempfile.mkstemp(prefix=f"{HANDOFF_PREFIX}{os.getpid()}-", suffix=".pickle")  # this user's only
@@ -231,13 +230,6 @@ def _handoff(params_dir: Path, rec: UnitRecord, bundle, results) -> Path | None:
                 os.unlink(path)
         return None
     return Path(path)
-
-
-@lru_cache(maxsize=1)
-def _sweep_handoffs() -> None:
-    """Remove the handoffs of workers that were killed before they could (the pid in the name is gone);
-    once per process."""
-    sweep_private(HANDOFF_PREFIX)
 
 
 def write_outputs(nb, rec: UnitRecord, udir: Path, bundle) -> dict[str, Path]:

@@ -69,17 +69,22 @@ def pid_alive(pid: int) -> bool:
 def private_dir(prefix: str) -> str:
     """A new private temporary folder ``<tmp>/<prefix><pid>-<random>`` (:func:`tempfile.mkdtemp`), named after this
     process so that a later run can tell one left by a process that was killed before it could remove it; this
-    process's first call for ``prefix`` removes such folders first (:func:`sweep_private`)."""
-    with _SWEPT_LOCK:
-        first = prefix not in _SWEPT
-        _SWEPT.add(prefix)
-    if first:
-        sweep_private(prefix)
+    process's first call for ``prefix`` removes such folders first (:func:`sweep_once`)."""
+    sweep_once(prefix)
     return tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-")
 
 
 _SWEPT: set[str] = set()
 _SWEPT_LOCK = threading.Lock()
+
+
+def sweep_once(prefix: str) -> None:
+    """:func:`sweep_private` the first time this process asks for ``prefix``; nothing after."""
+    with _SWEPT_LOCK:
+        first = prefix not in _SWEPT
+        _SWEPT.add(prefix)
+    if first:
+        sweep_private(prefix)
 
 
 def sweep_private(prefix: str) -> list[str]:
