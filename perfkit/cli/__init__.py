@@ -42,6 +42,7 @@ def _one_blas_thread() -> None:
 
 def cmd_validate(args) -> int:
     _one_blas_thread()
+    from ..core.findings import DATA_CODES
     from ..core.validate import WARNED, validate_paths
 
     outcomes = validate_paths(args.paths)
@@ -51,7 +52,13 @@ def cmd_validate(args) -> int:
             continue
         notes = v.findings
         unsure = sum(f.code == "TARGET_READING_UNSURE" for f in notes)
-        counts = ", ".join(c for c in (f"{len(notes) - unsure} structural findings" if len(notes) > unsure else "",
+        errors = sum(f.severity == "error" for f in notes)
+        data = sum(f.code in DATA_CODES for f in notes)
+        structural = len(notes) - unsure - errors - data
+        counts = ", ".join(c for c in (f"{structural} structural findings" if structural else "",
+                                       f"{data} warning{'s' if data != 1 else ''} on the figures entered" if data else "",
+                                       f"{errors} stated scores, totals or rates that the rules and figures do not give (errors: "
+                                       "perfkit score --strict fails on them)" if errors else "",
                                        f"{unsure} targets read with an assumption" if unsure else "") if c)
         print(f"{v.path}: valid" + (f" ({counts}; -v lists them)" if notes else ""))
         for f in notes:

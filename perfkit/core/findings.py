@@ -28,7 +28,7 @@ CODES: dict[str, str] = {
     "NO_REPORTED_SCORE": "a reproduced report gives no score for an indicator",
     "JUDGED_WITHOUT_MEASUREMENT": "a measured rule was scored by the evaluator's judgement for want of a measurement",
     "UNSCORED_INPUT": "an input was given that the indicator's rule does not use",
-    "VALUE_LOOKS_LIKE_A_SHARE": "a value given as a share (0.95) is scored against settings in percent",
+    "VALUE_LOOKS_LIKE_A_SHARE": "a value given as a share (0.95) is scored against settings or a target in percent",
     "NOT_COMPUTABLE": "an indicator cannot be computed: a measure it uses is undefined (a rate over a zero base)",
     "TOTAL_NOT_GRADED": "the total leaves out indicators that cannot be computed, so it is not graded (or graded "
                         "with the gap stated)",
@@ -47,7 +47,14 @@ CODES: dict[str, str] = {
                              "validate -v)",
     "TARGET_HIGHER_ELSEWHERE": "a target equals its actual while a related evaluation sets a higher one for the same "
                                "indicator",
+    "UNITS_DIFFER": "a target and its actual are written in different units (人 against 户) and compared as numbers",
+    "SPENT_ABOVE_BUDGET": "more was spent than the adjusted budget (an execution rate above 100%)",
+    "QUARTERLY_SPENT_MISMATCH": "cumulative spending at the end of the fourth quarter differs from the year's spending",
 }
+
+# Warnings about the evaluation's figures as entered (a share against a percentage, units that differ, spending
+# against its budget) rather than about the framework or a published report: a report lists them apart.
+DATA_CODES = ("VALUE_LOOKS_LIKE_A_SHARE", "UNITS_DIFFER", "SPENT_ABOVE_BUDGET", "QUARTERLY_SPENT_MISMATCH")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from ..params import Budget
 from ..rules import family
 from .quantity import parse_quantity
 from .target_checks import target_findings
+from .unit_checks import unit_findings
 
 RATE_TOLERANCE = 0.005  # stated rates are printed with two decimals
 
@@ -284,6 +285,43 @@ def rate_findings(budget: Budget | None, owner: str) -> list[Finding]:
     return findings
 
 
+def _project(project) -> dict:
+    return {"project": None if project is None else project.name,
+            "project_en": None if project is None else project.name_en}
+
+
+def spending_findings(budget: Budget | None, owner: str, project=None) -> list[Finding]:
+    """Spending against its own budget block, beyond the rounding of amounts printed with two decimals:
+
+    - SPENT_ABOVE_BUDGET: more spent than the adjusted budget (执行率 above 100%); a rate rule caps the rate at
+      100%, so the overspending would otherwise go unnoticed in the score.
+    - QUARTERLY_SPENT_MISMATCH: the cumulative spending at the end of the fourth quarter is not the year's
+      spending (one of the two is mistyped, or they have different bases). Not checked when either was derived
+      from stated rates (then ``RATE_MISMATCH`` says it).
+
+    ``owner`` names the block in the message; ``project`` (a :class:`~perfkit.params.Project`) is the project it is
+    the budget of, None for an evaluation's or the department's."""
+    if budget is None or budget.spent is None:
+        return []
+    findings = []
+    if budget.spent > budget.adjusted + RATE_TOLERANCE:
+        rate = 100.0 * budget.spent / budget.adjusted if budget.adjusted else None
+        findings.append(Finding(
+            "SPENT_ABOVE_BUDGET", "warning", None,
+            f"{owner}: spent {budget.spent:,.2f} is more than the adjusted budget {budget.adjusted:,.2f} (万元)"
+            + (f", an execution rate of {rate:.2f}%" if rate is not None else "")
+            + "; rates above 100% score as 100%",
+            {"spent": budget.spent, "adjusted": budget.adjusted, "execution_rate": rate, **_project(project)}))
+    q = budget.quarterly_spent
+    if q and not ({"spent", "quarterly_spent"} & budget.derived) and abs(q[-1] - budget.spent) > RATE_TOLERANCE:
+        findings.append(Finding(
+            "QUARTERLY_SPENT_MISMATCH", "warning", None,
+            f"{owner}: cumulative spending at the end of the fourth quarter (quarterly_spent) is {q[-1]:,.2f}, but "
+            f"the year's spending (spent) is {budget.spent:,.2f} (万元)",
+            {"fourth_quarter": q[-1], "spent": budget.spent, **_project(project)}))
+    return findings
+
+
 def gap_findings(result) -> list[Finding]:
     """TOTAL_NOT_GRADED: leaves that cannot be computed leave a gap in the total."""
     gap = result.gap_points
@@ -325,10 +363,11 @@ def reconcile(result) -> list[Finding]:
     findings += gap_findings(result)
     findings += leaf_findings(result)
     findings += target_findings(result)
+    findings += unit_findings(result)
     findings += sum_findings(result)
     owner = "the evaluation's budget" if result.evaluation.budget is not None else "the department budget"
-    findings += rate_findings(result.scoring_budget, owner)
-    for p in result.evaluation.projects:  # each project's stated rates against its own figures
-        findings += rate_findings(p.budget, f"project {p.id}")
+    findings += rate_findings(result.scoring_budget, owner) + spending_findings(result.scoring_budget, owner)
+    for p in result.evaluation.projects:  # each project's stated rates and spending against its own figures
+        findings += rate_findings(p.budget, f"project {p.id}") + spending_findings(p.budget, f"project {p.id}", p)
     findings += literal_findings(result)
     return findings

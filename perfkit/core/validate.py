@@ -14,14 +14,16 @@ from pathlib import Path
 
 from ..errors import ParameterError, Problem
 from ..load import discover, load, load_framework
-from .findings import Finding
+from .findings import DATA_CODES, Finding
 from .framework import framework_problems, points_findings, walk
 from .scoring import score_bundle
 from .target_rows import unsure_readings
 
 
-# Findings of scoring that ``validate`` repeats: a file that scores but gives no grade is not simply valid.
-WARNED = ("NOT_COMPUTABLE", "TOTAL_NOT_GRADED")
+# Findings of scoring that ``validate`` repeats and prints without -v: a file that scores but gives no grade is
+# not simply valid, and a figure entered as a share against a percentage (or in another unit than its target, or
+# spending above its budget) is most likely a slip in the file (``DATA_CODES``).
+WARNED = ("NOT_COMPUTABLE", "TOTAL_NOT_GRADED") + DATA_CODES
 
 
 @dataclass
@@ -58,7 +60,9 @@ def expand_paths(paths: list[str]) -> list[str]:
 
 
 def validate_file(path: str) -> list[Finding]:
-    """One file's structural findings; ParameterError if invalid. A framework is loaded and its own problems
+    """One file's findings: structural ones, the scoring findings of ``WARNED``, the errors scoring finds (scores
+    against their rules, totals that do not add up: what ``perfkit score --strict`` fails on) and the targets
+    read with an assumption; ParameterError if invalid. A framework is loaded and its own problems
     checked (:func:`~perfkit.core.framework.framework_problems`); a department-year goes through every check
     ``perfkit score`` makes, by scoring it (:func:`~perfkit.core.scoring.score_bundle`), so that ``validate``
     fails exactly when ``score`` does."""
@@ -69,7 +73,7 @@ def validate_file(path: str) -> list[Finding]:
         return points_findings(walk(fw.tree), fw) if fw.tree else []
     return [f for result in score_bundle(load(path))
             for f in points_findings(result.compiled.nodes, result.compiled.framework)
-            + [g for g in result.findings if g.code in WARNED] + reading_findings(result)]
+            + [g for g in result.findings if g.code in WARNED or g.severity == "error"] + reading_findings(result)]
 
 
 def reading_findings(result) -> list[Finding]:

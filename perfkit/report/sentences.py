@@ -293,6 +293,11 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
         english = {tg.name: tg.name_en for tg, _ in all_targets(result.evaluation) if tg.name_en}
         ctx["rows"] = [{**row, "name": lang.name(row.get("name"), english.get(row.get("name")))}
                        if isinstance(row, dict) else row for row in data["rows"]]
+    if isinstance(data.get("row"), str):  # one target-table row named: its English name where given
+        english = {tg.name: tg.name_en for tg, _ in all_targets(result.evaluation) if tg.name_en}
+        ctx["row"] = lang.name(data["row"], english.get(data["row"]))
+    if data.get("project"):  # a project's budget: its English name where given
+        ctx["project"] = lang.name(data["project"], data.get("project_en"))
     if code == "FULL_MARKS_ON_MISSED_TARGET":  # figures with the indicator's unit
         ctx.update(target=leaf_figure(t, result, f.indicator, data["target"]),
                    actual=leaf_figure(t, result, f.indicator, data["actual"]))

@@ -12,6 +12,7 @@ from .statements import statement_items
 
 SCHEDULE_LAG = 10.0  # percentage points behind 序时进度 at a quarter end that count as a problem
 ADJUSTMENT_LIMIT = 10.0  # in-year adjustment (% of the initial budget) beyond the common 10% criterion
+MONEY_TOLERANCE = 0.005  # 万元, as printed with two decimals
 LOST_LISTED = 8  # indicators listed by name among those that lost points; the rest are summed
 
 # Finding codes stated together as one problem, by the problem's kind (which keys its recommendation).
@@ -88,7 +89,8 @@ def lost_points(report, r) -> list[str]:
 
 
 def _budget_problems(report, r) -> list[tuple[str, str]]:
-    """Spending far behind 序时进度 at a quarter end; a large in-year adjustment."""
+    """Spending far behind 序时进度 at a quarter end; spending above the adjusted budget; a large in-year
+    adjustment."""
     t, out = report.t, []
     budget = r.target_budget
     if budget is not None and budget.quarterly_spent is not None:
@@ -100,6 +102,11 @@ def _budget_problems(report, r) -> list[tuple[str, str]]:
             out.append(("schedule", t("problems.schedule", quarter=t.raw("background.quarter_names")[worst],
                                       rate=rates[worst], gap=gaps[worst],
                                       last_share=percent(within[-1], budget.quarterly_spent[-1]))))
+    scored = r.scoring_budget  # the budget its execution was scored on (a project's may be the department's)
+    if scored is not None and scored.spent is not None and scored.adjusted \
+            and scored.spent > scored.adjusted + MONEY_TOLERANCE:
+        out.append(("overspent", t("problems.overspent", spent=scored.spent, adjusted=scored.adjusted,
+                                   rate=100.0 * scored.spent / scored.adjusted)))
     if budget is not None and budget.initial:
         rate = all_measures(budget)["adjustment_rate"]
         if abs(rate) > ADJUSTMENT_LIMIT:

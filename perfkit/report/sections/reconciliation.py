@@ -3,11 +3,18 @@ and the portfolio's findings counted by code."""
 
 from __future__ import annotations
 
+from ...core.findings import DATA_CODES
 from ..sentences import finding_counts
 from ..facts import has_reported
 from ..tables import Section
 
 SEVERITIES = ("error", "warning", "info")
+GROUPS = ("error", "data", "warning", "info")  # the annex's groups: warnings on the figures entered apart
+
+
+def group_of(f) -> str:
+    """The annex group of a finding: its severity, or ``data`` for a warning on the figures as entered."""
+    return "data" if f.severity == "warning" and f.code in DATA_CODES else f.severity
 
 
 def section(report, n: int) -> Section:
@@ -31,11 +38,11 @@ def findings_block(report, sec: Section, r) -> None:
     if not r.findings:
         sec.md(t("reconciliation.none", reported=reported))
         return
-    counts = [t("reconciliation.count", severity=s, n=n) for s in SEVERITIES
-              if (n := sum(f.severity == s for f in r.findings))]
+    counts = [t("reconciliation.count", severity=g, n=n) for g in GROUPS
+              if (n := sum(group_of(f) == g for f in r.findings))]
     sec.md(t("reconciliation.intro", reported=reported, counts=counts))
-    for s in SEVERITIES:
-        items = [report.finding_sentence(r, f) for f in r.findings if f.severity == s]
+    for s in GROUPS:
+        items = [report.finding_sentence(r, f) for f in r.findings if group_of(f) == s]
         if items:
             sec.strong(t(f"reconciliation.severity.{s}", reported=reported))
             sec.bullets(items)

@@ -1,0 +1,174 @@
+"""Findings on how a target and its actual are written against each other, on a scored leaf and on a 绩效目标表
+row: the slips of a form filled in by hand that score silently and wrongly.
+
+``VALUE_LOOKS_LIKE_A_SHARE``  one side is written in percent ("≥90%") and the other as a bare share (0.923), so
+                              92.3% is compared as 0.923%: the leaf scores 0.10 of 10 (either side of a leaf), the
+                              row counts as missed (a row's actual)
+``UNITS_DIFFER``              both sides are a figure with its unit and the units differ ("≥3000人" against
+                              "2760户"): the figures are compared as numbers, which may compare two different things
+
+Both are warnings: the figures are scored as written, never rescaled or converted. Each finding names where the
+value is (file, line, field) and how to settle it: write the share in percent, or write both sides in one unit
+(or give ``unit``, which says they are in one unit). A side given as a number through ``target_value`` or
+``actual_value``, or a leaf or row with ``unit``, is not compared for units (the file has settled it); the share
+check still runs on the numbers compared, since ``unit: "%"`` beside 0.923 is the same slip.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .findings import Finding
+from .projects import all_targets
+from .quantity import Quantity, parse_quantity
+from .target_rows import read_row
+from .target_text import met, tokens
+
+PERCENT = "%"
+
+
+def written_alone(text, q: Quantity) -> bool:
+    """Whether ``text`` is nothing but its figure and unit, with at most a comparison before or after ("≥3000人",
+    "2760户", "95%及以上"): the unit read from it is a unit, not the first characters of words ("1000家次中小微企业")."""
+    if q.unit is None or q.value is None or not isinstance(text, str):
+        return False
+    kinds = [(tok.kind, tok.text) for tok in tokens(text)]
+    if kinds and kinds[0][0] == "OP":
+        kinds = kinds[1:]
+    if kinds and kinds[-1][0] == "SUFFIX":
+        kinds = kinds[:-1]
+    return len(kinds) == 2 and kinds[0][0] == "NUM" and kinds[1] == ("TEXT", q.unit)
+
+
+def share_side(target: Quantity, actual: Quantity, target_number: float, actual_number: float) -> str | None:
+    """Which side ("target" or "actual") looks like a share written against a percentage, or None.
+
+    The side is a bare number in (0, 1] (no unit written); the other side is written in percent with a figure
+    above 1 ("≥90%" against 0.923). ``*_number`` are the figures compared (after ``target_value`` and the like)."""
+    def bare_share(q: Quantity, number: float) -> bool:
+        return q.unit is None and 0 < number <= 1
+
+    def percent(q: Quantity, number: float) -> bool:
+        return q.unit == PERCENT and number > 1
+
+    if percent(target, target_number) and bare_share(actual, actual_number):
+        return "actual"
+    if percent(actual, actual_number) and bare_share(target, target_number):
+        return "target"
+    return None
+
+
+def units_differ(target_raw, actual_raw, target: Quantity, actual: Quantity) -> bool:
+    """Both cells are a figure with its unit alone and the units differ apart from the magnitude word (人 and 户;
+    not 万元 and 元, which are rescaled; not 亿 and 亿元)."""
+    if not (written_alone(target_raw, target) and written_alone(actual_raw, actual)):
+        return False
+    a, b = target.base_unit, actual.base_unit
+    return a is not None and b is not None and a != b
+
+
+def _located(result, loc: tuple) -> dict:
+    file, field, line = result.located.where(*loc)
+    return {"file": file, "field": field, "line": line}
+
+
+def _at(where: dict) -> str:
+    return f"{where['file']}:{where['line']} {where['field']}" if where["line"] else f"{where['file']} {where['field']}"
+
+
+def _leaf_checks(result) -> tuple[list[Finding], set]:
+    out, flagged = [], set()
+    compiled = result.compiled
+    for i, leaf in enumerate(compiled.leaves):
+        inp = leaf.inputs
+        if inp is None or not leaf.counted or inp.target is None or inp.actual is None:
+            continue
+        rows = [j for j in compiled.rows_of_leaf[i]
+                if compiled.rows[j].part is None and {"target", "actual"} <= compiled.rows[j].args.keys()]
+        if len(rows) != 1:
+            continue
+        j = rows[0]
+        args = compiled.rows[j].args
+        qt, qa = parse_quantity(inp.target), parse_quantity(inp.actual)
+        name = leaf.node.indicator.name
+        side = share_side(qt, qa, float(args["target"]), float(args["actual"]))
+        if side is not None:
+            value = float(args[side])
+            override = np.full(len(compiled.rows), np.nan)
+            override[j] = value * 100
+            got = float(result.leaf_score[leaf.id])
+            as_percent = float(compiled.leaf_scores({side: override})[i])
+            where = _located(result, leaf.loc + (side,))
+            other = inp.actual if side == "target" else inp.target
+            out.append(Finding(
+                "VALUE_LOOKS_LIKE_A_SHARE", "warning", leaf.id,
+                f"{name}: the {side} {value:g} ({_at(where)}) is compared with {str(other)!r} as {value:g}% and "
+                f"scores {got:.2f}; if it is a share ({value * 100:g}%), write it in percent: it would score "
+                f"{as_percent:.2f}",
+                {"value": value, "score": got, "as_percent": value * 100, "score_as_percent": as_percent,
+                 "side": side, "against": str(other), **where}))
+            flagged.add((leaf.id, str(inp.target), str(inp.actual)))
+        elif inp.unit is None and inp.target_value is None and inp.actual_value is None \
+                and units_differ(inp.target, inp.actual, qt, qa):
+            where = _located(result, leaf.loc + ("actual",))
+            out.append(Finding(
+                "UNITS_DIFFER", "warning", leaf.id,
+                f"{name}: the target {str(inp.target)!r} and the actual {str(inp.actual)!r} ({_at(where)}) are in "
+                f"different units ({qt.unit}, {qa.unit}) and are compared as numbers; write both in one unit, or "
+                "give `unit` if they are one",
+                {"target": str(inp.target), "actual": str(inp.actual), "target_unit": qt.unit,
+                 "actual_unit": qa.unit, **where}))
+            flagged.add((leaf.id, str(inp.target), str(inp.actual)))
+    return out, flagged
+
+
+def _row_loc(result, row, project) -> tuple:
+    ev = result.evaluation
+    if project is None or any(t is row for t in ev.targets):
+        return ("targets", next(k for k, t in enumerate(ev.targets) if t is row))
+    p = next(k for k, q in enumerate(ev.projects) if q is project)
+    return ("projects", p, "targets", next(k for k, t in enumerate(project.targets) if t is row))
+
+
+def _row_checks(result, flagged: set) -> list[Finding]:
+    out = []
+    for k, (row, project) in enumerate(all_targets(result.evaluation)):
+        if row.actual is None or (row.indicator, str(row.target), str(row.actual)) in flagged:
+            continue  # said once, on the scored leaf the row restates
+        rr = read_row(row, k)
+        if rr.actual_number is None or not rr.target.measurable:
+            continue
+        qt, qa = parse_quantity(row.target), parse_quantity(row.actual)
+        if qt.value is None or qa.value is None:
+            continue
+        target_number = row.target_value if row.target_value is not None else qt.value
+        side = share_side(qt, qa, target_number, rr.actual_number)
+        if side == "actual":
+            value = rr.actual_number
+            where = _located(result, _row_loc(result, row, project) + ("actual",))
+            now, then = met(rr.target, value), met(rr.target, value * 100)
+            out.append(Finding(
+                "VALUE_LOOKS_LIKE_A_SHARE", "warning", row.indicator,
+                f"target row {row.name}: the actual {value:g} ({_at(where)}) is compared with {str(row.target)!r} "
+                f"as {value:g}% ({'met' if now else 'missed'}); if it is a share ({value * 100:g}%), write it in "
+                f"percent ({'met' if then else 'missed'})",
+                {"value": value, "as_percent": value * 100, "side": "actual", "against": str(row.target),
+                 "row": row.name, "met": now, "met_as_percent": then, **where}))
+        elif row.unit is None and row.target_value is None and row.actual_value is None \
+                and units_differ(row.target, row.actual, qt, qa):
+            where = _located(result, _row_loc(result, row, project) + ("actual",))
+            out.append(Finding(
+                "UNITS_DIFFER", "warning", row.indicator,
+                f"target row {row.name}: the target {str(row.target)!r} and the actual {str(row.actual)!r} "
+                f"({_at(where)}) are in different units ({qt.unit}, {qa.unit}) and are compared as numbers; write "
+                "both in one unit, or give `unit` if they are one",
+                {"target": str(row.target), "actual": str(row.actual), "target_unit": qt.unit,
+                 "actual_unit": qa.unit, "row": row.name, **where}))
+    return out
+
+
+def unit_findings(result) -> list[Finding]:
+    """VALUE_LOOKS_LIKE_A_SHARE and UNITS_DIFFER on the evaluation's scored leaves, then on its 绩效目标表 rows
+    (its projects' too) that do not restate a flagged leaf's target and actual."""
+    leaf_findings, flagged = _leaf_checks(result)
+    return leaf_findings + _row_checks(result, flagged)

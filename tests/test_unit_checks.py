@@ -1,0 +1,166 @@
+"""Slips of a form filled in by hand that used to score silently: a share written against a percentage, a target
+and an actual in different units, spending above the budget and a fourth quarter that is not the year.
+
+The unit is the invented project self-evaluation a new user filled in (``tests/fixtures/project-self``), with
+one slip written into a copy each time; the shipped department-years (real reports) raise none of these."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from perfkit import Report
+from perfkit.core.quantity import parse_quantity
+from perfkit.core.unit_checks import share_side, units_differ, written_alone
+from perfkit.load import discover, load
+from perfkit.core.scoring import score_bundle
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAMS = ROOT / "parameters"
+FIXTURE = Path(__file__).parent / "fixtures" / "project-self" / "civil-affairs-demo"
+NEW = ("VALUE_LOOKS_LIKE_A_SHARE", "UNITS_DIFFER", "SPENT_ABOVE_BUDGET", "QUARTERLY_SPENT_MISMATCH")
+
+
+def trial(tmp_path, *edits: tuple[str, str]) -> Path:
+    """A parameters folder with the trial unit, each (old, new) replaced once in its file."""
+    params = tmp_path / "parameters"
+    shutil.copytree(PARAMS / "frameworks", params / "frameworks")
+    shutil.copytree(FIXTURE, params / "civil-affairs-demo")
+    f = params / "civil-affairs-demo" / "2024.yaml"
+    text = f.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    f.write_text(text, encoding="utf-8")
+    return params
+
+
+def findings(params: Path, code: str | None = None):
+    (r,) = score_bundle(load(str(params / "civil-affairs-demo" / "2024.yaml")))
+    return r, [f for f in r.findings if code is None or f.code == code]
+
+
+def line_of(params: Path, needle: str) -> int:
+    lines = (params / "civil-affairs-demo" / "2024.yaml").read_text(encoding="utf-8").splitlines()
+    return next(i for i, s in enumerate(lines, 1) if needle in s)
+
+
+SATISFACTION = ('        actual: "92.3%"  #', "        actual: 0.923  #")
+
+
+def test_the_trial_as_shipped_raises_none_of_them(tmp_path):
+    r, found = findings(trial(tmp_path))
+    assert not [f for f in found if f.code in NEW]
+    assert round(r.total, 2) == 90.66
+
+
+def test_a_share_against_a_percentage_target_is_named_with_the_score_it_would_get(tmp_path):
+    params = trial(tmp_path, SATISFACTION)
+    r, (f,) = findings(params, "VALUE_LOOKS_LIKE_A_SHARE")
+    # scored as written (0.923 against 90: 10 × 0.923/90), never rescaled
+    assert r.leaf_score["satisfaction-1"] == pytest.approx(10 * 0.923 / 90)
+    assert (f.severity, f.indicator, f.data["side"], f.data["against"]) == ("warning", "satisfaction-1", "actual", "≥90%")
+    assert f.data["value"] == 0.923 and f.data["as_percent"] == pytest.approx(92.3)
+    assert f.data["score"] == pytest.approx(0.10256, abs=1e-5) and f.data["score_as_percent"] == 10.0
+    assert f.data["line"] == line_of(params, "actual: 0.923")
+    assert f.data["field"] == "evaluations[0].indicators.satisfaction-1.actual"
+
+
+def test_a_share_as_the_target_against_a_percentage_actual(tmp_path):
+    # 时效指标一: "100%" written as 1; 91.67% then meets it (10.00) where as percent it scores 9.17
+    r, (f,) = findings(trial(tmp_path, ('        target: "100%"  #', "        target: 1  #")),
+                       "VALUE_LOOKS_LIKE_A_SHARE")
+    assert (f.indicator, f.data["side"], f.data["value"]) == ("timeliness-1", "target", 1.0)
+    assert f.data["score"] == 10.0 and f.data["score_as_percent"] == pytest.approx(9.167)
+
+
+def test_units_that_differ_are_named_and_unit_settles_them(tmp_path):
+    params = trial(tmp_path, ('        actual: "2760人"  #', '        actual: "2760户"  #'))
+    _, (f,) = findings(params, "UNITS_DIFFER")
+    assert (f.indicator, f.data["target_unit"], f.data["actual_unit"]) == ("quantity-1", "人", "户")
+    assert f.data["line"] == line_of(params, 'actual: "2760户"')
+    settled = trial(tmp_path / "b", ('        actual: "2760人"  #', '        actual: "2760户"\n        unit: 人  #'))
+    assert findings(settled, "UNITS_DIFFER")[1] == []
+
+
+def test_a_target_row_with_a_share_is_named_with_whether_it_was_met(tmp_path):
+    # the row's actual differs from its leaf's, so it is not the leaf's finding said twice
+    params = trial(tmp_path, ('target: "≥95%", actual: "96.5%", indicator: quality-1',
+                              'target: "≥95%", actual: 0.965, indicator: quality-1'))
+    _, (f,) = findings(params, "VALUE_LOOKS_LIKE_A_SHARE")
+    assert (f.data["row"], f.data["met"], f.data["met_as_percent"]) == ("服务质量抽查合格率", False, True)
+    assert f.data["field"] == "evaluations[0].targets[1].actual"
+
+
+def test_a_row_restating_a_flagged_leaf_is_said_once(tmp_path):
+    params = trial(tmp_path, SATISFACTION, ('target: "≥90%", actual: "92.3%", indicator: satisfaction-1',
+                                            'target: "≥90%", actual: 0.923, indicator: satisfaction-1'))
+    assert len(findings(params, "VALUE_LOOKS_LIKE_A_SHARE")[1]) == 1
+
+
+def test_spending_above_the_budget_and_a_fourth_quarter_that_is_not_the_year(tmp_path):
+    params = trial(tmp_path, ("  spent: 468.35", "  spent: 568.35"))
+    r, found = findings(params)
+    (over,) = [f for f in found if f.code == "SPENT_ABOVE_BUDGET"]
+    (quarter,) = [f for f in found if f.code == "QUARTERLY_SPENT_MISMATCH"]
+    assert over.data["execution_rate"] == pytest.approx(113.67, abs=0.005) and over.data["adjusted"] == 500.0
+    assert (quarter.data["fourth_quarter"], quarter.data["spent"]) == (468.35, 568.35)
+    assert r.leaf_score["execution-rate"] == 10.0  # the rate rule caps at 100%: the finding is what says it
+    # spent equal to the fourth quarter and within the budget: neither
+    _, found = findings(trial(tmp_path / "b", ("  spent: 468.35", "  spent: 468.354")))
+    assert not [f for f in found if f.code in NEW]
+
+
+def test_the_shipped_real_reports_raise_none_of_them():
+    for path in discover(str(PARAMS)):
+        for r in score_bundle(load(path)):
+            assert not [f.message for f in r.findings if f.code in NEW], path
+
+
+@pytest.mark.parametrize("text, alone", [("≥3000人", True), ("2760户", True), ("95%及以上", True),
+                                         ("对首批1000家次中小微企业进行监测", False), ("准入与前置共50件审批工作。", False),
+                                         ("显著提升", False)])
+def test_a_unit_counts_only_where_the_cell_is_its_figure_and_unit(text, alone):
+    assert written_alone(text, parse_quantity(text)) is alone
+
+
+def test_which_side_is_a_share_and_which_units_differ():
+    q = parse_quantity
+    assert share_side(q("≥90%"), q(0.923), 90, 0.923) == "actual"
+    assert share_side(q(0.9), q("92.3%"), 0.9, 92.3) == "target"
+    assert share_side(q("≥90%"), q("92.3%"), 90, 92.3) is None
+    assert share_side(q(90), q(0.923), 90, 0.923) is None  # no percent written: could be a count
+    assert share_side(q("≥0.5%"), q(0.4), 0.5, 0.4) is None  # a target below 1%: the actual may well be 0.4%
+    assert units_differ("≥3000人", "2760户", q("≥3000人"), q("2760户"))
+    assert not units_differ("≥50万元", "420000元", q("≥50万元"), q("420000元"))  # one unit, two magnitudes
+    assert not units_differ("≥130亿", "654亿元", q("≥130亿"), q("654亿元"))
+
+
+def test_the_report_lists_them_as_data_problems_and_states_the_overspending(tmp_path):
+    params = trial(tmp_path, SATISFACTION, ("  spent: 468.35", "  spent: 568.35"),
+                   ('        actual: "2760人"  #', '        actual: "2760户"  #'))
+    zh = Report.load("civil-affairs-demo", 2024, params_dir=str(params))
+    annex = zh.reconciliation().markdown()
+    assert "发现4处评价数据问题" in annex and "**评价数据问题**" in annex
+    assert "“服务对象满意度”的实际完成值0.923与“≥90%”比较时读作0.923%，得0.10分；若为比例（即92.3%），应得10.00分。" in annex
+    assert "计量单位不同（人、户）" in annex and "超支未在得分中体现" in annex
+    assert "第四季度末累计支出为468.35万元，与全年实际支出568.35万元不一致。" in annex
+    assert not any(w in annex for w in ("actual", "UNITS_DIFFER", "unit", "share"))  # no tool words in Chinese
+    problems = zh.problems().markdown()
+    assert "实际支出超过预算：全年支出568.35万元，超过调整后预算500.00万元，超支68.35万元，预算执行率为113.67%。" in problems
+    assert "严格按预算安排支出" in zh.recommendations().markdown()
+    en = Report.load("civil-affairs-demo", 2024, language="en", params_dir=str(params))
+    annex = en.reconciliation().markdown()
+    assert "Problems in the evaluation data" in annex and "four problems in the evaluation data" in annex
+    assert "read as a share (92.3%) it would score 10.00 points" in annex
+    assert "Spending exceeded the budget: 568.35 (in 10,000 yuan)" in en.problems().markdown()
+
+
+def test_validate_prints_them_without_v_with_file_and_line(tmp_path):
+    params = trial(tmp_path, SATISFACTION)
+    out = run_cli("validate", str(params / "civil-affairs-demo" / "2024.yaml"))
+    assert out.returncode == 0
+    assert "valid (1 warning on the figures entered; -v lists them)" in out.stdout
+    assert f"2024.yaml:{line_of(params, 'actual: 0.923')} evaluations[0].indicators.satisfaction-1.actual" in out.stdout
+    assert "[warning] VALUE_LOOKS_LIKE_A_SHARE" in out.stdout and "it would score 10.00" in out.stdout
