@@ -164,3 +164,43 @@ def test_validate_prints_them_without_v_with_file_and_line(tmp_path):
     assert "valid (1 warning on the figures entered; -v lists them)" in out.stdout
     assert f"2024.yaml:{line_of(params, 'actual: 0.923')} evaluations[0].indicators.satisfaction-1.actual" in out.stdout
     assert "[warning] VALUE_LOOKS_LIKE_A_SHARE" in out.stdout and "it would score 10.00" in out.stdout
+
+
+# ---- the trial's wording, read as a client would -----------------------------------------------------------------
+
+def test_a_project_self_evaluation_is_titled_after_itself_and_says_one_of_everything_once(tmp_path):
+    params = trial(tmp_path)
+    zh = Report.load("civil-affairs-demo", 2024, params_dir=str(params))
+    opening = zh.title().markdown()
+    assert "# 某市民政局2024年度社区居家养老服务补贴项目支出绩效自评报告" in opening
+    assert "1项" not in opening and "本报告对某市民政局2024年度社区居家养老服务补贴项目支出绩效自评（项目支出绩效自评）计分并分析" in opening
+    assert "2024年度绩效目标为：" in zh.background().markdown()
+    # 二 names the framework and its points; 三 adds its first-level blocks instead of saying it again
+    assert "采用“项目支出绩效自评表（财预〔2020〕10号）”" in zh.section("work").markdown()
+    results = zh.results_section().markdown()
+    assert "采用“" not in results and "9个末级评分指标分属4个一级指标：“预算执行率”、“产出指标”、“效益指标”、“满意度指标”。" in results
+    en = Report.load("civil-affairs-demo", 2024, language="en", params_dir=str(params))
+    assert "The performance goal for 2024 was:" in en.background().markdown()
+    assert "these 1" not in en.background().markdown()
+    # no English title for the evaluation: the department's title, not a Chinese one
+    assert "# Municipal Civil Affairs Bureau: performance evaluation report for 2024" in en.title().markdown()
+
+
+def test_a_qualitative_tier_is_shown_with_the_evaluator_s_score(tmp_path):
+    from perfkit.report.rules_text import inputs_text
+
+    zh = Report.load("civil-affairs-demo", 2024, params_dir=str(trial(tmp_path)))
+    r = zh.main[0]
+    i = next(k for k, lf in enumerate(r.compiled.leaves) if lf.id == "social-1")
+    assert inputs_text(zh.t, r, i) == "评为“部分达成”，评价人评分7.00"
+
+
+def test_an_appendix_s_subsections_are_marked_as_the_appendix_s_in_english():
+    import re
+
+    en = Report.load("shenzhen-lfsb", 2020, language="en")
+    heads = re.findall(r"^#+ (.*)", en.section("targets").markdown(), re.M)
+    assert heads[0].startswith("Annex 2") and heads[1].startswith("A2.1 ") and heads[2].startswith("A2.1.1 ")
+    assert re.findall(r"^### (\S+)", en.section("analysis").markdown(), re.M)[:2] == ["4.1", "4.2"]  # the body's
+    zh = Report.load("shenzhen-lfsb", 2020)
+    assert re.findall(r"^### (（.）)", zh.section("targets").markdown(), re.M)[:2] == ["（一）", "（二）"]

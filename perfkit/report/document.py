@@ -83,6 +83,7 @@ class Report:
         self._analyses: dict[int, Any] = {}
         self._row_scores: dict[int, Any] = {}
         self._built: dict[str, Section] | None = None
+        self._in_annex = False  # building an appendix: numbered() marks its subsections (A2.1)
 
     @classmethod
     def load(cls, department: str, year: int, language: str = LANGUAGES[0], params_dir: str | None = "../parameters",
@@ -114,7 +115,7 @@ class Report:
 
     def numbered(self, numbers: tuple[int, ...], text: str) -> Safe:
         """A heading's Markdown text with its number: '一、基本情况' / '1 Background' (data text escaped)."""
-        return Safe(self.lang.heading_number(numbers) + md_text(text))
+        return Safe(self.lang.heading_number(numbers, annex=self._in_annex) + md_text(text))
 
     def heading(self, key: str) -> str:
         return self.t.label(f"headings.{key}")
@@ -216,13 +217,17 @@ class Report:
         """Every section and appendix, numbered in order among those that have content (built once)."""
         if self._built is None:
             built: dict[str, Section] = {}
-            for table in (SECTIONS, APPENDICES):
-                n = 0
-                for key, write in table.items():
-                    sec = write(self, n + 1)
-                    if sec.blocks:
-                        n += 1
-                    built[key] = sec
+            try:
+                for table in (SECTIONS, APPENDICES):
+                    self._in_annex = table is APPENDICES  # numbered() marks an appendix's subsections
+                    n = 0
+                    for key, write in table.items():
+                        sec = write(self, n + 1)
+                        if sec.blocks:
+                            n += 1
+                        built[key] = sec
+            finally:
+                self._in_annex = False
             self._built = built
         return self._built
 

@@ -53,6 +53,7 @@ class Language:
     clause_separator: str  # between clauses of one cell or sentence (；/ ; )
     sentence_separator: str  # between sentences of one paragraph ("" / " ")
     heading_numbers: tuple[str, ...]  # per heading level; deeper levels use the last
+    annex_heading_numbers: tuple[str, ...]  # the same within an appendix, below its own heading ("A2.1")
     translated_names: bool  # use name_en, title_en … where given
     number_words: tuple[str, ...]  # small counts as words (0, 1, 2 …); digits beyond
     article: str  # before a proper name ("the ")
@@ -69,7 +70,9 @@ class Language:
         style = load_templates(code)["style"]
         return cls(code=code, list_separator=style["list_separator"], list_last=style["list_last"],
                    clause_separator=style["clause_separator"], sentence_separator=style["sentence_separator"],
-                   heading_numbers=tuple(style["heading_numbers"]), translated_names=bool(style["translated_names"]),
+                   heading_numbers=tuple(style["heading_numbers"]),
+                   annex_heading_numbers=tuple(style.get("annex_heading_numbers") or style["heading_numbers"]),
+                   translated_names=bool(style["translated_names"]),
                    number_words=tuple(style["number_words"]), article=style["article"], quotes=tuple(style["quotes"]),
                    label_width=int(style["label_width"]), list_more=style["list_more"],
                    list_max=int(style["list_max"]), untranslated=style["untranslated"],
@@ -108,9 +111,12 @@ class Language:
 
     # ---- words ---------------------------------------------------------------------------------
 
-    def heading_number(self, numbers: tuple[int, ...]) -> str:
-        """The number of a heading at depth ``len(numbers)``: 一、 / （一） / 1. in Chinese; 1 / 1.1 in English."""
-        form = self.heading_numbers[min(len(numbers), len(self.heading_numbers)) - 1]
+    def heading_number(self, numbers: tuple[int, ...], annex: bool = False) -> str:
+        """The number of a heading at depth ``len(numbers)``: 一、 / （一） / 1. in Chinese; 1 / 1.1 in English.
+        ``annex``: a heading within an appendix, whose first number is the appendix's ('A2.1' in English, so that
+        it is not read as section 2's first subsection; the Chinese （一） needs no mark)."""
+        forms = self.annex_heading_numbers if annex else self.heading_numbers
+        form = forms[min(len(numbers), len(forms)) - 1]
         n = numbers[-1]
         return form.format(n=n, cn=chinese_number(n), path=".".join(str(x) for x in numbers))
 

@@ -72,6 +72,15 @@ PENALTY_TERM = "偏离度"
 NOT_EXPLAINED = tuple(name for name, fam in REGISTRY.items() if not fam.explained)
 
 
+def _part_prefix(t: Text, leaf, row, n_rows: int) -> str:
+    """'<part name>: ' before what one part of a composite leaf was computed from; '' for a leaf of one row."""
+    if not row.part or n_rows <= 1:
+        return ""
+    part = next((t.lang.name(p.name, getattr(p, "name_en", None)) for p in getattr(leaf.rule, "parts", [])
+                 if p.id == row.part), row.part)
+    return f"{part}: "
+
+
 def inputs_text(t: Text, result, index: int, row_scores=None) -> str:
     """What a leaf's score was computed from: target and actual, measures used, and the arithmetic.
 
@@ -102,6 +111,9 @@ def inputs_text(t: Text, result, index: int, row_scores=None) -> str:
                            unknown=[t.lang.name(x.name, x.name_en) for x in r.linked if x.met is None]))
         if r.args.get("judged"):
             parts.append(t("rules.inputs.judged", score=r.args["score"]))
+        elif r.family in NOT_EXPLAINED and "score" in r.args:  # the evaluator's own score, and the tier it names
+            parts.append(_part_prefix(t, leaf, r, len(rows))
+                         + t("rules.inputs.evaluator", score=r.args["score"], tier=r.args.get("tier")))
         elif m:
             value = _measure_value(budget, m, t.language)
             if value is not None:
@@ -113,9 +125,7 @@ def inputs_text(t: Text, result, index: int, row_scores=None) -> str:
     for j, r in explained:
         body = family(r.family).words(r.args, r.points, float(row_scores[j]))
         body = body.replace(PENALTY_TERM, t.label("rules.penalty_term"))  # the overlay's term in the arithmetic
-        part = next((t.lang.name(p.name, getattr(p, "name_en", None)) for p in getattr(leaf.rule, "parts", [])
-                     if p.id == r.part), r.part)
-        expl.append((f"{part}: " if r.part and len(rows) > 1 else "") + body)
+        expl.append(_part_prefix(t, leaf, r, len(rows)) + body)
     if leaf.zero:
         expl.append("→ 0")
     return t.lang.clauses(parts + expl) or "—"

@@ -21,7 +21,8 @@ def title(report) -> Section:
     sec = Section()
     sec.html(TABLE_STYLE)
     kind = "review" if report.review else "evaluation"
-    sec.heading(1, t(f"headings.title_{kind}", department=report.department_name, year=report.bundle.year))
+    sec.heading(1, t(f"headings.title_{kind}", department=report.department_name, year=report.bundle.year,
+                     evaluation=_own_title(report)))
     items = [t("intro_item", title=report.evaluation_title(r), kind=report.kind_evaluator(r)) for r in report.main]
     if report.portfolio:
         items.append(t("intro_portfolio", n=len(report.portfolio)))
@@ -36,6 +37,19 @@ def title(report) -> Section:
     sec.md(t(f"intro_{kind}", department=report.department_name, year=report.bundle.year, n=len(report.results),
              items=items))
     return sec
+
+
+def _own_title(report) -> str | None:
+    """The title of the one evaluation a report is about when it is not the department's overall one (a project's
+    or a fund's self-evaluation is titled after it, not after the department-year), in the report's language; None
+    for a department-overall evaluation, several evaluations, or an English report whose evaluation has no
+    English title."""
+    if len(report.main) != 1 or report.portfolio or report.main[0].evaluation.kind == "department":
+        return None
+    ev = report.main[0].evaluation
+    if report.lang.translated_names and not ev.title_en:
+        return None
+    return report.lang.pick(ev.title, ev.title_en)
 
 
 def section(report, n: int) -> Section:
@@ -79,7 +93,7 @@ def section(report, n: int) -> Section:
         for r in with_goals:
             sec.md(t("background.goals_intro", year=report.bundle.year, n=len(r.evaluation.goals),
                      title=report.evaluation_title(r) if len(report.main) > 1 else None))
-            sec.bullets(statement_items(report, r.evaluation.goals), numbered=True)
+            sec.bullets(statement_items(report, r.evaluation.goals), numbered=len(r.evaluation.goals) > 1)
     return sec
 
 

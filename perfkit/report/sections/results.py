@@ -53,9 +53,10 @@ def result_paragraphs(report, r) -> list[str]:
     """Overview, total and reconciliation with the reported total, and what the grade means."""
     t, fw, lang = report.t, r.framework, report.lang
     nodes = r.nodes
-    overview = t("results.overview", kind_evaluator=report.kind_evaluator(r), framework=lang.name(fw.name, fw.name_en),
-                 n_level1=int((nodes["level"] == 1).sum()), n_leaves=len(r.table),
-                 total_points=float(r.table["points"].sum()) if r.compiled.plain_total else fw.total)
+    # The framework, its kind and its points are stated in section 二 (work.framework): here its first-level blocks
+    level1 = nodes[nodes["level"] == 1]
+    overview = t("results.overview", n_level1=len(level1), n_leaves=len(r.table),
+                 level1=[report.node_name(r, i) for i in level1["id"]])
     grade = lang.grade_label(r.grade, fw)
     sentences = []
     if r.reported_total is None:
