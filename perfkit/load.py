@@ -287,12 +287,67 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
         if "maximum nesting depth" in problem:  # libyaml's own limit (1000) met before ours
             problem = f"nested deeper than {MAX_DEPTH} levels"
             raise ParameterError([Problem(path, "", problem, line)]) from None
-        raise ParameterError([Problem(path, "", f"not valid YAML: {problem}", line)]) from None
+        line, hint = yaml_hint(problem, text, line)
+        raise ParameterError([Problem(path, "", f"not valid YAML: {problem}{hint}", line)]) from None
     doc = YamlDoc(path, data, lines)
     if (loc := next(_huge_numbers(data), None)) is not None:
         raise ParameterError([Problem(doc.path, format_loc(loc), f"{_get(data, loc)!r} is too large: expected a "
                                       f"number below {MAX_MAGNITUDE:.0e} in size", doc.line(loc))])
     return doc
+
+
+# What a YAML parser's complaint usually means in a hand-written parameter file, by the words it starts with.
+YAML_HINTS = (
+    ("mapping values are not allowed", "a value holding ': ' must be in quotes, or a key is indented under a line "
+                                       "that already has a value"),
+    ("could not find expected ':'", "a line that is neither 'key: value' nor a list item '- …': a colon missing, or "
+                                    "one without a space after it"),
+    ("did not find expected key", "a line indented more or less than the keys beside it, or a list item '- …' among "
+                                  "keys"),
+    ("expected ',' or ']'", "a [ … ] list not closed on its line, or an item holding ': ' without quotes"),
+    ("expected ',' or '}'", "a { … } mapping not closed on its line, or a value holding ': ' or ',' without quotes"),
+    ("found character '\\t'", "a tab: YAML indents with spaces"),
+    ("found unexpected end of stream", "a quote opened and never closed"),
+    ("found unknown escape character", "a backslash inside double quotes: use single quotes, or write it twice"),
+    ("expected <block end>", "a line indented differently from the keys beside it"),
+)
+_WIDE_COLON = re.compile(r"^\s*(?:-\s+)?[^\s#:'\"][^:#'\"]*：")  # a key followed by a full-width colon
+
+
+def yaml_hint(problem: str, text: str, line: int | None) -> tuple[int | None, str]:
+    """(line, hint) for a YAML parser's ``problem`` at ``line`` of ``text``: a key written with a full-width colon
+    ('spent：468.35') on that line or one of the two before it is named with its own line (the parser notices it
+    only later); otherwise what the complaint usually means (:data:`YAML_HINTS`), or '' when none is known."""
+    if line is not None:
+        rows = text.splitlines()
+        for k in range(min(line, len(rows)), max(line - 3, 0), -1):
+            if _WIDE_COLON.match(rows[k - 1]):
+                fixed = rows[k - 1].strip().replace("：", ": ", 1).replace(":  ", ": ")
+                return k, f" (line {k} writes a full-width colon '：' after its key: YAML needs ':' and a space, " \
+                          f"as in '{fixed}')"
+        if problem.startswith(("expected <block end>", "found unexpected end of stream", "could not find expected")):
+            for k in range(min(line, len(rows)), 0, -1):  # a double quote opened and not closed runs on to here
+                if _open_quote(rows[k - 1]):
+                    return k, f" (line {k} opens a double quote '\"' that is not closed on its line)"
+    for words, hint in YAML_HINTS:
+        if problem.startswith(words):
+            return line, f" ({hint})"
+    return line, ""
+
+
+def _open_quote(row: str) -> bool:
+    """Whether a line leaves a double-quoted value open: an odd number of unescaped '"' before any comment."""
+    count, escaped = 0, False
+    for ch in row:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = count % 2 == 1
+        elif ch == '"':
+            count += 1
+        elif ch == "#" and count % 2 == 0:
+            break
+    return count % 2 == 1
 
 
 def _huge_numbers(data: Any, loc: tuple = ()):
@@ -375,7 +430,27 @@ def _expected(err: dict) -> str:
         return f"expected {words} (got {shown})"
     if kind == "value_error":  # a model's own check: its sentence says what was expected
         return str(err.get("ctx", {}).get("error") or msg.removeprefix("Value error, "))
-    return f"{msg[0].lower() + msg[1:]} (got {shown})"
+    return f"{msg[0].lower() + msg[1:]} (got {shown}){_number_hint(kind, given)}"
+
+
+_FIGURE = re.compile(r"[-+]?(?:\d+(?:[,，]\d{3})+|\d+)(?:\.\d+)?")
+
+
+def _number_hint(kind: str, given: Any) -> str:
+    """What to write instead of text that a number field cannot read: '93.67%' → 93.67 (rates are in percent
+    without the sign), '1,234.50' → 1234.50, '500万元' → 500 (amounts are in 万元); '' when none applies."""
+    if kind not in ("float_parsing", "int_parsing") or not isinstance(given, str):
+        return ""
+    text = given.strip().replace("％", "%")
+    if text.endswith("%") and _FIGURE.fullmatch(text[:-1].strip()):
+        return f": write {text[:-1].strip()}, the rate in percent without the % sign"
+    if _FIGURE.fullmatch(text) and ("," in text or "，" in text):
+        plain = text.replace(",", "").replace("，", "")
+        return f": write {plain}, without the thousands separators" if re.fullmatch(r"[-+]?\d+(\.\d+)?", plain) else ""
+    m = re.fullmatch(r"([-+]?\d+(?:\.\d+)?)\s*万元", text)
+    if m:
+        return f": write {m.group(1)}, the amount in 万元 without the unit"
+    return ""
 
 
 def validate_model(doc: YamlDoc, model: type[BaseModel], base: tuple = ()) -> Any:

@@ -204,3 +204,11 @@ def test_an_appendix_s_subsections_are_marked_as_the_appendix_s_in_english():
     assert re.findall(r"^### (\S+)", en.section("analysis").markdown(), re.M)[:2] == ["4.1", "4.2"]  # the body's
     zh = Report.load("shenzhen-lfsb", 2020)
     assert re.findall(r"^### (（.）)", zh.section("targets").markdown(), re.M)[:2] == ["（一）", "（二）"]
+
+
+def test_a_missing_tier_is_called_missing_not_none(tmp_path):
+    params = trial(tmp_path, ("        tier: 部分达成  #", "        tier:  #"))
+    out = run_cli("validate", str(params / "civil-affairs-demo" / "2024.yaml"))
+    assert out.returncode == 1 and "None" not in out.stderr
+    assert (f"2024.yaml:{line_of(params, 'tier:  #')}: evaluations[0].indicators.social-1.tier: expected one of the "
+            "tiers 达成, 部分达成, 未达成 (the tier the evaluator chose; it is missing)") in out.stderr

@@ -88,7 +88,7 @@ def compile_rule(ctx, rule: MilestoneRule, points: float, inputs, loc: tuple) ->
         if index is None:
             hint = "" if rule.year else ', or "2月" once the rule gives a `year`'
             ctx.problem(loc + (name,), f'required by the milestone rule: a date with its month ("2022年2月", '
-                        f'"2022-05"{hint}), got {raw!r}')
+                        f'"2022-05"{hint})' + (", and it is missing" if raw is None else f", got {raw!r}"))
         out[key] = index
     if None in out.values():
         return None

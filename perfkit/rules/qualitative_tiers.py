@@ -44,7 +44,8 @@ def compile_rule(ctx, rule: QualitativeTiersRule, points: float, inputs, loc: tu
     args = {"score": score}
     tier = inputs.tier if inputs is not None else None
     if tier not in rule.tiers:
-        ctx.problem(loc + ("tier",), f"expected one of the tiers {', '.join(rule.tiers)}, got {tier!r}")
+        ctx.problem(loc + ("tier",), f"expected one of the tiers {', '.join(rule.tiers)}"
+                    + (" (the tier the evaluator chose; it is missing)" if tier is None else f", got {tier!r}"))
         ok = False
     else:
         args["tier"] = tier
