@@ -243,13 +243,16 @@ def test_validate_says_which_targets_were_read_with_an_assumption():
     out = run_cli("validate", "-v", "parameters/beijing-lfsb/2021.yaml")
     assert out.returncode == 0, out.stderr
     assert ("(8 structural findings, 33 stated scores, totals or rates that the rules and figures do not give "
-            "(errors: perfkit score --strict fails on them), 123 targets read with an assumption; -v lists them)"
+            "(errors: perfkit score --strict fails on them), 124 targets read with an assumption; -v lists them)"
             ) in out.stdout
     # the 33 are the error findings `perfkit score` gives (13 SCORE_MISMATCH, 9 LATE_DEADLINE_NOT_DEDUCTED, ...)
     scored = json.loads(run_cli("score", "--json", "parameters/beijing-lfsb/2021.yaml").stdout)
     errors = [f for e in scored["evaluations"] for f in e["findings"] if f["severity"] == "error"]
     assert len(errors) == 33 and sum(f["code"] == "SCORE_MISMATCH" for f in errors) == 13
     assert out.stdout.count("[error] ") == 33
+    # o2's "近2000家" is an approximate figure, read as 2000家 (one of the 124)
+    assert "o2 对教培机构开展常态化监测: target '近2000家' read as quantity ≥ 2000家 (约, 近, 逾, 余 or 多 with the " \
+           "figure: read as the figure itself)" in out.stdout
     # S01 项目预算控制数 "104.3万元" on a cost row: a ceiling by assumption, which the file could settle
     assert ("[info] TARGET_READING_UNSURE: s01/o4 项目预算控制数: target '104.3万元' read as ceiling ≤ 104.3万元 "
             "(a cost row's amount: read as a ceiling on spending); give target_value to settle it") in out.stdout

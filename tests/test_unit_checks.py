@@ -212,3 +212,16 @@ def test_a_missing_tier_is_called_missing_not_none(tmp_path):
     assert out.returncode == 1 and "None" not in out.stderr
     assert (f"2024.yaml:{line_of(params, 'tier:  #')}: evaluations[0].indicators.social-1.tier: expected one of the "
             "tiers 达成, 部分达成, 未达成 (the tier the evaluator chose; it is missing)") in out.stderr
+
+
+@pytest.mark.parametrize("text, value, unit, scale", [("约2760人", 2760, "人", 1), ("两千七百余人", 2700, "人", 1),
+                                                      ("2760余人", 2760, "人", 1), ("近2000家", 2000, "家", 1),
+                                                      ("1000多万元", 1000, "元", 1e4), ("约为95%", 95, "%", 1)])
+def test_an_approximate_figure_is_read_as_the_figure_with_a_note_and_its_own_unit(text, value, unit, scale):
+    from perfkit.core.target_text import read_target
+
+    r = read_target(text)
+    assert (r.value, r.unit, r.scale, r.note_codes) == (value, unit, scale, ("approximate_figure",))
+    # "余人" is 人, so against "≥3000人" it is one unit, not two
+    assert not units_differ("≥3000人", "2760余人", parse_quantity("≥3000人"), parse_quantity("2760余人"))
+    assert read_target("超过3000人").note_codes == () and read_target("3000人").note_codes == ()

@@ -57,6 +57,8 @@ CHANGE_WORDS = {"增长": 1, "提高": 1, "提升": 1, "上升": 1, "增加": 1,
 BASE_WORDS = ("较上一年度", "较上年度", "较上年", "比上年", "较去年", "比去年", "同比", "环比", "较基期")
 DURATION_UNITS = ("个工作日", "工作日", "个月", "小时", "天", "日", "周")
 SEPARATORS = ("-", "~", "—", "–", "至", "到")
+APPROX_BEFORE = ("约", "大约", "约为", "近", "将近", "接近", "逾")  # words before a figure that make it approximate
+APPROX_AFTER = ("余", "多")  # … and between a figure and its unit
 NOT_APPLICABLE = ("不适用", "不涉及", "无", "/", "—")
 MONEY = ("元",)
 # Magnitude words that lead a unit, longest first; 万元 is 元 at 1e4.
@@ -150,6 +152,7 @@ NOTES = {
     "rate_change_unstated": "a rate raised by a percentage: read as the change in percent, relative or in points "
                             "not stated",
     "about_figure": "左右: read as about the figure, met at or above it",
+    "approximate_figure": "约, 近, 逾, 余 or 多 with the figure: read as the figure itself",
     "figure_in_sentence": "a figure in a sentence: read as {value:g}",
     "cost_amount_ceiling": "a cost row's amount: read as a ceiling on spending",
     "cost_figure_ceiling": "a cost row's figure: read as a ceiling on spending",
@@ -457,6 +460,12 @@ def _amount(text: str, toks: list[Token], cost: bool) -> Reading:
         b = _bounds(op, v1)
     if lead_text.startswith("第") and unit1 is None:
         unit1 = "名"
+    # an approximate figure: 约/近/逾 before it, 余/多 between it and its unit ("2760余人", "1000多万元")
+    if unit1 and unit1[0] in APPROX_AFTER:
+        unit1 = unit1[1:] or None
+        notes.append(_note("approximate_figure", None))
+    elif lead_text.endswith(APPROX_BEFORE):
+        notes.append(_note("approximate_figure", None))
     magnitude, unit, scale = _scale_of(unit1)
     if lead_text and len(lead_text) > 4:
         notes.append(_note("figure_in_sentence", v1))
