@@ -225,3 +225,50 @@ def test_an_approximate_figure_is_read_as_the_figure_with_a_note_and_its_own_uni
     # "余人" is 人, so against "≥3000人" it is one unit, not two
     assert not units_differ("≥3000人", "2760余人", parse_quantity("≥3000人"), parse_quantity("2760余人"))
     assert read_target("超过3000人").note_codes == () and read_target("3000人").note_codes == ()
+
+
+def test_raising_targets_stops_a_share_at_100_percent(tmp_path):
+    import numpy as np
+
+    from perfkit import sensitivity as S
+
+    params = trial(tmp_path)
+    zh = Report.load("civil-affairs-demo", 2024, params_dir=str(params))
+    model = S.build_model(zh.main[0])
+    raised = dict(zip(model.ids, model.scaled(np.full(model.n_targets, 1.5))))
+    # ≥95% 合格率 and ≥90% 满意度 stop at 100%, not 142.5% and 135%; 人 and 万元 grow; the cost ceiling falls
+    assert (raised["quality-1"], raised["satisfaction-1"]) == (100.0, 100.0)
+    assert (raised["quantity-1"], raised["economic-1"]) == (4500.0, 75.0)
+    assert raised["cost-1"] == pytest.approx(1600 / 1.5)
+    blocks = " ".join(str(b) for b in zh.targets_section().blocks)
+    assert "目标值统一提高到原来的1.50倍（越低越好的目标降至原来的1/1.50，百分比目标最高为100%）" in blocks
+    from perfkit.analysis.sensitivity.model import share_limit
+    from perfkit.analysis.targets import TargetDiagnostic
+
+    def diag(text, unit=None, direction="positive", target=80.0):
+        return TargetDiagnostic(id="x", name="x", source="scored", indicator=None, row=None, direction=direction,
+                                unit=unit, target_text=text, actual_text=None, prior_text=None, target=target,
+                                actual=None, prior_actual=None, initial_target=None, ratio=None, flags=())
+
+    assert share_limit(diag("≥80%")) == 100.0 and share_limit(diag("80", unit="%")) == 100.0
+    assert share_limit(diag("较上年增长80%")) == float("inf")  # a growth may pass 100%
+    assert share_limit(diag("≥120%", target=120.0)) == float("inf")  # already above 100: not a share
+    assert share_limit(diag("≤80%", direction="negative")) == float("inf")
+
+
+def test_the_score_sheet_says_why_its_printed_scores_do_not_add_up(tmp_path):
+    import openpyxl
+
+    from perfkit.report.export import write_xlsx
+
+    params = trial(tmp_path)
+    bundle = load(str(params / "civil-affairs-demo" / "2024.yaml"))
+    ws = openpyxl.load_workbook(write_xlsx(bundle, score_bundle(bundle), tmp_path / "s.xlsx"))["评分表"]
+    cells = [[c for c in row if c is not None] for row in ws.iter_rows(values_only=True)]
+    total_row = next(i for i, row in enumerate(cells) if row and row[0] == "合计")
+    assert round(cells[total_row][2], 2) == 90.66
+    assert cells[total_row + 2] == ["表中及评分明细中的得分均保留两位小数；所列一级指标得分之和为90.67分，合计90.66分按未经四舍五入的"
+                                    "各项得分计算，两者相差0.01分，系四舍五入所致。"]
+    luohu = load(str(PARAMS / "luohu-fsa" / "2022.yaml"))  # its scores add up as printed: no note
+    ws = openpyxl.load_workbook(write_xlsx(luohu, score_bundle(luohu), tmp_path / "l.xlsx")).worksheets[1]
+    assert not any("四舍五入" in str(c) for row in ws.iter_rows(values_only=True) for c in row if c)

@@ -9,7 +9,8 @@ A sheet is a **score sheet** (评分表) when one of its first rows, the header,
 三级指标, 四级指标) and a points column (分值, 权重); it is a **target sheet** (绩效目标表) when the header names level
 columns, a target (目标值, 年度指标值, 指标值) and an actual (实际完成值, 实际值). Columns are found by their words,
 never by position; a 分值 column belongs to the level column left of it (一级指标 | 分值 | 二级指标 | 分值 | …), a
-single 分值 to the deepest level. Rows naming 合计, 小计, 总计 or 总分 are subtotals and skipped. Points are numbers
+single 分值 to the deepest level. Rows naming 合计, 小计, 总计 or 总分 are subtotals and skipped; the table ends at
+its grand total (合计, 总计, 总分), and rows below it are notes. Points are numbers
 or text such as "10分"; a level name such as "产出指标（50分）" states its node's points.
 
 Every data row of a score sheet is a leaf. Its rule is proposed from the 评分规则 column where it names a rule
@@ -260,6 +261,8 @@ def _rows(ws, row0: int, kinds: dict[int, tuple[str, int]], out: Imported):
             continue
         if any(isinstance(v, str) and is_subtotal(v) for v in own):
             out.skipped_subtotals += 1
+            if any(isinstance(v, str) and is_grand_total(v) for v in own):
+                return  # the table ends with its total: what follows are notes (注：…, a rounding note)
             continue
         yield r, values
 
@@ -268,6 +271,12 @@ def is_subtotal(text: str) -> bool:
     """合计, 小计, 总计, 总分 and their forms: "部门决策小计", "合计（100分）", "总分"."""
     t = re.sub(r"[（(].*?[)）]", "", _norm(text))
     return t.endswith(("合计", "小计", "总计")) or t.startswith(("合计", "小计", "总计", "总分"))
+
+
+def is_grand_total(text: str) -> bool:
+    """The total of the whole table: 合计, 总计, 总分 (with points or a label after them: "合计（100分）"), not a
+    block's subtotal ("部门决策小计", "部门决策合计")."""
+    return re.sub(r"[（(].*?[)）]", "", _norm(text)).startswith(("合计", "总计", "总分"))
 
 
 def _cols(kinds, kind: str) -> list[int]:

@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 
 from ..core.framework import TOLERANCE
 from .rules_text import describe_rule, inputs_text
-from .sentences import NodeNames, finding_sentence
+from .sentences import NodeNames, finding_sentence, rounding_note
 from .text import Text
 from .word import document_style, xml_text
 
@@ -214,6 +214,13 @@ def score_sheet(ws, result, t: Text, labels: dict) -> None:
     _put(ws, row, index["reported"], rep_total, bold=True, fill=SUBTOTAL_FILL)
     _put(ws, row, index["difference"], None if rep_total is None else rep_total - float(result.total), bold=True,
          fill=SUBTOTAL_FILL)
+    note = rounding_note(cell_text, result)  # the cells show two decimals; the total is the unrounded sum
+    if note is not None:
+        row += 2
+        _put(ws, row, 1, str(note), align=Alignment(wrap_text=True, vertical="top"))
+        ws.cell(row=row, column=1).border = Border()
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(cols))
+        ws.row_dimensions[row].height = 32
 
     # the hierarchy as merged cells: a node's name and points over the rows of its leaves
     for (level, _), rows in spans.items():

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..analysis.sensitivity import TargetReport
 from ..analysis.targets import ALL_FLAGS, DEFAULT_THRESHOLDS, TargetDiagnostic, Thresholds, distinct
-from ..core.framework import grade_of
+from ..core.framework import TOLERANCE, grade_of
 from ..core.projects import all_targets
 from ..fmt import num
 from .language import Language
@@ -346,3 +346,20 @@ def finding_counts(t: Text, counts: dict[str, int], plain: bool = False) -> str:
     render = t.plain if plain else t
     return t.lang.clauses(render("finding_count", label=t.raw("finding_short").get(c, c), n=k)
                           for c, k in counts.items())
+
+
+def rounding_note(t: Text, r) -> Safe | None:
+    """Why the scores as printed (two decimals) do not add up to the total as printed, when they do not: the
+    first-level rows of the levels table if theirs do not, else the scored indicators of the scoring details;
+    None when both add up. A report (or a score sheet) that shows 90.67 worth of rows under a total of 90.66 says
+    why (``results.rounding``)."""
+    total = round(r.total, 2)
+    level1 = [float(x["score"]) for x in r.node_rows if x["level"] == 1]
+    leaves = [float(x["score"]) for x in r.table_rows]
+    for scores, is_level1 in ((level1, True), (leaves, False)):
+        if abs(sum(scores) - r.total) > 1e-6:
+            continue  # not a plain sum (weights, a rescaled total): rounding is not the whole story, and not said
+        shown = round(sum(round(s, 2) for s in scores), 2)
+        if abs(shown - total) > TOLERANCE:
+            return t("results.rounding", level1=is_level1, shown=shown, total=total, diff=abs(shown - total))
+    return None

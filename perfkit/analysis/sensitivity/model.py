@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...core.compile import Compiled
-from ...core.target_text import Reading
+from ...core.target_text import Reading, read_target
 from ...rules.base import clip_to_points
 from ..targets import DEFAULT_THRESHOLDS, Thresholds, TargetDiagnostic, diagnose_linked, diagnose_scored
 from .overlays import LowTargetOverlay, OverlayOption, strip_penalties
@@ -52,6 +52,7 @@ class TargetModel:
     sign: np.ndarray
     flagged: np.ndarray
     movable: np.ndarray | None = None  # the target may be made more ambitious (not a ceiling, a 100% rate, …)
+    limit: np.ndarray | None = None  # the most ambitious value a target can take (100 for a share in %, else inf)
     overlay: LowTargetOverlay | None = None
     readings: list | None = None  # Reading of each linked target, None for a scored row's target
     offset: float = 0.0
@@ -65,6 +66,8 @@ class TargetModel:
     def __post_init__(self):
         if self.movable is None:
             self.movable = np.ones(len(self.rows), bool)
+        if self.limit is None:
+            self.limit = np.full(len(self.rows), np.inf)
         if self.readings is None:
             self.readings = [None] * len(self.rows)
         self.is_linked = np.array([r is not None for r in self.readings], bool)
@@ -97,9 +100,10 @@ class TargetModel:
 
     def scaled(self, multipliers) -> np.ndarray:
         """Targets under direction-aware multipliers (m > 1 more ambitious); shape (..., n_targets).
-        Targets that cannot be more ambitious (``movable`` false) keep their value."""
+        Targets that cannot be more ambitious (``movable`` false) keep their value; a higher-is-better target
+        never passes its ``limit`` (a share in percent stops at 100%: a 95% 合格率 × 1.5 is 100%, not 142.5%)."""
         m = np.where(self.movable, np.asarray(multipliers, float), 1.0)
-        return self.target * m ** self.sign
+        return np.where(self.sign > 0, np.minimum(self.target * m, self.limit), self.target / m)
 
     def _overrides(self, targets, overrides) -> dict:
         ov = dict(overrides or {})
@@ -198,6 +202,18 @@ class TargetModel:
         return self.compiled.grades(totals)
 
 
+def share_limit(d) -> float:
+    """The most a higher-is-better target can be raised to: 100 for a rate in percent set at or below 100% (a
+    合格率, a 覆盖率, a 满意度: a share of a whole), else no limit (a growth, a count, money)."""
+    if d.direction == "negative" or d.target is None or not 0 < d.target <= 100:
+        return float("inf")
+    reading = read_target(d.target_text) if d.target_text is not None else None
+    if reading is not None and reading.kind == "growth":  # 增长80%: a change, which may pass 100%
+        return float("inf")
+    unit = d.unit or (reading.unit if reading is not None else None) or ""
+    return 100.0 if "%" in unit else float("inf")
+
+
 def build_model(result, budget=None, overlay: OverlayOption = "framework", anchor: str = "computed",
                 thresholds: Thresholds = DEFAULT_THRESHOLDS,
                 diagnostics: list[TargetDiagnostic] | None = None) -> TargetModel:
@@ -233,6 +249,7 @@ def build_model(result, budget=None, overlay: OverlayOption = "framework", ancho
         prior=arr([d.prior_actual for d in scored]),
         sign=np.array([-1.0 if d.direction == "negative" else 1.0 for d in scored]),
         flagged=np.array([d.flagged for d in scored], bool), movable=np.array([d.movable for d in scored], bool),
+        limit=np.array([share_limit(d) for d in scored], float),
         overlay=ov, readings=readings, offset=offset, anchor=anchor,
         overlay_name=overlay if isinstance(overlay, str) else overlay.name,
     )

@@ -7,7 +7,7 @@ from ...core.framework import TOLERANCE
 from ...fmt import missing, pct, pts, score
 from .. import plots
 from ..rules_text import describe_rule, inputs_text
-from ..sentences import target_status
+from ..sentences import rounding_note, target_status
 from ..tables import Section, html_table
 from ..text import Safe
 from .projects import projects_block
@@ -26,27 +26,11 @@ def section(report, n: int) -> Section:
         sec.heading(len(base) + 2, report.numbered(base + (1,), report.heading("levels")))
         sec.md(t("results.levels_intro"), _weakest(report, r))
         sec.html(levels_table(report, r))
-        note = rounding_note(report, r)
+        note = rounding_note(report.t, r)
         if note is not None:
             sec.md(note)
         sec.figure(plots.scores_chart(r, report.language))
     return sec
-
-
-def rounding_note(report, r):
-    """Why the scores as printed (two decimals) do not add up to the total as printed, when they do not: the
-    first-level rows of the levels table if theirs do not, else the scored indicators of the scoring details;
-    None when both add up. A report that shows 90.67 worth of rows under a total of 90.66 says why."""
-    total = round(r.total, 2)
-    level1 = [float(x["score"]) for x in r.node_rows if x["level"] == 1]
-    leaves = [float(x["score"]) for x in r.table_rows]
-    for scores, is_level1 in ((level1, True), (leaves, False)):
-        if abs(sum(scores) - r.total) > 1e-6:
-            continue  # not a plain sum (weights, a rescaled total): rounding is not the whole story, and not said
-        shown = round(sum(round(s, 2) for s in scores), 2)
-        if abs(shown - total) > TOLERANCE:
-            return report.t("results.rounding", level1=is_level1, shown=shown, total=total, diff=abs(shown - total))
-    return None
 
 
 def result_paragraphs(report, r) -> list[str]:
