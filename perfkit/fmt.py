@@ -57,8 +57,10 @@ def pct0(x: Any) -> str:
 
 
 def pct_ratio(x: Any) -> str:
-    """A ratio as a percentage: 0.6667 → '66.67%'."""
-    return "—" if missing(x) else pct(100.0 * float(x))
+    """A ratio as a percentage: 0.6667 → '66.67%'; '∞' for an infinite one (anything against a target of 0)."""
+    if missing(x):
+        return "—"
+    return "∞" if math.isinf(float(x)) else pct(100.0 * float(x))
 
 
 def score(x: Any) -> str:

@@ -242,14 +242,16 @@ def test_validate_says_which_targets_were_read_with_an_assumption():
 
     out = run_cli("validate", "-v", "parameters/beijing-lfsb/2021.yaml")
     assert out.returncode == 0, out.stderr
-    assert ("(8 structural findings, 33 stated scores, totals or rates that the rules and figures do not give "
-            "(errors: perfkit score --strict fails on them), 124 targets read with an assumption; -v lists them)"
-            ) in out.stdout
+    assert ("(8 structural findings, 33 errors against the rules or arithmetic (perfkit score --strict fails on "
+            "them), 21 other findings of scoring, 124 targets read with an assumption)") in out.stdout
     # the 33 are the error findings `perfkit score` gives (13 SCORE_MISMATCH, 9 LATE_DEADLINE_NOT_DEDUCTED, ...)
     scored = json.loads(run_cli("score", "--json", "parameters/beijing-lfsb/2021.yaml").stdout)
     errors = [f for e in scored["evaluations"] for f in e["findings"] if f["severity"] == "error"]
     assert len(errors) == 33 and sum(f["code"] == "SCORE_MISMATCH" for f in errors) == 13
     assert out.stdout.count("[error] ") == 33
+    # without -v: the errors are listed all the same, the rest counted
+    brief = run_cli("validate", "parameters/beijing-lfsb/2021.yaml").stdout
+    assert brief.count("[error] ") == 33 and "[info]" not in brief and "; -v lists them all)" in brief
     # o2's "近2000家" is an approximate figure, read as 2000家 (one of the 124)
     assert "o2 对教培机构开展常态化监测: target '近2000家' read as quantity ≥ 2000家 (约, 近, 逾, 余 or 多 with the " \
            "figure: read as the figure itself)" in out.stdout

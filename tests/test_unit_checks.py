@@ -19,7 +19,7 @@ from perfkit.core.scoring import score_bundle
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "parameters"
 FIXTURE = Path(__file__).parent / "fixtures" / "project-self" / "civil-affairs-demo"
-NEW = ("VALUE_LOOKS_LIKE_A_SHARE", "UNITS_DIFFER", "SPENT_ABOVE_BUDGET", "QUARTERLY_SPENT_MISMATCH")
+NEW = ("VALUE_LOOKS_LIKE_A_SHARE", "UNITS_DIFFER", "SPENT_ABOVE_BUDGET", "QUARTERLY_SPENT_MISMATCH", "AMOUNT_IN_YUAN")
 
 
 def trial(tmp_path, *edits: tuple[str, str]) -> Path:
@@ -161,7 +161,7 @@ def test_validate_prints_them_without_v_with_file_and_line(tmp_path):
     params = trial(tmp_path, SATISFACTION)
     out = run_cli("validate", str(params / "civil-affairs-demo" / "2024.yaml"))
     assert out.returncode == 0
-    assert "valid (1 warning on the figures entered; -v lists them)" in out.stdout
+    assert "valid (1 warning on the figures entered)" in out.stdout
     assert f"2024.yaml:{line_of(params, 'actual: 0.923')} evaluations[0].indicators.satisfaction-1.actual" in out.stdout
     assert "[warning] VALUE_LOOKS_LIKE_A_SHARE" in out.stdout and "it would score 10.00" in out.stdout
 
@@ -272,3 +272,37 @@ def test_the_score_sheet_says_why_its_printed_scores_do_not_add_up(tmp_path):
     luohu = load(str(PARAMS / "luohu-fsa" / "2022.yaml"))  # its scores add up as printed: no note
     ws = openpyxl.load_workbook(write_xlsx(luohu, score_bundle(luohu), tmp_path / "l.xlsx")).worksheets[1]
     assert not any("四舍五入" in str(c) for row in ws.iter_rows(values_only=True) for c in row if c)
+
+
+def test_a_budget_amount_typed_in_yuan_is_named_with_what_it_would_be_in_wan(tmp_path):
+    _, (f,) = findings(trial(tmp_path, ("  initial: 520.00", "  initial: 5200000")), "AMOUNT_IN_YUAN")
+    assert (f.data["field"], f.data["as_wan"], round(f.data["times"])) == ("initial", 520.0, 10400)
+    # the adjusted budget itself in 元 beside the others in 万元
+    _, (f,) = findings(trial(tmp_path / "b", ("  adjusted: 500.00", "  adjusted: 5000000")), "AMOUNT_IN_YUAN")
+    assert (f.data["field"], f.data["as_wan"]) == ("adjusted", 500.0)
+    # a near-zero spending is not an amount in 元: the adjusted budget 520 times it is not flagged
+    _, found = findings(trial(tmp_path / "c", ("  spent: 468.35", "  spent: 0.96")))
+    assert not [g for g in found if g.code == "AMOUNT_IN_YUAN"]
+
+
+def test_a_missed_deadline_in_the_target_table_is_counted_as_missed(tmp_path):
+    row = ('    goals:', '      - {name: 年度补贴发放完成时间, category: [产出指标, 时效指标], target: "2024年10月底前", '
+           'actual: "2024年11月"}\n    goals:')
+    zh = Report.load("civil-affairs-demo", 2024, params_dir=str(trial(tmp_path, row)))
+    text = zh.targets_section().markdown()
+    assert "本项评价共列示9项目标" in text and "其中7项目标值与完成值均可量化比较" in text
+    assert "5项未达到目标" in text and "年度补贴发放完成时间（目标2024年10月底前，完成2024年11月）" in text
+    blocks = " ".join(str(b) for b in zh.targets_section().blocks)
+    assert '<td class="name">年度补贴发放完成时间</td><td>绩效目标表</td><td>2024年10月底前</td><td>2024年11月</td><td>—</td>' \
+           '<td class="num">—</td><td>未达成</td>' in blocks
+    on_time = trial(tmp_path / "b", (row[0], row[1].replace("2024年11月", "2024年9月")))
+    assert "4项未达到目标" in Report.load("civil-affairs-demo", 2024, params_dir=str(on_time)).targets_section().markdown()
+
+
+def test_a_cut_budget_is_an_adjustment_too_and_gets_its_own_recommendation(tmp_path):
+    # the department's own budget (a project's evaluation states the department's budget but is not judged on it)
+    params = trial(tmp_path, ("  initial: 520.00", "  initial: 800.00"), ("    kind: project", "    kind: department"))
+    zh = Report.load("civil-affairs-demo", 2024, params_dir=str(params))
+    assert "年中预算调整幅度大：调整后预算比年初预算减少300.00万元（37.50%）" in zh.problems().markdown()
+    rec = zh.recommendations().markdown()
+    assert "避免年中大幅调减" in rec and "减少年中大额追加" not in rec

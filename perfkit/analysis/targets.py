@@ -32,13 +32,13 @@ import pandas as pd
 
 from ..core.budget import measure
 from ..core.projects import all_targets
-from ..core.target_rows import RowReading, reading_of_leaf, reading_of_row, rows_for
+from ..core.target_rows import RowReading, read_row, reading_of_leaf, reading_of_row, rows_for
 from ..core.result import budget_for_targets
 from ..fmt import quantity_text
 from ..params import Budget, IndicatorInput, PerformanceTarget
 from ..rules import family
 from ..core.quantity import Quantity, direction_of, parse_quantity
-from ..core.target_text import describe
+from ..core.target_text import describe, met as reading_met
 
 # Flags that say the target itself was set low; the budget flags describe its context.
 AMBITION_FLAGS = ("low_ambition", "ratchet", "equal_to_actual", "lowered_in_year")
@@ -121,6 +121,7 @@ class TargetDiagnostic:
     reading_notes: tuple[str, ...] = ()  # where the target grammar was unsure: the codes of its notes (NOTES)
     understood: str | None = None  # what the grammar understood, where it was unsure (``target_text.describe``)
     read_value: float | None = None  # the figure it read, where it was unsure
+    met: bool | None = None  # a date target (a deadline) with a dated actual: whether it was met (it has no ratio)
 
     @property
     def flagged(self) -> bool:
@@ -454,6 +455,7 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
                           measurable, applicable, change, thresholds, t.category)
     return TargetDiagnostic(
         **_unsure(reading_of_row(t, index) if applicable else None),
+        met=_date_met(t, index) if applicable and target is None else None,
         id=t.id or f"target-{index + 1}",
         name=t.name,
         source="target_table",
@@ -475,6 +477,15 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
         category=tuple(t.category),
         name_en=t.name_en,
     )
+
+
+def _date_met(t: PerformanceTarget, index: int) -> bool | None:
+    """Whether a 绩效目标表 row whose target is a date ("2024年10月底前") was met by its dated actual ("2024年11月"),
+    as the target grammar reads both; None when the target is not a date or the actual gives no date."""
+    rr = read_row(t, index)
+    if rr.target.kind != "date" or rr.actual_number is None:
+        return None
+    return reading_met(rr.target, rr.actual_number)
 
 
 def _target_budget(result, department_budget: Budget | None) -> Budget | None:

@@ -42,8 +42,7 @@ def _one_blas_thread() -> None:
 
 def cmd_validate(args) -> int:
     _one_blas_thread()
-    from ..core.findings import DATA_CODES
-    from ..core.validate import WARNED, validate_paths
+    from ..core.validate import kind_of, shown_without_v, validate_paths
 
     outcomes = validate_paths(args.paths)
     for v in outcomes:
@@ -51,18 +50,16 @@ def cmd_validate(args) -> int:
             _print_problems(v.error)
             continue
         notes = v.findings
-        unsure = sum(f.code == "TARGET_READING_UNSURE" for f in notes)
-        errors = sum(f.severity == "error" for f in notes)
-        data = sum(f.code in DATA_CODES for f in notes)
-        structural = len(notes) - unsure - errors - data
-        counts = ", ".join(c for c in (f"{structural} structural findings" if structural else "",
-                                       f"{data} warning{'s' if data != 1 else ''} on the figures entered" if data else "",
-                                       f"{errors} stated scores, totals or rates that the rules and figures do not give (errors: "
-                                       "perfkit score --strict fails on them)" if errors else "",
-                                       f"{unsure} targets read with an assumption" if unsure else "") if c)
-        print(f"{v.path}: valid" + (f" ({counts}; -v lists them)" if notes else ""))
+        kinds = [kind_of(f) for f in notes]
+        n = {k: kinds.count(k) for k in ("structural", "data", "error", "other", "reading")}
+        words = {"structural": "structural finding{}", "data": "warning{} on the figures entered",
+                 "error": "error{} against the rules or arithmetic (perfkit score --strict fails on them)",
+                 "other": "other finding{} of scoring", "reading": "target{} read with an assumption"}
+        counts = ", ".join(f"{n[k]} " + w.format("s" if n[k] != 1 else "") for k, w in words.items() if n[k])
+        hidden = not args.verbose and any(not shown_without_v(f) for f in notes)
+        print(f"{v.path}: valid" + (f" ({counts}" + ("; -v lists them all" if hidden else "") + ")" if notes else ""))
         for f in notes:
-            if args.verbose or f.code in WARNED:  # an ungraded total is said without -v
+            if args.verbose or shown_without_v(f):
                 print(f"  [{f.severity}] {f.code}: {f.message}")
     return EXIT_OK if all(v.ok for v in outcomes) else EXIT_INVALID
 

@@ -50,11 +50,13 @@ CODES: dict[str, str] = {
     "UNITS_DIFFER": "a target and its actual are written in different units (人 against 户) and compared as numbers",
     "SPENT_ABOVE_BUDGET": "more was spent than the adjusted budget (an execution rate above 100%)",
     "QUARTERLY_SPENT_MISMATCH": "cumulative spending at the end of the fourth quarter differs from the year's spending",
+    "AMOUNT_IN_YUAN": "a budget amount a thousand times the others, most likely typed in 元 rather than 万元",
 }
 
 # Warnings about the evaluation's figures as entered (a share against a percentage, units that differ, spending
 # against its budget) rather than about the framework or a published report: a report lists them apart.
-DATA_CODES = ("VALUE_LOOKS_LIKE_A_SHARE", "UNITS_DIFFER", "SPENT_ABOVE_BUDGET", "QUARTERLY_SPENT_MISMATCH")
+DATA_CODES = ("VALUE_LOOKS_LIKE_A_SHARE", "UNITS_DIFFER", "SPENT_ABOVE_BUDGET", "QUARTERLY_SPENT_MISMATCH",
+              "AMOUNT_IN_YUAN")
 
 
 @dataclass(frozen=True)

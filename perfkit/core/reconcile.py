@@ -312,6 +312,7 @@ def spending_findings(budget: Budget | None, owner: str, project=None) -> list[F
             + (f", an execution rate of {rate:.2f}%" if rate is not None else "")
             + "; rates above 100% score as 100%",
             {"spent": budget.spent, "adjusted": budget.adjusted, "execution_rate": rate, **_project(project)}))
+    findings += yuan_findings(budget, owner, project)
     q = budget.quarterly_spent
     if q and not ({"spent", "quarterly_spent"} & budget.derived) and abs(q[-1] - budget.spent) > RATE_TOLERANCE:
         findings.append(Finding(
@@ -320,6 +321,36 @@ def spending_findings(budget: Budget | None, owner: str, project=None) -> list[F
             f"the year's spending (spent) is {budget.spent:,.2f} (万元)",
             {"fourth_quarter": q[-1], "spent": budget.spent, **_project(project)}))
     return findings
+
+
+YUAN_RATIO = 1000.0  # an amount this many times another of its block (or more) is suspect
+YUAN_FIELDS = ("initial", "adjusted", "spent", "received", "carry_over")  # the block's main amounts, 万元
+
+
+def yuan_findings(budget: Budget, owner: str, project=None) -> list[Finding]:
+    """AMOUNT_IN_YUAN: an amount of the budget block that is a thousand times or more the adjusted budget (or the
+    adjusted budget that many times the spending) while in 万元 (÷ 10,000) it would be of the others' size: most
+    likely typed in 元 (38560000 beside an adjusted 4120.35). Never converted: the finding says what it would be."""
+    amounts = {f: getattr(budget, f) for f in YUAN_FIELDS if f not in budget.derived}
+    amounts = {f: float(v) for f, v in amounts.items() if v is not None and v > 0}
+    base = amounts.get("adjusted")
+    if base is None or len(amounts) < 2:
+        return []
+    others = {f: v for f, v in amounts.items() if f != "adjusted"}
+    suspects = [f for f, v in others.items() if v >= YUAN_RATIO * base and 0.1 <= v / 1e4 / base <= 10]
+    if not suspects and all(base >= YUAN_RATIO * v for v in others.values()) \
+            and all(0.1 <= base / 1e4 / v <= 10 for v in others.values()):
+        suspects = ["adjusted"]  # the adjusted budget itself in 元, beside the others in 万元
+    out = []
+    for f in suspects:
+        v = amounts[f]
+        ref = base if f != "adjusted" else max(others.values())
+        out.append(Finding(
+            "AMOUNT_IN_YUAN", "warning", None,
+            f"{owner}: {f} {v:,.2f} is {v / ref:,.0f} times the block's other amounts; amounts are in 万元, and "
+            f"{v:,.2f}元 would be {v / 1e4:,.2f}万元",
+            {"field": f, "value": v, "times": v / ref, "as_wan": v / 1e4, **_project(project)}))
+    return out
 
 
 def gap_findings(result) -> list[Finding]:

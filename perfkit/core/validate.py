@@ -20,10 +20,31 @@ from .scoring import score_bundle
 from .target_rows import unsure_readings
 
 
-# Findings of scoring that ``validate`` repeats and prints without -v: a file that scores but gives no grade is
-# not simply valid, and a figure entered as a share against a percentage (or in another unit than its target, or
-# spending above its budget) is most likely a slip in the file (``DATA_CODES``).
+# Findings of scoring that ``validate`` prints without -v (with every error): a file that scores but gives no
+# grade is not simply valid, and a figure entered as a share against a percentage (or in another unit than its
+# target, or spending above its budget) is most likely a slip in the file (``DATA_CODES``).
 WARNED = ("NOT_COMPUTABLE", "TOTAL_NOT_GRADED") + DATA_CODES
+# The framework's own structure (points that do not add up): what a framework file alone is checked for.
+STRUCTURAL = ("NODE_POINTS_MISMATCH", "TOTAL_POINTS_MISMATCH", "PARTS_POINTS_MISMATCH", "CRITERIA_POINTS_CONFLICT",
+              "LEVELS_MISMATCH")
+
+
+def kind_of(f: Finding) -> str:
+    """How ``validate`` counts a finding: ``reading`` (a target read with an assumption), ``structural``, ``data``
+    (a figure most likely entered wrong), ``error`` (a score or figure against its rule or arithmetic) or ``other``
+    (the rest of what scoring finds: warnings and remarks)."""
+    if f.code == "TARGET_READING_UNSURE":
+        return "reading"
+    if f.code in STRUCTURAL:
+        return "structural"
+    if f.code in DATA_CODES:
+        return "data"
+    return "error" if f.severity == "error" else "other"
+
+
+def shown_without_v(f: Finding) -> bool:
+    """Printed by ``validate`` without -v: every error, an ungraded total and the figures most likely wrong."""
+    return f.severity == "error" or f.code in WARNED
 
 
 @dataclass
@@ -60,9 +81,9 @@ def expand_paths(paths: list[str]) -> list[str]:
 
 
 def validate_file(path: str) -> list[Finding]:
-    """One file's findings: structural ones, the scoring findings of ``WARNED``, the errors scoring finds (scores
-    against their rules, totals that do not add up: what ``perfkit score --strict`` fails on) and the targets
-    read with an assumption; ParameterError if invalid. A framework is loaded and its own problems
+    """One file's findings: for a department-year every finding of scoring (structural ones among them; its errors
+    are what ``perfkit score --strict`` fails on) and the targets read with an assumption (:func:`kind_of` sorts
+    them); ParameterError if invalid. A framework is loaded and its own problems
     checked (:func:`~perfkit.core.framework.framework_problems`); a department-year goes through every check
     ``perfkit score`` makes, by scoring it (:func:`~perfkit.core.scoring.score_bundle`), so that ``validate``
     fails exactly when ``score`` does."""
@@ -71,9 +92,7 @@ def validate_file(path: str) -> list[Finding]:
         if problems := framework_problems(fw, doc.where):
             raise ParameterError(problems)
         return points_findings(walk(fw.tree), fw) if fw.tree else []
-    return [f for result in score_bundle(load(path))
-            for f in points_findings(result.compiled.nodes, result.compiled.framework)
-            + [g for g in result.findings if g.code in WARNED or g.severity == "error"] + reading_findings(result)]
+    return [f for result in score_bundle(load(path)) for f in result.findings + reading_findings(result)]
 
 
 def reading_findings(result) -> list[Finding]:

@@ -57,6 +57,8 @@ def target_status(d: TargetDiagnostic) -> str | None:
     """met / missed / no_actual / qualitative / not_applicable, or None for an unmeasurable target."""
     if not d.applicable:
         return "not_applicable"
+    if d.target is None and d.met is not None:  # a deadline and the date it was done
+        return "met" if d.met else "missed"
     if d.target is None:
         return None if "not_measurable" in d.flags else "qualitative"
     if d.actual is None:
@@ -106,7 +108,8 @@ def targets_paragraphs(t: Text, diagnostics: list[TargetDiagnostic], thresholds:
     if not diagnostics:
         return [t("targets.none")]
     status = [target_status(d) for d in diagnostics]
-    first = [t("targets.summary", n=len(diagnostics), n_measurable=sum(d.ratio is not None for d in diagnostics),
+    first = [t("targets.summary", n=len(diagnostics),
+               n_measurable=sum(d.ratio is not None or d.met is not None for d in diagnostics),
                n_met=sum(s == "met" for s in status))]
     missed = [target_item(t, "targets.missed_item", d) for d, s in zip(diagnostics, status) if s == "missed"]
     if missed:

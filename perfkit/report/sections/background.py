@@ -23,7 +23,8 @@ def title(report) -> Section:
     kind = "review" if report.review else "evaluation"
     sec.heading(1, t(f"headings.title_{kind}", department=report.department_name, year=report.bundle.year,
                      evaluation=_own_title(report)))
-    items = [t("intro_item", title=report.evaluation_title(r), kind=report.kind_evaluator(r)) for r in report.main]
+    items = [t("intro_item", title=report.evaluation_title(r), kind=report.kind_evaluator(r), review=report.review)
+             for r in report.main]
     if report.portfolio:
         items.append(t("intro_portfolio", n=len(report.portfolio)))
     lang = report.lang

@@ -42,7 +42,7 @@ def section(report, n: int) -> Section:
         else:
             sec.md(t("problems.no_lost"))
         if r.evaluation.problems:
-            sec.md(t("problems.evaluator_problems"))
+            sec.md(t("problems.evaluator_problems", review=report.review))
             sec.bullets([data_text(report.lang.text(p, None)) for p in r.evaluation.problems], numbered=True)
     return sec
 
@@ -66,7 +66,7 @@ def recommendations(report, n: int) -> Section:
             sec.bullets([t(f"recommendations.{key}", examples=examples) for key in keys], numbered=True)
         ev = r.evaluation
         if ev.recommendations:
-            sec.md(t("problems.evaluator_recommendations"))
+            sec.md(t("problems.evaluator_recommendations", review=report.review))
             sec.bullets([data_text(report.lang.text(p, None)) for p in ev.recommendations], numbered=True)
         if ev.next_year_plans:
             sec.md(t("recommendations.next_year", year=report.bundle.year + 1))
@@ -110,7 +110,8 @@ def _budget_problems(report, r) -> list[tuple[str, str]]:
     if budget is not None and budget.initial:
         rate = all_measures(budget)["adjustment_rate"]
         if abs(rate) > ADJUSTMENT_LIMIT:
-            out.append(("adjustment", t("problems.adjustment", change=budget.adjusted - budget.initial, rate=rate)))
+            kind = "adjustment" if rate > 0 else "adjustment_cut"  # a cut calls for another recommendation
+            out.append((kind, t("problems.adjustment", change=budget.adjusted - budget.initial, rate=rate)))
     return out
 
 

@@ -9,7 +9,7 @@ import numpy as np
 from ...analysis import sensitivity
 from ...analysis.targets import DEFAULT_THRESHOLDS
 from ...core.framework import TOLERANCE
-from ...fmt import pts, ratio, score
+from ...fmt import pct_ratio, pts, score
 from .. import plots
 from ..sentences import (as_json, reading_paragraph, sensitivity_statements, target_label, target_status,
                          targets_paragraphs)
@@ -85,7 +85,7 @@ def sensitivity_block(report, sec: Section, r) -> None:
         sec.html(html_table(header, [[target_label(model, report.names(r), lang, d.id),
                                       report.target_words(d.target_text, d.unit, cell=True),
                                       report.target_words(d.actual_text, d.unit, cell=True),
-                                      ratio(as_json(d.ratio)), pts(d.points), score(row_score), score(risk)]
+                                      pct_ratio(as_json(d.ratio)), pts(d.points), score(row_score), score(risk)]
                                      for d, row_score, risk in at_risk], numeric=(3, 4, 5, 6)))
     table = sensitivity.tornado(model, *TORNADO)
     table = table[table["swing"] > 1e-9]
@@ -134,7 +134,7 @@ def targets_table(report, diags: list, project_of: dict | None = None) -> str:
                   report.target_words(d.actual_text, d.unit, cell=True),
                   t.label(f"targets.direction.{d.direction}") if d.direction and t.has(
                       f"targets.direction.{d.direction}") else "—",
-                  ratio(d.ratio) if d.ratio is not None else "—", _judgement(report, d)]
+                  pct_ratio(d.ratio), _judgement(report, d)]
         rows.append(cells)
     cols = (["project"] if project_of is not None else []) + ["target_name", "source", "target", "actual",
                                                               "direction", "ratio", "judgement"]
