@@ -7,6 +7,8 @@ the line, the field path and what was expected; nothing here raises a bare trace
 from __future__ import annotations
 
 import datetime
+import difflib
+import functools
 import glob
 import math
 import os
@@ -417,7 +419,9 @@ def _expected(err: dict) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        return "unknown field (check the spelling against docs/parameters.md)"
+        near = _near_field(err["loc"][-1] if err.get("loc") else None)
+        return "unknown field" + (f": did you mean {near!r}?" if near else
+                                  " (check the spelling against docs/parameters.md)")
     if kind == "union_tag_invalid":
         ctx = err.get("ctx", {})
         return f"unknown rule family {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
@@ -434,6 +438,27 @@ def _expected(err: dict) -> str:
 
 
 _FIGURE = re.compile(r"[-+]?(?:\d+(?:[,，]\d{3})+|\d+)(?:\.\d+)?")
+
+
+def _near_field(key: Any) -> str | None:
+    """The schema's field name closest to a misspelt ``key`` ('actaul' → 'actual'), if one is close."""
+    if not isinstance(key, str):
+        return None
+    return next(iter(difflib.get_close_matches(key, _field_names(), n=1, cutoff=0.75)), None)
+
+
+@functools.lru_cache(maxsize=1)
+def _field_names() -> tuple[str, ...]:
+    """Every field name (and alias) of the parameter models, rule settings included."""
+    names: set[str] = set()
+    todo = [BaseModel]
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls.__module__.startswith("perfkit."):
+            names.update(getattr(cls, "model_fields", {}))
+            names.update(f.alias for f in getattr(cls, "model_fields", {}).values() if f.alias)
+    return tuple(sorted(names))
 
 
 def _number_hint(kind: str, given: Any) -> str:

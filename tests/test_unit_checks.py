@@ -306,3 +306,20 @@ def test_a_cut_budget_is_an_adjustment_too_and_gets_its_own_recommendation(tmp_p
     assert "年中预算调整幅度大：调整后预算比年初预算减少300.00万元（37.50%）" in zh.problems().markdown()
     rec = zh.recommendations().markdown()
     assert "避免年中大幅调减" in rec and "减少年中大额追加" not in rec
+
+
+def test_the_tornado_chart_leaves_out_of_its_legend_a_side_with_no_bars():
+    import pandas as pd
+
+    from perfkit.report import plots
+
+    table = pd.DataFrame({"name": ["a", "b"], "total_low": [90.0, 90.0], "total_high": [89.0, 88.5]})
+    fig = plots.tornado_chart(table, 90.0, "zh", review=False)
+    ax = fig.axes[0]
+    assert [x.get_text() for x in ax.get_legend().get_texts()] == ["目标提高"]
+    assert ax.get_xlabel() == "总分的变化（分；基准90.00分）"
+    table["total_low"] = [90.5, 90.0]
+    fig = plots.tornado_chart(table, 90.0, "en", review=True)
+    ax = fig.axes[0]
+    assert [x.get_text() for x in ax.get_legend().get_texts()] == ["target lowered", "target raised"]
+    assert ax.get_xlabel() == "change in the recomputed total (points; 90.00 as set)"

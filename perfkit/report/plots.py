@@ -508,8 +508,10 @@ def tornado_chart(table, baseline: float, language: str = "zh", names: Sequence[
     y = np.arange(len(rows))
     low = np.array([r["total_low"] for r in rows], dtype=float) - baseline
     high = np.array([r["total_high"] for r in rows], dtype=float) - baseline
-    ax.barh(y, low, height=0.6, color=COLORS["initial"], label=lab["tornado_low"])
-    ax.barh(y, high, height=0.6, color=COLORS["schedule"], label=lab["tornado_high"])
+    # a side whose bars are all zero (targets already met: lowering them changes nothing) is not in the legend
+    shown = [bool((np.abs(side) >= 0.005).any()) for side in (low, high)]
+    ax.barh(y, low, height=0.6, color=COLORS["initial"], label=lab["tornado_low"] if shown[0] else "_nolegend_")
+    ax.barh(y, high, height=0.6, color=COLORS["schedule"], label=lab["tornado_high"] if shown[1] else "_nolegend_")
     ax.axvline(0, color="#333333", linewidth=0.8)
     span = float(max(np.abs(low).max(initial=0), np.abs(high).max(initial=0), 0.01))
     for yi, lo, hi in zip(y, low, high):
@@ -520,12 +522,13 @@ def tornado_chart(table, baseline: float, language: str = "zh", names: Sequence[
     ax.set_yticks(y, _wrapped(labels, Language.of(language)), fontsize=8)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(-span * 1.35, span * 1.35)
-    ax.set_xlabel(f"{lab['tornado_baseline' if review else 'tornado_total']} {baseline:.2f} ± ({lab['points_unit']})")
+    ax.set_xlabel(lab["tornado_axis"].format(total=lab["tornado_baseline" if review else "tornado_total"],
+                                             baseline=f"{baseline:.2f}"))
     ax.grid(axis="x", color=COLORS["grid"])
     # The legend sits between the title and the bars: below the axes it collides with the x label when
     # there are only one or two rows (the axes are then short, and offsets in axes units shrink with them).
     ax.set_title(lab["tornado_title"], pad=22)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False, fontsize=8)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=max(sum(shown), 1), frameon=False, fontsize=8)
     return fig
 
 

@@ -267,7 +267,7 @@ def leaf_figure(t: Text, result, leaf_id: str | None, value) -> str:
 
 # Findings whose sentence states the target (and actual) of an indicator.
 _FIGURE_CODES = ("LATE_DEADLINE_NOT_DEDUCTED", "TARGET_COMPARATOR_CONFLICT", "QUANTITATIVE_TARGET_JUDGED",
-                 "TARGET_LOWERED_TO_ACTUAL")
+                 "TARGET_LOWERED_TO_ACTUAL", "UNITS_DIFFER", "VALUE_LOOKS_LIKE_A_SHARE")
 
 
 def reading_notes(t: Text, codes, value=None, unit=None) -> list[Safe]:
@@ -306,7 +306,7 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
                    actual=leaf_figure(t, result, f.indicator, data["actual"]))
     if code in _FIGURE_CODES:  # a target and an actual stated in the finding: as the language writes them
         words = TargetWords(t)
-        ctx.update({k: words(data[k]) for k in ("target", "actual", "initial_target")
+        ctx.update({k: words(data[k]) for k in ("target", "actual", "initial_target", "against")
                     if data.get(k) is not None})
     if code == "SCORE_MISMATCH":
         ctx["diff"] = data["reported"] - data["recomputed"]

@@ -12,6 +12,10 @@ from pydantic import Field
 
 from .base import NODE_ID, ArrayLike, Family, Listed, Model, Phrase, RuleBase, arr, clip_to_points
 
+# Answers written as words where the checklist takes true/false: what to write instead.
+YES_NO = {"是": "true", "否": "false", "符合": "true", "不符合": "false",
+          "达到": "true", "未达到": "false", "yes": "true", "no": "false"}
+
 
 class ChecklistItem(Model):
     """One point (要点) of a checklist rule, answered in the evaluation's ``answers`` by its ``id``."""
@@ -59,8 +63,9 @@ def _met(ctx, item: ChecklistItem, ans, loc: tuple) -> float:
         return 1.0 if ans else 0.0
     if isinstance(ans, str):
         if not item.tiers or ans not in item.tiers:
+            hint = (f" (write {YES_NO[ans]} for {ans!r})" if ans in YES_NO else "")
             ctx.problem(loc + ("answers", item.id), f"unknown tier {ans!r}; expected one of "
-                        + (", ".join(item.tiers) if item.tiers else "true/false or a share (no tiers)"))
+                        + (", ".join(item.tiers) if item.tiers else "true/false or a share (no tiers)") + hint)
             return np.nan
         return item.tiers[ans] / item.points if item.points else 0.0
     if 0 <= ans <= 1:

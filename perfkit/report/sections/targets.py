@@ -18,6 +18,7 @@ from ..text import Safe
 from .literal import literal_block
 
 TORNADO = (0.8, 1.2)  # each target alone at 80% and 120% of its value in the one-at-a-time chart
+TORNADO_ROWS = 12  # the targets the chart shows at most, those that move the total most
 
 
 # Scenarios that set targets from the previous year's actuals.
@@ -93,9 +94,14 @@ def sensitivity_block(report, sec: Section, r) -> None:
         moves = bool(len(table)) or any(abs(as_json(c)) > TOLERANCE for c in analysis.counterfactuals.table["change"])
         sec.md(t("sensitivity.no_at_risk", moves=moves, chart=bool(len(table))))
     if len(table):
-        sec.md(t("sensitivity.tornado_note", low=TORNADO[0], high=TORNADO[1]))
+        baseline = float(model.baseline_total)
+        lowered_moves = bool((abs(table["total_low"] - baseline) >= 0.005).any())
+        sec.md(t("sensitivity.tornado_note", low=TORNADO[0], high=TORNADO[1], lowered_moves=lowered_moves,
+                 left_out=model.n_targets - len(table), shown=min(len(table), TORNADO_ROWS),
+                 more=max(len(table) - TORNADO_ROWS, 0)))
         names = [target_label(model, report.names(r), lang, str(i)) for i in table["id"]]
-        sec.figure(plots.tornado_chart(table, total, report.language, names=names, review=report.review))
+        sec.figure(plots.tornado_chart(table, total, report.language, names=names, review=report.review,
+                                       limit=TORNADO_ROWS))
 
 
 def _points_at_risk(analysis) -> list[tuple]:
