@@ -323,3 +323,19 @@ def test_the_tornado_chart_leaves_out_of_its_legend_a_side_with_no_bars():
     ax = fig.axes[0]
     assert [x.get_text() for x in ax.get_legend().get_texts()] == ["target lowered", "target raised"]
     assert ax.get_xlabel() == "change in the recomputed total (points; 90.00 as set)"
+
+
+def test_a_report_that_gives_its_total_alone_is_said_to_once(tmp_path):
+    params = trial(tmp_path, ('    framework: "mof-project-self-2020"',
+                              '    framework: "mof-project-self-2020"\n    reported: {total: 91.50, grade: 优}'))
+    r, found = findings(params, "NO_REPORTED_SCORE")
+    assert len(found) == 1 and found[0].data == {"all": True, "n": 9} and found[0].indicator is None
+    zh = Report.load("civil-affairs-demo", 2024, params_dir=str(params))
+    assert "报告只给出总分，未给出各指标的得分（共9项指标）。" in zh.reconciliation().markdown()
+    # one leaf scored in the report: the others are named one by one, as before
+    one = trial(tmp_path / "b", ('    framework: "mof-project-self-2020"',
+                                 '    framework: "mof-project-self-2020"\n    reported: {total: 91.50, grade: 优}'),
+                ("        score: 7.0  #", "        score: 7.0\n        reported_score: 7.0  #"))
+    assert {f.indicator for f in findings(one, "NO_REPORTED_SCORE")[1]} == \
+        {"execution-rate", "quantity-1", "quality-1", "timeliness-1", "cost-1", "economic-1", "sustainable-1",
+         "satisfaction-1"}

@@ -77,6 +77,13 @@ def leaf_findings(result) -> list[Finding]:
     findings = []
     scores = result.leaf_score
     reproduces = result.evaluation.reported is not None
+    counted = [lf for lf in result.compiled.leaves if lf.not_applicable is None and not lf.undefined]
+    if reproduces and counted and all(lf.inputs is None or lf.inputs.reported_score is None for lf in counted):
+        # a report that gives its total alone: said once, not once per indicator
+        findings.append(Finding("NO_REPORTED_SCORE", "info", None,
+                                f"the report gives no indicator's score ({len(counted)} indicators), only its total",
+                                {"all": True, "n": len(counted)}))
+        reproduces = False
     for i, leaf in enumerate(result.compiled.leaves):
         name = leaf.node.indicator.name
         rep = leaf.inputs.reported_score if leaf.inputs is not None else None
