@@ -339,3 +339,12 @@ def test_a_report_that_gives_its_total_alone_is_said_to_once(tmp_path):
     assert {f.indicator for f in findings(one, "NO_REPORTED_SCORE")[1]} == \
         {"execution-rate", "quantity-1", "quality-1", "timeliness-1", "cost-1", "economic-1", "sustainable-1",
          "satisfaction-1"}
+
+
+def test_units_that_differ_on_a_target_row_name_the_row(tmp_path):
+    params = trial(tmp_path, ('target: "≥3000人", actual: "2760人", indicator: quantity-1',
+                              'target: "≥3000人", actual: "2760户", indicator: quantity-1'))
+    _, (f,) = findings(params, "UNITS_DIFFER")
+    assert (f.indicator, f.data["row"], f.data["field"]) == ("quantity-1", "享受居家养老服务补贴老年人数",
+                                                            "evaluations[0].targets[0].actual")
+    assert f.message.startswith("target row 享受居家养老服务补贴老年人数: the target '≥3000人' and the actual '2760户'")

@@ -76,6 +76,16 @@ def _at(where: dict) -> str:
     return f"{where['file']}:{where['line']} {where['field']}" if where["line"] else f"{where['file']} {where['field']}"
 
 
+def _units_differ(indicator, name: str, given, qt: Quantity, qa: Quantity, where: dict, **more) -> Finding:
+    """UNITS_DIFFER on a leaf's inputs or a target row (``given``: their ``target`` and ``actual`` as written)."""
+    target, actual = str(given.target), str(given.actual)
+    return Finding(
+        "UNITS_DIFFER", "warning", indicator,
+        f"{name}: the target {target!r} and the actual {actual!r} ({_at(where)}) are in different units "
+        f"({qt.unit}, {qa.unit}) and are compared as numbers; write both in one unit, or give `unit` if they are one",
+        {"target": target, "actual": actual, "target_unit": qt.unit, "actual_unit": qa.unit, **more, **where})
+
+
 def _leaf_checks(result) -> tuple[list[Finding], set]:
     out, flagged = [], set()
     compiled = result.compiled
@@ -110,14 +120,7 @@ def _leaf_checks(result) -> tuple[list[Finding], set]:
             flagged.add((leaf.id, str(inp.target), str(inp.actual)))
         elif inp.unit is None and inp.target_value is None and inp.actual_value is None \
                 and units_differ(inp.target, inp.actual, qt, qa):
-            where = _located(result, leaf.loc + ("actual",))
-            out.append(Finding(
-                "UNITS_DIFFER", "warning", leaf.id,
-                f"{name}: the target {str(inp.target)!r} and the actual {str(inp.actual)!r} ({_at(where)}) are in "
-                f"different units ({qt.unit}, {qa.unit}) and are compared as numbers; write both in one unit, or "
-                "give `unit` if they are one",
-                {"target": str(inp.target), "actual": str(inp.actual), "target_unit": qt.unit,
-                 "actual_unit": qa.unit, **where}))
+            out.append(_units_differ(leaf.id, name, inp, qt, qa, _located(result, leaf.loc + ("actual",))))
             flagged.add((leaf.id, str(inp.target), str(inp.actual)))
     return out, flagged
 
@@ -157,13 +160,7 @@ def _row_checks(result, flagged: set) -> list[Finding]:
         elif row.unit is None and row.target_value is None and row.actual_value is None \
                 and units_differ(row.target, row.actual, qt, qa):
             where = _located(result, _row_loc(result, row, project) + ("actual",))
-            out.append(Finding(
-                "UNITS_DIFFER", "warning", row.indicator,
-                f"target row {row.name}: the target {str(row.target)!r} and the actual {str(row.actual)!r} "
-                f"({_at(where)}) are in different units ({qt.unit}, {qa.unit}) and are compared as numbers; write "
-                "both in one unit, or give `unit` if they are one",
-                {"target": str(row.target), "actual": str(row.actual), "target_unit": qt.unit,
-                 "actual_unit": qa.unit, "row": row.name, **where}))
+            out.append(_units_differ(row.indicator, f"target row {row.name}", row, qt, qa, where, row=row.name))
     return out
 
 
