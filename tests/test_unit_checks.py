@@ -263,15 +263,19 @@ def test_the_score_sheet_says_why_its_printed_scores_do_not_add_up(tmp_path):
 
     params = trial(tmp_path)
     bundle = load(str(params / "civil-affairs-demo" / "2024.yaml"))
-    ws = openpyxl.load_workbook(write_xlsx(bundle, score_bundle(bundle), tmp_path / "s.xlsx"))["评分表"]
+    book = openpyxl.load_workbook(write_xlsx(bundle, score_bundle(bundle), tmp_path / "s.xlsx"))
+    # the trial raises no finding: its findings sheet says so under its header instead of standing empty
+    assert [c.value for c in book["核对发现"][2]][0] == "未发现需要说明的问题。"
+    ws = book["评分表"]
     cells = [[c for c in row if c is not None] for row in ws.iter_rows(values_only=True)]
     total_row = next(i for i, row in enumerate(cells) if row and row[0] == "合计")
     assert round(cells[total_row][2], 2) == 90.66
     assert cells[total_row + 2] == ["表中及评分明细中的得分均保留两位小数；所列一级指标得分之和为90.67分，合计90.66分按未经四舍五入的"
                                     "各项得分计算，两者相差0.01分，系四舍五入所致。"]
     luohu = load(str(PARAMS / "luohu-fsa" / "2022.yaml"))  # its scores add up as printed: no note
-    ws = openpyxl.load_workbook(write_xlsx(luohu, score_bundle(luohu), tmp_path / "l.xlsx")).worksheets[1]
-    assert not any("四舍五入" in str(c) for row in ws.iter_rows(values_only=True) for c in row if c)
+    book = openpyxl.load_workbook(write_xlsx(luohu, score_bundle(luohu), tmp_path / "l.xlsx"))
+    assert not any("四舍五入" in str(c) for row in book.worksheets[1].iter_rows(values_only=True) for c in row if c)
+    assert "未发现需要说明的问题。" not in [c.value for c in book.worksheets[2]["A"]]
 
 
 def test_a_budget_amount_typed_in_yuan_is_named_with_what_it_would_be_in_wan(tmp_path):
@@ -348,3 +352,13 @@ def test_units_that_differ_on_a_target_row_name_the_row(tmp_path):
     assert (f.indicator, f.data["row"], f.data["field"]) == ("quantity-1", "享受居家养老服务补贴老年人数",
                                                             "evaluations[0].targets[0].actual")
     assert f.message.startswith("target row 享受居家养老服务补贴老年人数: the target '≥3000人' and the actual '2760户'")
+
+
+def test_perfkit_targets_leaves_out_what_the_data_cannot_say(tmp_path):
+    params = trial(tmp_path)
+    out = run_cli("targets", str(params / "civil-affairs-demo" / "2024.yaml")).stdout
+    # no previous-year actuals: the prior-year scenarios would only repeat the total; no flagged target to raise
+    assert "if targets were: actual 90.66 (优); scaled x1.5 " in out and "prior_year" not in out
+    assert "grade flip: all x1.020 -> 良" in out and "flagged:" not in out
+    shenzhen = run_cli("targets", "parameters/shenzhen-lfsb/2020.yaml").stdout
+    assert "if targets were: prior_year 89.34 (良); max_prior_year 89.34 (良)" in shenzhen

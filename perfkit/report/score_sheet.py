@@ -286,6 +286,8 @@ def findings_sheet(ws, results: list, t: Text, labels: dict) -> None:
             for j, c in enumerate(cols, 1):
                 _put(ws, row, j, values[c])
             row += 1
+    if row == 2:  # a sheet with nothing under its header says so
+        _put(ws, row, 1, labels["no_findings"])
     for j, c in enumerate(cols, 1):
         ws.column_dimensions[get_column_letter(j)].width = {"evaluation": 36, "indicator": 20, "severity": 8}.get(c, 90)
     _print_setup(ws, "1:1")

@@ -6,6 +6,7 @@ JSON form is :func:`perfkit.analysis.sensitivity.bundle_dict`.
 
 from __future__ import annotations
 
+from ..analysis.sensitivity.defaults import PRIOR_RULES
 from ..analysis.targets import AMBITION_FLAGS
 from ..core.target_text import NOTES
 from ..fmt import num, pct_ratio, score
@@ -88,12 +89,14 @@ def render_targets(bundle, reports, settings) -> str:
             hit = [i for i in rep.diagnostics if flag in i.flags]
             if hit:
                 lines.append(T["budget"].format(n=len(hit), direction=word, pct=pct_ratio(abs(hit[0].budget_change))))
+        has_prior = any(i.get("prior_actual") is not None for i in inds)  # else the prior rules repeat the total
         lines.append(T["counterfactuals"].format(items="; ".join(
             T["counterfactual"].format(rule=c["rule"] + (f" x{num(c['k'])}" if "k" in c else ""),
-                                       total=score(c["total"]), grade=c["grade"]) for c in d["counterfactuals"])))
+                                       total=score(c["total"]), grade=c["grade"]) for c in d["counterfactuals"]
+            if has_prior or c["rule"] not in PRIOR_RULES)))
         flip = d["grade_flip"]
         items = []
-        for what in ("flagged", "all"):
+        for what in ("flagged", "all") if flagged else ("all",):  # no flagged target: nothing to raise there
             f = flip[what]
             items.append(T["flip_none"].format(what=what, k_max=num(flip["k_max"])) if f is None
                          else T["flip_k"].format(what=what, k=f["k"], grade=f["grade"]))

@@ -17,5 +17,8 @@ It sits between the overshoots a third-party evaluator called low in the Shenzhe
 COUNTERFACTUAL_RULES = ("prior_year", "max_prior_year", "actual", "scaled")
 """The counterfactual target rules, in the order they are reported."""
 
+PRIOR_RULES = ("prior_year", "max_prior_year")
+"""The rules that set targets from the previous year's actuals: without any, they only repeat the total."""
+
 OVERLAY_NAMES = ("beijing", "beijing-ratio", "beijing-closed", "ten-hao")
 """The named low-target overlays (the keys of ``overlays.OVERLAYS``), for ``--overlay``."""

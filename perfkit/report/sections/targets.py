@@ -9,6 +9,7 @@ import numpy as np
 from ...analysis import sensitivity
 from ...analysis.targets import DEFAULT_THRESHOLDS
 from ...core.framework import TOLERANCE
+from ...analysis.sensitivity.defaults import PRIOR_RULES
 from ...fmt import pct_ratio, pts, score
 from .. import plots
 from ..sentences import (as_json, reading_paragraph, sensitivity_statements, target_label, target_status,
@@ -19,10 +20,6 @@ from .literal import literal_block
 
 TORNADO = (0.8, 1.2)  # each target alone at 80% and 120% of its value in the one-at-a-time chart
 TORNADO_ROWS = 12  # the targets the chart shows at most, those that move the total most
-
-
-# Scenarios that set targets from the previous year's actuals.
-PRIOR_RULES = ("prior_year", "max_prior_year")
 
 
 def section(report, n: int) -> Section:
