@@ -440,6 +440,16 @@ def _expected(err: dict) -> str:
 _FIGURE = re.compile(r"[-+]?(?:\d+(?:[,，]\d{3})+|\d+)(?:\.\d+)?")
 
 
+def _named_field(err: dict) -> tuple:
+    """A model's own check that a field of it is required ("spent is required unless …") is located at that field,
+    not at the model: (field,), else ()."""
+    if err["type"] != "value_error":
+        return ()
+    m = re.match(r"([a-z][a-z_]*) is required\b", str(err.get("ctx", {}).get("error") or ""))
+    loc = _clean_loc(err["loc"])
+    return (m.group(1),) if m and m.group(1) in _field_names() and loc[-1:] != (m.group(1),) else ()
+
+
 def _near_field(key: Any) -> str | None:
     """The schema's field name closest to a misspelt ``key`` ('actaul' → 'actual'), if one is close."""
     if not isinstance(key, str):
@@ -498,7 +508,7 @@ def validation_problems(exc: ValidationError, where: Callable[[tuple], tuple[str
         if err.get("input", ...) is None and err["type"] != "missing":
             nulls.setdefault(_clean_loc(err["loc"]), []).append(err["msg"].removeprefix("Input should be "))
     for err in meant:
-        loc = _clean_loc(err["loc"])
+        loc = _clean_loc(err["loc"]) + _named_field(err)
         key = loc  # one problem per field: the first of the union members a value fits none of (a null: missing)
         if key in seen:
             continue

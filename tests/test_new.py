@@ -70,9 +70,7 @@ def problem_fields(path, missing=()) -> list[str]:
     out = []
     for p in v.error.problems:
         named = re.match(r"budget\.\w+ needs (budget\.\w+), which is not given", p.message)
-        if p.field == "budget" and "spent is required" in p.message:  # the block's own check, after its fields
-            out.append("budget.spent")
-        elif "the linked rows" in p.message:  # a table-scored leaf whose placeholder row lacks its actual
+        if "the linked rows" in p.message:  # a table-scored leaf whose placeholder row lacks its actual
             out.append(next(m.field for m in missing if re.fullmatch(r"evaluations\[0\]\.targets\[\d+\]\.actual", m.field)))
         else:
             out.append(named.group(1) if named and named.group(1) in budget else p.field)

@@ -362,3 +362,11 @@ def test_perfkit_targets_leaves_out_what_the_data_cannot_say(tmp_path):
     assert "grade flip: all x1.020 -> 良" in out and "flagged:" not in out
     shenzhen = run_cli("targets", "parameters/shenzhen-lfsb/2020.yaml").stdout
     assert "if targets were: prior_year 89.34 (良); max_prior_year 89.34 (良)" in shenzhen
+
+
+def test_a_required_spent_is_named_at_its_own_line(tmp_path):
+    params = trial(tmp_path, ("  spent: 468.35", "  spent:"))
+    out = run_cli("validate", str(params / "civil-affairs-demo" / "2024.yaml"))
+    assert out.returncode == 1
+    assert f"2024.yaml:{line_of(params, '  spent:')}: budget.spent: spent is required unless the report states the " \
+           "execution rate" in out.stderr
