@@ -21,7 +21,7 @@ from ..rules import family
 from ..rules.judgement import JudgementRule
 from ..rules.zero_if import held as zero_if_held
 from .budget import MeasureUnavailable, measure, undefined, undefined_reason
-from .projects import combined_budget
+from .projects import all_targets, combined_budget, target_locations
 from .framework import Node, framework_problems, leaf_factors, resolve_rule, tree_problems, walk
 from .quantity import parse_quantity
 from .target_rows import is_cost_category, linked, rows_for
@@ -429,9 +429,7 @@ def compile_evaluation(located: Located, framework: Framework, budget: Budget | 
     for j, pid in enumerate(project_ids):
         if pid in project_ids[:j]:
             ctx.problem(("projects", j, "id"), f"project id {pid!r} is used twice; ids must be unique")
-    located_targets = [(("targets", j), t) for j, t in enumerate(ev.targets)] + [
-        (("projects", i, "targets", j), t) for i, p in enumerate(ev.projects) for j, t in enumerate(p.targets)]
-    for at, target in located_targets:
+    for at, (target, _) in zip(target_locations(ev), all_targets(ev)):
         if target.indicator is not None and target.indicator not in leaf_ids:
             ctx.problem(at + ("indicator",), f"no leaf indicator {target.indicator!r} in the tree; "
                         "leaves are " + ", ".join(n.id for n in leaf_nodes))

@@ -53,6 +53,11 @@ CODES: dict[str, str] = {
     "AMOUNT_IN_YUAN": "a budget amount a thousand times the others, most likely typed in 元 rather than 万元",
 }
 
+# The framework's points that do not add up (``perfkit.core.framework.points_findings``, with LEVELS_MISMATCH): its
+# own structure, what a framework file alone is checked for.
+POINTS_CODES = ("NODE_POINTS_MISMATCH", "TOTAL_POINTS_MISMATCH", "PARTS_POINTS_MISMATCH", "CRITERIA_POINTS_CONFLICT")
+STRUCTURE_CODES = POINTS_CODES + ("LEVELS_MISMATCH",)
+
 # Warnings about the evaluation's figures as entered (a share against a percentage, units that differ, spending
 # against its budget) rather than about the framework or a published report: a report lists them apart.
 DATA_CODES = ("VALUE_LOOKS_LIKE_A_SHARE", "UNITS_DIFFER", "SPENT_ABOVE_BUDGET", "QUARTERLY_SPENT_MISMATCH",

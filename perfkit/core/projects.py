@@ -40,6 +40,13 @@ def all_targets(evaluation) -> list[tuple[PerformanceTarget, Project | None]]:
     return rows
 
 
+def target_locations(evaluation) -> list[tuple]:
+    """The field path of each row of :func:`all_targets`, in its order, within the evaluation:
+    ``("targets", j)``, then ``("projects", i, "targets", j)``."""
+    return [("targets", j) for j in range(len(evaluation.targets))] + [
+        ("projects", i, "targets", j) for i, p in enumerate(evaluation.projects) for j in range(len(p.targets))]
+
+
 def project_measures(evaluation) -> dict[str, dict]:
     """Each project's budget measures (``perfkit.core.budget.all_measures``), by project id; {} without a budget."""
     return {p.id: all_measures(p.budget) for p in evaluation.projects}

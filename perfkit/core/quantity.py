@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .target_text import _scale_of, chinese_numeral, read_target
+from .target_text import _scale_of, chinese_numeral, read_target, rescale_between
 
 __all__ = ["Quantity", "chinese_numeral", "direction_of", "parse_quantity"]
 
@@ -45,14 +45,9 @@ class Quantity:
         Rescaled when the magnitudes differ and both sides write the same unit apart from the magnitude word:
         654亿 against 0.5万亿, 420000元 against 50万元 (42). A bare number ("153" against "153万") is taken to be in
         the other's unit, as forms write the unit once in the header; different units (户 against 人) are taken
-        as written.
+        as written (:func:`~perfkit.core.target_text.rescale_between`).
         """
-        if self.value is None:
-            return None
-        a, b = self.scale, other.scale
-        if a == b or not self.unit or not other.unit or self.base_unit != other.base_unit:
-            return self.value
-        return self.value * a / b
+        return rescale_between(self.value, self.unit, other.unit)
 
 
 def parse_quantity(raw: str | float | int | None, unit: str | None = None) -> Quantity:

@@ -17,7 +17,7 @@ from .literal import literal_reading
 from ..params import Budget
 from ..rules import family
 from .quantity import parse_quantity
-from .target_checks import target_findings
+from .target_checks import MONEY_TOLERANCE, target_findings
 from .unit_checks import unit_findings
 
 RATE_TOLERANCE = 0.005  # stated rates are printed with two decimals
@@ -311,7 +311,7 @@ def spending_findings(budget: Budget | None, owner: str, project=None) -> list[F
     if budget is None or budget.spent is None:
         return []
     findings = []
-    if budget.spent > budget.adjusted + RATE_TOLERANCE:
+    if budget.spent > budget.adjusted + MONEY_TOLERANCE:
         rate = 100.0 * budget.spent / budget.adjusted if budget.adjusted else None
         findings.append(Finding(
             "SPENT_ABOVE_BUDGET", "warning", None,
@@ -321,7 +321,8 @@ def spending_findings(budget: Budget | None, owner: str, project=None) -> list[F
             {"spent": budget.spent, "adjusted": budget.adjusted, "execution_rate": rate, **_project(project)}))
     findings += yuan_findings(budget, owner, project)
     q = budget.quarterly_spent
-    if q and not ({"spent", "quarterly_spent"} & budget.derived) and abs(q[-1] - budget.spent) > RATE_TOLERANCE:
+    if q and not ({"spent", "quarterly_spent"} & budget.derived) \
+            and abs(q[-1] - budget.spent) > MONEY_TOLERANCE:
         findings.append(Finding(
             "QUARTERLY_SPENT_MISMATCH", "warning", None,
             f"{owner}: cumulative spending at the end of the fourth quarter (quarterly_spent) is {q[-1]:,.2f}, but "

@@ -492,18 +492,26 @@ def _amount(text: str, toks: list[Token], cost: bool) -> Reading:
 # ---- met ---------------------------------------------------------------------------------------
 
 
+def rescale_between(value: float | None, unit: str | None, other: str | None) -> float | None:
+    """``value``, written in ``unit`` (as written, magnitude word included), on the magnitude of ``other``: 654 in
+    亿 against 万亿 → 0.0654; 420000 in 元 against 万元 → 42. Rescaled only when the magnitudes differ and both write
+    the same unit apart from the magnitude word; a bare number (no unit written) is taken as written, as forms
+    write the unit once, and so are different units (户 against 人). The one rule of
+    :func:`rescaled` and :meth:`perfkit.core.quantity.Quantity.comparable`."""
+    if value is None:
+        return None
+    _, base, a = _scale_of(unit)
+    _, other_base, b = _scale_of(other)
+    if a == b or not unit or not other or base != other_base:
+        return value
+    return value * a / b
+
+
 def rescaled(actual: Reading, target: Reading) -> float | None:
     """The actual's figure on the target's magnitude (654亿 against 0.5万亿 → 65400 … in 亿; 420000元 against
-    50万元 → 42): rescaled when the magnitudes differ and both write the same unit apart from the magnitude
-    word; a bare number is taken as written (forms write the unit once), and so are different units."""
-    v = actual.value if actual.kind != "ceiling" else actual.hi
-    if v is None:
-        return None
-    if actual.scale == target.scale or actual.unit != target.unit:
-        return v
-    if (actual.magnitude is None and actual.unit is None) or (target.magnitude is None and target.unit is None):
-        return v
-    return v * actual.scale / target.scale
+    50万元 → 42), by :func:`rescale_between`."""
+    return rescale_between(actual.value if actual.kind != "ceiling" else actual.hi, actual.unit_text,
+                           target.unit_text)
 
 
 def met(target: Reading, actual: float) -> bool | None:

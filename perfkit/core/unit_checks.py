@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .findings import Finding
-from .projects import all_targets
+from .projects import all_targets, target_locations
 from .quantity import Quantity, parse_quantity
 from .target_rows import read_row
 from .target_text import met, tokens
@@ -125,17 +125,10 @@ def _leaf_checks(result) -> tuple[list[Finding], set]:
     return out, flagged
 
 
-def _row_loc(result, row, project) -> tuple:
-    ev = result.evaluation
-    if project is None or any(t is row for t in ev.targets):
-        return ("targets", next(k for k, t in enumerate(ev.targets) if t is row))
-    p = next(k for k, q in enumerate(ev.projects) if q is project)
-    return ("projects", p, "targets", next(k for k, t in enumerate(project.targets) if t is row))
-
-
 def _row_checks(result, flagged: set) -> list[Finding]:
     out = []
-    for k, (row, project) in enumerate(all_targets(result.evaluation)):
+    ev = result.evaluation
+    for k, ((row, _), at) in enumerate(zip(all_targets(ev), target_locations(ev))):
         if row.actual is None or (row.indicator, str(row.target), str(row.actual)) in flagged:
             continue  # said once, on the scored leaf the row restates
         rr = read_row(row, k)
@@ -148,7 +141,7 @@ def _row_checks(result, flagged: set) -> list[Finding]:
         side = share_side(qt, qa, target_number, rr.actual_number)
         if side == "actual":
             value = rr.actual_number
-            where = _located(result, _row_loc(result, row, project) + ("actual",))
+            where = _located(result, at + ("actual",))
             now, then = met(rr.target, value), met(rr.target, value * 100)
             out.append(Finding(
                 "VALUE_LOOKS_LIKE_A_SHARE", "warning", row.indicator,
@@ -159,7 +152,7 @@ def _row_checks(result, flagged: set) -> list[Finding]:
                  "row": row.name, "met": now, "met_as_percent": then, **where}))
         elif row.unit is None and row.target_value is None and row.actual_value is None \
                 and units_differ(row.target, row.actual, qt, qa):
-            where = _located(result, _row_loc(result, row, project) + ("actual",))
+            where = _located(result, at + ("actual",))
             out.append(_units_differ(row.indicator, f"target row {row.name}", row, qt, qa, where, row=row.name))
     return out
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import ParameterError, Problem
 from ..load import discover, load, load_framework
-from .findings import DATA_CODES, Finding
+from .findings import DATA_CODES, STRUCTURE_CODES, Finding
 from .framework import framework_problems, points_findings, walk
 from .scoring import score_bundle
 from .target_rows import unsure_readings
@@ -24,9 +24,6 @@ from .target_rows import unsure_readings
 # grade is not simply valid, and a figure entered as a share against a percentage (or in another unit than its
 # target, or spending above its budget) is most likely a slip in the file (``DATA_CODES``).
 WARNED = ("NOT_COMPUTABLE", "TOTAL_NOT_GRADED") + DATA_CODES
-# The framework's own structure (points that do not add up): what a framework file alone is checked for.
-STRUCTURAL = ("NODE_POINTS_MISMATCH", "TOTAL_POINTS_MISMATCH", "PARTS_POINTS_MISMATCH", "CRITERIA_POINTS_CONFLICT",
-              "LEVELS_MISMATCH")
 
 
 def kind_of(f: Finding) -> str:
@@ -35,7 +32,7 @@ def kind_of(f: Finding) -> str:
     (the rest of what scoring finds: warnings and remarks)."""
     if f.code == "TARGET_READING_UNSURE":
         return "reading"
-    if f.code in STRUCTURAL:
+    if f.code in STRUCTURE_CODES:
         return "structural"
     if f.code in DATA_CODES:
         return "data"

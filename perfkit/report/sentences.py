@@ -285,6 +285,14 @@ def reading_paragraph(t: Text, diagnostics, names=None) -> Safe | None:
     return t("targets.readings", items=items) if items else None
 
 
+def _row_name(lang: Language, result, name):
+    """A 绩效目标表 row's name in ``lang``: the ``name_en`` of the evaluation's row of that name that gives one (the
+    last, where several do)."""
+    english = next((tg.name_en for tg, _ in reversed(all_targets(result.evaluation))
+                    if tg.name == name and tg.name_en), None)
+    return lang.name(name, english)
+
+
 def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
     """One finding in a sentence of the text's language, from its code and data (``findings.<code>``;
     its message through ``findings.generic`` for a code without a template)."""
@@ -293,12 +301,10 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
     ctx: dict[str, Any] = {**data, "name": names(f.indicator), "message": f.message}
     code = f.code
     if isinstance(data.get("rows"), list):  # target-table rows: their English names where the parameters give them
-        english = {tg.name: tg.name_en for tg, _ in all_targets(result.evaluation) if tg.name_en}
-        ctx["rows"] = [{**row, "name": lang.name(row.get("name"), english.get(row.get("name")))}
+        ctx["rows"] = [{**row, "name": _row_name(lang, result, row.get("name"))}
                        if isinstance(row, dict) else row for row in data["rows"]]
     if isinstance(data.get("row"), str):  # one target-table row named: its English name where given
-        english = {tg.name: tg.name_en for tg, _ in all_targets(result.evaluation) if tg.name_en}
-        ctx["row"] = lang.name(data["row"], english.get(data["row"]))
+        ctx["row"] = _row_name(lang, result, data["row"])
     if data.get("project"):  # a project's budget: its English name where given
         ctx["project"] = lang.name(data["project"], data.get("project_en"))
     if code == "FULL_MARKS_ON_MISSED_TARGET":  # figures with the indicator's unit

@@ -4,6 +4,7 @@ recommendations they call for; the evaluator's own problems and recommendations.
 from __future__ import annotations
 
 from ...core.budget import all_measures, percent, quarterly_spending, schedule_gaps
+from ...core.findings import POINTS_CODES
 from ...core.framework import TOLERANCE
 from ..sentences import leaf_figure, target_item
 from ..tables import Section
@@ -12,11 +13,10 @@ from .statements import statement_items
 
 SCHEDULE_LAG = 10.0  # percentage points behind 序时进度 at a quarter end that count as a problem
 ADJUSTMENT_LIMIT = 10.0  # in-year adjustment (% of the initial budget) beyond the common 10% criterion
-MONEY_TOLERANCE = 0.005  # 万元, as printed with two decimals
 LOST_LISTED = 8  # indicators listed by name among those that lost points; the rest are summed
 
-# Finding codes stated together as one problem, by the problem's kind (which keys its recommendation).
-STRUCTURE_CODES = ("NODE_POINTS_MISMATCH", "TOTAL_POINTS_MISMATCH", "PARTS_POINTS_MISMATCH", "CRITERIA_POINTS_CONFLICT")
+# Finding codes stated together as one problem, by the problem's kind (which keys its recommendation); the
+# framework's points that do not add up are ``POINTS_CODES``.
 ARITHMETIC_CODES = ("REPORTED_SUM_MISMATCH", "REPORTED_NODE_MISMATCH", "RATE_MISMATCH", "SCORE_ABOVE_POINTS",
                     "GRADE_MISMATCH", "TIER_MISMATCH")
 
@@ -102,11 +102,11 @@ def _budget_problems(report, r) -> list[tuple[str, str]]:
             out.append(("schedule", t("problems.schedule", quarter=t.raw("background.quarter_names")[worst],
                                       rate=rates[worst], gap=gaps[worst],
                                       last_share=percent(within[-1], budget.quarterly_spent[-1]))))
-    scored = r.scoring_budget  # the budget its execution was scored on (a project's may be the department's)
-    if scored is not None and scored.spent is not None and scored.adjusted \
-            and scored.spent > scored.adjusted + MONEY_TOLERANCE:
-        out.append(("overspent", t("problems.overspent", spent=scored.spent, adjusted=scored.adjusted,
-                                   rate=100.0 * scored.spent / scored.adjusted)))
+    # the budget its execution was scored on (a project's may be the department's), as reconciliation found it
+    over = next((f.data for f in r.findings if f.code == "SPENT_ABOVE_BUDGET" and f.data.get("project") is None), None)
+    if over is not None and over["execution_rate"] is not None:
+        out.append(("overspent", t("problems.overspent", spent=over["spent"], adjusted=over["adjusted"],
+                                   rate=over["execution_rate"])))
     if budget is not None and budget.initial:
         rate = all_measures(budget)["adjustment_rate"]
         if abs(rate) > ADJUSTMENT_LIMIT:
@@ -138,7 +138,7 @@ def derived_problems(report, r) -> list[tuple[str, str]]:
             t("problems.full_marks_item", name=report.node_name(r, f.indicator),
               target=leaf_figure(t, r, f.indicator, f.data["target"]),
               actual=leaf_figure(t, r, f.indicator, f.data["actual"])) for f in full])))
-    for kind, codes in (("structure", STRUCTURE_CODES), ("arithmetic", ARITHMETIC_CODES)):
+    for kind, codes in (("structure", POINTS_CODES), ("arithmetic", ARITHMETIC_CODES)):
         found = [f for c in codes for f in by_code.get(c, [])]
         if found:
             out.append((kind, t(f"problems.{kind}", items=[Safe(report.finding_sentence(r, f)) for f in found])))
