@@ -89,11 +89,10 @@ def render_targets(bundle, reports, settings) -> str:
             hit = [i for i in rep.diagnostics if flag in i.flags]
             if hit:
                 lines.append(T["budget"].format(n=len(hit), direction=word, pct=pct_ratio(abs(hit[0].budget_change))))
-        has_prior = any(i.get("prior_actual") is not None for i in inds)  # else the prior rules repeat the total
         lines.append(T["counterfactuals"].format(items="; ".join(
             T["counterfactual"].format(rule=c["rule"] + (f" x{num(c['k'])}" if "k" in c else ""),
                                        total=score(c["total"]), grade=c["grade"]) for c in d["counterfactuals"]
-            if has_prior or c["rule"] not in PRIOR_RULES)))
+            if rep.model.has_prior or c["rule"] not in PRIOR_RULES)))  # else they repeat the total
         flip = d["grade_flip"]
         items = []
         for what in ("flagged", "all") if flagged else ("all",):  # no flagged target: nothing to raise there

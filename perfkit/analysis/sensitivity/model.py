@@ -85,6 +85,12 @@ class TargetModel:
         return len(self.rows)
 
     @property
+    def has_prior(self) -> bool:
+        """Whether any target has a previous year's actual: without one, the scenarios that set targets from it
+        (``PRIOR_RULES``) only repeat the total, and are not stated."""
+        return bool(np.isfinite(np.asarray(self.prior, dtype=float)).any())
+
+    @property
     def ids(self) -> list[str]:
         return [d.id for d in self.diagnostics]
 

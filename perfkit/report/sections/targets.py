@@ -62,11 +62,10 @@ def sensitivity_block(report, sec: Section, r) -> None:
     header = [t.label(f"sensitivity.columns.{c}") for c in ("scenario", "total", "grade", "change")]
     total = as_json(model.baseline_total)
     rows = [([t.plain("sensitivity.baseline", reported=report.review), score(total), lang.grade_label(model.baseline_grade, fw), ""], "total")]
-    has_prior = bool(np.isfinite(np.asarray(model.prior, dtype=float)).any())
     lowered = bool((model.movable & (model.sign < 0)).any())  # "raised" divides a lower-is-better target
     capped = bool((model.movable & np.isfinite(model.limit)).any())  # … and stops a share at 100%
     for cf in analysis.counterfactuals.table.itertuples():
-        if cf.rule in PRIOR_RULES and not has_prior:  # no previous-year actual: the row would only repeat the total
+        if cf.rule in PRIOR_RULES and not model.has_prior:  # no previous-year actual: it repeats the total
             continue
         key = f"sensitivity.rules.{cf.rule}"
         label = t.plain(key, k=cf.k if cf.rule == "scaled" else 0.0, lowered=lowered, capped=capped) \
