@@ -440,13 +440,12 @@ def _expected(err: dict) -> str:
 _FIGURE = re.compile(r"[-+]?(?:\d+(?:[,，]\d{3})+|\d+)(?:\.\d+)?")
 
 
-def _named_field(err: dict) -> tuple:
-    """A model's own check that a field of it is required ("spent is required unless …") is located at that field,
-    not at the model: (field,), else ()."""
+def _named_field(err: dict, loc: tuple) -> tuple:
+    """A model's own check at ``loc`` that a field of it is required ("spent is required unless …") is located at
+    that field, not at the model: (field,), else ()."""
     if err["type"] != "value_error":
         return ()
     m = re.match(r"([a-z][a-z_]*) is required\b", str(err.get("ctx", {}).get("error") or ""))
-    loc = _clean_loc(err["loc"])
     return (m.group(1),) if m and m.group(1) in _field_names() and loc[-1:] != (m.group(1),) else ()
 
 
@@ -480,8 +479,7 @@ def _number_hint(kind: str, given: Any) -> str:
     if text.endswith("%") and _FIGURE.fullmatch(text[:-1].strip()):
         return f": write {text[:-1].strip()}, the rate in percent without the % sign"
     if _FIGURE.fullmatch(text) and ("," in text or "，" in text):
-        plain = text.replace(",", "").replace("，", "")
-        return f": write {plain}, without the thousands separators" if re.fullmatch(r"[-+]?\d+(\.\d+)?", plain) else ""
+        return f": write {text.replace(',', '').replace('，', '')}, without the thousands separators"
     m = re.fullmatch(r"([-+]?\d+(?:\.\d+)?)\s*万元", text)
     if m:
         return f": write {m.group(1)}, the amount in 万元 without the unit"
@@ -508,7 +506,8 @@ def validation_problems(exc: ValidationError, where: Callable[[tuple], tuple[str
         if err.get("input", ...) is None and err["type"] != "missing":
             nulls.setdefault(_clean_loc(err["loc"]), []).append(err["msg"].removeprefix("Input should be "))
     for err in meant:
-        loc = _clean_loc(err["loc"]) + _named_field(err)
+        loc = _clean_loc(err["loc"])
+        loc += _named_field(err, loc)
         key = loc  # one problem per field: the first of the union members a value fits none of (a null: missing)
         if key in seen:
             continue
