@@ -8,11 +8,58 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..fmt import display_width
 
 # A run of characters a line does not break inside: a Latin word or a number with its signs and unit.
 _UNBREAKABLE = re.compile(r"[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+")
+_HYPHENATED = re.compile(r"[^-]+-?|-")  # a line may break after a hyphen
+# A heading this wide or narrower (five Chinese characters: 报告得分, 输入与计算) is kept on one line: broken, it
+# reads as two words (全年预 / 算).
+HEADER_KEPT = 10
+BOLD = 1.15  # a heading's bold letters are this much wider
+# A Latin word this wide or narrower (about twelve letters) is kept on one line while the page has room.
+WORD_KEPT = 16
+# Latin letters and digits in the proportional fonts a report is printed in, in display columns (a Chinese
+# character is two): a digit is 0.64 of a Chinese character in DejaVu Sans and Noto Sans, 0.5–0.55 in the
+# Word document's fonts; the wider is taken, so a number never breaks. Narrow signs (. , : ; i l) take
+# about half that, % and the widest capitals about one and a half.
+_LATIN, _NARROW, _BROAD = 1.3, 0.65, 1.9
+_NARROW_CHARS, _BROAD_CHARS = frozenset(".,:;!|'()[] ilIjft"), frozenset("%@MWmw—")
+
+
+_CJK_RUN = re.compile(r"(?<![\u3400-\u9fff\uf900-\ufaff])[\u3400-\u9fff\uf900-\ufaff]{4,5}"
+                      r"(?![\u3400-\u9fff\uf900-\ufaff])")
+
+
+def heading_chunks(text: str) -> list[str]:
+    """A heading cut where its line may break: a run of four or five Chinese characters in two pieces (一级 /
+    指标, 输入与 / 计算), since a short heading broken anywhere reads as other words (全年预 / 算). The HTML
+    keeps each piece on one line (:func:`perfkit.report.tables.html_table`); longer runs break anywhere."""
+    out, at = [], 0
+    for m in _CJK_RUN.finditer(text):
+        run = m.group(0)
+        pieces = [run[:(len(run) + 1) // 2], run[(len(run) + 1) // 2:]]
+        out.append(text[at:m.start()] + pieces[0])
+        out += pieces[1:]
+        at = m.end()
+    if at < len(text) or not out:
+        if out:
+            out[-1] += text[at:]
+        else:
+            out.append(text)
+    return out
+
+
+@lru_cache(maxsize=1 << 16)
+def print_columns(text: str) -> float:
+    """The width of a line of text as a report prints it, in display columns (half a Chinese character):
+    a wide (CJK) character is 2, a Latin letter or digit 1.3 (see :data:`_LATIN`), narrow signs 0.65, % and
+    broad capitals 1.9. Wider than :func:`perfkit.fmt.display_width` for Latin text, which is measured in a
+    terminal's fixed-width cells."""
+    return sum(_NARROW if ch in _NARROW_CHARS else _BROAD if ch in _BROAD_CHARS else
+               _LATIN if ch.isascii() or display_width(ch) == 1 else 2.0 for ch in text)
 
 
 @dataclass
@@ -79,27 +126,46 @@ def markdown_table_of(token: dict) -> Table:
     return Table(rows)
 
 
-def _measure(table: Table, ncols: int) -> tuple[list[int], list[int], list[int], int]:
-    """Per column, in display columns: the widest line, the widest thing that must not break, all the text;
-    and the number of body rows."""
-    want = [2] * ncols  # the widest line of the body's cells
-    total_text = [0] * ncols  # all the body's text, for sharing the width
-    longest = [0] * ncols  # the widest thing that must not break
+def _chinese_piece(piece: str) -> float:
+    """The Chinese characters a piece of a heading holds, in display columns (they do not break)."""
+    return 2.0 * sum(1 for ch in piece if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+
+
+def _measure(table: Table, ncols: int) -> tuple[list[float], list[list[float]], list[float], int]:
+    """Per column, in display columns (:func:`print_columns`): the widest line; what must not break, in three
+    tiers each holding the one before: a number, then a short heading (five Chinese characters, one short
+    word; bold: :data:`BOLD`) over narrower cells, then the Latin words of the headings and the body (each at most
+    :data:`WORD_KEPT`); all the text; and the number of body rows."""
+    want = [2.0] * ncols  # the widest line of the body's cells
+    total_text = [0.0] * ncols  # all the body's text, for sharing the width
+    number, heading, word = [0.0] * ncols, [0.0] * ncols, [0.0] * ncols
     body = 0
     for row in table.rows:
         body += not row.header
         for j, c in enumerate(row.cells[:ncols]):
             lines = c.text.split("\n") or [""]
-            w = max(display_width(x) for x in lines)
+            w = max(print_columns(x) for x in lines)
             if not row.header:
                 want[j] = max(want[j], min(w + (1 if c.numeric else 0), 400))
-                total_text[j] += display_width(c.text)
-            # what must not break: a number; a Latin word; Chinese text breaks between any two characters
-            keep = w + 1 if c.numeric and not row.header else max(
-                (display_width(x) for x in _UNBREAKABLE.findall(c.text)), default=2)
-            longest[j] = max(longest[j], keep if c.numeric and not row.header else min(keep, 10))
-    want = [max(w, k) for w, k in zip(want, longest)]
-    return want, longest, total_text, body
+                total_text[j] += print_columns(c.text)
+            if c.numeric and not row.header:
+                number[j] = max(number[j], w + 1)
+                continue
+            # Chinese text breaks between any two characters, a Latin word after its hyphens
+            words = (x for token in _UNBREAKABLE.findall(c.text) for x in _HYPHENATED.findall(token))
+            longest = min(max((print_columns(x) for x in words), default=2), WORD_KEPT)
+            if row.header:  # bold; its Chinese runs break only between the pieces of heading_chunks
+                heading[j] = max(heading[j], BOLD * w if w <= HEADER_KEPT else 0)
+                number[j] = max(number[j], BOLD * max(_chinese_piece(x) for x in heading_chunks(c.text)))
+                word[j] = max(word[j], BOLD * longest)
+            else:
+                word[j] = max(word[j], longest)
+    # A heading over a column of long text breaks with its text when the page is narrow; over numbers, codes
+    # and short words it would be the one thing broken.
+    heading = [h if h > w else 0.0 for h, w in zip(heading, want)]
+    tiers = [[max(4.0, *parts[:k]) for parts in zip(number, heading, word)] for k in (1, 2, 3)]
+    want = [max(w, t) for w, t in zip(want, tiers[-1])]
+    return want, tiers, total_text, body
 
 
 def natural_width(table: Table, ncols: int, unit: float, pad: float) -> float:
@@ -107,19 +173,31 @@ def natural_width(table: Table, ncols: int, unit: float, pad: float) -> float:
     return sum(pad + unit * w for w in _measure(table, ncols)[0])
 
 
+TIERS = 3  # of what must not break: numbers, headings, the body's words (:func:`_measure`)
+
+
+def tiers_fitting(table: Table, ncols: int, total: float, unit: float, pad: float) -> int:
+    """How many of :func:`_measure`'s tiers of what must not break fit in ``total`` at this ``unit`` and
+    ``pad`` (0–3; 3: every number, heading and word of the body whole)."""
+    tiers = _measure(table, ncols)[1]
+    return sum(1 for tier in tiers if sum(pad + unit * k for k in tier) <= total)
+
+
 def column_widths(table: Table, ncols: int, total: float, unit: float, pad: float) -> list[float]:
     """Column widths filling ``total``, in its unit: ``unit`` is one display column (half a Chinese
     character) and ``pad`` a cell's margins and air. A table whose lines all fit keeps its columns'
-    proportions; a wider one gives each column what must not break (a number, a Latin word, two Chinese
-    characters) and shares the rest by how much text each column holds, so a rule's text gets room to be
-    read beside a long arithmetic and no column is a few characters wide."""
-    want, longest, total_text, body = _measure(table, ncols)
-    least = [pad + unit * max(k, 4) for k in longest]  # two Chinese characters at least
+    proportions; a wider one gives each column what must not break (a number and two Chinese characters; then,
+    where the page has room, a short heading over narrower cells; then every Latin word) and shares the rest
+    by how much text each column holds, so a rule's text gets room to be read beside a long arithmetic and no
+    column is a few characters wide."""
+    want, tiers, total_text, body = _measure(table, ncols)
+    floors = [[pad + unit * k for k in tier] for tier in tiers]  # two Chinese characters at least
     most = [pad + unit * w for w in want]
     if sum(most) <= total:
         return [w * total / sum(most) for w in most]
-    if sum(least) >= total:
-        return [w * total / sum(least) for w in least]
+    if sum(floors[0]) >= total:
+        return [w * total / sum(floors[0]) for w in floors[0]]
+    least = [tier for tier in floors if sum(tier) <= total][-1]  # the most that can be kept whole
     # Every column starts at its least width; the rest of the page goes to the columns with more to say,
     # by how much (to the power 0.75): a long rule and a long arithmetic both get room, a column that is
     # long in one row only gets less, none beyond its widest line.

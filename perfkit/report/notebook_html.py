@@ -22,7 +22,7 @@ from nbformat import NotebookNode
 from traitlets.config import Config
 
 from .language import LANGUAGES, Language
-from .layout import column_widths, html_table_of, natural_width
+from .layout import TIERS, column_widths, html_table_of, natural_width, tiers_fitting
 from .text import Text
 
 # nbconvert template of the client HTML (lab without network scripts); see its index.html.j2.
@@ -156,10 +156,15 @@ def exporter(language: str) -> HTMLExporter:
     return ReportExporter(config=c, extra_template_basedirs=[str(TEMPLATES)], template_name="perfkit_report")
 
 
-# The printed page: A4 less the template's margins (15 mm each side) at CSS's 96 px an inch; tables print
-# at 9 pt (12 px), so a display column (half a Chinese character) is 6 px; a cell's padding and borders 16 px.
+# The printed page: A4 less the template's margins (15 mm each side) at CSS's 96 px an inch, the whole of it
+# for a table (the print layout gives the page's body no margin); tables print at 0.9 em of 10.5 pt (12.6 px),
+# so a display column (half a Chinese character) is 6.3 px; a cell's padding (7 px a side), border and a
+# pixel of air 16 px. Measured in Chromium's print layout.
 PRINT_WIDTH_PX = (210 - 30) / 25.4 * 96
-PRINT_UNIT_PX, PRINT_PAD_PX = 6.0, 16.0
+PRINT_UNIT_PX, PRINT_PAD_PX = 6.3, 16.0
+# A table whose numbers, headings or words would break at that size prints smaller (class ``dense``: 0.8 em,
+# 11.2 px, as the template's print layout sets it), which keeps more of them whole.
+DENSE_UNIT_PX = 5.6
 _PERFKIT_TABLE = re.compile(r'<table class="perfkit">(?P<body>.*?)</table>', re.S)
 
 
@@ -174,11 +179,13 @@ def print_widths(page: str) -> str:
             return m.group(0)
         if natural_width(table, ncols, PRINT_UNIT_PX, PRINT_PAD_PX) <= PRINT_WIDTH_PX:
             return m.group(0)
-        widths = column_widths(table, ncols, PRINT_WIDTH_PX, PRINT_UNIT_PX, PRINT_PAD_PX)
-        cols = "<colgroup>" + "".join(f'<col style="width:{100 * w / sum(widths):.2f}%">' for w in widths) + "</colgroup>"
+        dense = tiers_fitting(table, ncols, PRINT_WIDTH_PX, PRINT_UNIT_PX, PRINT_PAD_PX) < TIERS
+        widths = column_widths(table, ncols, PRINT_WIDTH_PX, DENSE_UNIT_PX if dense else PRINT_UNIT_PX, PRINT_PAD_PX)
+        cols = "".join(f'<col style="width:{100 * w / sum(widths):.2f}%">' for w in widths)
+        cols = f"<colgroup>{cols}</colgroup>"
         body = m.group("body")
         at = body.find("</caption>")
         at = at + len("</caption>") if at >= 0 else 0
-        return f'<table class="perfkit wide">{body[:at]}{cols}{body[at:]}</table>'
+        return f'<table class="perfkit wide{" dense" if dense else ""}">{body[:at]}{cols}{body[at:]}</table>'
 
     return _PERFKIT_TABLE.sub(widen, page)

@@ -14,6 +14,7 @@ from typing import Any, Iterable
 from IPython.display import HTML, Markdown, display
 
 from . import plots
+from .layout import heading_chunks
 from .text import Safe, md_text
 
 
@@ -23,10 +24,20 @@ table.perfkit th,table.perfkit td{border:1px solid #c8d0da !important;padding:3p
   vertical-align:top !important;text-align:left !important;white-space:normal !important}
 table.perfkit th{background:#eef2f7 !important;font-weight:600}
 table.perfkit td.num{text-align:right !important;white-space:nowrap !important}
+table.perfkit th span.nb{white-space:nowrap}
 table.perfkit td.name{min-width:5.5em}
 table.perfkit tr.total td,table.perfkit tr.level1 td{font-weight:600;background:#f7f9fb !important}
 table.perfkit td.diff{color:#b03a2e}
 </style>"""
+
+
+def _heading(text: str) -> str:
+    """A column heading, escaped, a short Chinese one in two pieces that each stay on one line (一级 / 指标,
+    never 一级指 / 标: :func:`perfkit.report.layout.heading_chunks`)."""
+    pieces = heading_chunks(str(text))
+    if len(pieces) == 1:
+        return html.escape(pieces[0])
+    return "".join(f'<span class="nb">{html.escape(p)}</span>' for p in pieces)
 
 
 def html_table(header: list[str], rows: list, numeric: Iterable[int] = (), caption: str | None = None,
@@ -39,7 +50,7 @@ def html_table(header: list[str], rows: list, numeric: Iterable[int] = (), capti
     out = ['<table class="perfkit">']
     if caption:
         out.append(f"<caption>{html.escape(caption)}</caption>")
-    out.append("<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr></thead><tbody>")
+    out.append("<thead><tr>" + "".join(f"<th>{_heading(h)}</th>" for h in header) + "</tr></thead><tbody>")
     for row in rows:
         cls = None
         if isinstance(row, tuple):
