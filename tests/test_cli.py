@@ -154,7 +154,7 @@ def test_xlsx_score_sheet(tmp_path):
     r = run("score", "parameters/luohu-fsa/2022.yaml", "--xlsx", str(out))
     assert r.returncode == 0, r.stderr
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["汇总", "评分表", "核对发现"]
+    assert wb.sheetnames == ["汇总", "评分表", "绩效目标", "核对发现"]
     ws = wb["评分表"]
     rows = list(ws.iter_rows(values_only=True))
     header, body = rows[1], rows[2:]
@@ -169,6 +169,19 @@ def test_xlsx_score_sheet(tmp_path):
     assert len(subtotals) == 3 and round(sum(x[header.index("得分")] for x in subtotals), 2) == 86.53
     findings = [x[3] for x in wb["核对发现"].iter_rows(min_row=2, values_only=True)]
     assert any("评分标准文字写作8分" in x for x in findings)
+    # points as the framework writes them (20, not 20.00), scores with two decimals
+    points = ws.cell(row=3, column=header.index("分值") + 1)
+    assert points.value == 20 and points.number_format == "General"
+    assert ws.cell(row=3, column=header.index("得分") + 1).number_format == "0.00"
+    # 绩效目标: every target against its actual, as the report's table, the ratio a number shown in percent
+    targets = list(wb["绩效目标"].iter_rows(values_only=True))
+    assert targets[0] == ("目标", "来源", "目标值", "完成值", "方向", "完成比", "判断")
+    by_name = {x[0]: x for x in targets[1:]}
+    assert by_name["引进持牌金融机构"][2:5] == ("不少于6家", "7家", "越高越好")
+    assert round(by_name["引进持牌金融机构"][5], 4) == round(7 / 6, 4) and by_name["引进持牌金融机构"][6] == "达成"
+    assert by_name["金融业增加值增速"][3] == "—" and by_name["金融业增加值增速"][5] == "—"
+    ratio = next(c for c in wb["绩效目标"]["F"][1:] if isinstance(c.value, float))
+    assert ratio.number_format == "0.00%"
 
 
 def test_nested_sum_parts_are_a_clear_error(tmp_path):

@@ -3,11 +3,13 @@
 One workbook in the report's language: a summary sheet, one score sheet per evaluation laid out as the
 published 评分表 forms are (一级指标 / 分值 / 二级指标 / 分值 / 三级指标 / 分值 / 指标解释 / 评分标准, then
 perfkit's rule, inputs and arithmetic, 得分, the reported score, the difference and the reason for lost
-points), with the hierarchy as merged cells, a subtotal row under each level-1 block and a 合计 row, and a
-sheet of the reconciliation findings in sentences. Sheet names, headers and labels come from
+points), with the hierarchy as merged cells, a subtotal row under each level-1 block and a 合计 row, a sheet
+of every target against its actual (绩效目标, as the report's target table) and a sheet of the reconciliation
+findings in sentences. Sheet names, headers and labels come from
 ``templates/document.<language>.yaml`` (``sheet``).
 
-Numbers are numbers shown with two decimals (so a reader can add them up again); every string is a text
+Numbers are numbers shown with two decimals (so a reader can add them up again), points as the framework
+writes them (5, 1.5) and a target's ratio as a percentage; every string is a text
 cell, never a formula, with Excel's quote prefix where a spreadsheet would otherwise read it as one
 (:func:`text_cell`). The sheets print on A4 landscape, one page wide, with the header row on every page.
 """
@@ -24,9 +26,11 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ..analysis import targets
 from ..core.framework import TOLERANCE
 from .rules_text import describe_rule, inputs_text
-from .sentences import NodeNames, finding_sentence, rounding_note
+from .sentences import TARGET_COLUMNS, NodeNames, finding_sentence, rounding_note, target_cells
+from .target_words import TargetWords
 from .text import Text
 from .word import document_style, xml_text
 
@@ -34,6 +38,8 @@ from .word import document_style, xml_text
 # exported to CSV: written as text with Excel's quote prefix ('=1+1 shows as =1+1).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMAT = "0.00"
+POINTS_FORMAT = "General"  # points as a framework writes them: 5, 1.5 (not 5.00)
+RATIO_FORMAT = "0.00%"  # a target's ratio, as the report prints it
 HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
 SUBTOTAL_FILL = PatternFill("solid", fgColor="F7F9FB")
 THIN = Side(style="thin", color="A0A8B4")
@@ -71,7 +77,8 @@ def _value(x: Any) -> Any:
 _STYLES: "weakref.WeakKeyDictionary[Any, dict[tuple, StyleArray]]" = weakref.WeakKeyDictionary()
 
 
-def _put(ws, row: int, col: int, value: Any, *, bold: bool = False, fill=None, align=WRAP):
+def _put(ws, row: int, col: int, value: Any, *, bold: bool = False, fill=None, align=WRAP,
+         number_format: str = NUMBER_FORMAT):
     cell = ws.cell(row=row, column=col)
     number = False
     if isinstance(value, str):
@@ -80,12 +87,12 @@ def _put(ws, row: int, col: int, value: Any, *, bold: bool = False, fill=None, a
         cell.value = _value(value)
         number = isinstance(cell.value, (int, float))
     styles = _STYLES.setdefault(ws.parent, {})
-    key = (number, bold, id(fill) if fill is not None else None, id(align))
+    key = (number and number_format, bold, id(fill) if fill is not None else None, id(align))
     if key in styles:
         cell._style = copy(styles[key])
     else:
         if number:
-            cell.number_format = NUMBER_FORMAT
+            cell.number_format = number_format
         cell.border = BORDER
         cell.alignment = align
         if bold:
@@ -166,10 +173,11 @@ def score_sheet(ws, result, t: Text, labels: dict) -> None:
         for level, node_id in enumerate(path[:-1], 1):
             if level <= 2:
                 _put(ws, row, index[f"level{level}"], names(node_id))
-                _put(ws, row, index[f"level{level}_points"], nodes[node_id]["points"], align=CENTER)
+                _put(ws, row, index[f"level{level}_points"], nodes[node_id]["points"], align=CENTER,
+                     number_format=POINTS_FORMAT)
         leaf_level = min(depth, 3)
         _put(ws, row, index[f"level{leaf_level}"], names(x["id"]))
-        _put(ws, row, index[f"level{leaf_level}_points"], x["points"], align=CENTER)
+        _put(ws, row, index[f"level{leaf_level}_points"], x["points"], align=CENTER, number_format=POINTS_FORMAT)
         indicator = leaf.node.indicator
         rule_words = describe_rule(cell_text, leaf.rule, x["points"], leaf.inputs, indicator.zero_if)
         _put(ws, row, index["note"], indicator.note or "")
@@ -193,7 +201,8 @@ def score_sheet(ws, result, t: Text, labels: dict) -> None:
             node = nodes[path[0]]
             _put(ws, row, index["level1"], labels["subtotal"].format(name=names(path[0])), bold=True,
                  fill=SUBTOTAL_FILL)
-            _put(ws, row, index["level1_points"], node["points"], bold=True, fill=SUBTOTAL_FILL, align=CENTER)
+            _put(ws, row, index["level1_points"], node["points"], bold=True, fill=SUBTOTAL_FILL, align=CENTER,
+                 number_format=POINTS_FORMAT)
             for c in cols[index["level1_points"]:]:
                 _put(ws, row, index[c], None, fill=SUBTOTAL_FILL)
             _put(ws, row, index["score"], float(node["score"]), bold=True, fill=SUBTOTAL_FILL)
@@ -206,7 +215,8 @@ def score_sheet(ws, result, t: Text, labels: dict) -> None:
     # 合计
     total_points = float(result.table["points"].sum())
     _put(ws, row, 1, labels["total"], bold=True, fill=SUBTOTAL_FILL)
-    _put(ws, row, index["level1_points"], total_points, bold=True, fill=SUBTOTAL_FILL, align=CENTER)
+    _put(ws, row, index["level1_points"], total_points, bold=True, fill=SUBTOTAL_FILL, align=CENTER,
+         number_format=POINTS_FORMAT)
     for c in cols[index["level1_points"]:]:
         _put(ws, row, index[c], None, fill=SUBTOTAL_FILL)
     _put(ws, row, index["score"], float(result.total), bold=True, fill=SUBTOTAL_FILL)
@@ -263,9 +273,7 @@ def summary_sheet(ws, results: list, t: Text, labels: dict) -> None:
             "findings": len(r.findings),
         }
         for j, c in enumerate(cols, 1):
-            cell = _put(ws, k, j, values[c])
-            if c == "findings":
-                cell.number_format = "0"
+            _put(ws, k, j, values[c], number_format={"findings": "0", "points": POINTS_FORMAT}.get(c, NUMBER_FORMAT))
     for j, c in enumerate(cols, 1):
         ws.column_dimensions[get_column_letter(j)].width = {"title": 48, "kind": 22, "framework": 36}.get(c, 11)
     _print_setup(ws, "1:1")
@@ -293,6 +301,37 @@ def findings_sheet(ws, results: list, t: Text, labels: dict) -> None:
     _print_setup(ws, "1:1")
 
 
+def targets_sheet(ws, bundle, results: list, t: Text, labels: dict) -> None:
+    """Every target of the evaluations against its actual (绩效目标), as the report's target table shows them
+    (:func:`perfkit.report.sentences.target_cells`): the ratio a number shown as a percentage, ∞ for a
+    target of zero, — where there is none. A 绩效目标表 row restating a scored leaf's target is left out."""
+    lang = t.lang
+    several = len(results) > 1
+    cols = (["evaluation"] if several else []) + list(TARGET_COLUMNS)
+    _header(ws, [labels["findings_columns"]["evaluation"] if c == "evaluation" else t.label(f"columns.{c}")
+                 for c in cols], row=1)
+    words = TargetWords(t.plain, year=bundle.year)
+    row = 2
+    for r in results:
+        for d in targets.distinct(targets.diagnose(r)):
+            values = target_cells(t, lang, words, d)
+            values["evaluation"] = lang.pick(r.evaluation.title, r.evaluation.title_en)
+            ratio = values["ratio"]
+            if ratio is None or math.isnan(ratio):
+                values["ratio"] = "—"
+            elif math.isinf(ratio):
+                values["ratio"] = "∞"
+            for j, c in enumerate(cols, 1):
+                _put(ws, row, j, values[c], number_format=RATIO_FORMAT)
+            row += 1
+    if row == 2:
+        _put(ws, row, 1, labels["no_targets"])
+    widths = {"evaluation": 36, "target_name": 30, "target": 24, "actual": 24, "judgement": 24}
+    for j, c in enumerate(cols, 1):
+        ws.column_dimensions[get_column_letter(j)].width = widths.get(c, 11)
+    _print_setup(ws, "1:1")
+
+
 def workbook(bundle, results: list, language: str = "zh") -> Workbook:
     """The score sheet workbook of a department-year's scored evaluations in ``language``."""
     t = Text(language)
@@ -305,5 +344,6 @@ def workbook(bundle, results: list, language: str = "zh") -> Workbook:
     for r in results:
         name = labels["score_sheet"] if len(results) == 1 else f"{labels['score_sheet']}-{r.evaluation.id}"
         score_sheet(wb.create_sheet(_sheet_name(name, used)), r, t, labels)
+    targets_sheet(wb.create_sheet(_sheet_name(labels["targets"], used)), bundle, results, t, labels)
     findings_sheet(wb.create_sheet(_sheet_name(labels["findings"], used)), results, t, labels)
     return wb

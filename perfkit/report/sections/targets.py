@@ -12,8 +12,8 @@ from ...core.framework import TOLERANCE
 from ...analysis.sensitivity.defaults import PRIOR_RULES
 from ...fmt import pct_ratio, pts, score
 from .. import plots
-from ..sentences import (as_json, reading_paragraph, sensitivity_statements, target_label, target_status,
-                         targets_paragraphs)
+from ..sentences import (TARGET_COLUMNS, as_json, reading_paragraph, sensitivity_statements, target_cells,
+                         target_label, target_status, targets_paragraphs)
 from ..tables import Section, html_table
 from ..text import Safe
 from .literal import literal_block
@@ -115,31 +115,16 @@ def _points_at_risk(analysis) -> list[tuple]:
     return out
 
 
-def _judgement(report, d) -> str:
-    t = report.t
-    words = []
-    s = target_status(d)
-    if s is not None:
-        words.append(t.label(f"targets.status.{s}"))
-    words += [t.label(f"targets.flags.{f}") for f in d.flags if t.has(f"targets.flags.{f}")]
-    return report.lang.clauses(words)
-
-
 def targets_table(report, diags: list, project_of: dict | None = None) -> str:
     """Each target: its source, target, actual, direction, ratio and the judgement (status and flags)."""
     t = report.t
+    words = lambda text, unit: report.target_words(text, unit, cell=True)  # noqa: E731
     rows = []
     for d in diags:
-        cells = [project_of[id(d)]] if project_of is not None else []
-        cells += [report.lang.name(d.name, d.name_en), t.label(f"targets.source.{d.source}") if t.has(f"targets.source.{d.source}") else d.source,
-                  report.target_words(d.target_text, d.unit, cell=True),
-                  report.target_words(d.actual_text, d.unit, cell=True),
-                  t.label(f"targets.direction.{d.direction}") if d.direction and t.has(
-                      f"targets.direction.{d.direction}") else "—",
-                  pct_ratio(d.ratio), _judgement(report, d)]
-        rows.append(cells)
-    cols = (["project"] if project_of is not None else []) + ["target_name", "source", "target", "actual",
-                                                              "direction", "ratio", "judgement"]
+        cells = target_cells(t, report.lang, words, d)
+        cells["ratio"] = pct_ratio(d.ratio)
+        rows.append(([project_of[id(d)]] if project_of is not None else []) + [cells[c] for c in TARGET_COLUMNS])
+    cols = (["project"] if project_of is not None else []) + list(TARGET_COLUMNS)
     header = [t.label(f"columns.{c}") for c in cols]
     return html_table(header, rows, numeric=[len(cols) - 2])
 
