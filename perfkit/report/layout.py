@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..fmt import display_width
@@ -83,6 +83,8 @@ class Row:
 class Table:
     rows: list[Row]
     caption: str | None = None
+    # what _measure found, by number of columns: the page, the Word document and the fit test measure it once
+    measured: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def element_text(el) -> str:
@@ -131,11 +133,24 @@ def _chinese_piece(piece: str) -> float:
     return 2.0 * sum(1 for ch in piece if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
 
 
+@lru_cache(maxsize=1 << 14)
+def _cell(text: str, header: bool) -> tuple[float, float, float, float]:
+    """A cell's text measured (display columns): its widest line, all of it, its longest Latin word (at most
+    :data:`WORD_KEPT`; a line breaks after a hyphen) and, for a heading, its widest piece of Chinese."""
+    w = max(print_columns(x) for x in text.split("\n"))
+    words = (x for token in _UNBREAKABLE.findall(text) for x in _HYPHENATED.findall(token))
+    longest = min(max((print_columns(x) for x in words), default=2), WORD_KEPT)
+    piece = max(_chinese_piece(x) for x in heading_chunks(text)) if header else 0.0
+    return w, print_columns(text), longest, piece
+
+
 def _measure(table: Table, ncols: int) -> tuple[list[float], list[list[float]], list[float], int]:
     """Per column, in display columns (:func:`print_columns`): the widest line; what must not break, in three
     tiers each holding the one before: a number, then a short heading (five Chinese characters, one short
-    word; bold: :data:`BOLD`) over narrower cells, then the Latin words of the headings and the body (each at most
-    :data:`WORD_KEPT`); all the text; and the number of body rows."""
+    word; bold: :data:`BOLD`) over narrower cells, then the Latin words of the headings and the body (each at
+    most :data:`WORD_KEPT`); all the text; and the number of body rows. Measured once per table."""
+    if ncols in table.measured:
+        return table.measured[ncols]
     want = [2.0] * ncols  # the widest line of the body's cells
     total_text = [0.0] * ncols  # all the body's text, for sharing the width
     number, heading, word = [0.0] * ncols, [0.0] * ncols, [0.0] * ncols
@@ -143,29 +158,25 @@ def _measure(table: Table, ncols: int) -> tuple[list[float], list[list[float]], 
     for row in table.rows:
         body += not row.header
         for j, c in enumerate(row.cells[:ncols]):
-            lines = c.text.split("\n") or [""]
-            w = max(print_columns(x) for x in lines)
+            w, all_text, longest, piece = _cell(c.text, row.header)
             if not row.header:
                 want[j] = max(want[j], min(w + (1 if c.numeric else 0), 400))
-                total_text[j] += print_columns(c.text)
-            if c.numeric and not row.header:
-                number[j] = max(number[j], w + 1)
-                continue
-            # Chinese text breaks between any two characters, a Latin word after its hyphens
-            words = (x for token in _UNBREAKABLE.findall(c.text) for x in _HYPHENATED.findall(token))
-            longest = min(max((print_columns(x) for x in words), default=2), WORD_KEPT)
-            if row.header:  # bold; its Chinese runs break only between the pieces of heading_chunks
+                total_text[j] += all_text
+                if c.numeric:
+                    number[j] = max(number[j], w + 1)
+                else:  # Chinese text breaks between any two characters, a Latin word after its hyphens
+                    word[j] = max(word[j], longest)
+            else:  # bold; its Chinese runs break only between the pieces of heading_chunks
                 heading[j] = max(heading[j], BOLD * w if w <= HEADER_KEPT else 0)
-                number[j] = max(number[j], BOLD * max(_chinese_piece(x) for x in heading_chunks(c.text)))
+                number[j] = max(number[j], BOLD * piece)
                 word[j] = max(word[j], BOLD * longest)
-            else:
-                word[j] = max(word[j], longest)
     # A heading over a column of long text breaks with its text when the page is narrow; over numbers, codes
     # and short words it would be the one thing broken.
     heading = [h if h > w else 0.0 for h, w in zip(heading, want)]
     tiers = [[max(4.0, *parts[:k]) for parts in zip(number, heading, word)] for k in (1, 2, 3)]
     want = [max(w, t) for w, t in zip(want, tiers[-1])]
-    return want, tiers, total_text, body
+    table.measured[ncols] = want, tiers, total_text, body
+    return table.measured[ncols]
 
 
 def natural_width(table: Table, ncols: int, unit: float, pad: float) -> float:
