@@ -147,3 +147,40 @@ def test_handoffs_of_killed_workers_are_removed_by_the_next_batch(tmp_path, monk
     batch.run_batch(params, tmp_path / "out", workers=1, progress=False, documents=())
     assert not dead.exists() and live.exists() and other.exists()
     assert not list(tmp_path.glob(f"{batch.HANDOFF_PREFIX}{os.getpid()}-*"))  # this batch's own are gone too
+
+
+def test_a_batch_validates_each_unit_once_for_both_languages_and_the_portfolio(tmp_path, monkeypatch):
+    """A batch keeps one handoff per unit in a shared private folder: the unit's first language validates it
+    there (every first language runs before any second), its second language and the portfolio notebook
+    read it (the folder is named in the portfolio's $PERFKIT_VALIDATED); the folder is gone afterwards."""
+    from perfkit.run import units
+
+    params = params_copy(tmp_path, "luohu-fsa")
+    validations, seen = [], []
+    validate_unit = units.validate_unit
+
+    def counting(*a, **k):
+        validations.append(a[1:3])
+        return validate_unit(*a, **k)
+
+    def execute(notebook, output, parameters, *, validated=None, **_kw):
+        seen.append((parameters.get("language", "portfolio"), validated))
+        if "department" not in parameters:  # the portfolio: the shared folder, each unit in it by name
+            assert os.path.isdir(validated)
+            monkeypatch.setenv(engine.VALIDATED_ENV, validated)
+            bundle, results = validated_mod.load_scored(params, *LUOHU)
+            assert round(results[0].total, 2) == 86.53
+        return engine.Execution(error={"kind": "execution", "summary": "stand-in"})
+
+    validated_mod = validated
+    monkeypatch.setattr(batch, "validate_unit", counting)
+    monkeypatch.setattr(engine, "execute", execute)
+    monkeypatch.setattr(validated, "load", lambda *a, **k: pytest.fail("the portfolio loaded the unit again"))
+    monkeypatch.setattr(units, "_VALIDATED", {})  # no validation of an earlier test in this process
+    batch.run_batch(params, tmp_path / "out", workers=1, progress=False, documents=())
+    assert validations == [("luohu-fsa", 2022)]  # once, for zh; en read it from the folder
+    languages = [lang for lang, _ in seen]
+    assert languages[:2] == ["zh", "en"] and languages[-1] == "portfolio"
+    shared = {v for lang, v in seen if lang != "portfolio"}
+    assert len(shared) == 1 and Path(shared.pop()).parent == Path(seen[-1][1])  # one file, in the folder
+    assert not Path(seen[-1][1]).exists()  # removed at the end of the batch

@@ -8,7 +8,8 @@ report's 3 s, all of it repeated work (issue 13, "parse and validate a unit once
 :func:`write_validated` pickles what the validation made (the :class:`~perfkit.load.Bundle` and
 :func:`~perfkit.core.scoring.score_bundle`'s results) into a private temporary file,
 with the unit's key and the state of every file it was read from; the notebook's process finds the file in
-``$PERFKIT_VALIDATED`` (set for that one run) and :func:`load_scored` returns its contents when the key is
+``$PERFKIT_VALIDATED`` (set for that one run; a batch of several workers keeps one file per unit in a shared
+folder, :func:`shared_handoff`, which the unit's other language and the portfolio notebook read too) and :func:`load_scored` returns its contents when the key is
 the unit asked for and every input file (and folder) has the same size and modification time as when it
 was read. Otherwise, and always outside a batch, :func:`load_scored` loads and scores the files itself:
 both ways give the same objects (the pickle is exact), so the report cannot tell them apart; only its time
@@ -33,6 +34,12 @@ from .scoring import score_bundle
 
 VALIDATED_ENV = "PERFKIT_VALIDATED"  # the path of the handoff file of the one unit a notebook run reports on
 _FORMAT = 1  # raised when the file's layout changes: an older file is then read as a miss
+
+
+def shared_handoff(folder: str | os.PathLike, department: str, year: int | str) -> Path:
+    """Where a batch's shared handoff folder keeps one unit: ``<folder>/<department>-<year>.pickle``. A batch
+    writes each unit there once, for the report in its other language and the portfolio notebook to read."""
+    return Path(folder) / f"{department}-{int(year)}.pickle"
 
 
 def unit_key(params_dir: str | os.PathLike, department: str, year: int | str) -> tuple[str, str, int]:
@@ -74,10 +81,13 @@ def load_scored(params_dir: str | os.PathLike, department: str,
                 year: int | str) -> tuple[Bundle, list[EvaluationResult]]:
     """The department-year's bundle and the results of scoring it (:func:`~perfkit.load.load` of
     :func:`~perfkit.load.find_unit`, then :func:`~perfkit.core.scoring.score_bundle`), or the same objects
-    from the handoff named by ``$PERFKIT_VALIDATED`` when it holds this unit and its files are unchanged.
-    ParameterError as ``load`` and ``score_bundle`` raise it."""
+    from the handoff named by ``$PERFKIT_VALIDATED`` (a file, or a batch's shared folder:
+    :func:`shared_handoff`) when it holds this unit and its files are unchanged. ParameterError as ``load``
+    and ``score_bundle`` raise it."""
     handoff = os.environ.get(VALIDATED_ENV)
     if handoff:
+        if os.path.isdir(handoff):
+            handoff = str(shared_handoff(handoff, department, year))
         found = read_validated(handoff, params_dir, department, year)
         if found is not None:
             return found

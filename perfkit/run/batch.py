@@ -18,7 +18,11 @@ progress bar, and how failures are described and grouped. The layout of ``<out>`
     <out>/index.html                              every evaluation of every unit (:mod:`perfkit.report.index_page`)
 
 A unit's parameters are validated (loaded and scored) before any kernel starts, so a unit with invalid
-parameters fails fast with the problem lines of :class:`~perfkit.errors.ParameterError`. Every file is
+parameters fails fast with the problem lines of :class:`~perfkit.errors.ParameterError`. A batch validates
+each unit once: every unit's first language runs before any second one, and the first keeps the unit as
+validated in the batch's private folder of handoffs (:func:`perfkit.core.validated.shared_handoff`), which
+the notebook, the unit's other language and the portfolio notebook (started once the units are there) read
+instead of loading and scoring it again; the folder goes when the batch ends. Every file is
 written atomically (:mod:`perfkit.run.files`), so a report in its final name is always a finished one; the
 folder of a unit always reflects its latest run (a run that fails removes the reports of an earlier run,
 which no longer match the parameters).
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -44,14 +49,14 @@ from ..errors import ParameterError, Problem, RunError
 from . import documents, engine
 from .engine import DEFAULT_CELL_TIMEOUT, DEFAULT_KERNEL, error_summary
 from .executors import default_workers, get_executor
-from .files import (atomic_write_text, check_inside, check_out_dir, relative_to, remove, sweep_once, sweep_temporaries,
-                    tmp_name)
+from .files import (atomic_write_text, check_inside, check_out_dir, private_dir, relative_to, remove, sweep_once,
+                    sweep_temporaries, tmp_name)
 from .manifest import (ERROR, FAILED, INVALID, MANIFEST_NAME, OK, UnitRecord, append_journal, now, read_manifest,
                        record_order, versions, write_manifest)
 from .incremental import Decision, describe, output_hashes, plan
 from .units import (DEFAULT_LANGUAGE, DOCUMENTS, LANGUAGES, ambiguous_unit, check_params_dir, discover_units, hash_inputs,
-                    include_matches, languages_of, unit_dir, unit_files, unit_name, unit_outputs, unit_stamp,
-                    validate_unit)
+                    include_matches, language_order, languages_of, unit_dir, unit_files, unit_name, unit_outputs,
+                    unit_stamp, validate_unit)
 
 _documents = documents  # the module (``documents`` is also the name of a parameter below)
 
@@ -79,7 +84,8 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
              out_dir: str | os.PathLike = "reports", *, notebook: str | os.PathLike | None = None,
              kernel_name: str = DEFAULT_KERNEL, timeout: float | None = DEFAULT_CELL_TIMEOUT,
              record: bool = True, checked: bool = False, templates: str | os.PathLike | None = None,
-             engine_name: str = engine.DEFAULT_ENGINE, documents: tuple[str, ...] = DOCUMENTS) -> UnitRecord:
+             engine_name: str = engine.DEFAULT_ENGINE, documents: tuple[str, ...] = DOCUMENTS,
+             handoffs: str | os.PathLike | None = None) -> UnitRecord:
     """Run the evaluation notebook for one department-year in one language and write its report.
 
     Returns the manifest record; never raises for a problem of the unit (its status says what happened).
@@ -91,7 +97,9 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     notebook and kernel checks (the batch does them once). ``templates``: a directory of sentence overrides
     (:mod:`perfkit.report.overrides`), checked before anything runs. ``engine_name``: how the kernel is
     executed (:data:`perfkit.run.engine.ENGINES`; the reports are the same). ``documents``: which of
-    :data:`~perfkit.run.units.DOCUMENTS` to write beside the notebook and HTML.
+    :data:`~perfkit.run.units.DOCUMENTS` to write beside the notebook and HTML. ``handoffs``: a batch's shared
+    folder of validated units (:func:`perfkit.core.validated.shared_handoff`): the unit is read from it when
+    another report of the batch validated it already, and written to it otherwise.
     """
     from ..load import find_unit
 
@@ -114,7 +122,7 @@ def run_unit(department: str, year: int | str, language: str = DEFAULT_LANGUAGE,
     t0 = time.monotonic()
     try:
         _run_unit(rec, params_dir, Path(out_dir), notebook.resolve(), kernel_name, timeout, templates, engine_name,
-                  documents)
+                  documents, handoffs)
     except Exception as exc:  # noqa: BLE001 - a unit's failure is recorded, never raised at the batch
         rec.status = ERROR
         rec.error = {"kind": "error", "summary": error_summary(exc)}
@@ -144,7 +152,8 @@ def check_templates(templates: str | os.PathLike | None) -> str | None:
 
 def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, kernel_name: str,
               timeout: float | None, templates: str | None = None, engine_name: str = engine.DEFAULT_ENGINE,
-              documents: tuple[str, ...] = DOCUMENTS) -> None:
+              documents: tuple[str, ...] = DOCUMENTS, handoffs: str | os.PathLike | None = None) -> None:
+    from ..core.validated import read_validated, shared_handoff
     from ..load import find_unit
 
     names = LANGUAGES[rec.language]
@@ -160,7 +169,9 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
         rec.inputs = hash_inputs(files, params_dir, notebook)
         if len(files) > 1:
             raise ambiguous_unit(files)
-        bundle, results = validate_unit(params_dir, rec.department, rec.year, with_results=True)
+        shared = shared_handoff(handoffs, rec.department, rec.year) if handoffs else None
+        found = read_validated(shared, params_dir, rec.department, rec.year) if shared else None
+        bundle, results = found or validate_unit(params_dir, rec.department, rec.year, with_results=True)
         from ..report.index_page import scored_rows
 
         rec.scored = scored_rows(bundle, results)
@@ -174,7 +185,7 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
     # 2. Execute into a temporary file beside the final one, the unit as validated handed to the notebook.
     tmp_nb = tmp_name(final_nb)
     parameters = engine.notebook_parameters(rec.department, rec.year, rec.language)
-    handoff = _handoff(params_dir, rec, bundle, results)
+    handoff = shared if found else _handoff(params_dir, rec, bundle, results, shared)
     try:
         udir.mkdir(parents=True, exist_ok=True)
         run = engine.execute(notebook, tmp_nb, parameters, params_dir=params_dir, kernel_name=kernel_name,
@@ -206,19 +217,34 @@ def _run_unit(rec: UnitRecord, params_dir: Path, out_dir: Path, notebook: Path, 
             remove(final_nb, final_html, *docs)  # one of them may be this run's, the other an earlier run's
     finally:
         with contextlib.suppress(OSError):
-            remove(tmp_nb, *([handoff] if handoff else []))
+            remove(tmp_nb, *([handoff] if handoff and handoff != shared else []))  # the batch removes its shared ones
 
 
 HANDOFF_PREFIX = "perfkit-validated-"  # then the worker's pid and a random part: <tmp>/perfkit-validated-PID-….pickle
 
 
-def _handoff(params_dir: Path, rec: UnitRecord, bundle, results) -> Path | None:
+def _handoff(params_dir: Path, rec: UnitRecord, bundle, results, shared: Path | None = None) -> Path | None:
     """A private temporary file holding the unit as validated (:func:`perfkit.core.validated.write_validated`),
     which the notebook reads instead of loading and scoring the unit again; None if it cannot be written
-    (the notebook then loads the unit itself: the same report, a little later)."""
+    (the notebook then loads the unit itself: the same report, a little later). With ``shared``, the file is
+    moved there (atomically: a reader finds the whole file or none) for the batch's other readers, and
+    ``shared`` is returned."""
     from ..core.validated import write_validated
 
     sweep_once(HANDOFF_PREFIX)  # handoffs of workers killed before they could remove theirs
+    if shared is not None:
+        try:
+            fd, path = tempfile.mkstemp(prefix=f"{HANDOFF_PREFIX}{os.getpid()}-", suffix=".pickle", dir=shared.parent)
+            os.close(fd)
+            try:
+                write_validated(path, params_dir, rec.department, rec.year, bundle, results)
+                os.replace(path, shared)
+                return shared
+            finally:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+        except OSError:  # a folder this worker cannot see or write (a Dask worker elsewhere): a file of its own
+            pass
     path = None
     try:
         fd, path = tempfile.mkstemp(prefix=f"{HANDOFF_PREFIX}{os.getpid()}-", suffix=".pickle")  # this user's only
@@ -412,10 +438,14 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
         return BatchResult([], None, round(time.monotonic() - t0, 3), sorted(refused + decisions,
                            key=lambda d: record_order(*d.key)))
     out_dir = check_out_dir(out_dir)
+    # Every unit's first language before any second one: by the time a unit's report in its second language
+    # starts, the first has validated the unit into the batch's shared folder (read there, not validated again).
+    runs = sorted((d for d in decisions if d.run), key=lambda d: language_order(d.language))
+    handoffs = private_dir(HANDOFF_PREFIX) if runs else None
     tasks = [dict(department=d.department, year=d.year, language=d.language, params_dir=str(params_dir),
                   out_dir=str(out_dir.resolve()), notebook=str(notebook), kernel_name=kernel_name, timeout=timeout,
-                  templates=templates, engine_name=engine_name, documents=documents)
-             for d in decisions if d.run]
+                  templates=templates, engine_name=engine_name, documents=documents, handoffs=handoffs)
+             for d in runs]
     kept = [_kept(d) for d in decisions if not d.run]
     refused = [misnamed_record(params_dir, d, y, lang, why).to_dict() for (d, y), why in misnamed.items() for lang in langs]
     workers = workers or default_workers(len(tasks))
@@ -423,7 +453,7 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     told: set[tuple] = set()
     total = len(tasks) + len(refused) + len(kept)
     snapshot = _Snapshot(out_dir, params_dir, notebook)
-    alongside, worker_env = None, {}
+    worker_env: dict[str, str] = {}
     if tasks and engine_name == "perfkit" and executor == "process" and min(workers, len(tasks)) > 1:
         # One warm server for the batch: its workers and the portfolio fork their children from it, instead of
         # each importing perfkit and its libraries into a server of its own (3 s of CPU each).
@@ -432,37 +462,57 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
 
         address = share_server(kernel_name, engine.KERNEL_ENV)
         worker_env = {SHARED_ENV: address} if address else {}
+    alongside = None
     if tasks and engine_name == "perfkit":
-        from .portfolio import PortfolioAlongside
-
-        alongside = PortfolioAlongside(params_dir, kernel_name=kernel_name, timeout=timeout, engine_name=engine_name)
-    with tqdm(total=total, initial=len(kept), desc="reports", unit="report", file=sys.stderr,
-              disable=not progress, dynamic_ncols=True) as bar:
-        running = run(run_task, tasks, workers, on_error=task_error, scheduler=scheduler,
-                      worker_env=worker_env) if tasks else iter(())
-        try:
-            for result in chain(refused, running):
-                _take(UnitRecord.from_dict(result), records, told, bar, kernel, out_dir)
-                snapshot.maybe()
-        except KeyboardInterrupt:
-            if hasattr(running, "close"):
-                running.close()  # the executor stops its workers
-            if alongside is not None:
-                alongside.cancel()
-            with contextlib.suppress(RunError):
-                write_manifest(out_dir, [], params_dir=params_dir, notebook=notebook)  # fold the journal in
-            raise BatchInterrupted(len(records) - len(kept), total - len(kept), out_dir / MANIFEST_NAME) from None
-        except BaseException:  # anything else ends the batch too: its workers and the portfolio run with it
-            if hasattr(running, "close"):
-                running.close()
-            if alongside is not None:
-                alongside.cancel()
-            raise
-    records.sort(key=lambda r: record_order(*r.key))
-    manifest = finish_batch(out_dir, records, params_dir=params_dir, notebook=notebook,
-                            full=set(langs) == set(LANGUAGES) and not only, kernel_name=kernel_name, timeout=timeout,
-                            engine_name=engine_name, alongside=alongside)
+        # Started once every unit has been validated into the shared folder (as many reports finished as there
+        # are units) or when the workers are about to run out of reports, whichever comes first: it then reads
+        # the units there instead of loading and scoring each again, while the last reports still run.
+        start_at = min(len({(t["department"], t["year"]) for t in tasks}), max(len(tasks) - workers, 0))
+        if start_at == 0:  # as many workers as reports: none would be free for it later
+            alongside = _portfolio_alongside(params_dir, kernel_name, timeout, engine_name, handoffs)
+    try:
+        with tqdm(total=total, initial=len(kept), desc="reports", unit="report", file=sys.stderr,
+                  disable=not progress, dynamic_ncols=True) as bar:
+            running = run(run_task, tasks, workers, on_error=task_error, scheduler=scheduler,
+                          worker_env=worker_env) if tasks else iter(())
+            try:
+                for finished, result in enumerate(chain(refused, running), 1):
+                    if alongside is None and tasks and engine_name == "perfkit" and finished > start_at:
+                        alongside = _portfolio_alongside(params_dir, kernel_name, timeout, engine_name, handoffs)
+                    _take(UnitRecord.from_dict(result), records, told, bar, kernel, out_dir)
+                    snapshot.maybe()
+            except KeyboardInterrupt:
+                if hasattr(running, "close"):
+                    running.close()  # the executor stops its workers
+                if alongside is not None:
+                    alongside.cancel()
+                with contextlib.suppress(RunError):
+                    write_manifest(out_dir, [], params_dir=params_dir, notebook=notebook)  # fold the journal in
+                raise BatchInterrupted(len(records) - len(kept), total - len(kept), out_dir / MANIFEST_NAME) from None
+            except BaseException:  # anything else ends the batch too: its workers and the portfolio run with it
+                if hasattr(running, "close"):
+                    running.close()
+                if alongside is not None:
+                    alongside.cancel()
+                raise
+        if alongside is None and tasks and engine_name == "perfkit":  # no report came back: run it now
+            alongside = _portfolio_alongside(params_dir, kernel_name, timeout, engine_name, handoffs)
+        records.sort(key=lambda r: record_order(*r.key))
+        manifest = finish_batch(out_dir, records, params_dir=params_dir, notebook=notebook,
+                                full=set(langs) == set(LANGUAGES) and not only, kernel_name=kernel_name,
+                                timeout=timeout, engine_name=engine_name, alongside=alongside)
+    finally:
+        if handoffs:  # after the portfolio, which reads them (finish_batch waits for it or cancels it)
+            shutil.rmtree(handoffs, ignore_errors=True)
     return BatchResult(records, manifest, round(time.monotonic() - t0, 3), decisions)
+
+
+def _portfolio_alongside(params_dir: Path, kernel_name: str, timeout: float | None, engine_name: str,
+                         handoffs: str | None):
+    from .portfolio import PortfolioAlongside
+
+    return PortfolioAlongside(params_dir, kernel_name=kernel_name, timeout=timeout, engine_name=engine_name,
+                              handoffs=handoffs)
 
 
 def finish_batch(out_dir: Path, records: list[UnitRecord], *, params_dir: Path, notebook: Path, full: bool,

@@ -51,9 +51,11 @@ class Executed:
 
 def execute_portfolio(params_dir: str | Path, *, kernel_name: str = DEFAULT_KERNEL,
                       timeout: float | None = DEFAULT_CELL_TIMEOUT, notebook: Path | None = None,
-                      engine_name: str = engine.DEFAULT_ENGINE) -> Executed:
+                      engine_name: str = engine.DEFAULT_ENGINE, handoffs: str | None = None) -> Executed:
     """Execute the portfolio notebook over ``params_dir`` (in a private temporary directory) and make its
-    client HTML; nothing is written to the output directory (:func:`write_portfolio` does that)."""
+    client HTML; nothing is written to the output directory (:func:`write_portfolio` does that).
+    ``handoffs``: a batch's shared folder of validated units, which the notebook reads a unit from instead of
+    loading and scoring it when it holds it (:func:`perfkit.core.validated.load_scored`)."""
     import shutil
 
     nb_path = notebook or portfolio_notebook()
@@ -62,7 +64,7 @@ def execute_portfolio(params_dir: str | Path, *, kernel_name: str = DEFAULT_KERN
         tmp_nb = where / PORTFOLIO_NOTEBOOK
         params = Path(params_dir).resolve()
         run = engine.execute(nb_path, tmp_nb, {"params_dir": str(params)}, params_dir=params, kernel_name=kernel_name,
-                             timeout=timeout, engine=engine_name)
+                             timeout=timeout, engine=engine_name, validated=handoffs)
         if not run.ok:
             text = tmp_nb.read_text(encoding="utf-8") if tmp_nb.exists() else None
             return Executed(error=run.error.get("summary", "failed"), failed_text=text)
@@ -106,21 +108,25 @@ def run_portfolio(out_dir: str | Path, params_dir: str | Path, *, kernel_name: s
 
 class PortfolioAlongside:
     """The portfolio notebook executed in a thread of the batch's own process while the units run in the
-    workers, instead of alone after them (11–17 s a batch spent with every worker idle). It reads only the
+    workers, instead of alone after them (11–17 s a batch spent with every worker idle); the batch starts it
+    once the units are in its shared folder of validated units (``handoffs``), which it then reads them from. It reads only the
     parameters, as the units do, and writes nothing until :meth:`result` is taken and written; a batch that
     ends with no unit rerun, or is interrupted, drops it (:meth:`cancel`). Only for the engine ``perfkit``,
     whose cells run in a process forked by this process's fork server: the thread only waits on a socket."""
 
-    def __init__(self, params_dir: Path, *, kernel_name: str, timeout: float | None, engine_name: str):
+    def __init__(self, params_dir: Path, *, kernel_name: str, timeout: float | None, engine_name: str,
+                 handoffs: str | None = None):
         import threading
 
         self.executed: Executed | None = None
         self.thread = threading.Thread(target=self._run, name="perfkit-portfolio", daemon=True,
-                                       args=(params_dir, kernel_name, timeout, engine_name))
+                                       args=(params_dir, kernel_name, timeout, engine_name, handoffs))
         self.thread.start()
 
-    def _run(self, params_dir: Path, kernel_name: str, timeout: float | None, engine_name: str) -> None:
-        self.executed = execute_portfolio(params_dir, kernel_name=kernel_name, timeout=timeout, engine_name=engine_name)
+    def _run(self, params_dir: Path, kernel_name: str, timeout: float | None, engine_name: str,
+             handoffs: str | None) -> None:
+        self.executed = execute_portfolio(params_dir, kernel_name=kernel_name, timeout=timeout, engine_name=engine_name,
+                                          handoffs=handoffs)
 
     def result(self) -> Executed:
         self.thread.join()
