@@ -184,3 +184,14 @@ def test_a_batch_validates_each_unit_once_for_both_languages_and_the_portfolio(t
     shared = {v for lang, v in seen if lang != "portfolio"}
     assert len(shared) == 1 and Path(shared.pop()).parent == Path(seen[-1][1])  # one file, in the folder
     assert not Path(seen[-1][1]).exists()  # removed at the end of the batch
+
+
+def test_the_portfolio_starts_when_the_units_are_validated_or_half_way_through_one_language():
+    def tasks(n_units, languages):
+        return [{"department": f"d{i}", "year": 2022, "language": lang} for lang in languages for i in range(n_units)]
+
+    assert batch.portfolio_start(tasks(50, ["zh", "en"]), workers=2) == 50  # every unit's first language done
+    assert batch.portfolio_start(tasks(50, ["zh"]), workers=2) == 25  # half of a batch of one language
+    assert batch.portfolio_start(tasks(3, ["zh", "en"]), workers=2) == 3
+    assert batch.portfolio_start(tasks(1, ["zh", "en"]), workers=2) == 0  # no worker free later: at once
+    assert batch.portfolio_start(tasks(2, ["zh"]), workers=4) == 0

@@ -21,8 +21,9 @@ A unit's parameters are validated (loaded and scored) before any kernel starts, 
 parameters fails fast with the problem lines of :class:`~perfkit.errors.ParameterError`. A batch validates
 each unit once: every unit's first language runs before any second one, and the first keeps the unit as
 validated in the batch's private folder of handoffs (:func:`perfkit.core.validated.shared_handoff`), which
-the notebook, the unit's other language and the portfolio notebook (started once the units are there) read
-instead of loading and scoring it again; the folder goes when the batch ends. Every file is
+the notebook, the unit's other language and the portfolio notebook (started once the units are there, or
+half-way through a batch of one language) read instead of loading and scoring it again; the folder goes when
+the batch ends. Every file is
 written atomically (:mod:`perfkit.run.files`), so a report in its final name is always a finished one; the
 folder of a unit always reflects its latest run (a run that fails removes the reports of an earlier run,
 which no longer match the parameters).
@@ -464,10 +465,7 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
         worker_env = {SHARED_ENV: address} if address else {}
     alongside = None
     if tasks and engine_name == "perfkit":
-        # Started once every unit has been validated into the shared folder (as many reports finished as there
-        # are units) or when the workers are about to run out of reports, whichever comes first: it then reads
-        # the units there instead of loading and scoring each again, while the last reports still run.
-        start_at = min(len({(t["department"], t["year"]) for t in tasks}), max(len(tasks) - workers, 0))
+        start_at = portfolio_start(tasks, workers)
         if start_at == 0:  # as many workers as reports: none would be free for it later
             alongside = _portfolio_alongside(params_dir, kernel_name, timeout, engine_name, handoffs)
     try:
@@ -505,6 +503,16 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
         if handoffs:  # after the portfolio, which reads them (finish_batch waits for it or cancels it)
             shutil.rmtree(handoffs, ignore_errors=True)
     return BatchResult(records, manifest, round(time.monotonic() - t0, 3), decisions)
+
+
+def portfolio_start(tasks: list[dict[str, Any]], workers: int) -> int:
+    """After how many finished reports a batch starts its portfolio notebook: once every unit has been
+    validated into the shared folder (as many as there are units: the first languages), or half-way through a
+    batch of one language, whichever comes first; at once (0) when no worker would be free later. It then
+    reads the units there instead of loading and scoring each again (in a batch of one language, the first
+    half of them), while the other reports still run."""
+    units = len({(t["department"], t["year"]) for t in tasks})
+    return min(units, len(tasks) // 2, max(len(tasks) - workers, 0))
 
 
 def _portfolio_alongside(params_dir: Path, kernel_name: str, timeout: float | None, engine_name: str,
