@@ -185,7 +185,9 @@ def test_score_sheet_writes_text_as_text(tmp_path, formula):
         elif c.value is not None:  # cells share styles (score_sheet._put): a prefix must not leak to others
             assert not c.quotePrefix, f"{sheet}!{c.coordinate} {c.value!r} has a quote prefix"
         if isinstance(c.value, float):
-            assert c.number_format in ("0.00", "0") and c.border.left.style == "thin", f"{sheet}!{c.coordinate}"
+            # scores 0.00, counts 0, points as written (General), a target's ratio 0.00%
+            assert c.number_format in ("0.00", "0", "General", "0.00%") and c.border.left.style == "thin", \
+                f"{sheet}!{c.coordinate}"
     assert any(isinstance(c.value, str) and c.value.strip() == formula.strip() for _, c in cells), "text lost"
     assert any(isinstance(c.value, float) for _, c in cells), "numbers must stay numbers"
 
