@@ -8,12 +8,12 @@ report's 3 s, all of it repeated work (issue 13, "parse and validate a unit once
 :func:`write_validated` pickles what the validation made (the :class:`~perfkit.load.Bundle` and
 :func:`~perfkit.core.scoring.score_bundle`'s results) into a private temporary file,
 with the unit's key and the state of every file it was read from; the notebook's process finds the file in
-``$PERFKIT_VALIDATED`` (set for that one run; a batch of several workers keeps one file per unit in a shared
-folder, :func:`shared_handoff`, which the unit's other language and the portfolio notebook read too) and :func:`load_scored` returns its contents when the key is
-the unit asked for and every input file (and folder) has the same size and modification time as when it
-was read. Otherwise, and always outside a batch, :func:`load_scored` loads and scores the files itself:
-both ways give the same objects (the pickle is exact), so the report cannot tell them apart; only its time
-does. A file that cannot be read as such a handoff is ignored in the same way: it is a cache, never the
+``$PERFKIT_VALIDATED`` (set for that one run; a batch keeps one file per unit in a shared folder,
+:func:`shared_handoff`, which the unit's other language and the portfolio notebook read too) and
+:func:`load_scored` returns its contents when the key is the unit asked for and every input file (and
+folder) has the same size and modification time as when it was read. Otherwise, and always outside a
+batch, :func:`load_scored` loads and scores the files itself: both ways give the same objects (the pickle is
+exact), so the report cannot tell them apart; only its time does. A file that cannot be read as such a handoff is ignored in the same way: it is a cache, never the
 only source of a figure.
 
 The file is read with :mod:`pickle`, which runs code named in the file: only a path in the environment

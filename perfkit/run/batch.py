@@ -23,10 +23,9 @@ each unit once: every unit's first language runs before any second one, and the 
 validated in the batch's private folder of handoffs (:func:`perfkit.core.validated.shared_handoff`), which
 the notebook, the unit's other language and the portfolio notebook (started once the units are there, or
 half-way through a batch of one language) read instead of loading and scoring it again; the folder goes when
-the batch ends. Every file is
-written atomically (:mod:`perfkit.run.files`), so a report in its final name is always a finished one; the
-folder of a unit always reflects its latest run (a run that fails removes the reports of an earlier run,
-which no longer match the parameters).
+the batch ends. Every file is written atomically (:mod:`perfkit.run.files`), so a report in its final name
+is always a finished one; the folder of a unit always reflects its latest run (a run that fails removes the
+reports of an earlier run, which no longer match the parameters).
 
 The other modules of :mod:`perfkit.run`: :mod:`~perfkit.run.engine` executes one notebook,
 :mod:`~perfkit.run.units` finds units and names their files, :mod:`~perfkit.run.manifest` records them,
@@ -228,24 +227,10 @@ def _handoff(params_dir: Path, rec: UnitRecord, bundle, results, shared: Path | 
     """A private temporary file holding the unit as validated (:func:`perfkit.core.validated.write_validated`),
     which the notebook reads instead of loading and scoring the unit again; None if it cannot be written
     (the notebook then loads the unit itself: the same report, a little later). With ``shared``, the file is
-    moved there (atomically: a reader finds the whole file or none) for the batch's other readers, and
-    ``shared`` is returned."""
+    moved there for the batch's other readers and ``shared`` is returned, where this worker can."""
     from ..core.validated import write_validated
 
     sweep_once(HANDOFF_PREFIX)  # handoffs of workers killed before they could remove theirs
-    if shared is not None:
-        try:
-            fd, path = tempfile.mkstemp(prefix=f"{HANDOFF_PREFIX}{os.getpid()}-", suffix=".pickle", dir=shared.parent)
-            os.close(fd)
-            try:
-                write_validated(path, params_dir, rec.department, rec.year, bundle, results)
-                os.replace(path, shared)
-                return shared
-            finally:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
-        except OSError:  # a folder this worker cannot see or write (a Dask worker elsewhere): a file of its own
-            pass
     path = None
     try:
         fd, path = tempfile.mkstemp(prefix=f"{HANDOFF_PREFIX}{os.getpid()}-", suffix=".pickle")  # this user's only
@@ -256,6 +241,12 @@ def _handoff(params_dir: Path, rec: UnitRecord, bundle, results, shared: Path | 
             with contextlib.suppress(OSError):
                 os.unlink(path)
         return None
+    if shared is not None:
+        try:
+            os.replace(path, shared)  # both in the temporary folder: a reader finds the whole file or none
+            return shared
+        except OSError:  # a folder this worker cannot see (a Dask worker elsewhere): the file stays its own
+            pass
     return Path(path)
 
 
@@ -464,10 +455,9 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
         address = share_server(kernel_name, engine.KERNEL_ENV)
         worker_env = {SHARED_ENV: address} if address else {}
     alongside = None
-    if tasks and engine_name == "perfkit":
-        start_at = portfolio_start(tasks, workers)
-        if start_at == 0:  # as many workers as reports: none would be free for it later
-            alongside = _portfolio_alongside(params_dir, kernel_name, timeout, engine_name, handoffs)
+    start_at = portfolio_start(tasks, workers) if tasks and engine_name == "perfkit" else None  # None: not here
+    if start_at == 0:  # as many workers as reports: none would be free for it later
+        alongside = _portfolio_alongside(params_dir, kernel_name, timeout, engine_name, handoffs)
     try:
         with tqdm(total=total, initial=len(kept), desc="reports", unit="report", file=sys.stderr,
                   disable=not progress, dynamic_ncols=True) as bar:
@@ -475,7 +465,7 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
                           worker_env=worker_env) if tasks else iter(())
             try:
                 for finished, result in enumerate(chain(refused, running), 1):
-                    if alongside is None and tasks and engine_name == "perfkit" and finished > start_at:
+                    if alongside is None and start_at is not None and finished > start_at:
                         alongside = _portfolio_alongside(params_dir, kernel_name, timeout, engine_name, handoffs)
                     _take(UnitRecord.from_dict(result), records, told, bar, kernel, out_dir)
                     snapshot.maybe()
@@ -493,7 +483,7 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
                 if alongside is not None:
                     alongside.cancel()
                 raise
-        if alongside is None and tasks and engine_name == "perfkit":  # no report came back: run it now
+        if alongside is None and start_at is not None:  # no report came back: run it now
             alongside = _portfolio_alongside(params_dir, kernel_name, timeout, engine_name, handoffs)
         records.sort(key=lambda r: record_order(*r.key))
         manifest = finish_batch(out_dir, records, params_dir=params_dir, notebook=notebook,

@@ -109,8 +109,8 @@ def run_portfolio(out_dir: str | Path, params_dir: str | Path, *, kernel_name: s
 class PortfolioAlongside:
     """The portfolio notebook executed in a thread of the batch's own process while the units run in the
     workers, instead of alone after them (11–17 s a batch spent with every worker idle); the batch starts it
-    once the units are in its shared folder of validated units (``handoffs``), which it then reads them from. It reads only the
-    parameters, as the units do, and writes nothing until :meth:`result` is taken and written; a batch that
+    once the units are in its shared folder of validated units (``handoffs``), which it then reads them from.
+    It reads only the parameters, as the units do, and writes nothing until :meth:`result` is taken and written; a batch that
     ends with no unit rerun, or is interrupted, drops it (:meth:`cancel`). Only for the engine ``perfkit``,
     whose cells run in a process forked by this process's fork server: the thread only waits on a socket."""
 
