@@ -26,11 +26,12 @@ WORD_KEPT = 16
 # Word document's fonts; the wider is taken, so a number never breaks. Narrow signs (. , : ; i l) take
 # about half that, % and the widest capitals about one and a half.
 _LATIN, _NARROW, _BROAD = 1.3, 0.65, 1.9
+TIERS = 3  # of what must not break: numbers, headings, the body's words (:func:`_measure`)
 _NARROW_CHARS, _BROAD_CHARS = frozenset(".,:;!|'()[] ilIjft"), frozenset("%@MWmw—")
 
 
-_CJK_RUN = re.compile(r"(?<![\u3400-\u9fff\uf900-\ufaff])[\u3400-\u9fff\uf900-\ufaff]{4,5}"
-                      r"(?![\u3400-\u9fff\uf900-\ufaff])")
+_HAN = "[\u3400-\u9fff\uf900-\ufaff]"  # a Chinese character (CJK ideographs and compatibility ideographs)
+_CJK_RUN = re.compile(f"(?<!{_HAN}){_HAN}{{4,5}}(?!{_HAN})")  # a run of four or five, alone
 
 
 def heading_chunks(text: str) -> list[str]:
@@ -39,16 +40,12 @@ def heading_chunks(text: str) -> list[str]:
     keeps each piece on one line (:func:`perfkit.report.tables.html_table`); longer runs break anywhere."""
     out, at = [], 0
     for m in _CJK_RUN.finditer(text):
-        run = m.group(0)
-        pieces = [run[:(len(run) + 1) // 2], run[(len(run) + 1) // 2:]]
-        out.append(text[at:m.start()] + pieces[0])
-        out += pieces[1:]
+        half = m.start() + (len(m.group(0)) + 1) // 2
+        out += [text[at:half], text[half:m.end()]]
         at = m.end()
-    if at < len(text) or not out:
-        if out:
-            out[-1] += text[at:]
-        else:
-            out.append(text)
+    if not out:
+        return [text]
+    out[-1] += text[at:]
     return out
 
 
@@ -130,7 +127,7 @@ def markdown_table_of(token: dict) -> Table:
 
 def _chinese_piece(piece: str) -> float:
     """The Chinese characters a piece of a heading holds, in display columns (they do not break)."""
-    return 2.0 * sum(1 for ch in piece if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+    return 2.0 * len(re.findall(_HAN, piece))
 
 
 @lru_cache(maxsize=1 << 14)
@@ -173,7 +170,7 @@ def _measure(table: Table, ncols: int) -> tuple[list[float], list[list[float]], 
     # A heading over a column of long text breaks with its text when the page is narrow; over numbers, codes
     # and short words it would be the one thing broken.
     heading = [h if h > w else 0.0 for h, w in zip(heading, want)]
-    tiers = [[max(4.0, *parts[:k]) for parts in zip(number, heading, word)] for k in (1, 2, 3)]
+    tiers = [[max(4.0, *parts[:k]) for parts in zip(number, heading, word)] for k in range(1, TIERS + 1)]
     want = [max(w, t) for w, t in zip(want, tiers[-1])]
     table.measured[ncols] = want, tiers, total_text, body
     return table.measured[ncols]
@@ -182,9 +179,6 @@ def _measure(table: Table, ncols: int) -> tuple[list[float], list[list[float]], 
 def natural_width(table: Table, ncols: int, unit: float, pad: float) -> float:
     """The width a table takes with no line broken (in the unit of ``unit`` and ``pad``, see :func:`column_widths`)."""
     return sum(pad + unit * w for w in _measure(table, ncols)[0])
-
-
-TIERS = 3  # of what must not break: numbers, headings, the body's words (:func:`_measure`)
 
 
 def tiers_fitting(table: Table, ncols: int, total: float, unit: float, pad: float) -> int:

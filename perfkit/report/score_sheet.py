@@ -28,6 +28,7 @@ from openpyxl.utils import get_column_letter
 
 from ..analysis import targets
 from ..core.framework import TOLERANCE
+from ..fmt import missing, pct_ratio
 from .rules_text import describe_rule, inputs_text
 from .sentences import TARGET_COLUMNS, NodeNames, finding_sentence, rounding_note, target_cells
 from .target_words import TargetWords
@@ -314,13 +315,10 @@ def targets_sheet(ws, bundle, results: list, t: Text, labels: dict) -> None:
     row = 2
     for r in results:
         for d in targets.distinct(targets.diagnose(r)):
-            values = target_cells(t, lang, words, d)
+            values = target_cells(t, words, d)
             values["evaluation"] = lang.pick(r.evaluation.title, r.evaluation.title_en)
-            ratio = values["ratio"]
-            if ratio is None or math.isnan(ratio):
-                values["ratio"] = "—"
-            elif math.isinf(ratio):
-                values["ratio"] = "∞"
+            if missing(d.ratio) or math.isinf(d.ratio):  # as the report prints them: —, ∞
+                values["ratio"] = pct_ratio(d.ratio)
             for j, c in enumerate(cols, 1):
                 _put(ws, row, j, values[c], number_format=RATIO_FORMAT)
             row += 1

@@ -374,26 +374,26 @@ def rounding_note(t: Text, r) -> Safe | None:
     return None
 
 
-def _judgement(t, lang, d) -> str:
+def _judgement(t: Text, d) -> str:
     words = []
     s = target_status(d)
     if s is not None:
         words.append(t.label(f"targets.status.{s}"))
     words += [t.label(f"targets.flags.{f}") for f in d.flags if t.has(f"targets.flags.{f}")]
-    return lang.clauses(words)
+    return t.lang.clauses(words)
 
 
 TARGET_COLUMNS = ("target_name", "source", "target", "actual", "direction", "ratio", "judgement")
 
 
-def target_cells(t, lang, words, d) -> dict:
-    """One target as the report's table and the score sheet show it, by :data:`TARGET_COLUMNS`: its name, where
-    it comes from, the target and the actual in the report's words (``words``: a
+def target_cells(t: Text, words, d) -> dict:
+    """One target as the report's table and the score sheet show it, by :data:`TARGET_COLUMNS`, in ``t``'s
+    language: its name, where it comes from, the target and the actual in the report's words (``words``: a
     :class:`~perfkit.report.target_words.TargetWords` for cells), the direction, the ratio (the number, or
     None) and the judgement (status and flags)."""
-    return {"target_name": lang.name(d.name, d.name_en),
+    return {"target_name": t.lang.name(d.name, d.name_en),
             "source": t.label(f"targets.source.{d.source}") if t.has(f"targets.source.{d.source}") else d.source,
             "target": words(d.target_text, d.unit), "actual": words(d.actual_text, d.unit),
             "direction": t.label(f"targets.direction.{d.direction}") if d.direction and t.has(
                 f"targets.direction.{d.direction}") else "—",
-            "ratio": d.ratio, "judgement": _judgement(t, lang, d)}
+            "ratio": d.ratio, "judgement": _judgement(t, d)}

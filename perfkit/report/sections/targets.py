@@ -4,6 +4,8 @@ points resting on targets and the one-at-a-time tornado; then the portfolio's ta
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from ...analysis import sensitivity
@@ -118,10 +120,10 @@ def _points_at_risk(analysis) -> list[tuple]:
 def targets_table(report, diags: list, project_of: dict | None = None) -> str:
     """Each target: its source, target, actual, direction, ratio and the judgement (status and flags)."""
     t = report.t
-    words = lambda text, unit: report.target_words(text, unit, cell=True)  # noqa: E731
+    words = partial(report.target_words, cell=True)
     rows = []
     for d in diags:
-        cells = target_cells(t, report.lang, words, d)
+        cells = target_cells(t, words, d)
         cells["ratio"] = pct_ratio(d.ratio)
         rows.append(([project_of[id(d)]] if project_of is not None else []) + [cells[c] for c in TARGET_COLUMNS])
     cols = (["project"] if project_of is not None else []) + list(TARGET_COLUMNS)
