@@ -630,7 +630,7 @@ class PerformanceTarget(Model):
         None,
         description="`positive` (higher is better), `negative` (lower is better), `equal`, or `qualitative` (the "
         "target is words, its digits are not a target). Null: from the target's comparison (≥ positive, ≤ "
-        "negative, = equal), else positive.",
+        "negative, = equal), a bare zero (0次, 零事故) negative (none allowed), else positive.",
     )
     target_value: float | None = Field(
         None,

@@ -315,3 +315,23 @@ def test_the_same_indicator_in_two_projects_is_not_compared(scored):
     for unit in ("shenzhen", "luohu"):
         _, rs = scored(unit)
         assert not any(codes(r, "TARGET_HIGHER_ELSEWHERE") for r in rs.values())
+
+
+def test_a_zero_target_row_is_missed_by_one_incident_unless_the_row_says_higher_is_better():
+    from perfkit.core.target_rows import linked, read_row, unsure_readings
+    from perfkit.params import PerformanceTarget as T
+
+    incidents = read_row(T(name="安全责任事故发生次数", target="0次", actual="1次"))
+    assert (linked(incidents).met, linked(incidents).completion) == (False, 0)
+    assert linked(read_row(T(name="安全责任事故发生次数", target="0次", actual="0次"))).met is True
+    # the row settles it: direction given, no assumption left to report
+    said = read_row(T(name="新增投诉", target="0件", actual="2件", direction="negative"))
+    assert linked(said).met is False and said.target.notes == ()
+    more = read_row(T(name="新增合作单位", target="0家", actual="2家", direction="positive"))
+    assert (linked(more).met, more.target.comparator, more.target.lo, more.target.notes) == (True, None, 0, ())
+
+    class Evaluation:  # unsure_readings reads only the rows
+        targets = [T(name="安全责任事故发生次数", target="0次", actual="1次"),
+                   T(name="新增合作单位", target="0家", actual="2家", direction="positive")]
+        projects = []
+    assert [(u.name, u.codes) for u in unsure_readings(Evaluation())] == [("安全责任事故发生次数", ("zero_as_limit",))]

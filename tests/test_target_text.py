@@ -160,3 +160,24 @@ def test_an_amount_with_a_decimal_point_is_not_a_date(text, kind, value):
 def test_a_dotted_year_and_month_is_still_a_date():
     r = read_target("2022.2")
     assert r.kind == "date" and divmod(int(r.hi), 12) == (2022, 1)
+
+
+@pytest.mark.parametrize("cell", ["0次", "0起", "零事故", "0%", "0", 0, 0.0, "0天"])
+def test_a_bare_zero_target_is_read_as_none_allowed(cell):
+    # Nothing counted falls below zero, so "0次" with no comparison word can only mean at most 0: read as a
+    # bare figure (met at or above it) it would be met by any count at all, and a miss called met.
+    r = read_target(cell)
+    assert (r.comparator, r.lo, r.hi, r.direction, r.note_codes) == ("<=", None, 0, "negative", ("zero_as_limit",))
+    assert met(r, 1) is False and met(r, 0) is True
+    assert completion(r, 1) == 0 and shortfall(r, 2) == 2
+
+
+@pytest.mark.parametrize("cell,comparator,lo,hi", [
+    ("≥0", ">=", 0, None),          # a comparison written is kept
+    ("0-3次", "range", 0, 3),
+    ("10次", None, 10, None),       # only a zero: a bare figure promised stays met at or above it
+    ("较上年增长0%", ">=", 0, None),  # a change of zero is a growth target, not a count
+])
+def test_zero_with_a_comparison_or_a_nonzero_figure_is_read_as_written(cell, comparator, lo, hi):
+    r = read_target(cell)
+    assert (r.comparator, r.lo, r.hi) == (comparator, lo, hi) and "zero_as_limit" not in r.note_codes

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from ..params import PerformanceTarget
 from ..rules.base import LinkedRow
-from .target_text import Reading, completion, describe, met, read_target, rescaled, shortfall
+from .target_text import NOTES, Reading, completion, describe, met, read_target, rescaled, shortfall
 
 COST_WORDS = ("成本", "预算控制数", "成本控制数")
 
@@ -52,6 +52,12 @@ def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> R
     """Read one row; explicit fields (``target_value``, ``actual_value``, ``kind``, ``direction``) win."""
     cost = is_cost_category(list(t.category) + [t.name])
     target = _kind_override(read_target(t.target, cost=cost, year=year), t.kind)
+    if t.direction in ("positive", "equal", "negative") and "zero_as_limit" in target.note_codes:
+        # the row states which way is better, so a bare zero is not read as none allowed unless it says negative
+        zero = NOTES["zero_as_limit"]
+        notes = tuple(n for n in target.notes if n != zero)
+        target = replace(target, notes=notes) if t.direction == "negative" else \
+            replace(target, comparator=None, lo=target.hi, hi=None, notes=notes)
     if t.direction == "qualitative" and t.target_value is None:
         target = replace(target, kind="words", lo=None, hi=None, comparator=None)
     if t.target_value is not None:

@@ -15,7 +15,8 @@ bounds with their inclusiveness, the unit and its magnitude (万/亿 before 元)
 ``not_applicable``  不适用 / 不涉及 / 无
 
 Where the reading is not certain (a bare date read as a deadline, "提高5%" with no base, a sentence
-with a number in it) ``notes`` says what was understood; a parameter file overrides the reading with
+with a number in it, a bare zero "0次" read as none allowed: at most 0, as no count falls below it) ``notes``
+says what was understood; a parameter file overrides the reading with
 explicit fields (``target_value``, ``direction``, ``kind``). :func:`met` decides whether an actual
 meets a target from the comparison alone, so the direction of every kind is stated in one place.
 
@@ -156,6 +157,7 @@ NOTES = {
     "figure_in_sentence": "a figure in a sentence: read as {value:g}",
     "cost_amount_ceiling": "a cost row's amount: read as a ceiling on spending",
     "cost_figure_ceiling": "a cost row's figure: read as a ceiling on spending",
+    "zero_as_limit": "a bare zero: read as none allowed (at most 0)",
 }
 
 
@@ -380,6 +382,8 @@ def _read_target(raw, cost: bool, year: int | None) -> Reading:
             return Reading(text=str(raw), kind="words")
         v = float(raw)
         kind = "ceiling" if cost else "quantity"
+        if not cost and v == 0:
+            return Reading(text=f"{raw:g}", kind=kind, comparator="<=", hi=0.0, notes=(_note("zero_as_limit"),))
         return Reading(text=f"{raw:g}", kind=kind, comparator="<=" if cost else None,
                        lo=None if cost else v, hi=v if cost else None)
     text = str(raw).strip()
@@ -458,6 +462,11 @@ def _amount(text: str, toks: list[Token], cost: bool) -> Reading:
             op = None
         comparator = op
         b = _bounds(op, v1)
+        if op is None and v1 == 0:
+            # A bare zero ("0次", "零事故", "0%"): nothing counted can fall below it, so a target of zero can only
+            # mean none allowed; read as higher-is-better it would be met by any count at all.
+            comparator, b = "<=", {"hi": 0.0}
+            notes.append(_note("zero_as_limit"))
     if lead_text.startswith("第") and unit1 is None:
         unit1 = "名"
     # an approximate figure: 约/近/逾 before it, 余/多 between it and its unit ("2760余人", "1000多万元")

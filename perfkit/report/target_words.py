@@ -84,6 +84,8 @@ class TargetWords:
         """The cell rendered from its reading; None where the reading does not hold all of it. ``unit`` (the
         row's unit) completes a cell that writes only the magnitude ("≥130亿" in a row of 亿元)."""
         r = read_target(text, year=self.year)
+        if "zero_as_limit" in r.note_codes:  # "0次" is written as a bare figure: say it so, not as "at most 0"
+            r = dataclasses.replace(r, comparator=None, lo=r.hi, hi=None)
         if r.kind == "not_applicable":
             return self.t.label("figures.not_applicable")
         if not r.measurable or not _fully_read(text, r):
