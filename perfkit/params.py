@@ -630,7 +630,8 @@ class PerformanceTarget(Model):
         None,
         description="`positive` (higher is better), `negative` (lower is better), `equal`, or `qualitative` (the "
         "target is words, its digits are not a target). Null: from the target's comparison (≥ positive, ≤ "
-        "negative, = equal), a bare zero (0次, 零事故) negative (none allowed), else positive.",
+        "negative, = equal), a bare zero (0次, 零事故: none allowed) or a place in a ranking (第8名, 前三名) negative, else "
+        "positive.",
     )
     target_value: float | None = Field(
         None,

@@ -14,7 +14,7 @@ from perfkit.core.quantity import chinese_numeral, direction_of, parse_quantity
     ("=17家", "==", 17, "家"),
     ("≤100%", "<=", 100, "%"),
     ("十名以内", "<=", 10, "名"),
-    ("第八名", None, 8, "名"),
+    ("第八名", "<=", 8, "名"),  # a place: that place or better (the actual of 十名以内 in Shenzhen's fund table)
     ("不少于420条", ">=", 420, "条"),
     ("1,023.52亿元", None, 1023.52, "亿元"),
 ])

@@ -568,3 +568,14 @@ def test_the_control_rates_heading_only_over_control_rates(tmp_path, luohu):
     demo = Report.load("demo-bureau", 2023, params_dir=str(scaffolded_params(tmp_path))).section("background").markdown()
     assert "主要预算比率" in demo and "主要控制率" not in demo and "各项比率" in demo
     assert "主要控制率" in luohu["zh"].section("background").markdown()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_note_of_the_target_grammar_is_worded_in_each_language(lang):
+    # a report words what the grammar assumed from its templates and leaves out a code it has no words for:
+    # a new note without its wording would vanish from the report's list of readings
+    from perfkit.core.target_text import NOTES
+    from perfkit.report.text import Text
+
+    t = Text(lang, escape=False)
+    assert [c for c in NOTES if not t.has(f"targets.notes.{c}")] == []

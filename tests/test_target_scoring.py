@@ -335,3 +335,15 @@ def test_a_zero_target_row_is_missed_by_one_incident_unless_the_row_says_higher_
                    T(name="新增合作单位", target="0家", actual="2家", direction="positive")]
         projects = []
     assert [(u.name, u.codes) for u in unsure_readings(Evaluation())] == [("安全责任事故发生次数", ("zero_as_limit",))]
+
+
+def test_a_ranking_row_is_missed_when_the_place_is_lower():
+    from perfkit.core.target_rows import linked, read_row
+    from perfkit.params import PerformanceTarget as T
+
+    lower = linked(read_row(T(name="全球金融中心指数排名", target="第8名", actual="第9名")))
+    assert (lower.met, lower.completion) == (False, pytest.approx(8 / 9))
+    assert linked(read_row(T(name="全球金融中心指数排名", target="前十名", actual="第8名"))).met is True
+    assert linked(read_row(T(name="营商环境评价排名", target="全国前三", actual="全国第五"))).met is False
+    said = read_row(T(name="排名", target="第8名", actual="第9名", direction="positive"))
+    assert (linked(said).met, said.target.notes) == (True, ())   # the row's direction wins over the inferred one

@@ -181,3 +181,30 @@ def test_a_bare_zero_target_is_read_as_none_allowed(cell):
 def test_zero_with_a_comparison_or_a_nonzero_figure_is_read_as_written(cell, comparator, lo, hi):
     r = read_target(cell)
     assert (r.comparator, r.lo, r.hi) == (comparator, lo, hi) and "zero_as_limit" not in r.note_codes
+
+
+@pytest.mark.parametrize("cell,hi,unit,noted", [
+    ("第8名", 8, "名", True),           # a place: that place or better (Shenzhen's GFCI 第8位 against 第9位)
+    ("第八名", 8, "名", True),
+    ("全国第一", 1, "名", True),
+    ("第3位", 3, "位", True),
+    ("前三名", 3, "名", False),         # the top places: certain, no note
+    ("全国前三", 3, "名", False),
+    ("排名前10位", 10, "位", False),
+    ("进入前五", 5, "名", False),
+    ("达到前三名", 3, "名", True),      # 达到 (≥) before a rank is read the rank's way, with a note
+    ("前10名以内", 10, "名", False),
+    ("十名以内", 10, "名", False),
+])
+def test_a_ranking_target_is_lower_is_better(cell, hi, unit, noted):
+    r = read_target(cell)
+    assert (r.comparator, r.lo, r.hi, r.unit, r.direction) == ("<=", None, hi, unit, "negative"), describe(r)
+    assert ("place_as_limit" in r.note_codes) is noted
+    assert met(r, hi) is True and met(r, hi + 1) is False   # one place lower misses it
+    assert completion(r, hi + 1) == pytest.approx(hi / (hi + 1))
+
+
+@pytest.mark.parametrize("cell,unit", [("第一批", "批"), ("前3个月", "个月")])
+def test_a_figure_after_di_or_qian_with_another_unit_is_not_a_rank(cell, unit):
+    r = read_target(cell)
+    assert (r.comparator, r.unit) == (None, unit) and r.direction is None

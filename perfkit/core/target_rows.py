@@ -48,14 +48,18 @@ def _kind_override(r: Reading, kind: str | None) -> Reading:
     return replace(r, kind=kind)
 
 
+# Notes of a lower-is-better reading the grammar inferred from the figure alone (0次, 第8名): a row's direction wins.
+INFERRED_LIMITS = ("zero_as_limit", "place_as_limit")
+
+
 def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> RowReading:
     """Read one row; explicit fields (``target_value``, ``actual_value``, ``kind``, ``direction``) win."""
     cost = is_cost_category(list(t.category) + [t.name])
     target = _kind_override(read_target(t.target, cost=cost, year=year), t.kind)
-    if t.direction in ("positive", "equal", "negative") and "zero_as_limit" in target.note_codes:
-        # the row states which way is better, so a bare zero is not read as none allowed unless it says negative
-        zero = NOTES["zero_as_limit"]
-        notes = tuple(n for n in target.notes if n != zero)
+    inferred = {NOTES[c] for c in INFERRED_LIMITS if c in target.note_codes}
+    if t.direction in ("positive", "equal", "negative") and inferred:
+        # the row states which way is better, so a bare zero or a place is not read as a limit unless it says negative
+        notes = tuple(n for n in target.notes if n not in inferred)
         target = replace(target, notes=notes) if t.direction == "negative" else \
             replace(target, comparator=None, lo=target.hi, hi=None, notes=notes)
     if t.direction == "qualitative" and t.target_value is None:

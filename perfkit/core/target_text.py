@@ -4,7 +4,8 @@ A cell of a 绩效目标表 is read by a small grammar: a tokenizer (:func:`toke
 (:func:`read_target`). The result, a :class:`Reading`, holds the comparison (≥ ≤ = or a range), the
 bounds with their inclusiveness, the unit and its magnitude (万/亿 before 元), and the *kind* of target:
 
-``quantity``  a count or an amount ("≥11家", "不少于420条", "2-3个", "十名以内")
+``quantity``  a count or an amount ("≥11家", "不少于420条", "2-3个", "十名以内"); a place in a ranking
+              ("第8名", "前三名") is at most that place, lower is better
 ``rate``      a percentage ("≥95%", "95%及以上", "90%-95%")
 ``ceiling``   an upper limit on spending ("不超出财政预算100.3万元"; a cost row's money amount)
 ``date``      a deadline or a date ("2023年12月底前", "2月", "第三季度"), bounds as month indices
@@ -61,6 +62,8 @@ SEPARATORS = ("-", "~", "—", "–", "至", "到")
 APPROX_BEFORE = ("约", "大约", "约为", "近", "将近", "接近", "逾")  # words before a figure that make it approximate
 APPROX_AFTER = ("余", "多")  # … and between a figure and its unit
 NOT_APPLICABLE = ("不适用", "不涉及", "无", "/", "—")
+RANK_WORDS = ("第", "前")  # a place (第8名, 全国第一) or the top places (前三名, 排名前10位) before a figure
+RANK_UNITS = ("名", "位", "强")  # … and after it, if anything
 MONEY = ("元",)
 # Magnitude words that lead a unit, longest first; 万元 is 元 at 1e4.
 SCALES = (("万亿", 1e12), ("亿", 1e8), ("千万", 1e7), ("百万", 1e6), ("万", 1e4), ("千", 1e3))
@@ -158,6 +161,7 @@ NOTES = {
     "cost_amount_ceiling": "a cost row's amount: read as a ceiling on spending",
     "cost_figure_ceiling": "a cost row's figure: read as a ceiling on spending",
     "zero_as_limit": "a bare zero: read as none allowed (at most 0)",
+    "place_as_limit": "a place in a ranking: read as that place or better",
 }
 
 
@@ -434,7 +438,7 @@ def _amount(text: str, toks: list[Token], cost: bool) -> Reading:
     nums = [i for i, t in enumerate(toks) if t.kind == "NUM" and _number(t) is not None]
     if not nums:  # a Chinese numeral counts only as a figure with its unit ("十名以内", "第八名", "三个")
         nums = [i for i, t in enumerate(toks) if t.kind == "CNUM" and _number(t) is not None
-                and (i == 0 or toks[i - 1].kind == "OP" or toks[i - 1].text.endswith("第"))
+                and (i == 0 or toks[i - 1].kind == "OP" or toks[i - 1].text.endswith(RANK_WORDS))
                 and sum(len(t.text) for t in toks if t.kind == "TEXT") <= 3]
     if not nums:
         return Reading(text=text, kind="words")
@@ -467,8 +471,15 @@ def _amount(text: str, toks: list[Token], cost: bool) -> Reading:
             # mean none allowed; read as higher-is-better it would be met by any count at all.
             comparator, b = "<=", {"hi": 0.0}
             notes.append(_note("zero_as_limit"))
-    if lead_text.startswith("第") and unit1 is None:
-        unit1 = "名"
+    # a ranking: a place (第8名) or the top places (前三名) is lower-is-better, whatever comparison word a form
+    # puts before it ("达到前三名"); "十名以内", "前10名以内" already say so
+    rank = i >= 1 and toks[i - 1].text.endswith(RANK_WORDS) and (unit1 is None or unit1 in RANK_UNITS)
+    if rank:
+        unit1 = unit1 or "名"
+        if comparator in (None, ">=", "=="):
+            if toks[i - 1].text.endswith("第") or comparator is not None:
+                notes.append(_note("place_as_limit"))
+            comparator, b = "<=", {"hi": v1}
     # an approximate figure: 约/近/逾 before it, 余/多 between it and its unit ("2760余人", "1000多万元")
     if unit1 and unit1[0] in APPROX_AFTER:
         unit1 = unit1[1:] or None
