@@ -160,11 +160,11 @@ def test_luohu_totals_in_both_narratives(luohu):
 
 def test_luohu_first_paragraphs(luohu):
     zh = luohu["zh"].title().markdown()
-    assert zh.startswith("# 深圳市罗湖区金融服务署2022年度预算绩效评价复核报告")  # it reproduces a published report
+    assert zh.startswith("# 深圳市罗湖区金融服务署2022年度部门整体支出绩效评价复核报告")  # it reproduces a published report
     assert "金额单位为万元" in zh
     en = luohu["en"].title().markdown()
-    assert en.startswith("# Luohu District Financial Services Agency, Shenzhen: review of the performance evaluation "
-                         "report for 2022")
+    assert en.startswith("# Luohu District Financial Services Agency, Shenzhen: review of the evaluation report of "
+                         "department-wide expenditure for 2022")
     assert "For 2022, this report reviews one published evaluation of the Luohu District Financial Services Agency" in en
 
 
@@ -447,3 +447,18 @@ def test_scores_that_do_not_add_up_as_printed_are_explained_under_the_levels_tab
         en.results_section().markdown()
     luohu = Report.load("luohu-fsa", 2022, params_dir=str(PARAMS))
     assert "四舍五入" not in luohu.results_section().markdown()
+
+
+def test_a_report_without_its_own_title_says_what_it_evaluates_when_it_is_one_evaluation():
+    # one department-overall evaluation (Luohu): 部门整体支出绩效; a department and its fund (Shenzhen) or projects
+    # (Beijing): the department-year's 预算绩效; the fallback title of a notebook without a heading says the same
+    from perfkit.load import load
+    from perfkit.report.notebook_html import fallback_title
+
+    titles = {d: Report.load(d, y, params_dir=str(PARAMS)).title().markdown().splitlines()[0]
+              for d, y in (("luohu-fsa", 2022), ("shenzhen-lfsb", 2020), ("beijing-lfsb", 2021))}
+    assert titles["luohu-fsa"].endswith("2022年度部门整体支出绩效评价复核报告")
+    assert titles["shenzhen-lfsb"].endswith("2020年度预算绩效评价复核报告")
+    assert titles["beijing-lfsb"].endswith("2021年度预算绩效评价复核报告")
+    assert fallback_title(load(PARAMS / "luohu-fsa" / "2022.yaml"), "zh") == "深圳市罗湖区金融服务署2022年度部门整体支出绩效评价报告"
+    assert fallback_title(load(PARAMS / "shenzhen-lfsb" / "2020.yaml"), "zh") == "深圳市地方金融监督管理局2020年度预算绩效评价报告"

@@ -68,14 +68,15 @@ def test_without_published_scores_the_report_is_an_evaluation_leading_with_its_s
     zh, en = new_user["zh"], new_user["en"]
     assert not zh.review
     md = zh.markdown()
-    assert md.startswith("# 深圳市罗湖区金融服务署2022年度预算绩效评价报告")
+    assert md.startswith("# 深圳市罗湖区金融服务署2022年度部门整体支出绩效评价报告")
     total = f"{zh.main[0].total:.2f}"
     assert f"总分为{total}分，评价等级为“良”" in md
     # no sentence claims a comparison that was not made
     for claim in ("复核", "核对", "已发布", "报告所列", "报告得分", "重算", "报告原文", "≠"):
         assert claim not in md, claim
     en_md = en.markdown()
-    assert en_md.startswith("# Luohu District Financial Services Agency, Shenzhen: performance evaluation report")
+    assert en_md.startswith("# Luohu District Financial Services Agency, Shenzhen: evaluation report of "
+                            "department-wide expenditure for 2022")
     for claim in ("review", "published", "recomput", "reconcil", "the report gives", "reported"):
         assert claim not in en_md.lower(), claim
 
@@ -84,7 +85,7 @@ def test_a_reproduced_report_is_a_review_leading_with_the_published_score(luohu)
     zh = luohu["zh"]
     assert zh.review
     md = zh.markdown()
-    assert md.startswith("# 深圳市罗湖区金融服务署2022年度预算绩效评价复核报告")
+    assert md.startswith("# 深圳市罗湖区金融服务署2022年度部门整体支出绩效评价复核报告")
     results = zh.results_section().markdown()
     published = results.index("已发布报告所列总分为88.62分（良）")
     review = results.index("复核得分为86.53分（良）")
@@ -111,7 +112,7 @@ def test_a_templates_directory_overrides_sentences_key_by_key(tmp_path):
     assert "报告88.62分，复核86.53分。" in md
     assert "基本情况" in md and "已发布报告所列总分" not in md  # other keys keep the shipped sentences
     en = Report.load("luohu-fsa", 2022, language="en", params_dir=str(PARAMS), templates=str(d))
-    assert "review of the performance evaluation report" in en.title().markdown()  # no English file: shipped
+    assert "review of the evaluation report of department-wide expenditure" in en.title().markdown()  # no English file: shipped
 
 
 @pytest.mark.parametrize("text, key, message", [
@@ -308,7 +309,7 @@ def test_a_scaffolded_department_year_reads_as_an_evaluation(tmp_path):
     zh = Report.load("demo-bureau", 2023, params_dir=str(pdir))
     assert not zh.review
     md = zh.markdown()
-    assert md.startswith("# 示例市某某局2023年度预算绩效评价报告") and "总分为88.62分，评价等级为“良”" in md
+    assert md.startswith("# 示例市某某局2023年度部门整体支出绩效评价报告") and "总分为88.62分，评价等级为“良”" in md
     for word in ("复核", "核对", "已发布", "报告所列", "重算", "标注缺陷与总分差异", "≠", "参数文件"):
         assert word not in md, word
     assert any(kind == "html" and '<td class="name">按原目标</td>' in block for kind, block in zh.targets_section().blocks)
@@ -316,7 +317,7 @@ def test_a_scaffolded_department_year_reads_as_an_evaluation(tmp_path):
     assert t("reconciliation.severity.warning", reported=False) == "指标体系结构或标注问题"
     assert t("reconciliation.severity.warning", reported=True) == "标注缺陷与总分差异"
     en = Report.load("demo-bureau", 2023, language="en", params_dir=str(pdir)).markdown()
-    assert en.startswith("# Example Bureau of a city: performance evaluation report for 2023")
+    assert en.startswith("# Example Bureau of a city: evaluation report of department-wide expenditure for 2023")
     for word in ("review", "published", "recomput", "reported", "Labelling defects"):
         assert word not in en, word
     assert "Spending for the year came to 1,288.20 (in 10,000 yuan) against the adjusted budget of 1,350.50" in en

@@ -183,7 +183,7 @@ def test_a_project_self_evaluation_is_titled_after_itself_and_says_one_of_everyt
     assert "The performance goal for 2024 was:" in en.background().markdown()
     assert "these 1" not in en.background().markdown()
     # no English title for the evaluation: the department's title, not a Chinese one
-    assert "# Municipal Civil Affairs Bureau: performance evaluation report for 2024" in en.title().markdown()
+    assert "# Municipal Civil Affairs Bureau: evaluation report of project expenditure for 2024" in en.title().markdown()
 
 
 def test_a_qualitative_tier_is_shown_with_the_evaluator_s_score(tmp_path):

@@ -65,10 +65,13 @@ def report_title(nb, fallback: str) -> str:
 
 def fallback_title(bundle, language: str) -> str:
     """The title of a report whose notebook has no level-1 heading: the report's own title template
-    (``headings.title_evaluation``), with the department's name in the report's language."""
+    (``headings.title_evaluation``), with the department's name in the report's language and, for a
+    department-year of one evaluation, what it evaluates (部门整体支出绩效评价报告)."""
     dept = bundle.department
     name = Language.of(language).pick(dept.name, getattr(dept, "name_en", None))
-    return str(Text(language, escape=False)("headings.title_evaluation", department=name, year=bundle.year))
+    t = Text(language, escape=False)
+    kind = t.label(f"kind.{bundle.evaluations[0].evaluation.kind}") if len(bundle.evaluations) == 1 else None
+    return str(t("headings.title_evaluation", department=name, year=bundle.year, kind=kind))
 
 
 def is_stderr(output) -> bool:

@@ -22,7 +22,7 @@ def title(report) -> Section:
     sec.html(TABLE_STYLE)
     kind = "review" if report.review else "evaluation"
     sec.heading(1, t(f"headings.title_{kind}", department=report.department_name, year=report.bundle.year,
-                     evaluation=_own_title(report)))
+                     evaluation=_own_title(report), kind=_one_kind(report)))
     items = [t("intro_item", title=report.evaluation_title(r), kind=report.kind_evaluator(r), review=report.review)
              for r in report.main]
     if report.portfolio:
@@ -38,6 +38,14 @@ def title(report) -> Section:
     sec.md(t(f"intro_{kind}", department=report.department_name, year=report.bundle.year, n=len(report.results),
              items=items))
     return sec
+
+
+def _one_kind(report) -> str | None:
+    """What the report evaluates when it is one evaluation (部门整体支出绩效, 项目支出绩效, 专项资金绩效), in the
+    report's language, for a title the evaluation does not give; None for several (预算绩效评价报告)."""
+    if len(report.main) != 1 or report.portfolio:
+        return None
+    return report.t.label(f"kind.{report.main[0].evaluation.kind}")
 
 
 def _own_title(report) -> str | None:
