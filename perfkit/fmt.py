@@ -115,6 +115,26 @@ def chinese_number(n: int) -> str:
     return out + (_CN_DIGITS[ones] if ones else "")
 
 
+# … and read back, as forms write counts and places in words (三个, 第八名, 一项)
+_CN_DIGIT_VALUES = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+                    "九": 9}
+_CN_UNIT_VALUES = {"十": 10, "百": 100, "千": 1000}
+
+
+def chinese_numeral(text: str) -> float | None:
+    """Value of a simple Chinese numeral (十 → 10, 二十五 → 25, 八 → 8); None if not one."""
+    if not text or any(ch not in _CN_DIGIT_VALUES and ch not in _CN_UNIT_VALUES for ch in text):
+        return None
+    total, digit = 0, None
+    for ch in text:
+        if ch in _CN_DIGIT_VALUES:
+            digit = _CN_DIGIT_VALUES[ch]
+        else:
+            total += (1 if digit is None else digit) * _CN_UNIT_VALUES[ch]
+            digit = None
+    return float(total + (digit or 0))
+
+
 def display_width(text: str) -> int:
     """Columns a text takes in a terminal: wide (CJK) characters take two."""
     if text.isascii():

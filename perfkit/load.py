@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ParameterError, Problem, format_loc
+from .fmt import chinese_numeral
 from .params import DEPARTMENT_ID, NODE_ID, STATED_MEASURES, Budget, DepartmentYear, Evaluation, EvaluationList, Framework
 
 YEAR_FILE = re.compile(r"^(\d{4})\.ya?ml$")
@@ -437,6 +438,7 @@ def _expected(err: dict) -> str:
     return f"{msg[0].lower() + msg[1:]} (got {shown}){_number_hint(kind, given)}"
 
 
+_COUNTED = re.compile(r"(\d+|[零〇一二两三四五六七八九十百]+)\s*([^\d\s.,，%％万亿千百元零〇一二两三四五六七八九十]{1,2})")
 _FIGURE = re.compile(r"[-+]?(?:\d+(?:[,，]\d{3})+|\d+)(?:\.\d+)?")
 
 
@@ -472,7 +474,8 @@ def _field_names() -> tuple[str, ...]:
 
 def _number_hint(kind: str, given: Any) -> str:
     """What to write instead of text that a number field cannot read: '93.67%' → 93.67 (rates are in percent
-    without the sign), '1,234.50' → 1234.50, '500万元' → 500 (amounts are in 万元); '' when none applies."""
+    without the sign), '1,234.50' → 1234.50, '500万元' → 500 (amounts are in 万元), '一项' or '3处' → 1 or 3 (a
+    count without its measure word); '' when none applies."""
     if kind not in ("float_parsing", "int_parsing") or not isinstance(given, str):
         return ""
     text = given.strip().replace("％", "%")
@@ -483,6 +486,10 @@ def _number_hint(kind: str, given: Any) -> str:
     m = re.fullmatch(r"([-+]?\d+(?:\.\d+)?)\s*万元", text)
     if m:
         return f": write {m.group(1)}, the amount in 万元 without the unit"
+    # a count with its measure word (1项, 一项, 两个, 3处); not a magnitude or money (500万, 3元), whose figure differs
+    m = _COUNTED.fullmatch(text.rstrip("。；;，,、"))
+    if m and (value := float(m.group(1)) if m.group(1)[0].isdigit() else chinese_numeral(m.group(1))) is not None:
+        return f": write {value:g}, the number without its measure word {m.group(2)}"
     return ""
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .target_text import _scale_of, chinese_numeral, read_target, rescale_between
+from ..fmt import chinese_numeral
+from .target_text import _scale_of, read_target, rescale_between
 
 __all__ = ["Quantity", "chinese_numeral", "direction_of", "parse_quantity"]
 

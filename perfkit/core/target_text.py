@@ -40,6 +40,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from ..fmt import chinese_numeral
+
 # ---- tokens ----------------------------------------------------------------------------------
 
 # Comparison words before a value, longest first ("不少于" before "少于").
@@ -67,10 +69,6 @@ RANK_UNITS = ("名", "位", "强")  # … and after it, if anything
 MONEY = ("元",)
 # Magnitude words that lead a unit, longest first; 万元 is 元 at 1e4.
 SCALES = (("万亿", 1e12), ("亿", 1e8), ("千万", 1e7), ("百万", 1e6), ("万", 1e4), ("千", 1e3))
-
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-              "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
 def _alternation(words) -> str:
@@ -127,20 +125,6 @@ def tokens(text: str) -> list[Token]:
             continue
         out.append(Token(kind, value))
     return out
-
-
-def chinese_numeral(text: str) -> float | None:
-    """Value of a simple Chinese numeral (十 → 10, 二十五 → 25, 八 → 8); None if not one."""
-    if not text or any(ch not in _CN_DIGITS and ch not in _CN_UNITS for ch in text):
-        return None
-    total, digit = 0, None
-    for ch in text:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        else:
-            total += (1 if digit is None else digit) * _CN_UNITS[ch]
-            digit = None
-    return float(total + (digit or 0))
 
 
 # ---- the reading -----------------------------------------------------------------------------
