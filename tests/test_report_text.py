@@ -411,7 +411,8 @@ def test_a_report_date_that_is_not_a_date_is_a_one_line_error(tmp_path):
     ("≤1,950万元", None, "at most 19.5 million yuan"),
     ("≥130亿", "亿元", "at least 13 billion yuan"),  # the row's unit completes a cell that writes only 亿
     ("不适用", None, "not applicable"),
-    ("0次", None, "0 times"),  # read as at most 0 when it is a target, but written as a bare figure
+    ("0次", None, "0 times"),
+    ("提高至95%", None, "at least 95%"),  # a change to a level: the level  # read as at most 0 when it is a target, but written as a bare figure
     # not read completely: quoted as written, marked, never half translated
     ("显著提升", None, "“显著提升” (as written in Chinese)"),
     ("不超出财政预算100.3万元", None, "“不超出财政预算100.3万元” (as written in Chinese)"),

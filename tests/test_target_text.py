@@ -208,3 +208,36 @@ def test_a_ranking_target_is_lower_is_better(cell, hi, unit, noted):
 def test_a_figure_after_di_or_qian_with_another_unit_is_not_a_rank(cell, unit):
     r = read_target(cell)
     assert (r.comparator, r.unit) == (None, unit) and r.direction is None
+
+
+@pytest.mark.parametrize("cell,kind,comparator,lo,hi,unit", [
+    # a change to a level: the level is the target, not the size of the change
+    ("提高至95%", "rate", ">=", 95, None, "%"),
+    ("提高到95%", "rate", ">=", 95, None, "%"),
+    ("较上年提高至95%", "rate", ">=", 95, None, "%"),
+    ("提升至98%以上", "rate", ">=", 98, None, "%"),
+    ("下降至5%以下", "rate", "<=", None, 5, "%"),
+    ("下降到10%", "rate", "<=", None, 10, "%"),
+    ("增加到100家", "quantity", ">=", 100, None, "家"),
+    ("减少到3次以内", "quantity", "<=", None, 3, "次"),
+    ("压减至100万元", "ceiling", "<=", None, 100, "万元"),
+])
+def test_a_change_to_a_level_is_read_as_the_level(cell, kind, comparator, lo, hi, unit):
+    r = read_target(cell)
+    assert (r.kind, r.comparator, r.lo, r.hi, r.unit_text) == (kind, comparator, lo, hi, unit), describe(r)
+    # an actual level of 96% meets "提高至95%" (as a rise of 95% it could not be compared with a level at all)
+    if cell == "提高至95%":
+        assert met(r, 96) is True and met(r, 94) is False
+
+
+@pytest.mark.parametrize("cell,lo,hi", [("同比增长5%", 5, None), ("较上年下降5%", None, -5), ("增长率≥5%", 5, None)])
+def test_a_change_without_zhi_or_dao_is_still_a_change(cell, lo, hi):
+    r = read_target(cell)
+    assert (r.kind, r.lo, r.hi) == ("growth", lo, hi), describe(r)
+
+
+@pytest.mark.parametrize("cell,lo,hi", [("较上年增长5%-10%", 5, 10), ("增长5%~8%", 5, 8), ("下降3-5个百分点", -5, -3)])
+def test_a_range_of_changes_is_a_signed_range(cell, lo, hi):
+    r = read_target(cell)
+    assert (r.kind, r.comparator, r.lo, r.hi) == ("growth", "range", lo, hi), describe(r)
+    assert met(r, (lo + hi) / 2) is True and met(r, lo - 1) is False

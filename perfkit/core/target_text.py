@@ -24,7 +24,8 @@ meets a target from the comparison alone, so the direction of every kind is stat
 Grammar (tokens in capitals; ``[]`` optional; the productions are tried in this order)::
 
     reading   := OP_PRE* TEXT* core SUFFIX* TEXT*
-    core      := growth | date | duration | range | amount
+    core      := level | growth | date | duration | range | amount
+    level     := BASE? CHANGE (至|到) amount           (the level reached: 提高至 ≥, 下降至 ≤, unless written)
     growth    := BASE? CHANGE OP_PRE* amount          (增长|提高… positive, 下降|减少… negative)
     date      := NUM 年 [NUM 月] [底|末|初] | NUM 月 [底|末] | 第? NUM 季度 | 上半年 | 下半年 | NUM-NUM (ISO)
     duration  := NUM 个? (工作日|日|天|小时|周|个月) 
@@ -61,6 +62,7 @@ CHANGE_WORDS = {"增长": 1, "提高": 1, "提升": 1, "上升": 1, "增加": 1,
 BASE_WORDS = ("较上一年度", "较上年度", "较上年", "比上年", "较去年", "比去年", "同比", "环比", "较基期")
 DURATION_UNITS = ("个工作日", "工作日", "个月", "小时", "天", "日", "周")
 SEPARATORS = ("-", "~", "—", "–", "至", "到")
+LEVEL_WORDS = ("至", "到")  # after a change word, the level it reaches ("提高至95%", "下降到10%")
 APPROX_BEFORE = ("约", "大约", "约为", "近", "将近", "接近", "逾")  # words before a figure that make it approximate
 APPROX_AFTER = ("余", "多")  # … and between a figure and its unit
 NOT_APPLICABLE = ("不适用", "不涉及", "无", "/", "—")
@@ -381,6 +383,11 @@ def _read_target(raw, cost: bool, year: int | None) -> Reading:
     toks = tokens(text)
     # growth: BASE? CHANGE OP* amount
     change = next((i for i, t in enumerate(toks) if t.kind == "CHANGE"), None)
+    if change is not None and change + 1 < len(toks) and toks[change + 1].kind == "SEP" and \
+            toks[change + 1].text in LEVEL_WORDS:
+        # level := BASE? CHANGE (至|到) amount: the level reached is the target ("提高至95%" is at least 95%, not a
+        # rise of 95%; "压减至100万元以内" at most 100万元), the way of the change unless the cell says otherwise
+        return _amount(text, toks[change + 2:], cost, implied=">=" if CHANGE_WORDS[toks[change].text] > 0 else "<=")
     if change is not None and any(t.kind == "NUM" for t in toks[change + 1:]) and all(
             _is_base_year(toks, i) for i in range(change) if toks[i].kind == "NUM"):
         return _growth(text, toks, change)
@@ -404,13 +411,23 @@ def _growth(text: str, toks: list[Token], change: int) -> Reading:
     ops = [_op(t) for t in toks if t.kind in ("OP", "SUFFIX") and _op(t) != "~"]
     j = next(i for i in range(change + 1, len(toks)) if toks[i].kind == "NUM")
     v = _number(toks[j])
-    unit, _ = _unit_of(toks, j + 1)
+    unit, k = _unit_of(toks, j + 1)
     op = ops[0] if ops else ">="
+    # a range of changes ("较上年增长5%-10%", "下降3-5个百分点"): inside it, signed
+    if k < len(toks) and toks[k].kind == "SEP" and k + 1 < len(toks) and toks[k + 1].kind == "NUM":
+        v2 = _number(toks[k + 1])
+        if v2 is not None and v is not None and v2 >= v:
+            unit = unit or _unit_of(toks, k + 2)[0]
+            lo, hi = sorted((sign * v, sign * v2))
+            op, b = "range", {"lo": lo, "hi": hi}
     notes = []
     if base is None:
         notes.append(_note("change_without_base", None))
     if unit == "%" and base is None:
         notes.append(_note("rate_change_unstated", None))
+    if op == "range":
+        return Reading(text=text, kind="growth", comparator="range", unit=unit, base=base or "较上年",
+                       notes=tuple(notes), **b)
     # "下降5%" is a change of −5% or less: the comparison on the decline flips on the signed change.
     flipped = {">=": "<=", ">": "<", "<=": ">=", "<": ">", "==": "=="}[op] if sign < 0 else op
     b = _bounds(flipped, sign * v) if flipped != "==" else {"lo": sign * v, "hi": sign * v}
@@ -418,7 +435,9 @@ def _growth(text: str, toks: list[Token], change: int) -> Reading:
                    notes=tuple(notes), **b)
 
 
-def _amount(text: str, toks: list[Token], cost: bool) -> Reading:
+def _amount(text: str, toks: list[Token], cost: bool, implied: str | None = None) -> Reading:
+    """An amount, a range or a limit; ``implied``: the comparison a word before the tokens gave (a change to a
+    level), used where the cell writes none of its own."""
     nums = [i for i, t in enumerate(toks) if t.kind == "NUM" and _number(t) is not None]
     if not nums:  # a Chinese numeral counts only as a figure with its unit ("十名以内", "第八名", "三个")
         nums = [i for i, t in enumerate(toks) if t.kind == "CNUM" and _number(t) is not None
@@ -444,7 +463,7 @@ def _amount(text: str, toks: list[Token], cost: bool) -> Reading:
     # a comparison word right after the figure and its unit ("名以内", "%及以上", "个工作日内")
     suffix = [_op(toks[k])] if k < len(toks) and toks[k].kind == "SUFFIX" else []
     if comparator is None:
-        op = prefix[-1] if prefix else (suffix[0] if suffix else None)
+        op = prefix[-1] if prefix else (suffix[0] if suffix else implied)
         if op == "~":
             notes.append(_note("about_figure", None))
             op = None
