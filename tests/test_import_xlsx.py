@@ -200,3 +200,34 @@ def test_points_as_consultants_write_them():
         10, 7.5, 10, 10, 10, 10, None, None, None]
     assert propose_rule("每发现一处不规范扣0.5分，扣完为止")[0] == {"family": "deduct_per_item", "per_item": 0.5}
     assert propose_rule(None, "checklist")[0] is None and propose_rule(None, "ratio")[0] == {"family": "ratio"}
+
+
+def test_a_rate_stored_as_a_fraction_in_a_percent_cell_imports_as_the_rate_shown(tmp_path):
+    # Excel keeps 96% as 0.96 with a % format: imported as 0.96 it would be 0.96% against "≥95%" and missed
+    wb = openpyxl.Workbook()
+    t = wb.active
+    t.title = "绩效目标表"
+    t.append(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值"])
+    t.append(["产出指标", "质量指标", "合格率", "≥95%", 0.96])
+    t.append(["产出指标", "数量指标", "培训人次", 1000, 900])      # plain numbers stay numbers
+    t.append(["效益指标", "满意度指标", "满意度", 0.9, 0.9345])
+    t["E2"].number_format = "0%"
+    t["D4"].number_format = "0.00%"
+    t["E4"].number_format = "0.00%"
+    wb.save(tmp_path / "targets2024.xlsx")
+    rows = read_workbook(tmp_path / "targets2024.xlsx").targets
+    assert [(r.name, r.target, r.actual) for r in rows] == [
+        ("合格率", "≥95%", "96%"), ("培训人次", 1000, 900), ("满意度", "90%", "93.45%")]
+
+
+def test_weights_in_percent_cells_are_points_out_of_100(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["一级指标", "二级指标", "权重", "评分标准"])
+    ws.append(["产出", "产出数量", 0.6, "按完成比例计分"])
+    ws.append(["效益", "满意度", 0.4, "酌情扣分"])
+    for cell in ("C2", "C3"):
+        ws[cell].number_format = "0%"
+    wb.save(tmp_path / "weights2024.xlsx")
+    [sheet] = read_workbook(tmp_path / "weights2024.xlsx").score_sheets
+    assert [(c.name, c.points) for n in sheet.tree for c in n.children] == [("产出数量", 60), ("满意度", 40)]

@@ -241,3 +241,28 @@ def test_a_range_of_changes_is_a_signed_range(cell, lo, hi):
     r = read_target(cell)
     assert (r.kind, r.comparator, r.lo, r.hi) == ("growth", "range", lo, hi), describe(r)
     assert met(r, (lo + hi) / 2) is True and met(r, lo - 1) is False
+
+
+@pytest.mark.parametrize("cell,comparator,lo,hi,unit", [
+    ("千分之三以下", "<=", None, 3, "‰"),   # a rate written in words: its figure, not 1000 of something
+    ("万分之五", None, 0.5, None, "‰"),
+    ("百分之九十五以上", ">=", 95, None, "%"),
+    ("百分之百", None, 100, None, "%"),
+])
+def test_a_rate_written_as_a_fraction_in_words_is_read_as_its_figure(cell, comparator, lo, hi, unit):
+    r = read_target(cell)
+    assert (r.kind, r.comparator, r.lo, r.hi, r.unit) == ("rate", comparator, lo, hi, unit), describe(r)
+
+
+@pytest.mark.parametrize("cell", ["年底前", "年底前完成", "年内完成"])
+def test_the_end_of_the_year_is_the_budget_years_december(cell):
+    r = read_target(cell, year=2023)
+    assert (r.kind, r.hi, r.note_codes) == ("date", 2023 * 12 + 11, ()), describe(r)
+    assert met(r, 2023 * 12 + 11) is True and met(r, 2024 * 12) is False
+    assert read_target(cell).note_codes == ("month_without_year",)   # no year given: said so
+    assert read_target("1年内").kind != "date"                         # a duration of a year, not a date
+
+
+@pytest.mark.parametrize("cell", ["10:1", "1∶3", "≥10:1", "12:30前", "比例1:1"])
+def test_a_ratio_or_a_time_of_day_is_not_read_as_its_first_figure(cell):
+    assert read_target(cell).kind == "words"

@@ -11,7 +11,9 @@ columns, a target (目标值, 年度指标值, 指标值) and an actual (实际�
 never by position; a 分值 column belongs to the level column left of it (一级指标 | 分值 | 二级指标 | 分值 | …), a
 single 分值 to the deepest level. Rows naming 合计, 小计, 总计 or 总分 are subtotals and skipped; the table ends at
 its grand total (合计, 总计, 总分), and rows below it are notes. Points are numbers
-or text such as "10分"; a level name such as "产出指标（50分）" states its node's points.
+or text such as "10分"; a level name such as "产出指标（50分）" states its node's points. A target or an actual that
+is a number in a cell formatted as a percentage is the rate the sheet shows (0.96 → "96%"), as Excel stores it as a
+fraction; a 权重 so formatted is that share of 100 points (10% → 10).
 
 Every data row of a score sheet is a leaf. Its rule is proposed from the 评分规则 column where it names a rule
 family, else from the 评分标准 text (:func:`propose_rule`); a row whose rule, points or name cannot be read is
@@ -250,7 +252,13 @@ def _rows(ws, row0: int, kinds: dict[int, tuple[str, int]], out: Imported):
     for r in range(row0 + 1, ws.max_row + 1):
         values = {}
         for c in kinds:
-            v = ws.cell(r, c).value
+            cell = ws.cell(r, c)
+            v = cell.value
+            if _is_number(v) and "%" in (cell.number_format or ""):  # Excel stores 96% as 0.96
+                if kinds[c][0] in ("target", "actual"):
+                    v = f"{v * 100:.10g}%"  # the rate as the sheet shows it, not 0.96 of a unit
+                elif kinds[c][0] == "points":
+                    v = round(v * 100, 10)  # a weight of 10% is 10 of the framework's 100 points
             if v is None:
                 v = merged.get((r, c))
             if isinstance(v, str) and not v.strip():
@@ -265,6 +273,10 @@ def _rows(ws, row0: int, kinds: dict[int, tuple[str, int]], out: Imported):
                 return  # the table ends with its total: what follows are notes (注：…, a rounding note)
             continue
         yield r, values
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def is_subtotal(text: str) -> bool:

@@ -101,11 +101,24 @@ class Token:
     text: str
 
 
+# A rate written as a fraction in words: 百分之九十五 (95%), 千分之三 (3‰), 万分之五 (0.5‰).
+_FRACTION = re.compile(r"(百|千|万)分之(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)")
+
+
+def _fraction(m: re.Match) -> str:
+    figure = m.group(2)
+    v = float(figure) if figure[0].isdigit() else chinese_numeral(figure)
+    if v is None:
+        return m.group(0)
+    return {"百": f"{v:g}%", "千": f"{v:g}‰", "万": f"{v / 10:g}‰"}[m.group(1)]
+
+
 def normalise(text: str) -> str:
-    """Full-width digits and signs to their ASCII forms (NFKC: "９５％" → "95%", "＞" → ">")."""
+    """Full-width digits and signs to their ASCII forms (NFKC: "９５％" → "95%", "＞" → ">"), and a rate in words
+    to its figure ("千分之三" → "3‰", "百分之九十五" → "95%", "万分之五" → "0.5‰")."""
     # circled numbers (①②…) mark list items, not figures: NFKC would turn them into digits
     text = re.sub("[\u2460-\u2473\u24f5-\u24fe\u2776-\u2793]", " ", text)
-    return unicodedata.normalize("NFKC", text).replace("～", "~")
+    return _FRACTION.sub(_fraction, unicodedata.normalize("NFKC", text).replace("～", "~"))
 
 
 def tokens(text: str) -> list[Token]:
@@ -298,6 +311,8 @@ def _date(text: str, year: int | None) -> tuple[float, float, bool] | None:
     if m := _YEAR_ONLY.match(s):
         y = int(m.group(1))
         return (y * 12, y * 12 + 11, True)
+    if re.match(r"^年(?:底|末|内)", s):  # 年底前, 年内: the end of the budget year
+        return ((year or 0) * 12 + 11,) * 2 + (False,)
     return None
 
 
@@ -305,6 +320,7 @@ def _date(text: str, year: int | None) -> tuple[float, float, bool] | None:
 # ("1288.2万元", "2022.5万元" are quantities, not dates).
 _NUMERIC_DATE = re.compile(r"^((?:19|20)\d\d)[-./](\d{1,2})(?:[-./]\d{1,2})?(?![\d.]|\s*(?:[万亿千百]|元|%))")
 _DATE_START = re.compile(r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月|第?[一二三四1234]季度|[上下]半年)|\d{4}\s*年\s*(?:底|末)"
+                         r"|(?<![\d年])年(?:底|末|(?=内))"
                          r"|(?:19|20)\d\d\s*[-./]\s*\d{1,2}(?![\d.]|\s*(?:[万亿千百]|元|%))")
 
 
@@ -330,7 +346,7 @@ def _read_date(text: str, norm: str, year: int | None) -> Reading | None:
         comparator, lo, hi = "<=", None, last
         notes.append(_note("period_end", None))
     else:
-        deadline = bool(re.search(r"前|以内|之内|截止|完成", tail))
+        deadline = bool(re.search(r"前|内|截止|完成", tail))
         comparator, lo, hi = "<=", None, last
         if not deadline:
             notes.append(_note("date_as_deadline", None))
@@ -446,6 +462,9 @@ def _amount(text: str, toks: list[Token], cost: bool, implied: str | None = None
     if not nums:
         return Reading(text=text, kind="words")
     i = nums[0]
+    if i + 2 < len(toks) and toks[i + 1].kind == "TEXT" and toks[i + 1].text in (":", "∶") and \
+            toks[i + 2].kind == "NUM":
+        return Reading(text=text, kind="words")  # a ratio or a time of day (10:1, 1∶3, 12:30): no single figure
     negative = i >= 1 and toks[i - 1].kind == "SEP" and toks[i - 1].text == "-" and i == 1
     prefix = [_op(t) for t in toks[:i] if t.kind == "OP"]
     lead_text = "".join(t.text for t in toks[:i] if t.kind in ("TEXT", "CNUM"))
