@@ -311,10 +311,12 @@ class Framework(Model):
         description="Grade bands from the highest down; the lowest must start at 0. Default: 优 ≥ 90, 良 ≥ 80, "
         "中 ≥ 60, 差 ≥ 0 (财预〔2020〕10号).",
     )
-    not_applicable: Literal["rescale", "forbidden"] = Field(
+    not_applicable: Literal["rescale", "siblings", "forbidden"] = Field(
         "rescale",
         description="What a leaf marked `not_applicable` does to the total: `rescale` (default; 不适用的指标不考核，"
-        "适用指标得分按百分制折算: total = the applicable leaves' score / their points × `total`) or `forbidden` "
+        "适用指标得分按百分制折算: total = the applicable leaves' score / their points × `total`), `siblings` "
+        "(不适用指标的分值按比例分配给同级其他指标: its parent keeps its points, shared among the siblings that apply in "
+        "proportion to their points; a parent none of whose leaves applies is left out one level up) or `forbidden` "
         "(the framework allows no indicator to be left out: marking one is an error).",
     )
     not_computable: Literal["not_graded", "graded_with_gap"] = Field(

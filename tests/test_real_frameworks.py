@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from perfkit.core.framework import leaf_factors, walk
+from perfkit.core.framework import leaf_factors, sibling_shares, walk
 from perfkit.core.scoring import score
 from perfkit.errors import ParameterError
 from perfkit.load import Located, YamlDoc
@@ -149,6 +149,42 @@ def test_a_not_applicable_indicator_rescales_the_total_and_a_good_stays_good():
     located, fw = make(na_tree(), {**inputs, "procurement": {"score": 0, "reason": "不适用，按0分计"}})
     workaround = score(located, fw, None)
     assert round(workaround.total, 2) == 76.50 and workaround.grade == "中"
+
+
+def two_level_tree():
+    return [{"id": "process", "name": "过程", "points": 40, "children": [
+                judged("procurement", 10, "政府采购"), judged("management", 30, "管理")]},
+            {"id": "output", "name": "产出", "points": 60, "children": [judged("quality", 60, "质量")]}]
+
+
+@pytest.mark.parametrize("mode,total", [
+    ("rescale", 75 / 90 * 100),   # the whole total: 75 of the 90 applicable points, on 100 → 83.33
+    ("siblings", 15 * 40 / 30 + 60),  # 过程 keeps its 40: 管理's 15 of 30 is 20 of 40 → 80.00
+])
+def test_a_not_applicable_indicators_points_go_to_the_whole_or_to_its_siblings(mode, total):
+    inputs = {"procurement": {"not_applicable": "不涉及政府采购"}, "management": {"score": 15, "reason": "r"},
+              "quality": {"score": 60, "reason": "r"}}
+    r = score(*make(two_level_tree(), inputs, not_applicable=mode), None)
+    assert r.total == pytest.approx(total)
+    [na] = [f for f in r.findings if f.code == "NOT_APPLICABLE"]
+    assert na.data["siblings"] is (mode == "siblings")
+    assert ("shared among the indicators beside it" in na.message) is (mode == "siblings")
+    everything = {**inputs, "procurement": {"score": 10, "reason": "r"}}   # all applicable: the modes agree
+    assert score(*make(two_level_tree(), everything, not_applicable=mode), None).total == pytest.approx(85)
+
+
+def test_a_parent_none_of_whose_indicators_applies_is_left_out_one_level_up():
+    inputs = {"procurement": {"not_applicable": "不涉及"}, "management": {"not_applicable": "不涉及"},
+              "quality": {"score": 54, "reason": "r"}}
+    r = score(*make(two_level_tree(), inputs, not_applicable="siblings"), None)
+    assert r.total == pytest.approx(90)   # 产出 alone: 54 of 60 → 90 of 100
+    shares = sibling_shares(walk(two_level_tree_fw().tree), {"procurement": 1, "management": 1, "quality": 1},
+                            {"procurement": False, "management": True, "quality": True})
+    assert shares == pytest.approx({"procurement": 0, "management": 4 / 3, "quality": 1})
+
+
+def two_level_tree_fw():
+    return Framework.model_validate({"id": "fw", "name": "fw", "total": 100, "tree": two_level_tree()})
 
 
 def test_a_framework_may_forbid_leaving_an_indicator_out():

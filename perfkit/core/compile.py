@@ -22,7 +22,7 @@ from ..rules.judgement import JudgementRule
 from ..rules.zero_if import held as zero_if_held
 from .budget import MeasureUnavailable, measure, undefined, undefined_reason
 from .projects import all_targets, combined_budget, target_locations
-from .framework import Node, framework_problems, leaf_factors, resolve_rule, tree_problems, walk
+from .framework import Node, framework_problems, leaf_factors, resolve_rule, sibling_shares, tree_problems, walk
 from .quantity import parse_quantity
 from .target_rows import is_cost_category, linked, rows_for
 from .target_text import read_target
@@ -210,6 +210,12 @@ class Compiled:
         self.leaf_applicable = np.array([lf.not_applicable is None for lf in self.leaves], dtype=bool)
         factors = leaf_factors(self.nodes, self.framework)
         self.leaf_factor = np.array([factors[lf.id] for lf in self.leaves])
+        # not_applicable: siblings: what each leaf's weighted points are worth once a not-applicable leaf's points
+        # are shared among its siblings (None: the whole total is rescaled, or everything applies)
+        self.leaf_share = None
+        if self.framework.not_applicable == "siblings" and not self.leaf_applicable.all():
+            shares = sibling_shares(self.nodes, factors, {lf.id: lf.not_applicable is None for lf in self.leaves})
+            self.leaf_share = np.array([shares[lf.id] for lf in self.leaves])
         self.plain_total = bool((self.leaf_factor == 1.0).all() and self.leaf_applicable.all())
         self.rows_of_leaf = [[] for _ in range(n_leaves)]  # row indices of each leaf
         for j, r in enumerate(self.rows):
@@ -282,10 +288,13 @@ class Compiled:
     def total_of(self, leaf_scores: np.ndarray) -> np.ndarray:
         """The total of leaf scores, shape ``(*scenarios, n_leaves)`` → ``(*scenarios,)``: their sum, with each
         leaf's block-weight factor, and rescaled to the framework's total over the applicable leaves'
-        (weighted) points when a leaf is not applicable (``Framework.not_applicable: rescale``). A leaf that
+        (weighted) points when a leaf is not applicable (``Framework.not_applicable: rescale``), or with the
+        not-applicable leaves' points shared among their siblings (``siblings``, :func:`sibling_shares`). A leaf that
         cannot be computed counts 0 (its points are the total's gap, :attr:`gap_points`)."""
         if self.plain_total:
             return np.asarray(leaf_scores).sum(axis=-1)
+        if self.leaf_share is not None:
+            return (np.asarray(leaf_scores) * self.leaf_factor * self.leaf_share).sum(axis=-1)
         weighted = (np.asarray(leaf_scores) * self.leaf_factor).sum(axis=-1)
         if self.leaf_applicable.all():
             return weighted
@@ -294,7 +303,8 @@ class Compiled:
 
     @property
     def total_scale(self) -> float:
-        """What one point of a leaf is worth in the total after rescaling for not-applicable leaves (1 without)."""
+        """What one point of a leaf is worth in the total after rescaling for not-applicable leaves (1 without).
+        With ``not_applicable: siblings`` a point's worth differs by leaf: :attr:`leaf_share`."""
         if self.leaf_applicable.all():
             return 1.0
         applicable = float((self.leaf_points * self.leaf_factor)[self.leaf_applicable].sum())
@@ -304,6 +314,8 @@ class Compiled:
     def gap_points(self) -> float:
         """The points, in the total's terms, of the applicable leaves that cannot be computed (0 when none)."""
         gap = self.leaf_applicable & ~self.leaf_counted
+        if self.leaf_share is not None:
+            return float((self.leaf_points * self.leaf_factor * self.leaf_share)[gap].sum())
         return float((self.leaf_points * self.leaf_factor)[gap].sum() * self.total_scale)
 
     def grades(self, totals: np.ndarray) -> np.ndarray:

@@ -169,6 +169,40 @@ def leaf_factors(nodes: list[Node], fw: Framework) -> dict[str, float]:
             for n in nodes if n.is_leaf}
 
 
+def sibling_shares(nodes: list[Node], factors: dict[str, float], applicable: dict[str, bool]) -> dict[str, float]:
+    """Each leaf's multiplier when the points of what does not apply go to its siblings (``not_applicable:
+    siblings``, 不适用指标的分值按比例分配给同级其他指标): a node keeps its (weighted) points, shared among those of its
+    children that have an applicable leaf in proportion to their points; a node with none is left out one level up,
+    and the level-1 nodes share the whole. ``factors``: :func:`leaf_factors`; ``applicable``: leaf id → applies.
+    Every multiplier is 1 where everything applies; a leaf that does not apply gets 0. Shape: {leaf id: multiplier}.
+    """
+    weight: dict[tuple, float] = {}  # a node's leaves' weighted points
+    live: dict[tuple, bool] = {}     # whether any of its leaves applies
+    for n in reversed(nodes):  # children before parents
+        if n.is_leaf:
+            weight[n.path] = n.indicator.points * factors[n.id]
+            live[n.path] = applicable[n.id]
+        else:
+            weight[n.path] = sum(weight[c.path] for c in n.children)
+            live[n.path] = any(live[c.path] for c in n.children)
+
+    shares: dict[tuple | None, float] = {}  # by the parent's path (None: level 1): its points over the kept ones'
+
+    def share(parent: Node | None) -> float:
+        key = None if parent is None else parent.path
+        if key not in shares:
+            siblings = [n for n in nodes if n.parent is None] if parent is None else parent.children
+            kept = sum(weight[c.path] for c in siblings if live[c.path])
+            shares[key] = sum(weight[c.path] for c in siblings) / kept if kept > 0 else 0.0
+        return shares[key]
+
+    scale: dict[tuple, float] = {}
+    for n in nodes:  # parents before children
+        above = 1.0 if n.parent is None else scale[n.parent.path]
+        scale[n.path] = above * share(n.parent) if live[n.path] else 0.0
+    return {n.id: scale[n.path] for n in nodes if n.is_leaf}
+
+
 def rule_problems(value: Any, loc: tuple, where: Where) -> list[Problem]:
     """What no evaluation can score, in a rule (or zero-if conditions) at ``loc``, at any depth (parts of a
     ``sum``): a rule's or condition's ``measure`` that names no budget measure, an id used twice in a list (checklist items, parts, …),

@@ -88,10 +88,13 @@ def leaf_findings(result) -> list[Finding]:
         name = leaf.node.indicator.name
         rep = leaf.inputs.reported_score if leaf.inputs is not None else None
         if leaf.not_applicable is not None:
+            siblings = result.framework.not_applicable == "siblings"
             findings.append(Finding("NOT_APPLICABLE", "info", leaf.id,
                                     f"{name}: not applicable ({leaf.not_applicable}); its {leaf.points:g} points "
-                                    f"are left out and the total is rescaled to {result.framework.total:g}",
-                                    {"reason": leaf.not_applicable, "points": leaf.points}))
+                                    + ("are shared among the indicators beside it that apply, in proportion to their "
+                                       "points" if siblings else
+                                       f"are left out and the total is rescaled to {result.framework.total:g}"),
+                                    {"reason": leaf.not_applicable, "points": leaf.points, "siblings": siblings}))
             continue
         if leaf.undefined:
             findings.append(Finding("NOT_COMPUTABLE", "warning", leaf.id,
