@@ -39,3 +39,29 @@ def test_inputs_of_the_wrong_shape_name_the_argument(luohu):
     rows = len(luohu.compiled.rows)
     with pytest.raises(ValueError, match="disagree on the number of evaluations"):
         perfkit.score_portfolio(luohu, {"actual": np.zeros((2, rows)), "target": np.zeros((3, rows))})
+
+
+@pytest.mark.parametrize("mode", ["rescale", "siblings"])
+def test_a_template_with_an_indicator_left_out_totals_as_evaluate_does(tmp_path, mode):
+    # Luohu 2022 with 预算执行率 marked not applicable: the portfolio adds leaves as score() does (rescaled, or
+    # shared among siblings), not their plain sum
+    import shutil
+    from pathlib import Path
+
+    import yaml
+
+    shutil.copytree(Path(__file__).resolve().parent.parent / "parameters", tmp_path / "p")
+    fw_path = tmp_path / "p" / "frameworks" / "luohu-department-2022.yaml"
+    fw_path.write_text(fw_path.read_text(encoding="utf-8") + f"\nnot_applicable: {mode}\n", encoding="utf-8")
+    unit = tmp_path / "p" / "luohu-fsa" / "2022.yaml"
+    data = yaml.safe_load(unit.read_text(encoding="utf-8"))
+    ev = data["evaluations"][0]
+    leaf = next(k for k, v in ev["indicators"].items() if isinstance(v, dict) and "reported_score" in v)
+    ev["indicators"][leaf] = {"not_applicable": "不涉及"}
+    unit.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    [result] = perfkit.evaluate(perfkit.load_unit("luohu-fsa", 2022, params_dir=str(tmp_path / "p")))
+    plain = np.nansum([r["score"] for r in result.leaf_records])
+    assert result.total > plain + 0.5   # the left-out points are given back, one way or the other
+    rows = len(result.compiled.rows)
+    scores = perfkit.score_portfolio(result, {"actual": np.full((1, rows), np.nan)})
+    assert float(scores.totals[0]) == pytest.approx(result.total)

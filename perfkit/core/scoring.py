@@ -143,5 +143,5 @@ def score_portfolio(template: EvaluationResult, inputs: Mapping[str, ArrayLike])
     if len(counts) > 1:
         raise ValueError(f"the inputs disagree on the number of evaluations: {sorted(counts)}")
     leaf = compiled.leaf_scores(arrays) if arrays else compiled.leaf_scores()[None, :]
-    totals = leaf.sum(axis=-1)
+    totals = compiled.total_of(leaf)  # block weights and the framework's not-applicable rule, as score() adds them
     return PortfolioScores(totals, compiled.grades(totals), leaf)
