@@ -223,3 +223,22 @@ def test_validate_paths_gives_one_outcome_per_file(broken_params):
     empty.mkdir()
     with pytest.raises(ParameterError, match="no <department>/<year>.yaml files found under this directory"):
         validate_paths([str(PARAMS / "luohu-fsa" / "2022.yaml"), str(empty)])
+
+
+def test_validate_says_where_to_look_for_each_finding_on_an_indicator():
+    # a finding names its indicator; the command line adds the line of its inputs (or of its node in the framework),
+    # so a consultant goes there without searching; a report never shows it
+    r = run("validate", "-v", "parameters/luohu-fsa/2022.yaml")
+    assert r.returncode == 0, r.stderr
+    lines = (ROOT / "parameters/luohu-fsa/2022.yaml").read_text(encoding="utf-8").splitlines()
+    [mismatch] = [x for x in r.stdout.splitlines() if "SCORE_MISMATCH: 管理制度健全性" in x]
+    where = mismatch.rsplit("(", 1)[1].rstrip(")")
+    file, line = where.rsplit(":", 1)
+    assert file == "parameters/luohu-fsa/2022.yaml" and lines[int(line) - 1].strip() == "rules-soundness:"
+    [node] = [x for x in r.stdout.splitlines() if "NODE_POINTS_MISMATCH: 部门绩效" in x]
+    file, line = node.rsplit("(", 1)[1].rstrip(")").rsplit(":", 1)
+    assert file.endswith("frameworks/luohu-department-2022.yaml")
+    assert Path(file).read_text(encoding="utf-8").splitlines()[int(line) - 1].strip() == "- id: performance"
+    # the report's sentence on the same finding names the indicator, not a file
+    from perfkit import Report
+    assert ".yaml" not in Report.load("luohu-fsa", 2022, params_dir=str(PARAMS)).markdown()

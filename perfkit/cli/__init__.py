@@ -60,7 +60,7 @@ def cmd_validate(args) -> int:
         print(f"{v.path}: valid" + (f" ({counts}" + ("; -v lists them all" if hidden else "") + ")" if notes else ""))
         for f in notes:
             if args.verbose or shown_without_v(f):
-                print(f"  [{f.severity}] {f.code}: {f.message}")
+                print(f"  [{f.severity}] {f.code}: {f.located_message}")
     return EXIT_OK if all(v.ok for v in outcomes) else EXIT_INVALID
 
 

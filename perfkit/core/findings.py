@@ -71,6 +71,13 @@ class Finding:
     indicator: str | None
     message: str
     data: dict[str, Any] = field(default_factory=dict)
+    where: str | None = None  # "file:line" of the indicator's inputs (or its node in the framework), for a consultant
+
+    @property
+    def located_message(self) -> str:
+        """The message with where to look (``file:line``) when it does not say so itself: what the command line
+        prints. A report never shows it (a client reads the indicator's name)."""
+        return self.message if self.where is None else f"{self.message} ({self.where})"
 
     def __post_init__(self):
         if self.code not in CODES:
@@ -85,4 +92,5 @@ class Finding:
             "indicator": self.indicator,
             "message": self.message,
             "data": self.data,
+            "where": self.where,
         }

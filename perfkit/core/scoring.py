@@ -7,7 +7,7 @@ compiling lives in ``perfkit.core.compile`` and the checks against reported figu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
@@ -19,6 +19,7 @@ from ..errors import ParameterError
 from ..load import Bundle, Located, YamlDoc
 from ..params import Budget, Framework
 from .compile import Compiled, compile_evaluation, explain
+from .findings import Finding
 from .framework import grade_of
 from .reconcile import reconcile
 from .target_checks import cross_evaluation_findings
@@ -63,8 +64,29 @@ def score(located: Located, framework: Framework, budget: Budget | None,
     graded = compiled.gap_points == 0 or framework.not_computable == "graded_with_gap"
     result = EvaluationResult(located, framework, compiled, records, nodes, total,
                               grade_of(total, framework) if graded else None, department_budget=budget)
-    result.findings = reconcile(result)
+    result.findings = located_findings(reconcile(result), compiled, located, framework_doc)
     return result
+
+
+def located_findings(findings: list[Finding], compiled: Compiled, located: Located,
+                     framework_doc: YamlDoc | None) -> list[Finding]:
+    """``findings`` with :attr:`Finding.where` set to the line of the indicator they are about: a leaf's inputs in
+    the evaluation's file (where it gives them; else the leaf in the framework), a node in the framework's file;
+    left as they are where the message already names its file, or the indicator is none of these."""
+    places: dict[str, str] = {}
+    for node in compiled.nodes:
+        if framework_doc is not None:
+            file, _, line = framework_doc.where(node.loc)
+            places[node.id] = f"{file}:{line}" if line else file
+    for leaf in compiled.leaves:
+        file, _, line = located.where(*leaf.loc)
+        if line is not None:
+            places[leaf.id] = f"{file}:{line}"
+    out = []
+    for f in findings:
+        where = places.get(f.indicator) if f.indicator is not None and f.where is None else None
+        out.append(replace(f, where=where) if where and where.split(":")[0] not in f.message else f)
+    return out
 
 
 def node_records(compiled: Compiled, leaf_scores: np.ndarray, reported) -> list[dict]:

@@ -130,7 +130,8 @@ def render_scores(bundle: Bundle, results: list) -> str:
         if r.findings:
             out.append("findings:")
             for f in r.findings:
-                out.append(f"  [{f.severity}] {f.code}" + (f" {f.indicator}" if f.indicator else "") + f": {f.message}")
+                out.append(f"  [{f.severity}] {f.code}" + (f" {f.indicator}" if f.indicator else "")
+                           + f": {f.located_message}")
     return "\n".join(out)
 
 
