@@ -1,6 +1,7 @@
 """The perfkit command as a user meets it: exit codes, one line per problem, JSON shape."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -242,3 +243,20 @@ def test_validate_says_where_to_look_for_each_finding_on_an_indicator():
     # the report's sentence on the same finding names the indicator, not a file
     from perfkit import Report
     assert ".yaml" not in Report.load("luohu-fsa", 2022, params_dir=str(PARAMS)).markdown()
+
+
+def test_findings_on_the_budget_the_reported_total_and_a_forms_targets_say_where_too():
+    r = run("validate", "-v", "parameters/beijing-lfsb/2021.yaml")
+    assert r.returncode == 0, r.stderr
+
+    def line_of(code_and_name):
+        [found] = [x for x in r.stdout.splitlines() if code_and_name in x]
+        file, line = found.rsplit("(", 1)[1].rstrip(")").rsplit(":", 1)
+        return (ROOT / file).read_text(encoding="utf-8").splitlines()[int(line) - 1].strip()
+
+    assert line_of("REPORTED_SUM_MISMATCH") == "total: 90.70"               # the department's reported total
+    assert line_of("HIGH_SCORE_WITHOUT_EXECUTION") == "spent: 0"            # the form's budget, 0 of 40万元 spent
+    assert line_of("s01/o3 项目实施时间") == "target: 2021年1月至2021年12月"   # a target in a form's own tree
+    located = [x for x in r.stdout.splitlines() if x.startswith("  [")]
+    unplaced = [x for x in located if not re.search(r"\.yaml:\d+\)$", x)]
+    assert [x.split(":")[0].strip() for x in unplaced] == ["[info] LEVELS_MISMATCH"]  # about the whole framework

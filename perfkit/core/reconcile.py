@@ -7,6 +7,8 @@ how much it differs and, where the rule declares alternative readings, which rea
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .budget import MEASURES, all_measures
@@ -400,6 +402,41 @@ def literal_findings(result) -> list[Finding]:
     return findings
 
 
+# The field of the file a finding that is about no indicator is about: in the evaluation (its reported scores), or
+# in the budget block the finding checked (a finding whose data names its "field" or "measure" says which).
+REPORTED_FIELD = {"TOTAL_MISMATCH": ("reported", "total"), "REPORTED_SUM_MISMATCH": ("reported", "total"),
+                  "GRADE_MISMATCH": ("reported", "grade"), "NO_REPORTED_SCORE": ("reported",)}
+BUDGET_FIELD = {"SPENT_ABOVE_BUDGET": ("spent",), "QUARTERLY_SPENT_MISMATCH": ("quarterly_spent",),
+                "HIGH_SCORE_WITHOUT_EXECUTION": ("spent",)}
+
+
+def _field_of(f: Finding) -> tuple | None:
+    if f.code in BUDGET_FIELD:
+        return BUDGET_FIELD[f.code]
+    if f.code == "RATE_MISMATCH":
+        return ("stated", f.data["measure"])
+    if f.code == "AMOUNT_IN_YUAN":
+        return (f.data["field"],)
+    return None
+
+
+def _at(findings: list[Finding], located, budget_loc: tuple | None) -> list[Finding]:
+    """``findings`` with :attr:`Finding.where` (``file:line``) set for those about a field the evaluation's file
+    gives: its reported total or grade, or a field of the budget block at ``budget_loc`` (from the file's root;
+    None: a block the file does not hold, e.g. the department's seen from an included file)."""
+    out = []
+    for f in findings:
+        loc = None
+        if f.indicator is None and f.where is None:
+            if f.code in REPORTED_FIELD:
+                loc = located.loc + REPORTED_FIELD[f.code]
+            elif budget_loc is not None and (field := _field_of(f)) is not None:
+                loc = budget_loc + field
+        line = located.doc.lines.get(loc) if loc is not None else None
+        out.append(replace(f, where=f"{located.file}:{line}") if line is not None else f)
+    return out
+
+
 def reconcile(result) -> list[Finding]:
     findings = points_findings(result.compiled.nodes, result.framework)
     findings += gap_findings(result)
@@ -407,9 +444,17 @@ def reconcile(result) -> list[Finding]:
     findings += target_findings(result)
     findings += unit_findings(result)
     findings += sum_findings(result)
-    owner = "the evaluation's budget" if result.evaluation.budget is not None else "the department budget"
-    findings += rate_findings(result.scoring_budget, owner) + spending_findings(result.scoring_budget, owner)
-    for p in result.evaluation.projects:  # each project's stated rates and spending against its own figures
-        findings += rate_findings(p.budget, f"project {p.id}") + spending_findings(p.budget, f"project {p.id}", p)
+    located = result.located
+    own = result.evaluation.budget is not None
+    owner = "the evaluation's budget" if own else "the department budget"
+    # the block scored against: the evaluation's own, the department's (at the root of the department-year file),
+    # or none the file holds as one (the projects' budgets combined)
+    budget_loc = located.loc + ("budget",) if own else (
+        ("budget",) if result.scoring_budget is result.department_budget else None)
+    findings += _at(rate_findings(result.scoring_budget, owner) + spending_findings(result.scoring_budget, owner),
+                    located, budget_loc)
+    for i, p in enumerate(result.evaluation.projects):  # each project's stated rates and spending against its own
+        findings += _at(rate_findings(p.budget, f"project {p.id}") + spending_findings(p.budget, f"project {p.id}", p),
+                        located, located.loc + ("projects", i, "budget"))
     findings += literal_findings(result)
-    return findings
+    return _at(findings, located, budget_loc)

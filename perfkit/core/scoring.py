@@ -73,15 +73,21 @@ def located_findings(findings: list[Finding], compiled: Compiled, located: Locat
     """``findings`` with :attr:`Finding.where` set to the line of the indicator they are about: a leaf's inputs in
     the evaluation's file (where it gives them; else the leaf in the framework), a node in the framework's file;
     left as they are where the message already names its file, or the indicator is none of these."""
+    own_tree = located.evaluation.tree is not None  # the tree is the evaluation's (a form's rows), not the framework's
+
+    def in_tree(loc: tuple) -> tuple | None:
+        if own_tree:
+            return located.where(*loc)
+        return framework_doc.where(loc) if framework_doc is not None else None
+
     places: dict[str, str] = {}
     for node in compiled.nodes:
-        if framework_doc is not None:
-            file, _, line = framework_doc.where(node.loc)
-            places[node.id] = f"{file}:{line}" if line else file
-    for leaf in compiled.leaves:
-        file, _, line = located.where(*leaf.loc)
-        if line is not None:
-            places[leaf.id] = f"{file}:{line}"
+        if (found := in_tree(node.loc)) is not None and found[2] is not None:
+            places[node.id] = f"{found[0]}:{found[2]}"
+    for leaf in compiled.leaves:  # its inputs: under the evaluation's indicators, or written in its tree
+        found = in_tree(leaf.loc) if leaf.node.indicator.inputs is not None else located.where(*leaf.loc)
+        if found is not None and found[2] is not None:
+            places[leaf.id] = f"{found[0]}:{found[2]}"
     out = []
     for f in findings:
         where = places.get(f.indicator) if f.indicator is not None and f.where is None else None

@@ -123,6 +123,7 @@ class UnsureReading:
     notes: tuple[str, ...]
     value: float | None
     unit: str | None = None
+    loc: tuple | None = None  # where its target is, within the evaluation (None: inputs in the framework's file)
 
 
 def reading_of_row(t: PerformanceTarget, index: int = 0) -> Reading | None:
@@ -146,15 +147,19 @@ def unsure_readings(evaluation, leaves=()) -> list[UnsureReading]:
     its ``leaves`` (``Compiled.leaves``). What ``perfkit validate -v``, ``perfkit targets`` and the report state
     as "read as …; give ``target_value`` or ``kind`` to settle it"."""
     out = []
-    rows = list(evaluation.targets) + [t for p in evaluation.projects for t in p.targets]
-    for i, t in enumerate(rows):
+    rows = [(t, ("targets", k, "target")) for k, t in enumerate(evaluation.targets)] + [
+        (t, ("projects", pi, "targets", k, "target")) for pi, p in enumerate(evaluation.projects)
+        for k, t in enumerate(p.targets)]
+    for i, (t, loc) in enumerate(rows):
         r = reading_of_row(t, i)
         if r is not None and r.notes:
             out.append(UnsureReading(t.indicator, t.id or f"target-{i + 1}", t.name, str(t.target), describe(r),
-                                     r.note_codes, r.notes, r.value, t.unit or r.unit))
+                                     r.note_codes, r.notes, r.value, t.unit or r.unit, loc))
     for leaf in leaves:
         r = reading_of_leaf(leaf.node.names, leaf.inputs)
         if r is not None and r.notes:
             out.append(UnsureReading(leaf.id, None, leaf.node.indicator.name, str(leaf.inputs.target), describe(r),
-                                     r.note_codes, r.notes, r.value, getattr(leaf.inputs, "unit", None) or r.unit))
+                                     r.note_codes, r.notes, r.value, getattr(leaf.inputs, "unit", None) or r.unit,
+                                     None if leaf.node.indicator.inputs is not None and evaluation.tree is None
+                                     else tuple(leaf.loc) + ("target",)))
     return out

@@ -96,15 +96,18 @@ def reading_findings(result) -> list[Finding]:
     """TARGET_READING_UNSURE (info): each target of the evaluation its words were read with an assumption
     (``perfkit.core.target_rows.unsure_readings``), saying what was understood and how to settle it."""
     out = []
+    located = result.located
     for u in unsure_readings(result.evaluation, result.compiled.leaves):
         where = f"{result.evaluation.id}/" + (f"targets/{u.row}" if u.row else u.indicator)
         settle = "target_value or kind" if u.row else "target_value"
+        file, _, line = located.where(*u.loc) if u.loc is not None else (None, None, None)
         out.append(Finding(
             "TARGET_READING_UNSURE", "info", u.indicator,
             f"{where} {u.name}: target {u.text!r} read as {u.understood} ({'; '.join(u.notes)}); give {settle} "
             "to settle it",
             {"evaluation": result.evaluation.id, "row": u.row, "target_name": u.name, "target": u.text,
              "understood": u.understood, "notes": list(u.codes), "value": u.value, "unit": u.unit},
+            where=f"{file}:{line}" if line is not None else None,
         ))
     return out
 
