@@ -167,3 +167,12 @@ def test_new_filled_unit_runs_into_a_report(params, tmp_path):
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "reports" / "demo-dept" / "2024" / "report.html").read_text(encoding="utf-8")
     assert "示例局" in html
+
+
+@pytest.mark.parametrize("kind,evaluation_id", [(None, "evaluation"), ("project", "project"),
+                                                ("special_fund", "special-fund"), ("department", "department")])
+def test_the_evaluation_is_named_after_its_kind_or_neutrally_while_the_kind_is_unknown(params, kind, evaluation_id):
+    # a project framework scaffolded without --kind used to name its evaluation "department"
+    path, _ = new_department_year(params, f"demo-{evaluation_id}", 2024, "mof-project-self-2020", kind=kind)
+    [ev] = yaml.safe_load(path.read_text(encoding="utf-8"))["evaluations"]
+    assert ev["id"] == evaluation_id and ev["kind"] == kind

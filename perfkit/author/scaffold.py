@@ -170,7 +170,9 @@ def department_year_text(department: str, year: int, framework: Framework, *, ki
 
 
 def _default_id(kind: str | None) -> str:
-    return "department" if kind in (None, "department") else kind.replace("_", "-")
+    """The evaluation's id: its kind's (department, project, special-fund), or ``evaluation`` while the kind is
+    left to fill in, so that a project's file does not name its evaluation ``department``."""
+    return "evaluation" if kind is None else kind.replace("_", "-")
 
 
 def evaluations_text(department: str, year: int, specs: list[EvaluationSpec], source: str | None = None,
