@@ -75,4 +75,5 @@ def test_an_amount_in_yuan_against_a_target_in_wan_yuan_is_scored_in_the_same_un
     assert economic_score("≥0.005亿元", "42万元") == pytest.approx(8.40)
     assert economic_score("≥50万元", "42") == pytest.approx(8.40)  # the unit written once, in the target
     assert parse_quantity("2760户").comparable(parse_quantity("≥3000人")) == 2760  # other units: as written
-    assert parse_quantity("50万").comparable(parse_quantity("≥420000元")) == 50  # a magnitude alone names no unit
+    # a magnitude alone elides the other's unit: 50万 against ≥420000元 is 500000元 (as 8000万 against ≥1亿元 is 0.8亿)
+    assert parse_quantity("50万").comparable(parse_quantity("≥420000元")) == 500000

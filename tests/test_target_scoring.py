@@ -347,3 +347,41 @@ def test_a_ranking_row_is_missed_when_the_place_is_lower():
     assert linked(read_row(T(name="营商环境评价排名", target="全国前三", actual="全国第五"))).met is False
     said = read_row(T(name="排名", target="第8名", actual="第9名", direction="positive"))
     assert (linked(said).met, said.target.notes) == (True, ())   # the row's direction wins over the inferred one
+
+
+@pytest.mark.parametrize("target,actual,cost,expected", [
+    # what a careful evaluator judges, for phrasings a new user's table held (each was judged otherwise before)
+    ("≥500人次", "2024年培训480人次", False, False),          # the year is not the figure
+    ("2024年培训500人次", "520人次", False, True),
+    ("≥95%", "截至12月底完成85%", False, False),             # 截至 a date: when, not the figure
+    ("500人", "计划500人，实际完成480人", False, False),      # the figure after 实际
+    ("3000元/亩", "3200元/亩", True, False),                 # a cost per unit on a cost row is a ceiling
+    ("≥1亿元", "8000万", False, False),                      # a magnitude alone: 0.8亿
+    ("控制在5‰以内", "0.6%", False, False),                  # 6‰
+    ("较上年增长10%", "920万元", False, None),               # an amount cannot judge a change
+    ("30%-40%", "45%", False, False),
+    ("大于或等于95%", "95%", False, True),
+    ("次年3月底前", "2025年3月", False, True),
+    ("≥2/3", "60%", False, False),
+    ("不低于三分之二", "70%", False, True),
+    ("≥1000万元", "较上年增长3%，达到1200万元", False, True),  # the level the change reached
+    ("≥95%", "较上年提高2个百分点，达到96%", False, True),
+    ("≥10000人", "1.2万余人", False, True),
+    ("≥1500人", "2千人", False, True),
+    ("全省排名前三", "全省第二名", False, True),
+    ("2024年6月30日前", "2024.6.28", False, True),
+])
+def test_rows_a_new_user_wrote_are_judged_as_an_evaluator_would(target, actual, cost, expected):
+    from perfkit.core.target_rows import linked, read_row
+    from perfkit.params import PerformanceTarget as T
+
+    category = ["产出指标", "成本指标"] if cost else ["产出指标"]
+    row = linked(read_row(T(name="x", category=category, target=target, actual=actual), year=2024))
+    assert row.met is expected
+    if expected is False:
+        assert row.completion < 1   # a miss never completes the row (30%-40% against 45%: 40/45)
+
+
+def test_one_year_is_a_duration_not_the_years_end():
+    from perfkit.core.target_text import read_target
+    assert read_target("一年内", year=2024).kind != "date" and read_target("年内完成", year=2024).kind == "date"

@@ -296,3 +296,22 @@ def test_targets_command_and_report_state_what_was_understood(scored):
     assert s == "“项目预算控制数”的目标值“104.3万元”含义不够明确，成本指标的金额按支出上限理解。"
     assert "a cost row's amount read as a ceiling on spending" in finding_sentence(Text("en"), bj["s01"], f,
                                                                                     lambda i: i or "")
+
+
+@pytest.mark.parametrize("target,actual,status", [
+    ("30%-40%", "45%", "missed"),                    # above its range: the table said 达成 (ratio 1.5) while scoring missed it
+    ("500人", "计划500人，实际完成480人", "missed"),  # a figure in a sentence: the table said 定性目标
+    ("大于或等于95%", "95%", "met"),
+    ("接到申报后，90个工作日内完成审核工作", "接到申报后，90个工作日内完成审核工作", "met"),  # Shenzhen 2020's fund
+    ("显著提升", "有所提升", None),                 # words: not measurable, judged by neither
+])
+def test_the_target_table_judges_a_row_as_scoring_does(target, actual, status):
+    from perfkit.analysis.targets import diagnose_target
+    from perfkit.core.target_rows import linked, read_row
+    from perfkit.params import PerformanceTarget as T
+    from perfkit.report.sentences import target_status
+
+    row = T(name="x", category=["产出指标"], target=target, actual=actual)
+    assert target_status(diagnose_target(row)) == status
+    scored = linked(read_row(row)).met
+    assert scored is {"met": True, "missed": False}.get(status)

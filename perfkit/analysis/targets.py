@@ -121,7 +121,7 @@ class TargetDiagnostic:
     reading_notes: tuple[str, ...] = ()  # where the target grammar was unsure: the codes of its notes (NOTES)
     understood: str | None = None  # what the grammar understood, where it was unsure (``target_text.describe``)
     read_value: float | None = None  # the figure it read, where it was unsure
-    met: bool | None = None  # a date target (a deadline) with a dated actual: whether it was met (it has no ratio)
+    met: bool | None = None  # whether it was met, as scoring judges the row (a deadline has no ratio); None: unknown
 
     @property
     def flagged(self) -> bool:
@@ -455,7 +455,7 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
                           measurable, applicable, change, thresholds, t.category)
     return TargetDiagnostic(
         **_unsure(reading_of_row(t, index) if applicable else None),
-        met=_date_met(t, index) if applicable and target is None else None,
+        met=_row_met(t, index) if applicable else None,
         id=t.id or f"target-{index + 1}",
         name=t.name,
         source="target_table",
@@ -479,11 +479,13 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
     )
 
 
-def _date_met(t: PerformanceTarget, index: int) -> bool | None:
-    """Whether a 绩效目标表 row whose target is a date ("2024年10月底前") was met by its dated actual ("2024年11月"),
-    as the target grammar reads both; None when the target is not a date or the actual gives no date."""
+def _row_met(t: PerformanceTarget, index: int) -> bool | None:
+    """Whether a 绩效目标表 row was met, as the target grammar reads its target and actual and as scoring judges it
+    (:func:`~perfkit.core.target_rows.read_row`): a deadline by its dated actual ("2024年10月底前" against
+    "2024年11月"), a range by an actual inside it, a figure by an actual written in a sentence; None when either
+    is not measurable."""
     rr = read_row(t, index)
-    if rr.target.kind != "date" or rr.actual_number is None:
+    if rr.actual_number is None or not rr.target.measurable:
         return None
     return reading_met(rr.target, rr.actual_number)
 

@@ -8,6 +8,7 @@ the same thing everywhere.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from ..params import PerformanceTarget
@@ -52,6 +53,18 @@ def _kind_override(r: Reading, kind: str | None) -> Reading:
 INFERRED_LIMITS = ("zero_as_limit", "place_as_limit")
 
 
+_LEVEL = re.compile(r"(?:达到|达|为|至|到)(?=[\d.零〇一二两三四五六七八九十百千]|[≥≤><])")
+
+
+def _level_in(text: str, year: int | None) -> Reading | None:
+    """The level a change reached, where the cell says it after the change ("较上年提高2个百分点，达到96%")."""
+    found = [m.end() for m in _LEVEL.finditer(text)]
+    if not found:
+        return None
+    r = read_target(text[found[-1]:], year=year)
+    return replace(r, text=text) if r.measurable and r.kind != "growth" else None
+
+
 def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> RowReading:
     """Read one row; explicit fields (``target_value``, ``actual_value``, ``kind``, ``direction``) win."""
     cost = is_cost_category(list(t.category) + [t.name])
@@ -75,6 +88,8 @@ def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> R
             target = replace(target, lo=v, hi=v if target.comparator == "==" else None,
                              kind=target.kind if target.kind != "words" else "quantity")
     actual = read_target(t.actual, year=year) if t.actual is not None else read_target(None)
+    if actual.kind == "growth" and target.kind not in ("growth", "date") and (level := _level_in(actual.text, year)):
+        actual = level  # "较上年增长3%，达到1200万元" against "≥1000万元": the level reached, not the change
     if t.actual_value is not None:
         number = t.actual_value
     elif actual.kind in ("words", "not_applicable") or not actual.measurable:
@@ -82,7 +97,8 @@ def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> R
     elif target.kind == "date" and actual.kind != "date":
         number = None
     elif target.kind == "growth" and actual.kind != "growth":
-        number = actual.value  # a change written as a bare "12%"
+        # a change written as a bare "12%"; an amount ("920万元") is a level, which a change cannot be judged by
+        number = actual.value if actual.unit in (None, "%", "百分点") else None
     else:
         number = actual.hi if actual.kind == "date" else rescaled(actual, target) if t.unit is None else actual.value
     return RowReading(index, t, target, actual, number)

@@ -39,7 +39,7 @@ import functools
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..fmt import chinese_numeral
 
@@ -47,7 +47,7 @@ from ..fmt import chinese_numeral
 
 # Comparison words before a value, longest first ("不少于" before "少于").
 PREFIX_OPS = {
-    "大于等于": ">=", "小于等于": "<=", "不少于": ">=", "不低于": ">=", "不小于": ">=", "至少": ">=",
+    "大于或等于": ">=", "小于或等于": "<=", "高于或等于": ">=", "低于或等于": "<=", "大于等于": ">=", "小于等于": "<=", "不少于": ">=", "不低于": ">=", "不小于": ">=", "至少": ">=",
     "不超过": "<=", "不超出": "<=", "不高于": "<=", "不大于": "<=", "不多于": "<=", "控制在": "<=", "最多": "<=",
     "达到": ">=", "大于": ">", "超过": ">", "高于": ">", "多于": ">", "小于": "<", "低于": "<", "少于": "<",
     ">=": ">=", "<=": "<=", "≥": ">=", "≧": ">=", "≤": "<=", "≦": "<=", ">": ">", "<": "<", "=": "==",
@@ -113,12 +113,26 @@ def _fraction(m: re.Match) -> str:
     return {"百": f"{v:g}%", "千": f"{v:g}‰", "万": f"{v / 10:g}‰"}[m.group(1)]
 
 
+# … and a share written as a fraction: 2/3, 三分之二 (66.67%)
+_SHARE = re.compile(r"(?<![\d./-])(\d{1,2})/(\d{1,3})(?![\d./-])|([一二两三四五六七八九十]+)分之([一二两三四五六七八九十]+)")
+
+
+def _share(m: re.Match) -> str:
+    if m.group(1):  # a/b
+        part, whole = float(m.group(1)), float(m.group(2))
+    else:  # b分之a
+        whole, part = chinese_numeral(m.group(3)), chinese_numeral(m.group(4))
+    if not part or not whole or part >= whole or whole > 10:  # a common fraction, not a day (12/31) or a ratio
+        return m.group(0)
+    return f"{100 * part / whole:.2f}%"
+
+
 def normalise(text: str) -> str:
     """Full-width digits and signs to their ASCII forms (NFKC: "９５％" → "95%", "＞" → ">"), and a rate in words
     to its figure ("千分之三" → "3‰", "百分之九十五" → "95%", "万分之五" → "0.5‰")."""
     # circled numbers (①②…) mark list items, not figures: NFKC would turn them into digits
     text = re.sub("[\u2460-\u2473\u24f5-\u24fe\u2776-\u2793]", " ", text)
-    return _FRACTION.sub(_fraction, unicodedata.normalize("NFKC", text).replace("～", "~"))
+    return _SHARE.sub(_share, _FRACTION.sub(_fraction, unicodedata.normalize("NFKC", text).replace("～", "~")))
 
 
 def tokens(text: str) -> list[Token]:
@@ -251,7 +265,11 @@ def _clean_unit(text: str | None) -> str | None:
 
 
 def _unit_of(toks: list[Token], i: int) -> tuple[str | None, int]:
-    """The unit right after a number at ``toks[i - 1]``: a TEXT token (its first word), or None."""
+    """The unit right after a number at ``toks[i - 1]``: a TEXT token (its first word), or None; a magnitude
+    written as a numeral before it is part of it ("2千人": 千人)."""
+    if i + 1 < len(toks) and toks[i].kind == "CNUM" and toks[i].text in ("千", "百") and toks[i + 1].kind == "TEXT":
+        unit, k = _unit_of(toks, i + 1)
+        return (toks[i].text + unit if unit else toks[i].text), k
     if i < len(toks) and toks[i].kind == "TEXT":
         text = toks[i].text
         for word in DURATION_UNITS + ("个百分点", "百分点"):
@@ -320,8 +338,11 @@ def _date(text: str, year: int | None) -> tuple[float, float, bool] | None:
 # ("1288.2万元", "2022.5万元" are quantities, not dates).
 _NUMERIC_DATE = re.compile(r"^((?:19|20)\d\d)[-./](\d{1,2})(?:[-./]\d{1,2})?(?![\d.]|\s*(?:[万亿千百]|元|%))")
 _DATE_START = re.compile(r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月|第?[一二三四1234]季度|[上下]半年)|\d{4}\s*年\s*(?:底|末)"
-                         r"|(?<![\d年])年(?:底|末|(?=内))"
-                         r"|(?:19|20)\d\d\s*[-./]\s*\d{1,2}(?![\d.]|\s*(?:[万亿千百]|元|%))")
+                         r"|(?<![\d年零〇一二两三四五六七八九十百])年(?:底|末|(?=内))"
+                         r"|(?:19|20)\d\d\s*[-./]\s*\d{1,2}(?:\s*[-./]\s*\d{1,2})?(?![\d.]|\s*(?:[万亿千百]|元|%))")
+
+
+_AS_OF = re.compile(r"(?:截至|截止到?|到)(?:(?:19|20)\d\d年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:底|末|初)?(?:前|时)?")
 
 
 def _read_date(text: str, norm: str, year: int | None) -> Reading | None:
@@ -339,6 +360,8 @@ def _read_date(text: str, norm: str, year: int | None) -> Reading | None:
         return None
     notes = []
     (m0, (first, last, given)), = dates[:1]
+    if not given and s[:m0.start()].endswith(("次年", "翌年", "明年", "下一年", "下年")):  # "次年3月底前"
+        first, last, given = first + 12, last + 12, year is not None
     tail = s[m0.end():]
     if len(dates) >= 2 and re.match(r"^[^\d]{0,3}(?:-|~|—|至|到)", s[m0.end():dates[1][0].start()] or "-"):
         # A period "2021年1月至2021年12月": the deadline is its end.
@@ -407,6 +430,9 @@ def _read_target(raw, cost: bool, year: int | None) -> Reading:
     if change is not None and any(t.kind == "NUM" for t in toks[change + 1:]) and all(
             _is_base_year(toks, i) for i in range(change) if toks[i].kind == "NUM"):
         return _growth(text, toks, change)
+    if (m := _AS_OF.match(norm.replace(" ", ""))) and re.search(r"\d", norm.replace(" ", "")[m.end():]):
+        # "截至12月底完成85%", "截至2024年底，覆盖率达到95%": the date says when; the figure is the target
+        return replace(_read_target(norm.replace(" ", "")[m.end():].lstrip("，,：:"), cost, year), text=text)
     if (d := _read_date(text, norm, year)) is not None and not any(t.kind == "TEXT" and t.text.startswith(
             ("个工作日", "工作日", "天")) for t in toks):
         return d
@@ -455,10 +481,17 @@ def _amount(text: str, toks: list[Token], cost: bool, implied: str | None = None
     """An amount, a range or a limit; ``implied``: the comparison a word before the tokens gave (a change to a
     level), used where the cell writes none of its own."""
     nums = [i for i, t in enumerate(toks) if t.kind == "NUM" and _number(t) is not None]
-    if not nums:  # a Chinese numeral counts only as a figure with its unit ("十名以内", "第八名", "三个")
+    # the year of a sentence is not its figure ("2024年培训480人次"), nor is a plan beside what was done
+    # ("计划500人，实际完成480人": the figure after 实际)
+    nums = [i for i in nums if not _is_base_year(toks, i)] or nums
+    said = next((k for k, t in enumerate(toks) if t.kind == "TEXT" and "实际" in t.text), None)
+    if said is not None and any(i > said for i in nums):
+        nums = [i for i in nums if i > said]
+    if not nums:  # a Chinese numeral counts only as a figure with its unit ("十名以内", "第八名", "三个") or a place
         nums = [i for i, t in enumerate(toks) if t.kind == "CNUM" and _number(t) is not None
                 and (i == 0 or toks[i - 1].kind == "OP" or toks[i - 1].text.endswith(RANK_WORDS))
-                and sum(len(t.text) for t in toks if t.kind == "TEXT") <= 3]
+                and (sum(len(t.text) for t in toks if t.kind == "TEXT") <= 3
+                     or (i >= 1 and toks[i - 1].text.endswith(RANK_WORDS)))]
     if not nums:
         return Reading(text=text, kind="words")
     i = nums[0]
@@ -503,8 +536,8 @@ def _amount(text: str, toks: list[Token], cost: bool, implied: str | None = None
                 notes.append(_note("place_as_limit"))
             comparator, b = "<=", {"hi": v1}
     # an approximate figure: 约/近/逾 before it, 余/多 between it and its unit ("2760余人", "1000多万元")
-    if unit1 and unit1[0] in APPROX_AFTER:
-        unit1 = unit1[1:] or None
+    if unit1 and (m := re.match(r"([万亿千百]*)[余多](.*)$", unit1)):  # "2760余人", "1.2万余人", "1000多万元"
+        unit1 = (m.group(1) + m.group(2)) or None
         notes.append(_note("approximate_figure", None))
     elif lead_text.endswith(APPROX_BEFORE):
         notes.append(_note("approximate_figure", None))
@@ -516,7 +549,8 @@ def _amount(text: str, toks: list[Token], cost: bool, implied: str | None = None
     elif unit is not None and any(unit.endswith(w) or unit.startswith(w) for w in DURATION_UNITS) and \
             comparator in ("<=", "<"):
         kind = "duration"
-    elif unit is not None and unit in MONEY and ((cost and comparator not in (">=", ">")) or comparator in ("<=", "<") or (
+    elif unit is not None and (unit in MONEY or unit.startswith("元/")) and (
+            (cost and comparator not in (">=", ">")) or comparator in ("<=", "<") or (
             comparator is None and re.search(r"控制|不超|以内|上限", lead_text))):
         kind = "ceiling"
         if comparator is None:
@@ -537,14 +571,18 @@ def _amount(text: str, toks: list[Token], cost: bool, implied: str | None = None
 def rescale_between(value: float | None, unit: str | None, other: str | None) -> float | None:
     """``value``, written in ``unit`` (as written, magnitude word included), on the magnitude of ``other``: 654 in
     亿 against 万亿 → 0.0654; 420000 in 元 against 万元 → 42. Rescaled only when the magnitudes differ and both write
-    the same unit apart from the magnitude word; a bare number (no unit written) is taken as written, as forms
+    the same unit apart from the magnitude word, or one writes the magnitude alone (8000万 against 亿元: 0.8), and ‰
+    against % is converted (0.6% against ‰: 6); a bare number (no unit written) is taken as written, as forms
     write the unit once, and so are different units (户 against 人). The one rule of
     :func:`rescaled` and :meth:`perfkit.core.quantity.Quantity.comparable`."""
     if value is None:
         return None
     _, base, a = _scale_of(unit)
     _, other_base, b = _scale_of(other)
-    if a == b or not unit or not other or base != other_base:
+    if {base, other_base} == {"%", "‰"} and a == b == 1:  # 0.6% against ‰ is 6‰
+        return value * 10 if base == "%" else value / 10
+    # a magnitude written alone ("8000万" against "≥1亿元") is the other's unit at that magnitude
+    if a == b or not unit or not other or (base != other_base and base is not None and other_base is not None):
         return value
     return value * a / b
 
@@ -586,6 +624,8 @@ def completion(target: Reading, actual: float) -> float | None:
         return 1.0
     if target.kind in ("date", "growth"):
         return 0.0
+    if target.comparator == "range" and target.hi is not None and actual > target.hi:  # above the range: as a ceiling
+        return max(0.0, min(1.0, target.hi / actual)) if actual > 0 else 0.0
     if target.direction == "negative" or target.kind == "ceiling":
         bound = target.hi
         return max(0.0, min(1.0, bound / actual)) if actual > 0 and bound is not None and bound >= 0 else 0.0

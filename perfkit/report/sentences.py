@@ -57,7 +57,7 @@ def target_status(d: TargetDiagnostic) -> str | None:
     """met / missed / no_actual / qualitative / not_applicable, or None for an unmeasurable target."""
     if not d.applicable:
         return "not_applicable"
-    if d.target is None and d.met is not None:  # a deadline and the date it was done
+    if d.met is not None:  # as scoring judges the row: a deadline, a range, a figure in a sentence
         return "met" if d.met else "missed"
     if d.target is None:
         return None if "not_measurable" in d.flags else "qualitative"
