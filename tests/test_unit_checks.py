@@ -19,7 +19,7 @@ from perfkit.core.scoring import score_bundle
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "parameters"
 FIXTURE = Path(__file__).parent / "fixtures" / "project-self" / "civil-affairs-demo"
-NEW = ("VALUE_LOOKS_LIKE_A_SHARE", "UNITS_DIFFER", "SPENT_ABOVE_BUDGET", "QUARTERLY_SPENT_MISMATCH", "AMOUNT_IN_YUAN")
+NEW = ("VALUE_LOOKS_LIKE_A_SHARE", "VALUE_WITHOUT_MAGNITUDE", "UNITS_DIFFER", "SPENT_ABOVE_BUDGET", "QUARTERLY_SPENT_MISMATCH", "AMOUNT_IN_YUAN")
 
 
 def trial(tmp_path, *edits: tuple[str, str]) -> Path:
@@ -91,6 +91,32 @@ def test_a_target_row_with_a_share_is_named_with_whether_it_was_met(tmp_path):
     _, (f,) = findings(params, "VALUE_LOOKS_LIKE_A_SHARE")
     assert (f.data["row"], f.data["met"], f.data["met_as_percent"]) == ("服务质量抽查合格率", False, True)
     assert f.data["field"] == "evaluations[0].targets[1].actual"
+
+
+ROW = 'target: "≥3000人", actual: "2760人", indicator: quantity-1'
+
+
+@pytest.mark.parametrize("target,actual,flagged,met,met_scaled", [
+    ("≥10万人次", "98000", True, True, False),     # 98000 taken as 98000万人次: met; as 9.8万人次: missed
+    ("≥0.5亿元", "42000000", True, True, False),
+    ("≥10万人次", "9.8", False, None, None),        # a bare figure of the target's size: the unit written once
+    ("≥10万人次", "98000人次", False, None, None),  # its unit written: rescaled, nothing to warn of
+    ("≥3000人", "2760", False, None, None),         # no magnitude in the target
+])
+def test_a_bare_actual_a_thousand_times_a_target_in_wan_is_named(tmp_path, target, actual, flagged, met, met_scaled):
+    params = trial(tmp_path, (ROW, f'target: "{target}", actual: {actual}, indicator: quantity-1'))
+    r, found = findings(params, "VALUE_WITHOUT_MAGNITUDE")
+    assert bool(found) is flagged
+    if flagged:
+        (f,) = found
+        assert (f.data["met"], f.data["met_scaled"], f.data["field"]) == (met, met_scaled,
+                                                                           "evaluations[0].targets[0].actual")
+        from perfkit.report.sentences import NodeNames, finding_sentence
+        from perfkit.report.text import Text
+        for lang, words in (("zh", ("未写单位", "已完成", "未完成")), ("en", ("without a unit", "met", "missed"))):
+            t = Text(lang, escape=False)
+            said = str(finding_sentence(t, r, f, NodeNames(r, t.lang)))
+            assert all(w in said for w in words), said
 
 
 def test_a_row_restating_a_flagged_leaf_is_said_once(tmp_path):

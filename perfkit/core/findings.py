@@ -29,6 +29,8 @@ CODES: dict[str, str] = {
     "JUDGED_WITHOUT_MEASUREMENT": "a measured rule was scored by the evaluator's judgement for want of a measurement",
     "UNSCORED_INPUT": "an input was given that the indicator's rule does not use",
     "VALUE_LOOKS_LIKE_A_SHARE": "a value given as a share (0.95) is scored against settings or a target in percent",
+    "VALUE_WITHOUT_MAGNITUDE": "a bare actual (98000) is compared with a target written with 万 or 亿 as if in that "
+                               "magnitude",
     "NOT_COMPUTABLE": "an indicator cannot be computed: a measure it uses is undefined (a rate over a zero base)",
     "TOTAL_NOT_GRADED": "the total leaves out indicators that cannot be computed, so it is not graded (or graded "
                         "with the gap stated)",
@@ -60,7 +62,7 @@ STRUCTURE_CODES = POINTS_CODES + ("LEVELS_MISMATCH",)
 
 # Warnings about the evaluation's figures as entered (a share against a percentage, units that differ, spending
 # against its budget) rather than about the framework or a published report: a report lists them apart.
-DATA_CODES = ("VALUE_LOOKS_LIKE_A_SHARE", "UNITS_DIFFER", "SPENT_ABOVE_BUDGET", "QUARTERLY_SPENT_MISMATCH",
+DATA_CODES = ("VALUE_LOOKS_LIKE_A_SHARE", "VALUE_WITHOUT_MAGNITUDE", "UNITS_DIFFER", "SPENT_ABOVE_BUDGET", "QUARTERLY_SPENT_MISMATCH",
               "AMOUNT_IN_YUAN")
 
 

@@ -4,6 +4,9 @@ row: the slips of a form filled in by hand that score silently and wrongly.
 ``VALUE_LOOKS_LIKE_A_SHARE``  one side is written in percent ("≥90%") and the other as a bare share (0.923), so
                               92.3% is compared as 0.923%: the leaf scores 0.10 of 10 (either side of a leaf), the
                               row counts as missed (a row's actual)
+``VALUE_WITHOUT_MAGNITUDE``   a row's target writes a magnitude ("≥10万人次") and its actual is a bare number a
+                              thousand times it or more (98000): taken in the target's unit it is 98000万人次 and met;
+                              in 人次 (9.8万) it is missed
 ``UNITS_DIFFER``              both sides are a figure with its unit and the units differ ("≥3000人" against
                               "2760户"): the figures are compared as numbers, which may compare two different things
 
@@ -22,7 +25,7 @@ from .findings import Finding
 from .projects import all_targets, target_locations
 from .quantity import Quantity, parse_quantity
 from .target_rows import read_row
-from .target_text import met, tokens
+from .target_text import _scale_of, met, tokens
 
 PERCENT = "%"
 
@@ -56,6 +59,21 @@ def share_side(target: Quantity, actual: Quantity, target_number: float, actual_
     if percent(actual, actual_number) and bare_share(target, target_number):
         return "target"
     return None
+
+
+MAGNITUDE_RATIO = 1000.0  # a bare actual this many times the target's figure (or more) is suspect
+
+
+def magnitude_slip(target: Quantity, actual: Quantity, target_number: float, actual_number: float) -> float | None:
+    """The factor of the target's magnitude word (万: 1e4) when the actual is a bare number that, taken in the
+    target's unit as forms write it once, is ``MAGNITUDE_RATIO`` times the target or more, while in plain units it
+    would be of the target's size (0.1 to 10 times): 98000 against "≥10万人次". None otherwise."""
+    scale = _scale_of(target.unit)[2]
+    if actual.unit is not None or scale < 1e3 or not target_number or target_number <= 0 or actual_number <= 0:
+        return None
+    if actual_number < MAGNITUDE_RATIO * target_number or not 0.1 <= actual_number / scale / target_number <= 10:
+        return None
+    return scale
 
 
 def units_differ(target_raw, actual_raw, target: Quantity, actual: Quantity) -> bool:
@@ -150,6 +168,21 @@ def _row_checks(result, flagged: set) -> list[Finding]:
                 f"percent ({'met' if then else 'missed'})",
                 {"value": value, "as_percent": value * 100, "side": "actual", "against": str(row.target),
                  "row": row.name, "met": now, "met_as_percent": then, **where}))
+        elif row.unit is None and row.actual_value is None and \
+                (scale := magnitude_slip(qt, qa, target_number, rr.actual_number)) is not None:
+            value = rr.actual_number
+            where = _located(result, at + ("actual",))
+            now, then = met(rr.target, value), met(rr.target, value / scale)
+            magnitude = _scale_of(qt.unit)[0]
+            out.append(Finding(
+                "VALUE_WITHOUT_MAGNITUDE", "warning", row.indicator,
+                f"target row {row.name}: the actual {value:g} ({_at(where)}) has no unit and is compared with "
+                f"{str(row.target)!r} as {value:g}{qt.unit} ({'met' if now else 'missed'}); if it is in "
+                f"{qt.base_unit or 'units'} ({value / scale:g}{qt.unit}), write {value / scale:g}{magnitude} "
+                f"({'met' if then else 'missed'})",
+                {"value": value, "scaled": value / scale, "unit": qt.unit, "base_unit": qt.base_unit,
+                 "magnitude": magnitude, "against": str(row.target), "row": row.name, "met": now,
+                 "met_scaled": then, **where}))
         elif row.unit is None and row.target_value is None and row.actual_value is None \
                 and units_differ(row.target, row.actual, qt, qa):
             where = _located(result, at + ("actual",))

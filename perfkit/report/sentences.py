@@ -267,7 +267,7 @@ def leaf_figure(t: Text, result, leaf_id: str | None, value) -> str:
 
 # Findings whose sentence states the target (and actual) of an indicator.
 _FIGURE_CODES = ("LATE_DEADLINE_NOT_DEDUCTED", "TARGET_COMPARATOR_CONFLICT", "QUANTITATIVE_TARGET_JUDGED",
-                 "TARGET_LOWERED_TO_ACTUAL", "UNITS_DIFFER", "VALUE_LOOKS_LIKE_A_SHARE")
+                 "TARGET_LOWERED_TO_ACTUAL", "UNITS_DIFFER", "VALUE_LOOKS_LIKE_A_SHARE", "VALUE_WITHOUT_MAGNITUDE")
 
 
 def reading_notes(t: Text, codes, value=None, unit=None) -> list[Safe]:
