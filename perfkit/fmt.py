@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import unicodedata
 from typing import Any
 
@@ -133,6 +134,14 @@ def chinese_numeral(text: str) -> float | None:
             total += (1 if digit is None else digit) * _CN_UNIT_VALUES[ch]
             digit = None
     return float(total + (digit or 0))
+
+
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+
+
+def numeral(text: str) -> float | None:
+    """A figure written in digits or as a Chinese numeral ("3" → 3, "十二" → 12, "1.5" → 1.5); None if neither."""
+    return float(text) if _DIGITS.fullmatch(text) else chinese_numeral(text)
 
 
 def display_width(text: str) -> int:

@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ParameterError, Problem, format_loc
-from .fmt import chinese_numeral
+from .fmt import numeral
 from .params import DEPARTMENT_ID, NODE_ID, STATED_MEASURES, Budget, DepartmentYear, Evaluation, EvaluationList, Framework
 
 YEAR_FILE = re.compile(r"^(\d{4})\.ya?ml$")
@@ -488,7 +488,7 @@ def _number_hint(kind: str, given: Any) -> str:
         return f": write {m.group(1)}, the amount in 万元 without the unit"
     # a count with its measure word (1项, 一项, 两个, 3处); not a magnitude or money (500万, 3元), whose figure differs
     m = _COUNTED.fullmatch(text.rstrip("。；;，,、"))
-    if m and (value := float(m.group(1)) if m.group(1)[0].isdigit() else chinese_numeral(m.group(1))) is not None:
+    if m and (value := numeral(m.group(1))) is not None:
         return f": write {value:g}, the number without its measure word {m.group(2)}"
     return ""
 

@@ -453,9 +453,10 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
     flags, ratio = _flags(target, actual, prior, initial, direction, t.unit or qt.unit,
                           t.target_value if t.target_value is not None else t.target,
                           measurable, applicable, change, thresholds, t.category)
+    rr = read_row(t, index) if applicable else None  # as scoring reads it: the notes and whether it was met
     return TargetDiagnostic(
-        **_unsure(reading_of_row(t, index) if applicable else None),
-        met=_row_met(t, index) if applicable else None,
+        **_unsure(reading_of_row(t, index, rr) if rr is not None else None),
+        met=_row_met(rr) if rr is not None else None,
         id=t.id or f"target-{index + 1}",
         name=t.name,
         source="target_table",
@@ -479,12 +480,11 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
     )
 
 
-def _row_met(t: PerformanceTarget, index: int) -> bool | None:
+def _row_met(rr: RowReading) -> bool | None:
     """Whether a 绩效目标表 row was met, as the target grammar reads its target and actual and as scoring judges it
     (:func:`~perfkit.core.target_rows.read_row`): a deadline by its dated actual ("2024年10月底前" against
     "2024年11月"), a range by an actual inside it, a figure by an actual written in a sentence; None when either
     is not measurable."""
-    rr = read_row(t, index)
     if rr.actual_number is None or not rr.target.measurable:
         return None
     return reading_met(rr.target, rr.actual_number)

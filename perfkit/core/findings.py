@@ -62,8 +62,8 @@ STRUCTURE_CODES = POINTS_CODES + ("LEVELS_MISMATCH",)
 
 # Warnings about the evaluation's figures as entered (a share against a percentage, units that differ, spending
 # against its budget) rather than about the framework or a published report: a report lists them apart.
-DATA_CODES = ("VALUE_LOOKS_LIKE_A_SHARE", "VALUE_WITHOUT_MAGNITUDE", "UNITS_DIFFER", "SPENT_ABOVE_BUDGET", "QUARTERLY_SPENT_MISMATCH",
-              "AMOUNT_IN_YUAN")
+DATA_CODES = ("VALUE_LOOKS_LIKE_A_SHARE", "VALUE_WITHOUT_MAGNITUDE", "UNITS_DIFFER", "SPENT_ABOVE_BUDGET",
+              "QUARTERLY_SPENT_MISMATCH", "AMOUNT_IN_YUAN")
 
 
 @dataclass(frozen=True)

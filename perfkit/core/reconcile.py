@@ -451,10 +451,9 @@ def reconcile(result) -> list[Finding]:
     # or none the file holds as one (the projects' budgets combined)
     budget_loc = located.loc + ("budget",) if own else (
         ("budget",) if result.scoring_budget is result.department_budget else None)
-    findings += _at(rate_findings(result.scoring_budget, owner) + spending_findings(result.scoring_budget, owner),
-                    located, budget_loc)
+    findings += rate_findings(result.scoring_budget, owner) + spending_findings(result.scoring_budget, owner)
     for i, p in enumerate(result.evaluation.projects):  # each project's stated rates and spending against its own
         findings += _at(rate_findings(p.budget, f"project {p.id}") + spending_findings(p.budget, f"project {p.id}", p),
                         located, located.loc + ("projects", i, "budget"))
     findings += literal_findings(result)
-    return _at(findings, located, budget_loc)
+    return _at(findings, located, budget_loc)  # the scored budget's findings, the reported total's, the rest as given

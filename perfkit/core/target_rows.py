@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from ..params import PerformanceTarget
 from ..rules.base import LinkedRow
+from .projects import all_targets, target_locations
 from .target_text import NOTES, Reading, completion, describe, met, read_target, rescaled, shortfall
 
 COST_WORDS = ("成本", "预算控制数", "成本控制数")
@@ -142,12 +143,13 @@ class UnsureReading:
     loc: tuple | None = None  # where its target is, within the evaluation (None: inputs in the framework's file)
 
 
-def reading_of_row(t: PerformanceTarget, index: int = 0) -> Reading | None:
+def reading_of_row(t: PerformanceTarget, index: int = 0, read: RowReading | None = None) -> Reading | None:
     """The grammar's reading of a 目标表 row's target where the row leaves it to the grammar (no
-    ``target_value``, ``kind`` or qualitative ``direction``); None where the file settles it."""
+    ``target_value``, ``kind`` or qualitative ``direction``); None where the file settles it. ``read``: the row
+    as :func:`read_row` read it already, if the caller has it."""
     if t.target_value is not None or t.kind is not None or t.direction == "qualitative":
         return None
-    return read_row(t, index).target
+    return (read or read_row(t, index)).target
 
 
 def reading_of_leaf(names, inputs) -> Reading | None:
@@ -163,14 +165,11 @@ def unsure_readings(evaluation, leaves=()) -> list[UnsureReading]:
     its ``leaves`` (``Compiled.leaves``). What ``perfkit validate -v``, ``perfkit targets`` and the report state
     as "read as …; give ``target_value`` or ``kind`` to settle it"."""
     out = []
-    rows = [(t, ("targets", k, "target")) for k, t in enumerate(evaluation.targets)] + [
-        (t, ("projects", pi, "targets", k, "target")) for pi, p in enumerate(evaluation.projects)
-        for k, t in enumerate(p.targets)]
-    for i, (t, loc) in enumerate(rows):
+    for i, ((t, _), at) in enumerate(zip(all_targets(evaluation), target_locations(evaluation))):
         r = reading_of_row(t, i)
         if r is not None and r.notes:
             out.append(UnsureReading(t.indicator, t.id or f"target-{i + 1}", t.name, str(t.target), describe(r),
-                                     r.note_codes, r.notes, r.value, t.unit or r.unit, loc))
+                                     r.note_codes, r.notes, r.value, t.unit or r.unit, at + ("target",)))
     for leaf in leaves:
         r = reading_of_leaf(leaf.node.names, leaf.inputs)
         if r is not None and r.notes:

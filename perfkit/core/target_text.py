@@ -41,13 +41,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 
-from ..fmt import chinese_numeral
+from ..fmt import chinese_numeral, numeral
 
 # ---- tokens ----------------------------------------------------------------------------------
 
 # Comparison words before a value, longest first ("不少于" before "少于").
 PREFIX_OPS = {
-    "大于或等于": ">=", "小于或等于": "<=", "高于或等于": ">=", "低于或等于": "<=", "大于等于": ">=", "小于等于": "<=", "不少于": ">=", "不低于": ">=", "不小于": ">=", "至少": ">=",
+    "大于或等于": ">=", "小于或等于": "<=", "高于或等于": ">=", "低于或等于": "<=", "大于等于": ">=", "小于等于": "<=",
+    "不少于": ">=", "不低于": ">=", "不小于": ">=", "至少": ">=",
     "不超过": "<=", "不超出": "<=", "不高于": "<=", "不大于": "<=", "不多于": "<=", "控制在": "<=", "最多": "<=",
     "达到": ">=", "大于": ">", "超过": ">", "高于": ">", "多于": ">", "小于": "<", "低于": "<", "少于": "<",
     ">=": ">=", "<=": "<=", "≥": ">=", "≧": ">=", "≤": "<=", "≦": "<=", ">": ">", "<": "<", "=": "==",
@@ -106,8 +107,7 @@ _FRACTION = re.compile(r"(百|千|万)分之(\d+(?:\.\d+)?|[零〇一二两三�
 
 
 def _fraction(m: re.Match) -> str:
-    figure = m.group(2)
-    v = float(figure) if figure[0].isdigit() else chinese_numeral(figure)
+    v = numeral(m.group(2))
     if v is None:
         return m.group(0)
     return {"百": f"{v:g}%", "千": f"{v:g}‰", "万": f"{v / 10:g}‰"}[m.group(1)]
@@ -118,10 +118,8 @@ _SHARE = re.compile(r"(?<![\d./-])(\d{1,2})/(\d{1,3})(?![\d./-])|([一二两三�
 
 
 def _share(m: re.Match) -> str:
-    if m.group(1):  # a/b
-        part, whole = float(m.group(1)), float(m.group(2))
-    else:  # b分之a
-        whole, part = chinese_numeral(m.group(3)), chinese_numeral(m.group(4))
+    a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))  # a/b, or b分之a
+    part, whole = numeral(a), numeral(b)
     if not part or not whole or part >= whole or whole > 10:  # a common fraction, not a day (12/31) or a ratio
         return m.group(0)
     return f"{100 * part / whole:.2f}%"
@@ -430,9 +428,10 @@ def _read_target(raw, cost: bool, year: int | None) -> Reading:
     if change is not None and any(t.kind == "NUM" for t in toks[change + 1:]) and all(
             _is_base_year(toks, i) for i in range(change) if toks[i].kind == "NUM"):
         return _growth(text, toks, change)
-    if (m := _AS_OF.match(norm.replace(" ", ""))) and re.search(r"\d", norm.replace(" ", "")[m.end():]):
+    compact = norm.replace(" ", "")
+    if (m := _AS_OF.match(compact)) and re.search(r"\d", compact[m.end():]):
         # "截至12月底完成85%", "截至2024年底，覆盖率达到95%": the date says when; the figure is the target
-        return replace(_read_target(norm.replace(" ", "")[m.end():].lstrip("，,：:"), cost, year), text=text)
+        return replace(_read_target(compact[m.end():].lstrip("，,：:"), cost, year), text=text)
     if (d := _read_date(text, norm, year)) is not None and not any(t.kind == "TEXT" and t.text.startswith(
             ("个工作日", "工作日", "天")) for t in toks):
         return d
