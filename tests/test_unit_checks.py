@@ -11,6 +11,7 @@ import pytest
 
 from conftest import run_cli
 from perfkit import Report
+from perfkit.analysis.targets import diagnose
 from perfkit.core.quantity import parse_quantity
 from perfkit.core.unit_checks import share_side, units_differ, written_alone
 from perfkit.load import discover, load
@@ -117,6 +118,33 @@ def test_a_bare_actual_a_thousand_times_a_target_in_wan_is_named(tmp_path, targe
             t = Text(lang, escape=False)
             said = str(finding_sentence(t, r, f, NodeNames(r, t.lang)))
             assert all(w in said for w in words), said
+
+
+@pytest.mark.parametrize("actual,doubt,ratio,low", [
+    ("130000", "VALUE_WITHOUT_MAGNITUDE", None, False),  # 13万万人次 as written, 13万人次 if in 人次: not judged
+    ("13", None, 1.3, True),                               # 13万人次 against 10万: 1.3 times, judged
+    ("13万人次", None, 1.3, True),
+])
+def test_no_ambition_is_read_from_an_actual_a_data_warning_doubts(tmp_path, actual, doubt, ratio, low):
+    params = trial(tmp_path, (ROW, f'target: "≥10万人次", actual: "{actual}", indicator: quantity-1'))
+    r, found = findings(params, "VALUE_WITHOUT_MAGNITUDE")
+    assert bool(found) is (doubt is not None)
+    (d,) = [d for d in diagnose(r) if d.source == "target_table" and d.target_text == "≥10万人次"]
+    assert d.doubt == doubt and ("low_ambition" in d.flags) is low
+    assert d.ratio == (pytest.approx(ratio) if ratio else None)
+    assert d.actual is not None  # shown as written
+
+
+def test_a_share_against_a_percentage_judges_no_ambition_on_the_leaf_or_the_row(tmp_path):
+    # 时效指标一 target "100%" written as 1: 91.67% against 1 would read as 91.67 times the target
+    r, _ = findings(trial(tmp_path, ('        target: "100%"  #', "        target: 1  #")))
+    (d,) = [d for d in diagnose(r) if d.source == "scored" and d.indicator == "timeliness-1"]
+    assert d.doubt == "VALUE_LOOKS_LIKE_A_SHARE" and d.ratio is None and "low_ambition" not in d.flags
+    params = trial(tmp_path / "b", ('target: "≥95%", actual: "96.5%", indicator: quality-1',
+                                    'target: "≥95%", actual: 0.965, indicator: quality-1'))
+    r, _ = findings(params)
+    (d,) = [d for d in diagnose(r) if d.source == "target_table" and d.name == "服务质量抽查合格率"]
+    assert d.doubt == "VALUE_LOOKS_LIKE_A_SHARE" and d.ratio is None
 
 
 def test_a_row_restating_a_flagged_leaf_is_said_once(tmp_path):

@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..core.budget import measure
 from ..core.projects import all_targets
+from ..core.unit_checks import leaf_slip, row_slip
 from ..core.target_rows import RowReading, read_row, reading_of_leaf, reading_of_row, rows_for
 from ..core.result import budget_for_targets
 from ..fmt import quantity_text
@@ -118,6 +119,9 @@ class TargetDiagnostic:
     project: str | None = None  # the evaluation's project the row belongs to (``Evaluation.projects``)
     movable: bool = True  # sensitivity may make the target more ambitious (see ``can_be_more_ambitious``)
     position: int | None = None  # a ``linked`` row: its place among the linked rows of compiled row ``row``
+    # The data warning that doubts the actual's magnitude (VALUE_LOOKS_LIKE_A_SHARE, VALUE_WITHOUT_MAGNITUDE;
+    # ``perfkit.core.unit_checks``): the actual is shown but no ratio or flag is read from it.
+    doubt: str | None = None
     reading_notes: tuple[str, ...] = ()  # where the target grammar was unsure: the codes of its notes (NOTES)
     understood: str | None = None  # what the grammar understood, where it was unsure (``target_text.describe``)
     read_value: float | None = None  # the figure it read, where it was unsure
@@ -338,8 +342,10 @@ def diagnose_scored(result, budget: Budget | None = None, thresholds: Thresholds
         t_raw = inputs.target if inputs is not None else target
         qt = parse_quantity(t_raw)
         prior = _on_scale(inputs.prior_actual, qt, unit) if inputs is not None else None
-        flags, ratio = _flags(target, actual, prior, None, direction, unit, t_raw, True, True, change, thresholds,
-                             leaf.node.names[:-1])
+        doubt = "VALUE_LOOKS_LIKE_A_SHARE" if row.part is None and leaf.counted and \
+            leaf_slip(inputs, target, actual) else None  # as unit_findings tests the leaf
+        flags, ratio = _flags(target, None if doubt else actual, prior, None, direction, unit, t_raw, True, True,
+                              change, thresholds, leaf.node.names[:-1])
         q_unit = unit or qt.unit
         movable = can_be_more_ambitious(direction, target, q_unit, leaf.node.indicator.name,
                                         "target" not in family(row.family).targets,
@@ -368,6 +374,7 @@ def diagnose_scored(result, budget: Budget | None = None, thresholds: Thresholds
             points=row.points,
             category=tuple(leaf.node.names[:-1]),
             movable=movable,
+            doubt=doubt,
         ))
     return out
 
@@ -415,7 +422,8 @@ def diagnose_linked(result, budget: Budget | None = None, thresholds: Thresholds
             out.append((replace(
                 base, source="linked", indicator=leaf.id, row=j, position=k, direction=direction, unit=unit,
                 target=target, actual=float(rr.actual_number),
-                ratio=ambition_ratio(target, float(rr.actual_number), direction), points=row.points,
+                ratio=None if base.doubt else ambition_ratio(target, float(rr.actual_number), direction),
+                points=row.points,
                 movable=bool(movable)), rr))
     return out
 
@@ -450,10 +458,11 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
     direction = t.direction or direction_of(qt) or ("positive" if target is not None else None)
     if direction == "qualitative" and target is not None:
         direction = direction_of(qt) or "positive"
-    flags, ratio = _flags(target, actual, prior, initial, direction, t.unit or qt.unit,
+    rr = read_row(t, index) if applicable else None  # as scoring reads it: the notes and whether it was met
+    slip = row_slip(t, rr) if rr is not None else None
+    flags, ratio = _flags(target, None if slip else actual, prior, initial, direction, t.unit or qt.unit,
                           t.target_value if t.target_value is not None else t.target,
                           measurable, applicable, change, thresholds, t.category)
-    rr = read_row(t, index) if applicable else None  # as scoring reads it: the notes and whether it was met
     return TargetDiagnostic(
         **_unsure(reading_of_row(t, index, rr) if rr is not None else None),
         met=_row_met(rr) if rr is not None else None,
@@ -477,6 +486,7 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
         budget_change=change,
         category=tuple(t.category),
         name_en=t.name_en,
+        doubt=slip[0] if slip else None,
     )
 
 

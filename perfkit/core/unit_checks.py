@@ -119,7 +119,7 @@ def _leaf_checks(result) -> tuple[list[Finding], set]:
         args = compiled.rows[j].args
         qt, qa = parse_quantity(inp.target), parse_quantity(inp.actual)
         name = leaf.node.indicator.name
-        side = share_side(qt, qa, float(args["target"]), float(args["actual"]))
+        side = leaf_slip(inp, float(args["target"]), float(args["actual"]))
         if side is not None:
             value = float(args[side])
             override = np.full(len(compiled.rows), np.nan)
@@ -143,6 +143,37 @@ def _leaf_checks(result) -> tuple[list[Finding], set]:
     return out, flagged
 
 
+def row_slip(row, rr) -> tuple[str, float] | None:
+    """How a 绩效目标表 row's actual may be written in another magnitude than its target: the finding's code and
+    the factor that would bring the actual onto the target's scale, ``("VALUE_LOOKS_LIKE_A_SHARE", 100.0)`` for
+    0.923 against "≥90%", ``("VALUE_WITHOUT_MAGNITUDE", 1e-4)`` for 98000 against "≥10万人次"; None when the
+    figures raise neither doubt. ``rr`` is the row as scoring reads it (:func:`~.target_rows.read_row`).
+
+    One test for the finding (:func:`unit_findings`) and for the target diagnostics, which do not judge a
+    target's ambition from an actual this finding doubts."""
+    if row.actual is None or rr.actual_number is None or not rr.target.measurable:
+        return None
+    qt, qa = parse_quantity(row.target), parse_quantity(row.actual)
+    if qt.value is None or qa.value is None:
+        return None
+    target_number = row.target_value if row.target_value is not None else qt.value
+    if share_side(qt, qa, target_number, rr.actual_number) == "actual":
+        return "VALUE_LOOKS_LIKE_A_SHARE", 100.0
+    if row.unit is None and row.actual_value is None and \
+            (scale := magnitude_slip(qt, qa, target_number, rr.actual_number)) is not None:
+        return "VALUE_WITHOUT_MAGNITUDE", 1 / scale
+    return None
+
+
+def leaf_slip(inputs, target: float, actual: float) -> str | None:
+    """The side ("target" or "actual") of a scored leaf's figures that looks like a share written against a
+    percentage (``target`` and ``actual`` are the figures compared), or None: the test of the leaf's
+    VALUE_LOOKS_LIKE_A_SHARE, shared with the target diagnostics."""
+    if inputs is None or inputs.target is None or inputs.actual is None:
+        return None
+    return share_side(parse_quantity(inputs.target), parse_quantity(inputs.actual), target, actual)
+
+
 def _row_checks(result, flagged: set) -> list[Finding]:
     out = []
     ev = result.evaluation
@@ -155,9 +186,8 @@ def _row_checks(result, flagged: set) -> list[Finding]:
         qt, qa = parse_quantity(row.target), parse_quantity(row.actual)
         if qt.value is None or qa.value is None:
             continue
-        target_number = row.target_value if row.target_value is not None else qt.value
-        side = share_side(qt, qa, target_number, rr.actual_number)
-        if side == "actual":
+        slip = row_slip(row, rr)
+        if slip is not None and slip[0] == "VALUE_LOOKS_LIKE_A_SHARE":
             value = rr.actual_number
             where = _located(result, at + ("actual",))
             now, then = met(rr.target, value), met(rr.target, value * 100)
@@ -168,9 +198,8 @@ def _row_checks(result, flagged: set) -> list[Finding]:
                 f"percent ({'met' if then else 'missed'})",
                 {"value": value, "as_percent": value * 100, "side": "actual", "against": str(row.target),
                  "row": row.name, "met": now, "met_as_percent": then, **where}))
-        elif row.unit is None and row.actual_value is None and \
-                (scale := magnitude_slip(qt, qa, target_number, rr.actual_number)) is not None:
-            value = rr.actual_number
+        elif slip is not None:
+            value, scale = rr.actual_number, 1 / slip[1]
             where = _located(result, at + ("actual",))
             now, then = met(rr.target, value), met(rr.target, value / scale)
             magnitude = _scale_of(qt.unit)[0]
