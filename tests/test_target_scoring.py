@@ -385,3 +385,44 @@ def test_rows_a_new_user_wrote_are_judged_as_an_evaluator_would(target, actual, 
 def test_one_year_is_a_duration_not_the_years_end():
     from perfkit.core.target_text import read_target
     assert read_target("一年内", year=2024).kind != "date" and read_target("年内完成", year=2024).kind == "date"
+
+
+def test_a_row_against_last_years_level_is_judged_by_its_prior_actual():
+    from perfkit.analysis.targets import diagnose_target
+    from perfkit.core.target_rows import linked, read_row, unsure_readings
+    from perfkit.params import PerformanceTarget as T
+
+    rate = read_row(T(name="群众满意度", target="不低于上年", actual="96.2%", prior_actual="95.5%"))
+    assert (rate.target.kind, rate.target.comparator, rate.target.lo, rate.target.unit) == ("rate", ">=", 95.5, "%")
+    assert linked(rate).met is True and rate.target.note_codes == ("prior_level",)
+    fell = read_row(T(name="群众满意度", target="不低于上年", actual="94%", prior_actual="95.5%"))
+    assert linked(fell).met is False and linked(fell).completion == pytest.approx(94 / 95.5)
+    # last year's figure in 万 and this year's in plain units: compared on one scale
+    count = read_row(T(name="服务人次", target="高于上年", actual="13000人次", prior_actual="1.2万人次"))
+    assert (count.target.lo, count.target.lo_inclusive, count.actual_number) == (1.2, False, pytest.approx(1.3))
+    assert linked(count).met is True
+    fewer = read_row(T(name="投诉件数", target="不高于上年", actual="12件", prior_actual="15件"))
+    assert (fewer.target.hi, linked(fewer).met) == (15, True)
+    # no prior_actual: not judged, and said so where the readings are listed
+    unknown = read_row(T(name="群众满意度", target="不低于上年", actual="96.2%"))
+    assert linked(unknown).met is None and unknown.target.note_codes == ("prior_level_unknown",)
+
+    class Evaluation:
+        targets = [T(name="群众满意度", target="不低于上年", actual="96.2%")]
+        projects = []
+    assert [u.codes for u in unsure_readings(Evaluation())] == [("prior_level_unknown",)]
+    # the target-setting diagnostics read the same figures: 1.3 times last year's level is flagged
+    d = diagnose_target(T(name="服务人次", target="不低于上年", actual="16000人次", prior_actual="1.2万人次"))
+    assert (d.target, d.actual, d.direction, d.met) == (1.2, pytest.approx(1.6), "positive", True)
+    assert "low_ambition" in d.flags and "not_measurable" not in d.flags
+    assert "not_measurable" in diagnose_target(T(name="x", target="不低于上年", actual="96.2%")).flags
+
+
+def test_a_target_against_last_years_level_in_both_languages():
+    from perfkit.report.target_words import TargetWords
+    from perfkit.report.text import Text
+
+    assert TargetWords(Text("zh", escape=False))("不低于上年") == "不低于上年"  # Chinese prints the cell as written
+    en = TargetWords(Text("en", escape=False))
+    assert (en("不低于上年"), en("较上年有所提高"), en("不高于去年同期")) == (
+        "at least last year's level", "above last year's level", "at most last year's level")

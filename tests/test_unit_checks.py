@@ -135,6 +135,19 @@ def test_no_ambition_is_read_from_an_actual_a_data_warning_doubts(tmp_path, actu
     assert d.actual is not None  # shown as written
 
 
+def test_the_report_prints_a_doubted_actual_as_written_and_calls_no_target_low(tmp_path):
+    params = trial(tmp_path, (ROW, 'target: "≥10万人次", actual: "130000", indicator: quantity-1'))
+    zh = Report.load("civil-affairs-demo", 2024, params_dir=str(params))
+    said = zh.section("analysis").markdown() + zh.targets_section().markdown() + str(zh.targets_section().blocks)
+    assert "享受居家养老服务补贴老年人数（目标≥10万人次，完成130000）" in said  # not "130000万人次"
+    assert "130000万人次" not in said and "130,000万人次" in zh.reconciliation().markdown()  # the warning's reading
+    assert "目标可能偏低" not in said
+    plain = Report.load("civil-affairs-demo", 2024, params_dir=str(trial(
+        tmp_path / "b", (ROW, 'target: "≥10万人次", actual: "13", indicator: quantity-1'))))
+    assert "完成13万人次" in plain.section("analysis").markdown()  # a bare figure of the target's size takes its unit
+    assert "目标可能偏低" in str(plain.targets_section().blocks)  # 1.3 times: the flag as before
+
+
 def test_a_share_against_a_percentage_judges_no_ambition_on_the_leaf_or_the_row(tmp_path):
     # 时效指标一 target "100%" written as 1: 91.67% against 1 would read as 91.67 times the target
     r, _ = findings(trial(tmp_path, ('        target: "100%"  #', "        target: 1  #")))

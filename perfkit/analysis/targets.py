@@ -441,7 +441,12 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
     """Diagnostic of one 绩效目标表 row (not scored)."""
     qt = parse_quantity(t.target)
     applicable = _applicable(t.target)
-    if t.target_value is not None:
+    rr = read_row(t, index) if applicable else None  # as scoring reads it: the notes and whether it was met
+    # "不低于上年" with last year's actual given: the figure is that actual, on the scale scoring compares
+    prior_level = rr is not None and "prior_level" in rr.target.note_codes and rr.target.measurable
+    if prior_level:
+        target, measurable = rr.target.value, True
+    elif t.target_value is not None:
         target, measurable = t.target_value, True
     elif t.direction == "qualitative":  # the file says the target is words: its digits are not a target
         target, measurable = None, bool(_DIGIT.search(str(t.target)))
@@ -449,18 +454,21 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
         target, measurable = read_number(t.target)
     if t.actual_value is not None:
         actual = t.actual_value
+    elif prior_level:
+        actual = rr.actual_number
     elif t.actual is not None and _applicable(t.actual):
         actual = _on_scale(t.actual, qt, t.unit)
     else:
         actual = None
     prior = _on_scale(t.prior_actual, qt, t.unit) if t.prior_actual is not None else None
     initial = _on_scale(t.initial_target, qt, t.unit) if t.initial_target is not None else None
-    direction = t.direction or direction_of(qt) or ("positive" if target is not None else None)
+    direction = t.direction or (rr.target.direction if prior_level else direction_of(qt)) or (
+        "positive" if target is not None else None)
     if direction == "qualitative" and target is not None:
         direction = direction_of(qt) or "positive"
-    rr = read_row(t, index) if applicable else None  # as scoring reads it: the notes and whether it was met
     slip = row_slip(t, rr) if rr is not None else None
-    flags, ratio = _flags(target, None if slip else actual, prior, initial, direction, t.unit or qt.unit,
+    unit = t.unit or (rr.target.unit_text if prior_level else qt.unit)
+    flags, ratio = _flags(target, None if slip else actual, prior, initial, direction, unit,
                           t.target_value if t.target_value is not None else t.target,
                           measurable, applicable, change, thresholds, t.category)
     return TargetDiagnostic(
@@ -472,7 +480,7 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
         indicator=t.indicator,
         row=None,
         direction=direction,
-        unit=t.unit or qt.unit,
+        unit=unit,
         target_text=_text(t.target),
         actual_text=_text(t.actual),
         prior_text=_text(t.prior_actual),

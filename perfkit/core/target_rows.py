@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from ..params import PerformanceTarget
 from ..rules.base import LinkedRow
 from .projects import all_targets, target_locations
-from .target_text import NOTES, Reading, completion, describe, met, read_target, rescaled, shortfall
+from .target_text import NOTES, Reading, against_prior, completion, describe, met, read_target, rescaled, shortfall
 
 COST_WORDS = ("成本", "预算控制数", "成本控制数")
 
@@ -69,7 +69,10 @@ def _level_in(text: str, year: int | None) -> Reading | None:
 def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> RowReading:
     """Read one row; explicit fields (``target_value``, ``actual_value``, ``kind``, ``direction``) win."""
     cost = is_cost_category(list(t.category) + [t.name])
-    target = _kind_override(read_target(t.target, cost=cost, year=year), t.kind)
+    target = read_target(t.target, cost=cost, year=year)
+    if target.kind == "prior_level" and t.target_value is None:  # "不低于上年": last year's actual is the figure
+        target = against_prior(target, read_target(t.prior_actual, year=year) if t.prior_actual is not None else None)
+    target = _kind_override(target, t.kind)
     inferred = {NOTES[c] for c in INFERRED_LIMITS if c in target.note_codes}
     if t.direction in ("positive", "equal", "negative") and inferred:
         # the row states which way is better, so a bare zero or a place is not read as a limit unless it says negative
@@ -80,6 +83,8 @@ def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> R
         target = replace(target, kind="words", lo=None, hi=None, comparator=None)
     if t.target_value is not None:
         v = t.target_value
+        if target.kind == "prior_level":  # "不低于上年" with last year's figure given as the target's own
+            target = replace(target, kind="quantity")
         if target.kind in ("ceiling", "duration") or target.comparator in ("<=", "<") or t.direction == "negative":
             target = replace(target, lo=None, hi=v, comparator=target.comparator if target.comparator in ("<=", "<")
                              else "<=")

@@ -72,6 +72,16 @@ RANK_UNITS = ("名", "位", "强")  # … and after it, if anything
 MONEY = ("元",)
 # Magnitude words that lead a unit, longest first; 万元 is 元 at 1e4.
 SCALES = (("万亿", 1e12), ("亿", 1e8), ("千万", 1e7), ("百万", 1e6), ("万", 1e4), ("千", 1e3))
+# A target set against last year's level with no figure of its own ("不低于上年", "保持上年水平", "与上年持平",
+# "较上年有所提高"): the words for last year, the comparison before them, and what may follow them.
+PRIOR_YEAR_WORDS = ("上一年度", "上年度", "上一年", "上年", "去年", "前一年", "往年")
+PRIOR_OPS = {"不低于": ">=", "不少于": ">=", "不小于": ">=", "不差于": ">=", "达到": ">=", "保持": ">=",
+             "保持在": ">=", "持平于": ">=", "高于": ">", "多于": ">", "大于": ">", "超过": ">", "优于": ">",
+             "不高于": "<=", "不超过": "<=", "不多于": "<=", "不大于": "<=", "控制在": "<=",
+             "低于": "<", "少于": "<", "小于": "<", ">=": ">=", ">": ">", "<=": "<=", "<": "<", "≥": ">=", "≤": "<="}
+PRIOR_TAILS = {"持平": ">=", "以上": ">=", "及以上": ">=", "以下": "<=", "及以下": "<="}
+PRIOR_CHANGES = {"提高": ">", "提升": ">", "增长": ">", "增加": ">", "上升": ">", "改善": ">",
+                 "下降": "<", "降低": "<", "减少": "<"}
 
 
 def _alternation(words) -> str:
@@ -173,6 +183,8 @@ NOTES = {
     "cost_figure_ceiling": "a cost row's figure: read as a ceiling on spending",
     "zero_as_limit": "a bare zero: read as none allowed (at most 0)",
     "place_as_limit": "a place in a ranking: read as that place or better",
+    "prior_level": "against last year's level: read as last year's actual, {value:g} (prior_actual)",
+    "prior_level_unknown": "against last year's level, which the row does not give (prior_actual): not judged",
 }
 
 
@@ -435,7 +447,47 @@ def _read_target(raw, cost: bool, year: int | None) -> Reading:
     if (d := _read_date(text, norm, year)) is not None and not any(t.kind == "TEXT" and t.text.startswith(
             ("个工作日", "工作日", "天")) for t in toks):
         return d
+    if (op := _prior_level(compact)) is not None:
+        return Reading(text=text, kind="prior_level", comparator=op, base="上年")
     return _amount(text, toks, cost)
+
+
+_PRIOR = _alternation(PRIOR_YEAR_WORDS)
+_PRIOR_LEVEL = re.compile(
+    rf"^(?:与|和|同)?(?P<op>{_alternation(PRIOR_OPS)})?(?:{_PRIOR})(?:同期)?(?:的)?"
+    rf"(?:平均)?(?:水平|实际完成值|实际值|实际数|实际|完成值|完成数|数值|标准|值|数)?(?P<tail>{_alternation(PRIOR_TAILS)})?$")
+_PRIOR_CHANGE = re.compile(
+    rf"^(?:较|比|相比|对比)(?:{_PRIOR})(?:同期)?(?:有所|进一步|明显|稳步|持续|继续)?(?P<change>{_alternation(PRIOR_CHANGES)})$")
+
+
+def _prior_level(compact: str) -> str | None:
+    """The comparison of a target set against last year's level with no figure of its own, or None:
+    "不低于上年" and "保持上年水平" are >=, "高于上年" and "较上年有所提高" are >, "不高于去年同期" <=; a cell
+    with a digit is not one ("较上年增长5%" is a growth)."""
+    if re.search(r"\d", compact):
+        return None
+    if (m := _PRIOR_LEVEL.match(compact)) is not None:
+        if m.group("op") is None and m.group("tail") is None:
+            return None  # "上年水平" alone names a level, not a comparison with it
+        return PRIOR_OPS[m.group("op")] if m.group("op") else PRIOR_TAILS[m.group("tail")]
+    if (m := _PRIOR_CHANGE.match(compact)) is not None:
+        return PRIOR_CHANGES[m.group("change")]
+    return None
+
+
+def against_prior(target: Reading, prior: Reading | None) -> Reading:
+    """A ``prior_level`` target ("不低于上年") with last year's actual as its figure: the comparison it names on the
+    reading of the row's ``prior_actual`` (its unit and magnitude), kind ``quantity`` or ``rate``, noted
+    ``prior_level``; unchanged but noted ``prior_level_unknown`` (not measurable) where there is no such figure.
+    Any other reading is returned as it is."""
+    if target.kind != "prior_level":
+        return target
+    if prior is None or prior.value is None or prior.kind not in ("quantity", "rate") or prior.comparator not in (
+            None, "=="):
+        return replace(target, notes=target.notes + (_note("prior_level_unknown"),))
+    v = prior.value
+    return replace(target, kind=prior.kind, unit=prior.unit, scale=prior.scale, magnitude=prior.magnitude,
+                   **_bounds(target.comparator, v), notes=target.notes + (_note("prior_level", v),))
 
 
 def _is_base_year(toks: list[Token], i: int) -> bool:

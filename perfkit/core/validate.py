@@ -100,6 +100,8 @@ def reading_findings(result) -> list[Finding]:
     for u in unsure_readings(result.evaluation, result.compiled.leaves):
         where = f"{result.evaluation.id}/" + (f"targets/{u.row}" if u.row else u.indicator)
         settle = "target_value or kind" if u.row else "target_value"
+        if "prior_level_unknown" in u.codes:  # "不低于上年" without last year's figure
+            settle = "prior_actual (last year's actual) or target_value"
         file, _, line = located.where(*u.loc) if u.loc is not None else (None, None, None)
         out.append(Finding(
             "TARGET_READING_UNSURE", "info", u.indicator,

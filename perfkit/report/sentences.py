@@ -70,12 +70,19 @@ def target_status(d: TargetDiagnostic) -> str | None:
 
 
 
+def actual_unit(d: TargetDiagnostic) -> str | None:
+    """The unit a bare actual is printed with: the target's, unless a data warning doubts that the actual is in it
+    (``d.doubt``: 130000 against "≥10万人次" is printed as written, not as 130000万人次)."""
+    return None if d.doubt else d.unit
+
+
 def target_item(t: Text, key: str, d: TargetDiagnostic) -> Safe:
     """One target in a list of targets (``targets.<flag>_item``, ``targets.missed_item``), with units."""
     words = TargetWords(t)
     initial = None if d.initial_target is None else words(num(d.initial_target), d.unit)
     return t(key, name=t.lang.name(d.name, d.name_en), target=words(d.target_text, d.unit),
-             actual=words(d.actual_text, d.unit), prior=words(d.prior_text, d.unit), ratio=d.ratio, initial=initial,
+             actual=words(d.actual_text, actual_unit(d)), prior=words(d.prior_text, d.unit), ratio=d.ratio,
+             initial=initial,
              unit=d.unit or "")
 
 
@@ -393,7 +400,7 @@ def target_cells(t: Text, words, d) -> dict:
     None) and the judgement (status and flags)."""
     return {"target_name": t.lang.name(d.name, d.name_en),
             "source": t.label(f"targets.source.{d.source}") if t.has(f"targets.source.{d.source}") else d.source,
-            "target": words(d.target_text, d.unit), "actual": words(d.actual_text, d.unit),
+            "target": words(d.target_text, d.unit), "actual": words(d.actual_text, actual_unit(d)),
             "direction": t.label(f"targets.direction.{d.direction}") if d.direction and t.has(
                 f"targets.direction.{d.direction}") else "—",
             "ratio": d.ratio, "judgement": _judgement(t, d)}

@@ -88,6 +88,9 @@ class TargetWords:
             r = dataclasses.replace(r, comparator=None, lo=r.hi, hi=None)
         if r.kind == "not_applicable":
             return self.t.label("figures.not_applicable")
+        if r.kind == "prior_level":  # "不低于上年": no figure of its own, a comparison with last year's level
+            key = {">=": "at_least", ">": "more_than", "<=": "at_most", "<": "less_than"}[r.comparator]
+            return self.t.plain(f"figures.prior.{key}")
         if not r.measurable or not _fully_read(text, r):
             return None
         if r.kind == "date":

@@ -14,7 +14,7 @@ from ...core.framework import TOLERANCE
 from ...analysis.sensitivity.defaults import PRIOR_RULES
 from ...fmt import pct_ratio, pts, score
 from .. import plots
-from ..sentences import (TARGET_COLUMNS, as_json, reading_paragraph, sensitivity_statements, target_cells,
+from ..sentences import (TARGET_COLUMNS, actual_unit, as_json, reading_paragraph, sensitivity_statements, target_cells,
                          target_label, target_status, targets_paragraphs)
 from ..tables import Section, html_table
 from ..text import Safe
@@ -83,7 +83,7 @@ def sensitivity_block(report, sec: Section, r) -> None:
         header.append(t.label("sensitivity.columns.at_risk"))
         sec.html(html_table(header, [[target_label(model, report.names(r), lang, d.id),
                                       report.target_words(d.target_text, d.unit, cell=True),
-                                      report.target_words(d.actual_text, d.unit, cell=True),
+                                      report.target_words(d.actual_text, actual_unit(d), cell=True),
                                       pct_ratio(as_json(d.ratio)), pts(d.points), score(row_score), score(risk)]
                                      for d, row_score, risk in at_risk], numeric=(3, 4, 5, 6)))
     table = sensitivity.tornado(model, *TORNADO)
