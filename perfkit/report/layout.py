@@ -101,8 +101,15 @@ def html_table_of(el) -> Table:
     for tr in el.iter("tr"):
         parent = tr.getparent()
         in_head = parent is not None and parent.tag == "thead"
-        cells = [Cell(element_text(c), header=c.tag == "th", numeric="num" in _classes(c), diff="diff" in _classes(c))
-                 for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")]
+        cells = []
+        for c in tr:
+            if c.tag != "td" and c.tag != "th":  # a comment's tag is a function: never either
+                continue
+            classes = (c.get("class") or "").split()
+            # a cell with no element inside (most: html_table writes escaped text) is its own text, as element_text
+            # would find it with no <br> to keep and nothing else to collect
+            text = element_text(c) if len(c) else (c.text or "").strip()
+            cells.append(Cell(text, header=c.tag == "th", numeric="num" in classes, diff="diff" in classes))
         all_th = bool(cells) and all(c.header for c in cells)
         rows.append(Row(cells, header=in_head or (all_th and not rows),
                         strong=bool(_classes(tr) & {"total", "level1"})))
