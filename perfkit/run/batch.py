@@ -422,9 +422,19 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     # The notebook and kernel are checked only when a unit is to run (papermill and jupyter_client cost about
     # a second to import): a batch that skips every unit takes a fraction of a second.
     kernel = {"name": kernel_name}
-    if any(d.run for d in decisions) or misnamed:
-        engine.check_notebook(notebook)
+    to_run = sum(1 for d in decisions if d.run)
+    address = None
+    if to_run or misnamed:
         kernel = engine.check_kernel(kernel_name)
+        if not dry_run and engine_name == "perfkit" and executor == "process" and min(workers or default_workers(
+                to_run), to_run) > 1:
+            # One warm server for the batch: its workers and the portfolio fork their children from it, instead of
+            # each importing perfkit and its libraries into a server of its own (3 s of CPU each). Started first:
+            # its imports (2 s) are what the first reports wait for, so they overlap the rest of the start.
+            from .cells import share_server
+
+            address = share_server(kernel_name, engine.KERNEL_ENV)
+        engine.check_notebook(notebook)
     if dry_run:
         refused = [Decision(d, y, lang, True, f"invalid: {why}") for (d, y), why in misnamed.items() for lang in langs]
         return BatchResult([], None, round(time.monotonic() - t0, 3), sorted(refused + decisions,
@@ -446,14 +456,10 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     total = len(tasks) + len(refused) + len(kept)
     snapshot = _Snapshot(out_dir, params_dir, notebook)
     worker_env: dict[str, str] = {}
-    if tasks and engine_name == "perfkit" and executor == "process" and min(workers, len(tasks)) > 1:
-        # One warm server for the batch: its workers and the portfolio fork their children from it, instead of
-        # each importing perfkit and its libraries into a server of its own (3 s of CPU each).
-        from .cells import share_server
+    if tasks and address:
         from .forkserver import SHARED_ENV
 
-        address = share_server(kernel_name, engine.KERNEL_ENV)
-        worker_env = {SHARED_ENV: address} if address else {}
+        worker_env = {SHARED_ENV: address}
     alongside = None
     start_at = portfolio_start(tasks, workers) if tasks and engine_name == "perfkit" else None  # None: not here
     if start_at == 0:  # as many workers as reports: none would be free for it later
