@@ -426,3 +426,28 @@ def test_a_target_against_last_years_level_in_both_languages():
     en = TargetWords(Text("en", escape=False))
     assert (en("不低于上年"), en("较上年有所提高"), en("不高于去年同期")) == (
         "at least last year's level", "above last year's level", "at most last year's level")
+
+
+@pytest.mark.parametrize("target,actual,number,met,code", [
+    ("每月不少于2次", "全年30次", 2.5, True, "per_period_total"),      # the year's 30 is 2.5 a month
+    ("每月不少于2次", "全年20次", 20 / 12, False, "per_period_total"),  # 1.67 a month: missed, not 20 ≥ 2
+    ("每季度1次", "累计4次", 1.0, True, "per_period_total"),
+    ("每月不超过2次", "全年30次", 2.5, False, "per_period_total"),     # a limit each month, exceeded on average
+    ("每月不少于2次", "每季度6次", 2.0, True, "per_period_converted"),
+    ("12次", "每月1次", 12.0, True, "per_period_converted"),          # an annual target, a monthly actual
+    ("每月1次", "每月1次", 1.0, True, None),                           # one period on both sides: as written
+    ("每月不少于2次", "30次", 30.0, True, "per_period_unstated"),      # the period of 30 not said: as written
+])
+def test_a_target_for_each_month_is_compared_with_the_actual_for_the_same_period(target, actual, number, met, code):
+    from perfkit.analysis.targets import diagnose_target
+    from perfkit.core.target_rows import linked, read_row
+    from perfkit.params import PerformanceTarget as T
+
+    rr = read_row(T(name="巡查次数", target=target, actual=actual))
+    assert rr.actual_number == pytest.approx(number) and linked(rr).met is met
+    assert rr.target.note_codes == ((code,) if code else ())
+    d = diagnose_target(T(name="巡查次数", target=target, actual=actual))
+    if code == "per_period_unstated":  # 30 against 2 a month: not called a target set 15 times too low
+        assert d.ratio is None and "low_ambition" not in d.flags and d.doubt == code
+    else:
+        assert d.actual == pytest.approx(number) and d.doubt is None

@@ -282,3 +282,9 @@ def test_a_target_against_last_years_level_names_its_comparison_and_no_figure(ce
 @pytest.mark.parametrize("cell", ["上年水平", "较上年增长5%", "不低于上年的两倍", "显著高于往年平均", "2023年水平"])
 def test_words_near_last_year_that_are_not_such_a_target(cell):
     assert read_target(cell).kind != "prior_level"
+
+
+@pytest.mark.parametrize("cell,periods", [("每月不少于2次", 12), ("每季度1次", 4), ("月均1000人次", 12), ("每周2次", 52),
+                                          ("每半年1次", 2), ("全年12次", 1), ("12次", 1), ("每月巡查覆盖率100%", 1)])
+def test_a_figure_for_each_period_says_how_many_periods_make_a_year(cell, periods):
+    assert read_target(cell).periods == periods  # a rate is not summed over periods: 1

@@ -119,8 +119,9 @@ class TargetDiagnostic:
     project: str | None = None  # the evaluation's project the row belongs to (``Evaluation.projects``)
     movable: bool = True  # sensitivity may make the target more ambitious (see ``can_be_more_ambitious``)
     position: int | None = None  # a ``linked`` row: its place among the linked rows of compiled row ``row``
-    # The data warning that doubts the actual's magnitude (VALUE_LOOKS_LIKE_A_SHARE, VALUE_WITHOUT_MAGNITUDE;
-    # ``perfkit.core.unit_checks``): the actual is shown but no ratio or flag is read from it.
+    # What doubts the actual's scale: a data warning (VALUE_LOOKS_LIKE_A_SHARE, VALUE_WITHOUT_MAGNITUDE;
+    # ``perfkit.core.unit_checks``) or the reading note per_period_unstated (a target each month against a figure
+    # that does not say its period): the actual is shown but no ratio or flag is read from it.
     doubt: str | None = None
     reading_notes: tuple[str, ...] = ()  # where the target grammar was unsure: the codes of its notes (NOTES)
     understood: str | None = None  # what the grammar understood, where it was unsure (``target_text.describe``)
@@ -442,9 +443,12 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
     qt = parse_quantity(t.target)
     applicable = _applicable(t.target)
     rr = read_row(t, index) if applicable else None  # as scoring reads it: the notes and whether it was met
-    # "不低于上年" with last year's actual given: the figure is that actual, on the scale scoring compares
-    prior_level = rr is not None and "prior_level" in rr.target.note_codes and rr.target.measurable
-    if prior_level:
+    codes = set(rr.target.note_codes) if rr is not None else set()
+    # "不低于上年" with last year's actual given (the figure is that actual), a target each month against the
+    # year's total (the total divided by 12): the figures as scoring compares them
+    prior_level = "prior_level" in codes and rr.target.measurable
+    by_row = prior_level or bool(codes & {"per_period_total", "per_period_converted"})
+    if by_row:
         target, measurable = rr.target.value, True
     elif t.target_value is not None:
         target, measurable = t.target_value, True
@@ -454,7 +458,7 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
         target, measurable = read_number(t.target)
     if t.actual_value is not None:
         actual = t.actual_value
-    elif prior_level:
+    elif by_row:
         actual = rr.actual_number
     elif t.actual is not None and _applicable(t.actual):
         actual = _on_scale(t.actual, qt, t.unit)
@@ -467,6 +471,8 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
     if direction == "qualitative" and target is not None:
         direction = direction_of(qt) or "positive"
     slip = row_slip(t, rr) if rr is not None else None
+    if slip is None and "per_period_unstated" in codes:  # "每月2次" against "30次": the period of the 30 is not said
+        slip = ("per_period_unstated", 1.0)
     unit = t.unit or (rr.target.unit_text if prior_level else qt.unit)
     flags, ratio = _flags(target, None if slip else actual, prior, initial, direction, unit,
                           t.target_value if t.target_value is not None else t.target,

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from ..params import PerformanceTarget
 from ..rules.base import LinkedRow
 from .projects import all_targets, target_locations
-from .target_text import NOTES, Reading, against_prior, completion, describe, met, read_target, rescaled, shortfall
+from .target_text import (NOTES, Reading, against_prior, completion, describe, met, normalise, read_target, rescaled,
+                          shortfall, year_total)
 
 COST_WORDS = ("成本", "预算控制数", "成本控制数")
 
@@ -107,7 +108,24 @@ def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> R
         number = actual.value if actual.unit in (None, "%", "百分点") else None
     else:
         number = actual.hi if actual.kind == "date" else rescaled(actual, target) if t.unit is None else actual.value
+    if number is not None and t.actual_value is None and target.kind == "quantity" and \
+            (target.periods > 1 or actual.periods > 1) and actual.periods != target.periods:
+        number, target = _per_period(number, target, actual)
     return RowReading(index, t, target, actual, number)
+
+
+def _per_period(number: float, target: Reading, actual: Reading) -> tuple[float, Reading]:
+    """A target for each period ("每月不少于2次") and an actual for another (the year's "全年30次", "每季度6次"):
+    the actual brought to the target's period, and the note that says so; an actual that does not say its period
+    ("30次") is compared as written, noted as such (its ambition is not judged: perfkit.analysis.targets)."""
+    def noted(code: str, value: float) -> Reading:
+        return replace(target, notes=target.notes + (NOTES[code].format(value=value),))
+
+    if actual.periods > 1:  # both say their period: 每季度6次 is 24 a year, 2 a month
+        return number * actual.periods / target.periods, noted("per_period_converted", target.periods)
+    if year_total(normalise(actual.text).replace(" ", "")):
+        return number / target.periods, noted("per_period_total", target.periods)
+    return number, noted("per_period_unstated", target.periods)
 
 
 def linked(rr: RowReading) -> LinkedRow:

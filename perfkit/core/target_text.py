@@ -72,6 +72,11 @@ RANK_UNITS = ("名", "位", "强")  # … and after it, if anything
 MONEY = ("元",)
 # Magnitude words that lead a unit, longest first; 万元 is 元 at 1e4.
 SCALES = (("万亿", 1e12), ("亿", 1e8), ("千万", 1e7), ("百万", 1e6), ("万", 1e4), ("千", 1e3))
+# A figure for each period rather than for the year ("每月不少于2次", "每季度1次", "月均1000人次"): the words and how
+# many such periods make a year; and the words that say an actual is the year's total ("全年12次", "累计15次").
+PER_PERIOD = {"每个月": 12, "每月": 12, "平均每月": 12, "月均": 12, "每个季度": 4, "每季度": 4, "每季": 4, "季均": 4,
+              "每周": 52, "周均": 52, "每半年": 2}
+YEAR_TOTAL_WORDS = ("全年", "年度", "一年", "累计", "合计", "共计", "总计", "共")
 # A target set against last year's level with no figure of its own ("不低于上年", "保持上年水平", "与上年持平",
 # "较上年有所提高"): the words for last year, the comparison before them, and what may follow them.
 PRIOR_YEAR_WORDS = ("上一年度", "上年度", "上一年", "上年", "去年", "前一年", "往年")
@@ -185,6 +190,12 @@ NOTES = {
     "place_as_limit": "a place in a ranking: read as that place or better",
     "prior_level": "against last year's level: read as last year's actual, {value:g} (prior_actual)",
     "prior_level_unknown": "against last year's level, which the row does not give (prior_actual): not judged",
+    "per_period_total": "the year's total against a target for each of {value:g} periods a year: divided by "
+                        "{value:g}",
+    "per_period_unstated": "a figure that does not say its period against a target for each of {value:g} periods a "
+                           "year: compared as written, no ambition judged",
+    "per_period_converted": "a figure for another period than the target's: converted to the target's period "
+                            "({value:g} a year)",
 }
 
 
@@ -211,6 +222,7 @@ class Reading:
     magnitude: str | None = None  # the magnitude word as written (万, 亿)
     base: str | None = None  # growth: the base word (较上年, 同比)
     year_given: bool = True  # dates: whether the year was written
+    periods: int = 1  # how many of the periods the figure counts make a year: 每月 → 12, 每季度 → 4 (PER_PERIOD)
     notes: tuple[str, ...] = field(default_factory=tuple)  # what was understood where unsure (:data:`NOTES`)
 
     @property
@@ -449,7 +461,24 @@ def _read_target(raw, cost: bool, year: int | None) -> Reading:
         return d
     if (op := _prior_level(compact)) is not None:
         return Reading(text=text, kind="prior_level", comparator=op, base="上年")
-    return _amount(text, toks, cost)
+    r = _amount(text, toks, cost)
+    if r.measurable and r.kind == "quantity" and (periods := per_period(compact)) > 1:
+        r = replace(r, periods=periods)
+    return r
+
+
+def per_period(compact: str) -> int:
+    """How many of the periods a figure is written for make a year (每月 → 12, 每季度 → 4, 每周 → 52), read from
+    the words before its first digit; 1 when it names none (a figure for the year)."""
+    head = re.split(r"\d", compact, maxsplit=1)[0]
+    return next((n for word, n in sorted(PER_PERIOD.items(), key=lambda kv: -len(kv[0])) if word in head), 1)
+
+
+def year_total(compact: str) -> bool:
+    """Whether an actual says it is the year's total ("全年开展12次", "累计培训15期"), in the words before its first
+    digit."""
+    head = re.split(r"\d", compact, maxsplit=1)[0]
+    return any(w in head for w in YEAR_TOTAL_WORDS)
 
 
 _PRIOR = _alternation(PRIOR_YEAR_WORDS)
