@@ -451,3 +451,45 @@ def test_a_target_for_each_month_is_compared_with_the_actual_for_the_same_period
         assert d.ratio is None and "low_ambition" not in d.flags and d.doubt == code
     else:
         assert d.actual == pytest.approx(number) and d.doubt is None
+
+
+@pytest.mark.parametrize("target,actual,number,met,code", [
+    # the figure's own clause decides its period: 12 is the year's here, 2 a month there
+    ("每月开展宣传活动，全年不少于12场", "全年14场", 14.0, True, None),
+    ("1次/月", "全年10次", 10 / 12, False, "per_period_total"),         # a period written after the unit
+    ("每两个月不少于1次", "全年4次", 4 / 6, False, "per_period_total"),
+    ("每天不少于2次", "全年600次", 600 / 365, False, "per_period_total"),
+    ("每月2次", "2024年共开展20次", 20 / 12, False, "per_period_total"),  # a year before 共 does not hide it
+    ("每月2次", "1-12月开展20次", 20 / 12, False, "per_period_total"),   # the months of the year, not a date
+    ("每月2次", "截至年底开展30次", 2.5, True, "per_period_total"),
+    ("每季度不少于一次", "全年四次", 1.0, True, "per_period_total"),     # Chinese numerals on both sides
+])
+def test_the_period_of_a_figure_is_read_where_forms_write_it(target, actual, number, met, code):
+    from perfkit.core.target_rows import linked, read_row
+    from perfkit.params import PerformanceTarget as T
+
+    rr = read_row(T(name="宣传活动", target=target, actual=actual))
+    assert rr.actual_number == pytest.approx(number) and linked(rr).met is met
+    assert code is None and "per_period_total" not in rr.target.note_codes or code in rr.target.note_codes
+
+
+@pytest.mark.parametrize("cell", ["每月10日前", "每月15号前", "每季度首月10日前报送", "每月10日前完成上月数据报送"])
+def test_a_day_of_each_month_is_neither_a_count_nor_a_duration(cell):
+    from perfkit.core.target_rows import linked, read_row
+    from perfkit.params import PerformanceTarget as T
+
+    rr = read_row(T(name="报送", target=cell, actual="全年12次"))
+    assert rr.target.kind == "words" and linked(rr).met is None
+
+
+def test_last_years_level_on_a_lower_is_better_row_and_in_another_unit():
+    from perfkit.core.target_rows import linked, read_row
+    from perfkit.params import PerformanceTarget as T
+
+    lower = read_row(T(name="不良率", target="优于上年", actual="3.1%", prior_actual="3.5%", direction="negative"))
+    assert (lower.target.comparator, lower.target.hi, linked(lower).met) == ("<", 3.5, True)
+    worse = read_row(T(name="不良率", target="优于上年", actual="3.9%", prior_actual="3.5%", direction="negative"))
+    assert linked(worse).met is False
+    assert linked(read_row(T(name="x", target="不低于上年（2023年）", actual="96%", prior_actual="95%"))).met is True
+    other = read_row(T(name="服务对象", target="不低于上年", actual="1.3万人", prior_actual="120家"))
+    assert linked(other).met is None and other.target.note_codes == ("prior_level_units",)

@@ -272,14 +272,16 @@ def test_a_ratio_or_a_time_of_day_is_not_read_as_its_first_figure(cell):
     ("不低于上年", ">="), ("不低于上年水平", ">="), ("保持上年水平", ">="), ("与上年持平", ">="),
     ("不少于去年同期", ">="), ("≥上年", ">="), ("上年水平以上", ">="), ("高于上年", ">"),
     ("较上年有所提高", ">"), ("比去年进一步提升", ">"), ("不高于上年", "<="), ("不超过上年同期水平", "<="),
-    ("低于上一年度", "<"), ("较上年有所下降", "<"),
+    ("低于上一年度", "<"), ("较上年有所下降", "<"), ("满意度不低于上年", ">="), ("力争高于上年", ">"),
+    ("较上年稳中有升", ">"), ("较上年只增不减", ">="), ("群众满意度较上年有所提高", ">"),
 ])
 def test_a_target_against_last_years_level_names_its_comparison_and_no_figure(cell, comparator):
     r = read_target(cell)
     assert (r.kind, r.comparator, r.measurable) == ("prior_level", comparator, False)
 
 
-@pytest.mark.parametrize("cell", ["上年水平", "较上年增长5%", "不低于上年的两倍", "显著高于往年平均", "2023年水平"])
+@pytest.mark.parametrize("cell", ["上年水平", "较上年增长5%", "不低于上年的两倍", "显著高于往年平均", "2023年水平",
+                                  "不低于往年", "与上年基本持平"])
 def test_words_near_last_year_that_are_not_such_a_target(cell):
     assert read_target(cell).kind != "prior_level"
 

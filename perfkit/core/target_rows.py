@@ -72,7 +72,11 @@ def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> R
     cost = is_cost_category(list(t.category) + [t.name])
     target = read_target(t.target, cost=cost, year=year)
     if target.kind == "prior_level" and t.target_value is None:  # "不低于上年": last year's actual is the figure
-        target = against_prior(target, read_target(t.prior_actual, year=year) if t.prior_actual is not None else None)
+        if t.direction == "negative" and re.search("优于|好于|不差于|不劣于", str(t.target)):
+            # better is lower on this row (a cost, a fault rate): "优于上年" is below last year's figure
+            target = replace(target, comparator={">": "<", ">=": "<="}.get(target.comparator, target.comparator))
+        target = against_prior(target, read_target(t.prior_actual, year=year) if t.prior_actual is not None else None,
+                               read_target(t.actual, year=year) if t.actual is not None else None)
     target = _kind_override(target, t.kind)
     inferred = {NOTES[c] for c in INFERRED_LIMITS if c in target.note_codes}
     if t.direction in ("positive", "equal", "negative") and inferred:

@@ -74,12 +74,15 @@ MONEY = ("元",)
 SCALES = (("万亿", 1e12), ("亿", 1e8), ("千万", 1e7), ("百万", 1e6), ("万", 1e4), ("千", 1e3))
 # A figure for each period rather than for the year ("每月不少于2次", "每季度1次", "月均1000人次"): the words and how
 # many such periods make a year; and the words that say an actual is the year's total ("全年12次", "累计15次").
-PER_PERIOD = {"每个月": 12, "每月": 12, "平均每月": 12, "月均": 12, "每个季度": 4, "每季度": 4, "每季": 4, "季均": 4,
-              "每周": 52, "周均": 52, "每半年": 2}
+PER_PERIOD = {"每个月": 12, "每月": 12, "平均每月": 12, "月均": 12, "月度": 12, "每两个月": 6, "每两月": 6,
+              "每个季度": 4, "每季度": 4, "每季": 4, "季均": 4, "季度": 4, "每周": 52, "周均": 52, "每旬": 36,
+              "每天": 365, "每日": 365, "日均": 365, "每半年": 2, "半年": 2}
+PER_PERIOD_UNITS = {"月": 12, "季度": 4, "季": 4, "周": 52, "旬": 36, "天": 365, "日": 365, "半年": 2}  # "1次/月"
 YEAR_TOTAL_WORDS = ("全年", "年度", "一年", "累计", "合计", "共计", "总计", "共")
+_YEAR_SPAN = re.compile(r"1[-~—–至到]12月|截至年底|截止年底|到年底")  # "1-12月开展20次": the whole year
 # A target set against last year's level with no figure of its own ("不低于上年", "保持上年水平", "与上年持平",
 # "较上年有所提高"): the words for last year, the comparison before them, and what may follow them.
-PRIOR_YEAR_WORDS = ("上一年度", "上年度", "上一年", "上年", "去年", "前一年", "往年")
+PRIOR_YEAR_WORDS = ("上一年度", "上年度", "上一年", "上年", "去年", "前一年")  # not 往年: the years before, not one
 PRIOR_OPS = {"不低于": ">=", "不少于": ">=", "不小于": ">=", "不差于": ">=", "达到": ">=", "保持": ">=",
              "保持在": ">=", "持平于": ">=", "高于": ">", "多于": ">", "大于": ">", "超过": ">", "优于": ">",
              "不高于": "<=", "不超过": "<=", "不多于": "<=", "不大于": "<=", "控制在": "<=",
@@ -190,6 +193,7 @@ NOTES = {
     "place_as_limit": "a place in a ranking: read as that place or better",
     "prior_level": "against last year's level: read as last year's actual, {value:g} (prior_actual)",
     "prior_level_unknown": "against last year's level, which the row does not give (prior_actual): not judged",
+    "prior_level_units": "against last year's level, given in another unit than the actual: not judged",
     "per_period_total": "the year's total against a target for each of {value:g} periods a year: divided by "
                         "{value:g}",
     "per_period_unstated": "a figure that does not say its period against a target for each of {value:g} periods a "
@@ -364,7 +368,8 @@ _DATE_START = re.compile(r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月|第?[一二三四
                          r"|(?:19|20)\d\d\s*[-./]\s*\d{1,2}(?:\s*[-./]\s*\d{1,2})?(?![\d.]|\s*(?:[万亿千百]|元|%))")
 
 
-_AS_OF = re.compile(r"(?:截至|截止到?|到)(?:(?:19|20)\d\d年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:底|末|初)?(?:前|时)?")
+_AS_OF = re.compile(r"(?:截至|截止到?|到)(?:(?:19|20)\d\d年|年)?(?:\d{1,2}月)?(?:\d{1,2}日)?(?:底|末|初)?(?:前|时)?"
+                    r"|(?:(?:19|20)\d\d年)?1[-~—–至到]12月份?")  # … and the whole year: "1-12月开展20次"
 
 
 def _read_date(text: str, norm: str, year: int | None) -> Reading | None:
@@ -461,38 +466,66 @@ def _read_target(raw, cost: bool, year: int | None) -> Reading:
         return d
     if (op := _prior_level(compact)) is not None:
         return Reading(text=text, kind="prior_level", comparator=op, base="上年")
+    if _RECURRING_DEADLINE.search(compact):  # "每月10日前": a day of each month, neither a count nor one date
+        return Reading(text=text, kind="words")
     r = _amount(text, toks, cost)
-    if r.measurable and r.kind == "quantity" and (periods := per_period(compact)) > 1:
-        r = replace(r, periods=periods)
+    if r.measurable and r.kind == "quantity":
+        periods = per_period(compact)
+        if r.unit and (m := re.fullmatch(r"(.+)/(" + _alternation(PER_PERIOD_UNITS) + ")", r.unit)):  # "1次/月"
+            r, periods = replace(r, unit=m.group(1)), PER_PERIOD_UNITS[m.group(2)]
+        if periods > 1:
+            r = replace(r, periods=periods)
     return r
+
+
+_RECURRING_DEADLINE = re.compile(r"(?:每|月度|季度)[^\d，,；;。]*?\d{1,2}(?:日|号)(?:前|之前|以前|内)")
+_CLAUSE = re.compile(r"[，,；;。]")
+
+
+def _figure_clause(compact: str) -> str:
+    """The words before a cell's first figure, in the clause that holds it: "每月开展宣传活动，全年不少于12场" gives
+    "全年不少于" (the figure is the year's), "每月开展2次" gives "每月开展"."""
+    m = re.search(r"\d|[零〇一二两三四五六七八九十百千](?=[次场期人家项篇份件]|个(?!月|季))", compact)
+    return _CLAUSE.split(compact[:m.start()] if m else compact)[-1]
 
 
 def per_period(compact: str) -> int:
     """How many of the periods a figure is written for make a year (每月 → 12, 每季度 → 4, 每周 → 52), read from
-    the words before its first digit; 1 when it names none (a figure for the year)."""
-    head = re.split(r"\d", compact, maxsplit=1)[0]
+    the words before the figure in its clause; 1 when they name none, or name the year too ("每月开展，全年不少于12场")."""
+    head = _figure_clause(compact)
+    if any(w in head for w in YEAR_TOTAL_WORDS):
+        return 1
     return next((n for word, n in sorted(PER_PERIOD.items(), key=lambda kv: -len(kv[0])) if word in head), 1)
 
 
 def year_total(compact: str) -> bool:
-    """Whether an actual says it is the year's total ("全年开展12次", "累计培训15期"), in the words before its first
-    digit."""
-    head = re.split(r"\d", compact, maxsplit=1)[0]
-    return any(w in head for w in YEAR_TOTAL_WORDS)
+    """Whether an actual says it is the year's total: "全年开展12次", "累计培训15期", "2024年共开展20次", "1-12月开展20次",
+    "截至年底开展30次"."""
+    head = _figure_clause(re.sub(r"^(?:19|20)\d\d年(?:度)?", "", compact))
+    return any(w in head for w in YEAR_TOTAL_WORDS) or bool(_YEAR_SPAN.search(compact))
 
 
 _PRIOR = _alternation(PRIOR_YEAR_WORDS)
+# what may stand before the comparison: the measure's name ("满意度不低于上年") or an aim ("力争高于上年"), in words
+_SUBJECT = r"(?:[\u4e00-\u9fff]{0,8}?)"
 _PRIOR_LEVEL = re.compile(
-    rf"^(?:与|和|同)?(?P<op>{_alternation(PRIOR_OPS)})?(?:{_PRIOR})(?:同期)?(?:的)?"
+    rf"^{_SUBJECT}(?:与|和|同)?(?P<op>{_alternation(PRIOR_OPS)})?(?:{_PRIOR})(?:同期)?(?:的)?"
     rf"(?:平均)?(?:水平|实际完成值|实际值|实际数|实际|完成值|完成数|数值|标准|值|数)?(?P<tail>{_alternation(PRIOR_TAILS)})?$")
 _PRIOR_CHANGE = re.compile(
-    rf"^(?:较|比|相比|对比)(?:{_PRIOR})(?:同期)?(?:有所|进一步|明显|稳步|持续|继续)?(?P<change>{_alternation(PRIOR_CHANGES)})$")
+    rf"^{_SUBJECT}(?:较|比|相比|对比)(?:{_PRIOR})(?:同期)?(?:水平)?(?:有所|进一步|明显|稳步|持续|继续)?"
+    rf"(?P<change>{_alternation(PRIOR_CHANGES)})$")
+# fixed phrases after last year's words: "持平或略有增长", "稳中有升", "只增不减"
+PRIOR_PHRASES = {"持平或略有增长": ">=", "持平或略增": ">=", "持平或有所增长": ">=", "持平或增长": ">=", "只增不减": ">=",
+                 "不减少": ">=", "不下降": ">=", "不降低": ">=", "稳中有升": ">", "稳中有增": ">"}
+_PRIOR_PHRASE = re.compile(
+    rf"^{_SUBJECT}(?:与|和|同|较|比)?(?:{_PRIOR})(?:同期)?(?:水平)?(?P<phrase>{_alternation(PRIOR_PHRASES)})$")
 
 
 def _prior_level(compact: str) -> str | None:
     """The comparison of a target set against last year's level with no figure of its own, or None:
     "不低于上年" and "保持上年水平" are >=, "高于上年" and "较上年有所提高" are >, "不高于去年同期" <=; a cell
     with a digit is not one ("较上年增长5%" is a growth)."""
+    compact = re.sub(r"[（(](?:19|20)\d\d年度?[)）]", "", compact)  # "不低于上年（2023年）" names the year, no figure
     if re.search(r"\d", compact):
         return None
     if (m := _PRIOR_LEVEL.match(compact)) is not None:
@@ -501,16 +534,22 @@ def _prior_level(compact: str) -> str | None:
         return PRIOR_OPS[m.group("op")] if m.group("op") else PRIOR_TAILS[m.group("tail")]
     if (m := _PRIOR_CHANGE.match(compact)) is not None:
         return PRIOR_CHANGES[m.group("change")]
+    if (m := _PRIOR_PHRASE.match(compact)) is not None:
+        return PRIOR_PHRASES[m.group("phrase")]
     return None
 
 
-def against_prior(target: Reading, prior: Reading | None) -> Reading:
+def against_prior(target: Reading, prior: Reading | None, actual: Reading | None = None) -> Reading:
     """A ``prior_level`` target ("不低于上年") with last year's actual as its figure: the comparison it names on the
     reading of the row's ``prior_actual`` (its unit and magnitude), kind ``quantity`` or ``rate``, noted
-    ``prior_level``; unchanged but noted ``prior_level_unknown`` (not measurable) where there is no such figure.
-    Any other reading is returned as it is."""
+    ``prior_level``; unchanged but noted ``prior_level_unknown`` (not measurable) where there is no such figure, or
+    ``prior_level_units`` where ``actual`` (the row's actual, read) is in another unit (人 against 家). Any other
+    reading is returned as it is."""
     if target.kind != "prior_level":
         return target
+    if prior is not None and actual is not None and prior.unit and actual.unit and prior.unit != actual.unit and \
+            {prior.unit, actual.unit} != {"%", "‰"}:  # 1.3万人 against 120家: two different things
+        return replace(target, notes=target.notes + (_note("prior_level_units"),))
     if prior is None or prior.value is None or prior.kind not in ("quantity", "rate") or prior.comparator not in (
             None, "=="):
         return replace(target, notes=target.notes + (_note("prior_level_unknown"),))
@@ -567,11 +606,15 @@ def _amount(text: str, toks: list[Token], cost: bool, implied: str | None = None
     said = next((k for k, t in enumerate(toks) if t.kind == "TEXT" and "实际" in t.text), None)
     if said is not None and any(i > said for i in nums):
         nums = [i for i in nums if i > said]
-    if not nums:  # a Chinese numeral counts only as a figure with its unit ("十名以内", "第八名", "三个") or a place
+    if not nums:  # a Chinese numeral counts only as a figure with its unit ("十名以内", "第八名", "三个"), a place,
+        # or a count for a period or the year ("每季度不少于一次", "全年四次")
+        def for_period(i: int) -> bool:
+            return any(t.kind == "TEXT" and any(w in t.text for w in (*PER_PERIOD, *YEAR_TOTAL_WORDS)) for t in toks[:i])
+
         nums = [i for i, t in enumerate(toks) if t.kind == "CNUM" and _number(t) is not None
-                and (i == 0 or toks[i - 1].kind == "OP" or toks[i - 1].text.endswith(RANK_WORDS))
+                and (i == 0 or toks[i - 1].kind == "OP" or toks[i - 1].text.endswith(RANK_WORDS) or for_period(i))
                 and (sum(len(t.text) for t in toks if t.kind == "TEXT") <= 3
-                     or (i >= 1 and toks[i - 1].text.endswith(RANK_WORDS)))]
+                     or (i >= 1 and toks[i - 1].text.endswith(RANK_WORDS)) or for_period(i))]
     if not nums:
         return Reading(text=text, kind="words")
     i = nums[0]

@@ -102,6 +102,8 @@ def reading_findings(result) -> list[Finding]:
         settle = "target_value or kind" if u.row else "target_value"
         if "prior_level_unknown" in u.codes:  # "不低于上年" without last year's figure
             settle = "prior_actual (last year's actual) or target_value"
+        elif "prior_level_units" in u.codes:  # "不低于上年" with last year's 120家 against this year's 1.3万人
+            settle = "prior_actual and actual in one unit, or target_value"
         elif "per_period_unstated" in u.codes:  # "每月2次" against "30次"
             settle = "the actual's period in its words (全年30次, 每月2.5次) or actual_value"
         file, _, line = located.where(*u.loc) if u.loc is not None else (None, None, None)
