@@ -493,3 +493,34 @@ def test_last_years_level_on_a_lower_is_better_row_and_in_another_unit():
     assert linked(read_row(T(name="x", target="不低于上年（2023年）", actual="96%", prior_actual="95%"))).met is True
     other = read_row(T(name="服务对象", target="不低于上年", actual="1.3万人", prior_actual="120家"))
     assert linked(other).met is None and other.target.note_codes == ("prior_level_units",)
+
+
+@pytest.mark.parametrize("target,actual,prior,change,met", [
+    ("较上年增长5%", "124万元", "120万元", 100 * 4 / 120, False),   # a level, with last year's: +3.33%
+    ("较上年增长5%", "1.3亿元", "12000万元", 100 * 1000 / 12000, True),  # magnitudes brought to one
+    ("较上年增长5%", "124", "120", 100 * 4 / 120, False),           # bare levels of one size: levels
+    ("同比下降5%", "90件", "100件", -10.0, True),
+    ("提高2个百分点", "96%", "95%", 1.0, False),                    # points: the difference of two rates
+    ("满意度较上年提高5%", "96%", "95%", 100 * 1 / 95, False),       # a relative change of a rate
+])
+def test_a_change_target_is_judged_by_this_years_level_against_last_years(target, actual, prior, change, met):
+    from perfkit.analysis.targets import diagnose_target
+    from perfkit.core.target_rows import linked, read_row
+    from perfkit.params import PerformanceTarget as T
+
+    row = T(name="收入", target=target, actual=actual, prior_actual=prior)
+    rr = read_row(row)
+    assert rr.actual_number == pytest.approx(change) and linked(rr).met is met
+    assert "growth_from_prior" in rr.target.note_codes
+    d = diagnose_target(row)
+    assert d.actual == pytest.approx(change) and "ratchet" not in d.flags  # a change is no ratchet of a level
+
+
+@pytest.mark.parametrize("actual,prior", [("8", "120"), ("8%", "120"), ("124人", "120家"), ("124万元", None)])
+def test_a_figure_that_may_be_the_change_itself_is_read_as_before(actual, prior):
+    from perfkit.core.target_rows import read_row
+    from perfkit.params import PerformanceTarget as T
+
+    rr = read_row(T(name="收入", target="较上年增长5%", actual=actual, prior_actual=prior))
+    assert "growth_from_prior" not in rr.target.note_codes
+    assert rr.actual_number == (8.0 if actual.startswith("8") else None)

@@ -447,7 +447,7 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
     # "不低于上年" with last year's actual given (the figure is that actual), a target each month against the
     # year's total (the total divided by 12): the figures as scoring compares them
     prior_level = "prior_level" in codes and rr.target.measurable
-    by_row = prior_level or bool(codes & {"per_period_total", "per_period_converted"})
+    by_row = prior_level or bool(codes & {"per_period_total", "per_period_converted", "growth_from_prior"})
     if by_row:
         target, measurable = rr.target.value, True
     elif t.target_value is not None:
@@ -474,7 +474,8 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
     if slip is None and "per_period_unstated" in codes:  # "每月2次" against "30次": the period of the 30 is not said
         slip = ("per_period_unstated", 1.0)
     unit = t.unit or (rr.target.unit_text if prior_level else qt.unit)
-    flags, ratio = _flags(target, None if slip else actual, prior, initial, direction, unit,
+    growth = rr is not None and rr.target.kind == "growth"  # a change: last year's level is not its ratchet
+    flags, ratio = _flags(target, None if slip else actual, None if growth else prior, initial, direction, unit,
                           t.target_value if t.target_value is not None else t.target,
                           measurable, applicable, change, thresholds, t.category)
     return TargetDiagnostic(

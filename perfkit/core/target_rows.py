@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from ..params import PerformanceTarget
 from ..rules.base import LinkedRow
 from .projects import all_targets, target_locations
-from .target_text import (NOTES, Reading, against_prior, completion, describe, met, normalise, read_target, rescaled,
-                          shortfall, year_total)
+from .target_text import (NOTES, Reading, against_prior, completion, describe, met, normalise, read_target,
+                          rescale_between, rescaled, shortfall, year_total)
 
 COST_WORDS = ("成本", "预算控制数", "成本控制数")
 
@@ -107,6 +107,9 @@ def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> R
         number = None
     elif target.kind == "date" and actual.kind != "date":
         number = None
+    elif target.kind == "growth" and actual.kind != "growth" and (change := _change_from_prior(
+            target, actual, read_target(t.prior_actual, year=year) if t.prior_actual is not None else None)):
+        number, target = change  # "较上年增长5%" against 124万元, last year 120万元: +3.33%
     elif target.kind == "growth" and actual.kind != "growth":
         # a change written as a bare "12%"; an amount ("920万元") is a level, which a change cannot be judged by
         number = actual.value if actual.unit in (None, "%", "百分点") else None
@@ -116,6 +119,29 @@ def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> R
             (target.periods > 1 or actual.periods > 1) and actual.periods != target.periods:
         number, target = _per_period(number, target, actual)
     return RowReading(index, t, target, actual, number)
+
+
+def _change_from_prior(target: Reading, actual: Reading, prior: Reading | None) -> tuple[float, Reading] | None:
+    """A change target ("较上年增长5%", "提高2个百分点") judged by this year's level against last year's
+    (``prior_actual``): the change in percent, or in points where the target counts points and both are rates,
+    with the note ``growth_from_prior``; None where the two are not levels of one measure: a bare figure that may be
+    the change itself (8 against last year's 120), or different units. A rate "提高5%" is a relative change (as
+    the note ``rate_change_unstated`` says): 96% after 95% is +1.05%."""
+    if prior is None or prior.value is None or not prior.measurable or prior.kind not in ("quantity", "ceiling", "rate") \
+            or actual.value is None or actual.kind not in ("quantity", "ceiling", "rate"):
+        return None
+    noted = replace(target, notes=target.notes + (NOTES["growth_from_prior"].format(value=prior.value),))
+    points = target.unit in ("百分点", "个百分点")
+    if points:
+        return (actual.value - prior.value, noted) if actual.unit == prior.unit == "%" else None
+    if (actual.unit and prior.unit and actual.unit != prior.unit) or (actual.unit == "%") != (prior.unit == "%"):
+        return None  # 人 against 家; "8%" against last year's 120 is the change itself, not a level
+    level = rescale_between(actual.value, actual.unit_text, prior.unit_text)
+    if level is None or prior.value <= 0:
+        return None
+    if actual.unit_text is None and prior.unit_text is None and not 0.5 <= level / prior.value <= 2:
+        return None  # bare figures far apart: the actual may be the change itself ("8" for 8%)
+    return 100.0 * (level - prior.value) / prior.value, noted
 
 
 def _per_period(number: float, target: Reading, actual: Reading) -> tuple[float, Reading]:

@@ -194,6 +194,7 @@ NOTES = {
     "prior_level": "against last year's level: read as last year's actual, {value:g} (prior_actual)",
     "prior_level_unknown": "against last year's level, which the row does not give (prior_actual): not judged",
     "prior_level_units": "against last year's level, given in another unit than the actual: not judged",
+    "growth_from_prior": "a change judged by this year's level against last year's actual, {value:g} (prior_actual)",
     "per_period_total": "the year's total against a target for each of {value:g} periods a year: divided by "
                         "{value:g}",
     "per_period_unstated": "a figure that does not say its period against a target for each of {value:g} periods a "
