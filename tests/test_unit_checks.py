@@ -437,3 +437,13 @@ def test_a_required_spent_is_named_at_its_own_line(tmp_path):
     assert out.returncode == 1
     assert f"2024.yaml:{line_of(params, '  spent:')}: budget.spent: spent is required unless the report states the " \
            "execution rate" in out.stderr
+
+
+def test_a_bare_actual_against_last_years_level_in_wan_is_named_and_judges_no_ambition(tmp_path):
+    # 不低于上年 with last year's 1.2万人次: a bare 13000 is read as 13000万人次 (met, 10,833 times last year)
+    params = trial(tmp_path, (ROW, 'target: "不低于上年", actual: 13000, prior_actual: "1.2万人次", '
+                                   'indicator: quantity-1'))
+    r, (f,) = findings(params, "VALUE_WITHOUT_MAGNITUDE")
+    assert (f.data["met"], f.data["met_scaled"], f.data["unit"]) == (True, True, "万人次")  # 1.3万 ≥ 1.2万 too
+    (d,) = [d for d in diagnose(r) if d.source == "target_table" and d.target_text == "不低于上年"]
+    assert d.doubt == "VALUE_WITHOUT_MAGNITUDE" and d.ratio is None and "low_ambition" not in d.flags

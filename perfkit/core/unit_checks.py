@@ -143,6 +143,14 @@ def _leaf_checks(result) -> tuple[list[Finding], set]:
     return out, flagged
 
 
+def target_side(row, rr) -> Quantity:
+    """The figure a row's actual is compared with, as written: its target, or last year's actual where the target
+    is set against it ("不低于上年" with ``prior_actual: 1.2万``)."""
+    if "prior_level" in rr.target.note_codes and row.prior_actual is not None and row.target_value is None:
+        return parse_quantity(row.prior_actual)
+    return parse_quantity(row.target)
+
+
 def row_slip(row, rr) -> tuple[str, float] | None:
     """How a 绩效目标表 row's actual may be written in another magnitude than its target: the finding's code and
     the factor that would bring the actual onto the target's scale, ``("VALUE_LOOKS_LIKE_A_SHARE", 100.0)`` for
@@ -153,7 +161,7 @@ def row_slip(row, rr) -> tuple[str, float] | None:
     target's ambition from an actual this finding doubts."""
     if row.actual is None or rr.actual_number is None or not rr.target.measurable:
         return None
-    qt, qa = parse_quantity(row.target), parse_quantity(row.actual)
+    qt, qa = target_side(row, rr), parse_quantity(row.actual)
     if qt.value is None or qa.value is None:
         return None
     target_number = row.target_value if row.target_value is not None else qt.value
@@ -183,7 +191,7 @@ def _row_checks(result, flagged: set) -> list[Finding]:
         rr = read_row(row, k)
         if rr.actual_number is None or not rr.target.measurable:
             continue
-        qt, qa = parse_quantity(row.target), parse_quantity(row.actual)
+        qt, qa = target_side(row, rr), parse_quantity(row.actual)
         if qt.value is None or qa.value is None:
             continue
         slip = row_slip(row, rr)
