@@ -471,11 +471,11 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
     if direction == "qualitative" and target is not None:
         direction = direction_of(qt) or "positive"
     slip = row_slip(t, rr) if rr is not None else None
-    if slip is None and "per_period_unstated" in codes:  # "每月2次" against "30次": the period of the 30 is not said
-        slip = ("per_period_unstated", 1.0)
+    # a data warning on the actual's magnitude, or "每月2次" against "30次" (the period of the 30 is not said)
+    doubt = slip[0] if slip else "per_period_unstated" if "per_period_unstated" in codes else None
     unit = t.unit or (rr.target.unit_text if prior_level else qt.unit)
     growth = rr is not None and rr.target.kind == "growth"  # a change: last year's level is not its ratchet
-    flags, ratio = _flags(target, None if slip else actual, None if growth else prior, initial, direction, unit,
+    flags, ratio = _flags(target, None if doubt else actual, None if growth else prior, initial, direction, unit,
                           t.target_value if t.target_value is not None else t.target,
                           measurable, applicable, change, thresholds, t.category)
     return TargetDiagnostic(
@@ -501,7 +501,7 @@ def diagnose_target(t: PerformanceTarget, index: int = 0, change: float | None =
         budget_change=change,
         category=tuple(t.category),
         name_en=t.name_en,
-        doubt=slip[0] if slip else None,
+        doubt=doubt,
     )
 
 

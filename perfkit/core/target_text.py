@@ -479,6 +479,8 @@ def _read_target(raw, cost: bool, year: int | None) -> Reading:
     return r
 
 
+_PER_PERIOD_LONGEST_FIRST = sorted(PER_PERIOD.items(), key=lambda kv: -len(kv[0]))  # 每两个月 before 每月
+_PERIOD_WORDS = (*PER_PERIOD, *YEAR_TOTAL_WORDS)  # words before a Chinese numeral that make it a count ("全年四次")
 _RECURRING_DEADLINE = re.compile(r"(?:每|月度|季度)[^\d，,；;。]*?\d{1,2}(?:日|号)(?:前|之前|以前|内)")
 _CLAUSE = re.compile(r"[，,；;。]")
 
@@ -496,7 +498,7 @@ def per_period(compact: str) -> int:
     head = _figure_clause(compact)
     if any(w in head for w in YEAR_TOTAL_WORDS):
         return 1
-    return next((n for word, n in sorted(PER_PERIOD.items(), key=lambda kv: -len(kv[0])) if word in head), 1)
+    return next((n for word, n in _PER_PERIOD_LONGEST_FIRST if word in head), 1)
 
 
 def year_total(compact: str) -> bool:
@@ -610,7 +612,7 @@ def _amount(text: str, toks: list[Token], cost: bool, implied: str | None = None
     if not nums:  # a Chinese numeral counts only as a figure with its unit ("十名以内", "第八名", "三个"), a place,
         # or a count for a period or the year ("每季度不少于一次", "全年四次")
         def for_period(i: int) -> bool:
-            return any(t.kind == "TEXT" and any(w in t.text for w in (*PER_PERIOD, *YEAR_TOTAL_WORDS)) for t in toks[:i])
+            return any(t.kind == "TEXT" and any(w in t.text for w in _PERIOD_WORDS) for t in toks[:i])
 
         nums = [i for i, t in enumerate(toks) if t.kind == "CNUM" and _number(t) is not None
                 and (i == 0 or toks[i - 1].kind == "OP" or toks[i - 1].text.endswith(RANK_WORDS) or for_period(i))

@@ -423,11 +423,11 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
     # a second to import): a batch that skips every unit takes a fraction of a second.
     kernel = {"name": kernel_name}
     to_run = sum(1 for d in decisions if d.run)
+    workers = workers or default_workers(to_run)
     address = None
     if to_run or misnamed:
         kernel = engine.check_kernel(kernel_name)
-        if not dry_run and engine_name == "perfkit" and executor == "process" and min(workers or default_workers(
-                to_run), to_run) > 1:
+        if not dry_run and engine_name == "perfkit" and executor == "process" and min(workers, to_run) > 1:
             # One warm server for the batch: its workers and the portfolio fork their children from it, instead of
             # each importing perfkit and its libraries into a server of its own (3 s of CPU each). Started first:
             # its imports (2 s) are what the first reports wait for, so they overlap the rest of the start.
@@ -450,7 +450,6 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
              for d in runs]
     kept = [_kept(d) for d in decisions if not d.run]
     refused = [misnamed_record(params_dir, d, y, lang, why).to_dict() for (d, y), why in misnamed.items() for lang in langs]
-    workers = workers or default_workers(len(tasks))
     records: list[UnitRecord] = list(kept)
     told: set[tuple] = set()
     total = len(tasks) + len(refused) + len(kept)
