@@ -524,3 +524,16 @@ def test_a_figure_that_may_be_the_change_itself_is_read_as_before(actual, prior)
     rr = read_row(T(name="收入", target="较上年增长5%", actual=actual, prior_actual=prior))
     assert "growth_from_prior" not in rr.target.note_codes
     assert rr.actual_number == (8.0 if actual.startswith("8") else None)
+
+
+def test_the_reading_of_a_change_against_last_year_names_no_wrong_figure():
+    # the note's figure in the diagnostics is the target's (5), not last year's: the sentence names neither
+    from perfkit.analysis.targets import diagnose_target
+    from perfkit.params import PerformanceTarget as T
+    from perfkit.report.sentences import reading_notes
+    from perfkit.report.text import Text
+
+    d = diagnose_target(T(name="收入", target="较上年增长5%", actual="124万元", prior_actual="120万元"))
+    for lang in ("zh", "en"):
+        said = " ".join(str(s) for s in reading_notes(Text(lang, escape=False), d.reading_notes, d.read_value, d.unit))
+        assert said and "5" not in said and "120" not in said, said
