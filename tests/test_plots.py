@@ -161,6 +161,20 @@ def test_charts_lay_out_once_and_give_the_pixels_of_savefig_s_own_layout(dpi):
         assert np.array_equal(_pixels(png), _pixels(buf.getvalue())), name
 
 
+@pytest.mark.slow  # builds whole reports
+@pytest.mark.parametrize("department,year", UNITS)
+def test_titles_fixed_at_the_top_land_where_matplotlib_would_place_them(department, year, monkeypatch):
+    """The charts fix each title at the top of its axes (plots._title), which spares matplotlib measuring
+    every y tick label to place it; the pixels are those of a title matplotlib places itself."""
+    fixed = _charts(department, year, "zh")
+    monkeypatch.setattr(plots, "_title", lambda ax, text, **kw: ax.set_title(text, **kw))
+    placed = _charts(department, year, "zh")
+    titled = [name for name, fig in fixed.items() if any(ax.get_title() for ax in fig.axes)]
+    assert len(titled) >= 3 and set(placed) == set(fixed)
+    for name in fixed:
+        assert np.array_equal(_pixels(plots.to_png(fixed[name])), _pixels(plots.to_png(placed[name]))), name
+
+
 def test_a_chart_with_transparent_pixels_keeps_its_alpha_channel():
     fig = Figure(figsize=(2, 1), dpi=plots.DPI)
     FigureCanvasAgg(fig)
