@@ -31,22 +31,21 @@ def budget_for_targets(evaluation, department_budget: Budget | None) -> Budget |
     return department_budget if evaluation.kind == "department" else None
 
 
-def _native(value: Any) -> Any:
+def _native(value: Any, pd) -> Any:
     """A cell of an object or extension column as ``to_dict`` gives it (pandas' ``maybe_box_native``): NumPy
-    numbers as Python's, NumPy dates as pandas', pandas' NA as None, anything else as it is."""
+    numbers as Python's, NumPy dates as pandas', pandas' NA as None, anything else as it is. ``pd``: pandas, which
+    the caller has imported (this module does not import it at its own import)."""
     if isinstance(value, (float, np.floating)):
         return float(value)
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
         return int(value)
-    if isinstance(value, (np.datetime64, np.timedelta64)):
-        import pandas as pd  # here only: see EvaluationResult's docstring
-
-        return pd.Timestamp(value) if isinstance(value, np.datetime64) else pd.Timedelta(value)
-    if value is not None and type(value).__name__ == "NAType":
-        return None
-    return value
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value)
+    if isinstance(value, np.timedelta64):
+        return pd.Timedelta(value)
+    return None if value is pd.NA else value
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -63,7 +62,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
         dtype = column.dtype
         text = isinstance(dtype, pd.StringDtype) and isinstance(dtype.na_value, float)  # str, or NaN when missing
         if (dtype == object or not isinstance(dtype, np.dtype)) and not text:
-            cells = [_native(x) for x in cells]
+            cells = [_native(x, pd) for x in cells]
         values.append(cells)
     return [dict(zip(columns, row)) for row in zip(*values)]
 

@@ -67,16 +67,21 @@ def _level_in(text: str, year: int | None) -> Reading | None:
     return replace(r, text=text) if r.measurable and r.kind != "growth" else None
 
 
+def _prior(t: PerformanceTarget, year: int | None) -> Reading | None:
+    """The row's ``prior_actual`` (last year's actual) read as a figure, or None where the row gives none."""
+    return read_target(t.prior_actual, year=year) if t.prior_actual is not None else None
+
+
 def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> RowReading:
     """Read one row; explicit fields (``target_value``, ``actual_value``, ``kind``, ``direction``) win."""
     cost = is_cost_category(list(t.category) + [t.name])
     target = read_target(t.target, cost=cost, year=year)
+    actual = read_target(t.actual, year=year) if t.actual is not None else read_target(None)
     if target.kind == "prior_level" and t.target_value is None:  # "不低于上年": last year's actual is the figure
         if t.direction == "negative" and re.search("优于|好于|不差于|不劣于", str(t.target)):
             # better is lower on this row (a cost, a fault rate): "优于上年" is below last year's figure
             target = replace(target, comparator={">": "<", ">=": "<="}.get(target.comparator, target.comparator))
-        target = against_prior(target, read_target(t.prior_actual, year=year) if t.prior_actual is not None else None,
-                               read_target(t.actual, year=year) if t.actual is not None else None)
+        target = against_prior(target, _prior(t, year), actual if t.actual is not None else None)
     target = _kind_override(target, t.kind)
     inferred = {NOTES[c] for c in INFERRED_LIMITS if c in target.note_codes}
     if t.direction in ("positive", "equal", "negative") and inferred:
@@ -98,7 +103,6 @@ def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> R
         else:
             target = replace(target, lo=v, hi=v if target.comparator == "==" else None,
                              kind=target.kind if target.kind != "words" else "quantity")
-    actual = read_target(t.actual, year=year) if t.actual is not None else read_target(None)
     if actual.kind == "growth" and target.kind not in ("growth", "date") and (level := _level_in(actual.text, year)):
         actual = level  # "较上年增长3%，达到1200万元" against "≥1000万元": the level reached, not the change
     if t.actual_value is not None:
@@ -108,7 +112,7 @@ def read_row(t: PerformanceTarget, index: int = 0, year: int | None = None) -> R
     elif target.kind == "date" and actual.kind != "date":
         number = None
     elif target.kind == "growth" and actual.kind != "growth" and (change := _change_from_prior(
-            target, actual, read_target(t.prior_actual, year=year) if t.prior_actual is not None else None)):
+            target, actual, _prior(t, year))):
         number, target = change  # "较上年增长5%" against 124万元, last year 120万元: +3.33%
     elif target.kind == "growth" and actual.kind != "growth":
         # a change written as a bare "12%"; an amount ("920万元") is a level, which a change cannot be judged by
