@@ -184,6 +184,23 @@ if getattr(yaml, "__with_libyaml__", False):
 
     _LOADERS.insert(0, _CLoader)
 
+    class _CComposer(_Yaml12, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+        """libyaml's parser with its own composer (PyYAML's CParser composes the nodes in C, marks kept): a
+        third faster again than :class:`_CLoader`, but without the limits while composing. It reads only a text
+        without ``&``, which therefore has no anchor, so no alias can name anything to expand; :func:`_line_map`,
+        which walks every node anyway, refuses it past :data:`MAX_DEPTH` or :data:`MAX_NODES` (the file is then
+        read again by PyYAML, which says so as it always has)."""
+
+        limits_while_composing = False
+        alias_lines: dict = {}  # no anchor, no alias
+
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    _LOADERS.insert(0, _CComposer)
+
 for _cls in _LOADERS:
     _cls.add_implicit_resolver(_INT_TAG, _INT_12, list("-+0123456789"))
     _cls.add_implicit_resolver(_FLOAT_TAG, _FLOAT_12, list("-+0123456789."))
@@ -191,12 +208,22 @@ for _cls in _LOADERS:
 
 
 def _line_map(node: yaml.Node, aliases: dict, path: tuple = (), out: dict | None = None,
-              dups: list | None = None) -> dict[tuple, int]:
+              dups: list | None = None, tally: list[int] | None = None) -> dict[tuple, int]:
     """Field path → line. An alias is not expanded: its path maps to where it is written, and the fields
     inside it to that line too. Duplicate keys in a mapping are collected in ``dups`` as (path, first line,
-    second line)."""
+    second line).
+
+    With ``tally`` (a one-item list), the limits are checked here for a document composed without them (it has
+    no alias): every node, keys included, is counted into ``tally[0]``, and _Refused is raised past
+    :data:`MAX_DEPTH` levels or :data:`MAX_NODES` nodes, or at a key that is not a scalar (not counted here)."""
     out = {} if out is None else out
     out.setdefault(path, node.start_mark.line + 1)
+    if tally is not None:
+        if len(path) >= MAX_DEPTH:
+            raise _Refused(node.start_mark, path, f"nested deeper than {MAX_DEPTH} levels")
+        tally[0] += 1 + (len(node.value) if isinstance(node, yaml.MappingNode) else 0)
+        if tally[0] > MAX_NODES:
+            raise _Refused(node.start_mark, path, f"more than {MAX_NODES} values")
     if isinstance(node, yaml.MappingNode):
         first: dict[tuple[str, Any], int] = {}
         for key, value in node.value:
@@ -207,14 +234,16 @@ def _line_map(node: yaml.Node, aliases: dict, path: tuple = (), out: dict | None
                 if (key.tag, k) in first and dups is not None:
                     dups.append((path + (k,), first[(key.tag, k)], line))
                 first.setdefault((key.tag, k), line)
+            elif tally is not None and not isinstance(key, yaml.ScalarNode):
+                raise _Refused(key.start_mark, path, "a key that is not a scalar")
             if (id(node), id(key)) not in aliases:
-                _line_map(value, aliases, path + (k,), out, dups)
+                _line_map(value, aliases, path + (k,), out, dups, tally)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             if (id(node), i) in aliases:
                 out[path + (i,)] = aliases[(id(node), i)]
             else:
-                _line_map(item, aliases, path + (i,), out, dups)
+                _line_map(item, aliases, path + (i,), out, dups, tally)
     return out
 
 
@@ -242,10 +271,11 @@ def _parse(path: str, text: str, loader_class: type) -> tuple[Any, dict[tuple, i
     ParameterError naming both lines."""
     loader = loader_class(text)
     dups: list = []
+    tally = None if getattr(loader_class, "limits_while_composing", True) else [0]
     try:
         node = loader.get_single_node()
+        lines = _line_map(node, loader.alias_lines, dups=dups, tally=tally) if node is not None else {}
         data = loader.construct_document(node) if node is not None else None
-        lines = _line_map(node, loader.alias_lines, dups=dups) if node is not None else {}
     finally:
         loader.dispose()
     if dups:
@@ -268,14 +298,18 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
                                       "saved as UTF-8 (GBK and UTF-16 are not read)", line)]) from None
     except OSError as exc:
         raise ParameterError([Problem(path, "", f"cannot be read: {exc.strerror}")]) from None
+    # The fastest loader that can read the text: one composing without the limits reads only a text without
+    # anchors (``&``).
+    first = next((cls for cls in _LOADERS if getattr(cls, "limits_while_composing", True) or "&" not in text), _Loader)
     try:
         try:
-            data, lines = _parse(path, text, _LOADERS[0])
+            data, lines = _parse(path, text, first)
         except yaml.YAMLError:
-            if _LOADERS[0] is _Loader:
+            if first is _Loader:
                 raise
-            # The C parser's messages differ from PyYAML's: a file it refuses is parsed again by PyYAML, so the
-            # message (and line) is the same wherever perfkit runs, with or without libyaml.
+            # The C parser's messages differ from PyYAML's: a file it refuses (or a loader without the limits
+            # while composing refuses at them) is parsed again by PyYAML, so the message (and line) is the same
+            # wherever perfkit runs, with or without libyaml.
             data, lines = _parse(path, text, _Loader)
     except _Refused as exc:
         raise ParameterError([Problem(path, format_loc(exc.path), exc.problem, exc.problem_mark.line + 1)]) from None
