@@ -74,3 +74,43 @@ def test_inputs_keep_their_words_and_score_with_the_given_number():
     assert r.table["target"][0] == "平均每天不少于8条"  # the words stay for the report
     [full] = [f for f in r.findings if f.code == "FULL_MARKS_ON_MISSED_TARGET"]
     assert full.data["target"] == 2920 and full.data["actual"] == 506
+
+
+# --- a department-year: each framework checked once for the evaluations that share it ----------------------
+
+def test_a_bundle_checks_each_framework_once_and_scores_as_each_evaluation_alone(monkeypatch):
+    from perfkit.core import scoring
+    from perfkit.load import load
+    from conftest import PARAMS
+
+    bundle = load(PARAMS / "beijing-lfsb" / "2021.yaml")
+    calls = []
+    real = scoring.checked_framework
+    monkeypatch.setattr(scoring, "checked_framework", lambda fw, doc=None: calls.append(fw.id) or real(fw, doc))
+    results = scoring.score_bundle(bundle)
+    assert len(results) == 37 and sorted(calls) == sorted(bundle.frameworks) and len(calls) == 3
+    for located, got in zip(bundle.evaluations, results):  # as score() alone, which checks its framework itself
+        fid = located.evaluation.framework
+        alone = score(located, bundle.frameworks[fid], bundle.data.budget, bundle.framework_docs.get(fid))
+        assert got.total == alone.total and got.grade == alone.grade
+        assert str(got.table_rows) == str(alone.table_rows)  # NaN where no value, alike
+        assert got.findings[:len(alone.findings)] == alone.findings  # then those across evaluations
+
+
+def test_a_framework_problem_is_listed_once_for_all_the_evaluations_that_use_it(tmp_path):
+    from perfkit.core.scoring import score_bundle
+    from perfkit.errors import ParameterError
+    from perfkit.load import load
+    from conftest import params_copy
+
+    root = params_copy(tmp_path, "beijing-lfsb")
+    fw_path = root / "frameworks" / "beijing-project-self-2021.yaml"  # the template of 35 projects' forms
+    text = fw_path.read_text(encoding="utf-8")
+    fw_path.write_text(text.replace("rule_templates:\n", "rule_templates:\n  broken:\n    family: rate_weight\n"
+                                    "    measure: budget.no_such_rate\n", 1), encoding="utf-8")
+    bundle = load(root / "beijing-lfsb" / "2021.yaml")
+    assert sum(e.evaluation.framework == "beijing-project-self-2021" for e in bundle.evaluations) == 35
+    with pytest.raises(ParameterError) as info:
+        score_bundle(bundle)
+    (problem,) = info.value.problems
+    assert problem.file == str(fw_path) and problem.line == 17 and "no_such_rate" in problem.message

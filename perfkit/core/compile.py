@@ -408,17 +408,25 @@ def budget_for_scoring(evaluation, department_budget: Budget | None) -> Budget |
     return combined if combined is not None else department_budget
 
 
+def checked_framework(framework: Framework, framework_doc: YamlDoc | None = None) -> list[Problem]:
+    """The framework's own problems (:func:`~perfkit.core.framework.framework_problems`), located in
+    ``framework_doc`` (without it they name the framework by id only)."""
+    return framework_problems(framework, framework_doc.where if framework_doc is not None else (
+        lambda loc: (f"framework {framework.id}", format_loc(loc), None)))
+
+
 def compile_evaluation(located: Located, framework: Framework, budget: Budget | None,
-                       framework_doc: YamlDoc | None = None) -> Compiled:
+                       framework_doc: YamlDoc | None = None, *,
+                       framework_checked: list[Problem] | None = None) -> Compiled:
     """Resolve the tree, inputs and measures of an evaluation; ParameterError lists every problem.
 
     ``budget`` is the department-year's budget; the rules see :func:`budget_for_scoring`'s choice.
     ``framework_doc`` is the framework's file, where the framework's own problems are located (without it
-    they name the framework by id only)."""
+    they name the framework by id only). ``framework_checked``: the framework's own problems
+    (:func:`checked_framework`), when the caller has found them already for the evaluations that share it."""
     ev = located.evaluation
     ctx = CompileContext(located, budget_for_scoring(ev, budget))
-    ctx.problems += framework_problems(framework, framework_doc.where if framework_doc is not None else (
-        lambda loc: (f"framework {framework.id}", format_loc(loc), None)))
+    ctx.problems += checked_framework(framework, framework_doc) if framework_checked is None else framework_checked
     if ev.tree is not None:
         tree = ev.tree
         ctx.problems += tree_problems(tree, framework, lambda loc: located.where(*loc))

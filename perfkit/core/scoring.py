@@ -15,10 +15,10 @@ import numpy as np
 if TYPE_CHECKING:  # an annotation only: numpy.typing is not imported at run time (perfkit validate)
     from numpy.typing import ArrayLike
 
-from ..errors import ParameterError
+from ..errors import ParameterError, Problem
 from ..load import Bundle, Located, YamlDoc
 from ..params import Budget, Framework
-from .compile import Compiled, compile_evaluation, explain
+from .compile import Compiled, checked_framework, compile_evaluation, explain
 from .findings import Finding
 from .framework import grade_of
 from .reconcile import reconcile
@@ -27,10 +27,10 @@ from .result import EvaluationResult
 
 
 def score(located: Located, framework: Framework, budget: Budget | None,
-          framework_doc: YamlDoc | None = None) -> EvaluationResult:
-    """Score one evaluation and reconcile it with what its report states (``framework_doc``: see
-    :func:`~perfkit.core.compile.compile_evaluation`)."""
-    compiled = compile_evaluation(located, framework, budget, framework_doc)
+          framework_doc: YamlDoc | None = None, *, framework_checked: list[Problem] | None = None) -> EvaluationResult:
+    """Score one evaluation and reconcile it with what its report states (``framework_doc`` and
+    ``framework_checked``: see :func:`~perfkit.core.compile.compile_evaluation`)."""
+    compiled = compile_evaluation(located, framework, budget, framework_doc, framework_checked=framework_checked)
     row_scores = compiled.row_scores()
     leaf_scores = compiled.leaf_scores()
     records = []
@@ -126,10 +126,14 @@ def score_bundle(bundle: Bundle) -> list[EvaluationResult]:
     """Score every evaluation of a department-year; ParameterError lists the problems of all of them (a
     framework's own problems once, however many evaluations use it). ``perfkit validate`` runs this too."""
     results, problems = [], []
+    checked: dict[str, list[Problem]] = {}  # a framework's own problems, found once for its evaluations
     for located in bundle.evaluations:
         fid = located.evaluation.framework
+        framework, doc = bundle.frameworks[fid], bundle.framework_docs.get(fid)
+        if fid not in checked:
+            checked[fid] = checked_framework(framework, doc)
         try:
-            results.append(score(located, bundle.frameworks[fid], bundle.data.budget, bundle.framework_docs.get(fid)))
+            results.append(score(located, framework, bundle.data.budget, doc, framework_checked=checked[fid]))
         except ParameterError as exc:
             problems += [p for p in exc.problems if p not in problems]
     if problems:
