@@ -334,3 +334,35 @@ def test_a_character_no_font_holds_is_named_in_a_warning(caplog):
         missing = plots.cover_text(fig)
     assert missing == ["\U0010fffd"]
     assert "U+10FFFD" in caplog.text and "fonts-wqy-zenhei" in caplog.text
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_category_lines_without_figures_are_listed_and_not_charted(tmp_path, language):
+    # Luohu's budget with its category lines named and every figure of theirs left out: the table lists them,
+    # there is no chart to draw, and no sentence introduces one.
+    from conftest import params_copy
+
+    root = params_copy(tmp_path, "luohu-fsa")
+    path = root / "luohu-fsa" / "2022.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, ln in enumerate(lines) if ln.strip() == "by_category:")
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].strip() and
+               len(lines[i]) - len(lines[i].lstrip()) <= indent)
+    kept = [ln for ln in lines[start + 1:end]
+            if ln.strip().split(":")[0].lstrip("- ") not in ("initial", "adjusted", "spent")]
+    path.write_text("".join(lines[:start + 1] + kept + lines[end:]), encoding="utf-8")
+    report = Report.load("luohu-fsa", 2022, language=language, params_dir=str(root))
+    budget = report.bundle.data.budget
+    assert budget.by_category and plots.budget_chart_lines(budget) == []
+    with pytest.raises(ValueError, match="no line has an initial, adjusted or spent figure"):
+        plots.budget_chart(budget, language)
+    section = report.background()
+    text = section.markdown()
+    tables = "".join(b for kind, b in section.blocks if kind == "html")
+    first = budget.by_category[0]
+    assert (first.name if language == "zh" else first.name_en) in tables  # listed by name
+    figures = [b for kind, b in section.blocks if kind == "fig"]
+    assert len(figures) == 1 and figures[0] is not None  # the execution chart alone: Luohu gives its quarters
+    for key in ("budget_chart_note", "budget_chart_note_no_initial"):
+        assert load_templates(language)["background"][key] not in text

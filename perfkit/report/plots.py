@@ -356,10 +356,19 @@ def _labels(language: str) -> dict:
 # --------------------------------------------------------------------------------------------
 
 
+def budget_chart_lines(budget) -> list:
+    """The top-level category lines (``budget.by_category``) :func:`budget_chart` draws: those with a figure
+    other than zero. Empty when no line has one (the table may still list them by name)."""
+    return [ln for ln in budget.by_category if any((getattr(ln, k) or 0) for k in ("initial", "adjusted", "spent"))]
+
+
 def budget_chart(budget, language: str = "zh") -> Figure:
-    """Initial against adjusted budget (and spending where given) by top-level category, 万元."""
+    """Initial against adjusted budget (and spending where given) by top-level category, 万元. ValueError when
+    no category line has a figure to draw (:func:`budget_chart_lines` is empty)."""
     lab = _labels(language)
-    lines = [ln for ln in budget.by_category if any((getattr(ln, k) or 0) for k in ("initial", "adjusted", "spent"))]
+    lines = budget_chart_lines(budget)
+    if not lines:
+        raise ValueError("budget.by_category: no line has an initial, adjusted or spent figure to chart")
     names = [Language.of(language).pick(ln.name, ln.name_en) for ln in lines]
     series = [(k, lab[f"budget_{k}"]) for k in ("initial", "adjusted", "spent")
               if any(getattr(ln, k) is not None for ln in lines)]

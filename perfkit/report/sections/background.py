@@ -168,9 +168,10 @@ def preparation(report, sec: Section, budget) -> None:
                 t("background.no_initial_line", name=_line_name(report, ln), adjusted=ln.adjusted) for ln in lines]))
     if budget.by_category:
         sec.html(budget_table(report, budget, budget.by_category, with_total=True))
-        sec.md(t("background.budget_chart_note" if budget.initial is not None
-                 else "background.budget_chart_note_no_initial"))
-        sec.figure(plots.budget_chart(budget, report.language))
+        if plots.budget_chart_lines(budget):  # lines listed by name only have nothing to draw
+            sec.md(t("background.budget_chart_note" if budget.initial is not None
+                     else "background.budget_chart_note_no_initial"))
+            sec.figure(plots.budget_chart(budget, report.language))
     if budget.by_function:
         sec.strong(report.heading("by_function"))
         sec.html(budget_table(report, budget, budget.by_function, with_total=False))
