@@ -86,3 +86,21 @@ def params_copy(tmp_path: Path, *departments: str) -> Path:
     for d in departments:
         shutil.copytree(PARAMS / d, small / d)
     return small
+
+
+@pytest.fixture
+def kernels_started(monkeypatch):
+    """The notebooks papermill is asked to execute in this test (its API, the way every report and the portfolio
+    run), each refused with a RuntimeError as a kernel that cannot start would be. The test fails at its end if one
+    of them is a unit's report; the portfolio notebook, which a batch with as many workers as reports starts before
+    any unit has come back (and drops when none comes back ok), is allowed."""
+    started: list[str] = []
+
+    def refuse(input_path, *args, **kwargs):
+        started.append(Path(str(input_path)).name)
+        raise RuntimeError("no kernel in this test")
+
+    monkeypatch.setattr("papermill.execute_notebook", refuse)
+    yield started
+    reports = [name for name in started if name != "portfolio.ipynb"]
+    assert not reports, f"a kernel was started for {reports}"

@@ -170,7 +170,7 @@ def test_report_ipynb_names_no_checkout(run, params, tmp_path):
     assert made[1:] == [made[0]] * 3
 
 
-def test_the_manifest_is_written_as_each_unit_finishes(params, tmp_path, monkeypatch):
+def test_the_manifest_is_written_as_each_unit_finishes(params, tmp_path, monkeypatch, kernels_started):
     """An interrupted batch leaves a manifest that records the units finished before the interruption."""
 
     def interrupted(fn, tasks, workers, **_options):
@@ -178,7 +178,6 @@ def test_the_manifest_is_written_as_each_unit_finishes(params, tmp_path, monkeyp
         raise KeyboardInterrupt
 
     monkeypatch.setitem(executors.EXECUTORS, "interrupted", executors.Executor(interrupted))
-    monkeypatch.setattr("papermill.execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
     small = tmp_path / "parameters"
     shutil.copytree(params / "frameworks", small / "frameworks")
     shutil.copytree(params / BROKEN[0], small / BROKEN[0])  # invalid: recorded without a kernel
@@ -191,13 +190,12 @@ def test_the_manifest_is_written_as_each_unit_finishes(params, tmp_path, monkeyp
 
 
 @pytest.mark.slow
-def test_a_unit_with_both_yaml_and_yml_is_invalid_and_runs_once(params, tmp_path, monkeypatch):
+def test_a_unit_with_both_yaml_and_yml_is_invalid_and_runs_once(params, tmp_path, monkeypatch, kernels_started):
     small = tmp_path / "parameters"
     shutil.copytree(params / "frameworks", small / "frameworks")
     shutil.copytree(params / "luohu-fsa", small / "luohu-fsa")
     shutil.copy(small / "luohu-fsa" / "2022.yaml", small / "luohu-fsa" / "2022.yml")
     assert units.discover_units(small) == [("luohu-fsa", 2022)]
-    monkeypatch.setattr("papermill.execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
     result = batch.run_batch(small, tmp_path / "out", languages="all", progress=False)
     assert [(r.language, r.status) for r in result.records] == [("zh", "invalid"), ("en", "invalid")]
     for rec in result.records:
@@ -217,7 +215,31 @@ def test_report_languages_are_those_of_the_narrative_templates():
         units.languages_of("fr")
 
 
-def test_an_executor_is_one_registry_entry(params, tmp_path, monkeypatch):
+def test_a_batch_whose_units_are_all_invalid_starts_no_portfolio(params, tmp_path, monkeypatch, kernels_started):
+    """The portfolio notebook runs beside the reports once a report has come back ok: with two invalid units in
+    both languages and one worker (it would start after the second of four), it never starts."""
+    def serial(fn, tasks, workers, *, on_error, **_options):
+        for t in tasks:
+            yield fn(t)
+
+    monkeypatch.setitem(executors.EXECUTORS, "serial", executors.Executor(serial))
+    small = tmp_path / "parameters"
+    shutil.copytree(params / "frameworks", small / "frameworks")
+    for name in (BROKEN[0], "other-broken"):
+        (small / name).mkdir(parents=True)
+        text = (params / BROKEN[0] / f"{BROKEN[1]}.yaml").read_text(encoding="utf-8")
+        (small / name / f"{BROKEN[1]}.yaml").write_text(text.replace(f"id: {BROKEN[0]}", f"id: {name}"),
+                                                      encoding="utf-8")
+    tasks = [{"department": d, "year": BROKEN[1], "language": lang}
+             for d in (BROKEN[0], "other-broken") for lang in ("zh", "en")]
+    assert batch.portfolio_start(tasks, 1) == 2  # a portfolio would start after two reports
+    result = batch.run_batch(small, tmp_path / "out", workers=1, executor="serial", progress=False)
+    assert [r.status for r in result.records] == ["invalid"] * 4
+    assert kernels_started == []  # not the portfolio either
+    assert not (tmp_path / "out" / "portfolio.html").exists()
+
+
+def test_an_executor_is_one_registry_entry(params, tmp_path, monkeypatch, kernels_started):
     """A new executor is a function and one entry; the batch finds it by name and its check runs first."""
     seen = []
 
@@ -227,7 +249,6 @@ def test_an_executor_is_one_registry_entry(params, tmp_path, monkeypatch):
             yield fn(t)
 
     monkeypatch.setitem(executors.EXECUTORS, "serial", executors.Executor(serial))
-    monkeypatch.setattr("papermill.execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
     small = tmp_path / "parameters"
     shutil.copytree(params / "frameworks", small / "frameworks")
     shutil.copytree(params / BROKEN[0], small / BROKEN[0])

@@ -53,8 +53,7 @@ def outside(tmp_path) -> Path:
 
 
 @pytest.fixture()
-def no_kernel(monkeypatch):
-    monkeypatch.setattr("papermill.execute_notebook", lambda *a, **k: pytest.fail("a kernel was started"))
+def no_kernel(monkeypatch, kernels_started):
     monkeypatch.setitem(executors.EXECUTORS, "inline",
                         executors.Executor(lambda fn, tasks, workers, **_options: map(fn, tasks)))
 

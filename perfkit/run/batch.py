@@ -469,7 +469,7 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
         from .forkserver import SHARED_ENV
 
         worker_env = {SHARED_ENV: address}
-    alongside = None
+    alongside, reported = None, False  # reported: a unit of this batch's has come back ok
     start_at = portfolio_start(tasks, workers) if tasks and engine_name == "perfkit" else None  # None: not here
     if start_at == 0:  # as many workers as reports: none would be free for it later
         alongside = _portfolio_alongside(params_dir, kernel_name, timeout, engine_name, handoffs)
@@ -480,9 +480,13 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
                           worker_env=worker_env) if tasks else iter(())
             try:
                 for finished, result in enumerate(chain(refused, running), 1):
-                    if alongside is None and start_at is not None and finished > start_at:
+                    record = UnitRecord.from_dict(result)
+                    # Started once a report has also come back ok: with none (every unit so far invalid or failed)
+                    # there may be nothing for it to show, and the batch would drop it.
+                    reported = reported or record.ok
+                    if alongside is None and start_at is not None and finished > start_at and reported:
                         alongside = _portfolio_alongside(params_dir, kernel_name, timeout, engine_name, handoffs)
-                    _take(UnitRecord.from_dict(result), records, told, bar, kernel, out_dir)
+                    _take(record, records, told, bar, kernel, out_dir)
                     snapshot.maybe()
             except KeyboardInterrupt:
                 if hasattr(running, "close"):
@@ -498,7 +502,7 @@ def run_batch(params_dir: str | os.PathLike = "parameters", out_dir: str | os.Pa
                 if alongside is not None:
                     alongside.cancel()
                 raise
-        if alongside is None and start_at is not None:  # no report came back: run it now
+        if alongside is None and start_at is not None and reported:  # the first ok report came last: run it now
             alongside = _portfolio_alongside(params_dir, kernel_name, timeout, engine_name, handoffs)
         records.sort(key=lambda r: record_order(*r.key))
         manifest = finish_batch(out_dir, records, params_dir=params_dir, notebook=notebook,
