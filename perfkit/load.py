@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import ParameterError, Problem, format_loc
 from .fmt import numeral
-from .params import DEPARTMENT_ID, NODE_ID, STATED_MEASURES, Budget, DepartmentYear, Evaluation, EvaluationList, Framework
+from .params import DEPARTMENT_ID, NODE_ID, STATED_MEASURES, STATED_SERIES, Budget, DepartmentYear, Evaluation, EvaluationList, Framework
 
 YEAR_FILE = re.compile(r"^(\d{4})\.ya?ml$")
 YEAR_NAME = re.compile(r"[1-9][0-9]{3}")  # a year as a unit's name: four ASCII digits
@@ -834,13 +834,21 @@ def find_unit(params_dir: str | os.PathLike, department: str, year: int | str) -
 
 
 def check_stated_keys(budget: Budget | None, where) -> list[Problem]:
-    """Stated rates must name a known measure (``params.STATED_MEASURES``); ``where(key)`` locates one."""
+    """Stated rates must name a known measure (``params.STATED_MEASURES``) and have its shape: one number, or for
+    a series (``params.STATED_SERIES``) a list of its length; ``where(key)`` locates one."""
     if budget is None:
         return []
     problems = []
-    for key in budget.stated:
+    for key, value in budget.stated.items():
+        f, fld, line = where(key)
         if key not in STATED_MEASURES:
-            f, fld, line = where(key)
             problems.append(Problem(f, fld, f"unknown stated rate {key!r}; expected one of "
                                     f"{', '.join(STATED_MEASURES)}", line))
+        elif (n := STATED_SERIES.get(key)) is not None and not (isinstance(value, list) and len(value) == n):
+            got = f"a list of {len(value)}" if isinstance(value, list) else f"one number ({value:g})"
+            problems.append(Problem(f, fld, f"expected the {n} rates of the series, in percent, as a list of {n} "
+                                    f"numbers; got {got}", line))
+        elif n is None and isinstance(value, list):
+            problems.append(Problem(f, fld, f"expected one rate in percent (a number); got a list of {len(value)}",
+                                    line))
     return problems

@@ -36,6 +36,8 @@ STATED_MEASURES: tuple[str, ...] = (
     "carry_over_rate", "funds_received_rate", "execution_rate_of_received", "savings_rate",
     "three_public_change_rate", "public_expense_change_rate", "carry_over_change_rate",
 )
+# Stated measures that are a series (the rate at each quarter end), with their length; every other is one rate.
+STATED_SERIES: dict[str, int] = {"quarterly_execution_rates": 4}
 DEPARTMENT_ID = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 # A leaf's rule: the settings model of one of the families in ``perfkit.rules``, chosen by ``family``, in
@@ -535,10 +537,17 @@ class Budget(Model):
             if not isinstance(rate, (int, float)):
                 raise ValueError("spent is required unless the report states the execution rate "
                                  "(stated.execution_rate), from which it is then derived")
+            if rate < 0:
+                raise ValueError(f"spent is derived from stated.execution_rate, {rate:g}%, and would be negative: "
+                                 "expected a rate of at least 0 (or spent)")
             object.__setattr__(self, "spent", self.adjusted * rate / 100)
             self._derived.add("spent")
         rates = self.stated.get("quarterly_execution_rates")
         if self.quarterly_spent is None and isinstance(rates, list) and len(rates) == 4:
+            if min(rates) < 0 or any(b < a for a, b in zip(rates, rates[1:])):
+                raise ValueError(f"quarterly_spent is derived from stated.quarterly_execution_rates, "
+                                 f"{', '.join(f'{r:g}%' for r in rates)}: expected cumulative rates, at least 0 and "
+                                 "never falling from one quarter to the next (or quarterly_spent)")
             object.__setattr__(self, "quarterly_spent", [self.adjusted * r / 100 for r in rates])
             self._derived.add("quarterly_spent")
         return self
