@@ -356,6 +356,24 @@ def test_a_budget_amount_typed_in_yuan_is_named_with_what_it_would_be_in_wan(tmp
     assert not [g for g in found if g.code == "AMOUNT_IN_YUAN"]
 
 
+@pytest.mark.parametrize("field, zh, en", [
+    ("carry_over", "结转结余填为600,000.00万元", "The carry-over is given as 600,000.00"),
+    ("spent", "实际支出填为4,683,500.00万元", "The spending is given as 4,683,500.00"),
+])
+def test_an_amount_typed_in_yuan_is_said_in_the_report_whatever_its_field_is_called(tmp_path, field, zh, en):
+    # carry_over: a field name with an underscore, which the sentence looks its words up by (it was escaped
+    # as text, and the report stopped at its first section)
+    edit = ("  spent: 468.35", "  spent: 468.35\n  carry_over: 600000") if field == "carry_over" else \
+        ("  spent: 468.35", "  spent: 4683500")
+    params = trial(tmp_path, edit)
+    _, (f,) = findings(params, "AMOUNT_IN_YUAN")
+    assert f.data["field"] == field
+    for language, words in (("zh", zh), ("en", en)):
+        report = Report.load("civil-affairs-demo", 2024, language=language, params_dir=str(params))
+        text = "".join(s.markdown() for s in (report.background(), report.reconciliation()))
+        assert words in text
+
+
 def test_a_missed_deadline_in_the_target_table_is_counted_as_missed(tmp_path):
     row = ('    goals:', '      - {name: 年度补贴发放完成时间, category: [产出指标, 时效指标], target: "2024年10月底前", '
            'actual: "2024年11月"}\n    goals:')

@@ -351,6 +351,8 @@ def finding_sentence(t: Text, result, f, names: NodeNames) -> Safe:
             ctx["part"] = next((p.name for p in parts if p.id == part), part)
     elif code == "TARGET_READING_UNSURE":
         ctx["notes"] = reading_notes(t, data.get("notes") or [], data.get("value"), data.get("unit"))
+    elif code == "AMOUNT_IN_YUAN":  # the budget field's name, which the template looks its words up by: not text
+        ctx["field"] = Safe(data["field"])
     key = f"findings.{code}"
     if not t.has(key):  # a code without a template: its message; a broken template raises
         return t("findings.generic", message=f.message)
