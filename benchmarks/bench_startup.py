@@ -1,7 +1,8 @@
 """Start-up of the command against ``python -c pass`` (not a test; prints medians and ratios).
 
 Each command runs ``--repeat`` times in a fresh interpreter, alternating with the others so that a busy
-machine weighs on all of them alike: ``python -c pass``, ``perfkit --help``, ``perfkit validate FILE`` (each shipped
+machine weighs on all of them alike: ``python -c pass``, the libraries alone (importing NumPy, PyYAML and
+pydantic and building one small model: what ``validate`` pays before any of perfkit's own work), ``perfkit --help``, ``perfkit validate FILE`` (each shipped
 department-year, Luohu 2022, Beijing 2021 and Shenzhen 2020: loaded and scored, as ``perfkit score`` would; and
 one framework file) and ``perfkit batch --dry-run`` over the shipped parameters with an output directory holding
 a finished batch (``--out``, default: a fresh one, so every unit would run). A command that fails in its untimed
@@ -25,6 +26,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# What validate cannot start without: NumPy (the rule families score with it), PyYAML with libyaml, and pydantic
+# with one small model built and used (which also looks up pydantic's plugins): the floor under `validate`.
+LIBRARIES = ("import os\nos.environ.setdefault('OPENBLAS_NUM_THREADS', '1')  # as validate loads NumPy\n"
+             "import numpy, yaml, yaml._yaml\n"
+             "from pydantic import BaseModel, Field\n"
+             "class M(BaseModel):\n    a: int = Field(1, ge=0)\n    b: str | None = None\n"
+             "M(a=2)")
 
 
 def main() -> None:
@@ -36,6 +44,7 @@ def main() -> None:
     cli = [*py, "-m", "perfkit.cli"]
     commands = {
         "python -c pass": [*py, "-c", "pass"],
+        "libraries alone": [*py, "-c", LIBRARIES],
         "perfkit --help": [*cli, "--help"],
         **{f"perfkit validate {f}": [*cli, "validate", f] for f in (
             "parameters/luohu-fsa/2022.yaml", "parameters/beijing-lfsb/2021.yaml", "parameters/shenzhen-lfsb/2020.yaml",
