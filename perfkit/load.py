@@ -185,7 +185,7 @@ if getattr(yaml, "__with_libyaml__", False):
     _LOADERS.insert(0, _CLoader)
 
     class _CComposer(_Yaml12, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
-        """libyaml's parser with its own composer (PyYAML's CParser composes the nodes in C, marks kept): some
+        """libyaml's parser with its own composer (PyYAML's CParser composes the nodes in C, marks kept): about
         a quarter less time than :class:`_CLoader` on the shipped files, but without the limits while composing. It reads only a text
         without ``&``, which therefore has no anchor, so no alias can name anything to expand; :func:`_line_map`,
         which walks every node anyway, refuses it past :data:`MAX_DEPTH` or :data:`MAX_NODES` (the file is then
