@@ -186,10 +186,10 @@ if getattr(yaml, "__with_libyaml__", False):
 
     class _CComposer(_Yaml12, CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
         """libyaml's parser with its own composer (PyYAML's CParser composes the nodes in C, marks kept): about
-        a quarter less time than :class:`_CLoader` on the shipped files, but without the limits while composing. It reads only a text
-        without ``&``, which therefore has no anchor, so no alias can name anything to expand; :func:`_line_map`,
-        which walks every node anyway, refuses it past :data:`MAX_DEPTH` or :data:`MAX_NODES` (the file is then
-        read again by PyYAML, which says so as it always has)."""
+        a quarter less time than :class:`_CLoader` on the shipped files, but without the limits while composing.
+        It reads only a text without ``&``, which therefore has no anchor, so no alias can name anything to
+        expand; :func:`_line_map`, which walks every node anyway, refuses it past :data:`MAX_DEPTH` or
+        :data:`MAX_NODES` (the file is then read again by PyYAML, which says so as it always has)."""
 
         limits_while_composing = False
         alias_lines: dict = {}  # no anchor, no alias
