@@ -7,6 +7,7 @@ import os
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from perfkit.core import validated
@@ -170,7 +171,9 @@ def test_a_batch_validates_each_unit_once_for_both_languages_and_the_portfolio(t
             monkeypatch.setenv(engine.VALIDATED_ENV, validated)
             bundle, results = validated_mod.load_scored(params, *LUOHU)
             assert round(results[0].total, 2) == 86.53
-        return engine.Execution(error={"kind": "execution", "summary": "stand-in"})
+            return engine.Execution(error={"kind": "execution", "summary": "stand-in"})
+        # a unit: an executed notebook with nothing in it (the portfolio runs once a report has come back ok)
+        return engine.Execution(notebook=nbformat.read(notebook, as_version=4))
 
     validated_mod = validated
     monkeypatch.setattr(batch, "validate_unit", counting)
