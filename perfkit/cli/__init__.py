@@ -13,7 +13,7 @@ import importlib
 import os
 import sys
 
-from .args import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, CommandParser
+from .args import EXIT_INTERNAL, EXIT_INVALID, EXIT_OK, EXIT_USAGE, CommandParser, xlsx_path
 
 # Modules that add subcommands: each has ``register(subparsers)`` (reports and target sensitivity).
 COMMAND_MODULES: list[str] = ["perfkit.cli.reports", "perfkit.cli.targets", "perfkit.cli.author"]
@@ -66,16 +66,19 @@ def cmd_validate(args) -> int:
 
 def cmd_score(args) -> int:
     import json  # here, not above: validate and --help do not need it (its regexes cost some 5 ms)
+    from pathlib import Path
 
     from ..core.scoring import score_bundle
     from ..load import load
-    from ..report.export import bundle_dict, render_scores, write_xlsx
+    from ..report.export import bundle_dict, render_scores, xlsx_bytes
+    from ..run.files import atomic_write_bytes
 
     bundle = load(args.params)
     results = score_bundle(bundle)  # a ParameterError is printed by main()
     errors = sum(1 for r in results for f in r.findings if f.severity == "error")
-    if args.xlsx:
-        print(f"score sheet written to {write_xlsx(bundle, results, args.xlsx, args.language)}", file=sys.stderr)
+    if args.xlsx:  # through a temporary name: a full disk leaves no half of a workbook
+        atomic_write_bytes(Path(args.xlsx), xlsx_bytes(bundle, results, args.language))
+        print(f"score sheet written to {args.xlsx}", file=sys.stderr)
     if args.json:
         json.dump(bundle_dict(bundle, results), sys.stdout, ensure_ascii=False, indent=2, allow_nan=False)
         print()
@@ -130,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="score a department-year and reconcile with the reported scores")
     p.add_argument("params", metavar="PARAMS", help="parameters/<department>/<year>.yaml")
     p.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
-    p.add_argument("--xlsx", metavar="FILE", help="also write the score sheet (评分表) as an Excel workbook")
+    p.add_argument("--xlsx", metavar="FILE.xlsx", type=xlsx_path,
+                   help="also write the score sheet (评分表) as an Excel workbook")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when any finding is an error (the scores and findings are printed first)")
     p.add_argument("--language", choices=["zh", "en"], default="zh", help="language of the score sheet (default: zh)")
@@ -163,10 +167,17 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback at a user
-        if os.environ.get("PERFKIT_DEBUG"):
+        if os.environ.get("PERFKIT_DEBUG", "").strip().lower() not in ("", "0", "false", "no", "off"):
             raise
         if isinstance(exc, OSError) and exc.filename is not None:  # a full disk, permissions: not a bug
             print(f"perfkit: cannot use {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if isinstance(exc, OSError) and exc.errno is not None:  # the same, where the file is not named
+            print(f"perfkit: a file could not be read or written: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if isinstance(exc, MemoryError):
+            print(f"perfkit: out of memory ({exc or 'MemoryError'}): ask for less at once (fewer --draws, fewer "
+                  "units or workers)", file=sys.stderr)
             return EXIT_USAGE
         print(f"perfkit: internal error: {type(exc).__name__}: {exc}\n"
               "This is a bug in perfkit, not in your files; rerun with PERFKIT_DEBUG=1 for the traceback "

@@ -79,6 +79,28 @@ def non_negative_int(text: str) -> int:
 
 
 def timeout_seconds(text: str) -> float | None:
-    """Seconds; 0 or less: no limit (None)."""
+    """Seconds; 0: no limit (None). A negative number is refused (it used to mean no limit too, unsaid)."""
     t = _finite_number(text, "seconds")
-    return None if t <= 0 else t
+    if t < 0:
+        raise argparse.ArgumentTypeError(f"expected seconds, 0 for no limit, got {t:g}")
+    return None if t == 0 else t
+
+
+MAX_DRAWS = 10_000_000  # Monte Carlo draws: 100,000 take about a second; ten million, minutes and gigabytes
+
+
+def draws(text: str) -> int:
+    """A number of Monte Carlo draws: 1 to :data:`MAX_DRAWS`."""
+    n = positive_int(text)
+    if n > MAX_DRAWS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_DRAWS} draws, got {n}")
+    return n
+
+
+def xlsx_path(text: str) -> str:
+    """Where to write an Excel workbook: a file name ending in .xlsx (never a parameter file's .yaml)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file name ending in .xlsx, got an empty one")
+    if not text.lower().endswith(".xlsx"):
+        raise argparse.ArgumentTypeError(f"expected a file name ending in .xlsx (an Excel workbook), got {text!r}")
+    return text

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .args import EXIT_OK, non_negative_int, positive_float, positive_int
+from .args import EXIT_OK, draws, non_negative_int, positive_float
 
 
 def register(subparsers) -> None:
@@ -27,7 +27,7 @@ def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON document instead of the summary")
     p.add_argument("--seed", type=non_negative_int, default=DEFAULT_SEED,
                    help=f"Monte Carlo seed, 0 or more (default {DEFAULT_SEED})")
-    p.add_argument("--draws", type=positive_int, default=DEFAULT_DRAWS,
+    p.add_argument("--draws", type=draws, default=DEFAULT_DRAWS,
                    help=f"Monte Carlo draws (default {DEFAULT_DRAWS})")
     p.add_argument("--k", type=positive_float, default=DEFAULT_K,
                    help=f"multiplier of the 'scaled' counterfactual (default {DEFAULT_K:g})")

@@ -1,0 +1,73 @@
+"""Command-line inputs that are wrong or unlucky get a line that says what was expected, never a traceback or
+"internal error" (issue 10's rule, for the arguments and the machine rather than the parameter files)."""
+
+import errno
+
+import pytest
+
+from conftest import PARAMS, run_cli
+
+LUOHU = PARAMS / "luohu-fsa" / "2022.yaml"
+
+
+@pytest.mark.parametrize("target, says", [
+    (str(LUOHU), "expected a file name ending in .xlsx (an Excel workbook), got"),
+    ("", "expected a file name ending in .xlsx, got an empty one"),
+    ("sheet.csv", "expected a file name ending in .xlsx"),
+])
+def test_score_writes_its_sheet_only_to_an_xlsx_name(tmp_path, target, says):
+    before = LUOHU.read_bytes()
+    r = run_cli("score", "--xlsx", target, LUOHU, cwd=tmp_path)
+    assert r.returncode == 2 and says in r.stderr
+    assert LUOHU.read_bytes() == before  # the parameter file given as the sheet is not overwritten
+    r = run_cli("score", "--xlsx", tmp_path / "Sheet.XLSX", LUOHU)
+    assert r.returncode == 0 and (tmp_path / "Sheet.XLSX").read_bytes()[:2] == b"PK"
+
+
+@pytest.mark.parametrize("args, says", [
+    (["targets", LUOHU, "--draws", "10000001"], "expected at most 10000000 draws, got 10000001"),
+    (["run", "luohu-fsa", "2022", "--timeout", "-5"], "expected seconds, 0 for no limit, got -5"),
+])
+def test_numbers_out_of_range_are_usage_errors(args, says):
+    r = run_cli(*args)
+    assert r.returncode == 2 and says in r.stderr
+
+
+def test_a_full_disk_is_said_as_such_where_the_error_names_no_file(monkeypatch):
+    from perfkit import cli
+
+    def full(args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cli, "cmd_validate", full)
+    r = run_cli("validate", LUOHU)
+    assert r.returncode == 2 and r.stderr == "perfkit: a file could not be read or written: No space left on device\n"
+
+
+def test_running_out_of_memory_says_to_ask_for_less(monkeypatch):
+    from perfkit import cli
+
+    def greedy(args):
+        raise MemoryError("Unable to allocate 22.4 GiB for an array with shape (1000000000, 3)")
+
+    monkeypatch.setattr(cli, "cmd_validate", greedy)
+    r = run_cli("validate", LUOHU)
+    assert r.returncode == 2 and r.stderr.startswith("perfkit: out of memory (Unable to allocate 22.4 GiB")
+    assert "fewer --draws" in r.stderr and "internal error" not in r.stderr
+
+
+@pytest.mark.parametrize("value, shown", [("0", False), ("false", False), ("", False), ("1", True)])
+def test_perfkit_debug_set_to_0_keeps_tracebacks_off(monkeypatch, value, shown):
+    from perfkit import cli
+
+    def bug(args):
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(cli, "cmd_validate", bug)
+    monkeypatch.setenv("PERFKIT_DEBUG", value)
+    if shown:
+        with pytest.raises(ZeroDivisionError):
+            run_cli("validate", LUOHU)
+    else:
+        r = run_cli("validate", LUOHU)
+        assert r.returncode == 3 and "internal error: ZeroDivisionError: a bug" in r.stderr
