@@ -198,6 +198,8 @@ def test_rules_proposed_from_criteria_texts(text, family):
 def test_points_as_consultants_write_them():
     assert [parse_points(v) for v in (10, 7.5, "10分", "10 分", "（10分）", "10", "十分", None, True)] == [
         10, 7.5, 10, 10, 10, 10, None, None, None]
+    # numbers no framework can hold are not points, as the text "-10分" is not (their cell is listed)
+    assert [parse_points(v) for v in (-10, float("inf"), float("nan"), 1e308, 0)] == [None, None, None, None, 0]
     assert propose_rule("每发现一处不规范扣0.5分，扣完为止")[0] == {"family": "deduct_per_item", "per_item": 0.5}
     assert propose_rule(None, "checklist")[0] is None and propose_rule(None, "ratio")[0] == {"family": "ratio"}
 
@@ -231,3 +233,30 @@ def test_weights_in_percent_cells_are_points_out_of_100(tmp_path):
     wb.save(tmp_path / "weights2024.xlsx")
     [sheet] = read_workbook(tmp_path / "weights2024.xlsx").score_sheets
     assert [(c.name, c.points) for n in sheet.tree for c in n.children] == [("产出数量", 60), ("满意度", 40)]
+
+
+def test_a_negative_points_cell_is_listed_not_an_internal_error(tmp_path):
+    xlsx = workbook(tmp_path / "n2024.xlsx")
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["评分表"]
+    header = next(row for row in ws.iter_rows() if any(c.value == "分值" for c in row))
+    col = max(c.column for c in header if c.value == "分值")  # the leaves' points: the last 分值 column
+    cell = next(ws.cell(r, col) for r in range(header[0].row + 1, ws.max_row + 1)
+                if isinstance(ws.cell(r, col).value, (int, float)) and ws.cell(r, col).value > 0)
+    cell.value = -cell.value
+    wb.save(xlsx)
+    r = run_cli("import-xlsx", xlsx, "--out", tmp_path / "p")
+    assert r.returncode == 0, r.stderr
+    assert f"评分表!{cell.coordinate}: " in r.stderr and "internal error" not in r.stderr
+
+
+def test_an_import_that_cannot_write_everything_writes_nothing(tmp_path):
+    xlsx = workbook(tmp_path / "w2024.xlsx")
+    out = tmp_path / "p"
+    out.mkdir()
+    (out / "w2024").write_text("a file where the department's folder goes")  # its framework is written first
+    r = run_cli("import-xlsx", xlsx, "--out", out)
+    assert r.returncode == 2 and f"cannot use {out / 'w2024'}" in r.stderr and "internal error" not in r.stderr
+    assert not (out / "frameworks" / "w2024.yaml").exists()  # taken back: the next run is not in its way
+    (out / "w2024").unlink()
+    assert run_cli("import-xlsx", xlsx, "--out", out).returncode == 0

@@ -309,9 +309,27 @@ def new_department_year(params_dir: str | os.PathLike, department: str, year: in
     return path, missing
 
 
+def write_new(*files: tuple[Path, str]) -> None:
+    """Write each (path, text) as a new UTF-8 file, never over one that exists (one that appeared meanwhile
+    included). All or none: if one cannot be written (a full disk), those this call wrote are removed again and
+    OSError names the file that failed, so that running the command again finds none of them in its way."""
+    done: list[Path] = []
+    try:
+        for path, text in files:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "x", encoding="utf-8") as f:  # "x": created here, or FileExistsError
+                done.append(Path(path))
+                f.write(text)
+    except OSError as exc:
+        for written in done:
+            written.unlink(missing_ok=True)
+        if isinstance(exc, FileExistsError) or exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(done[-1] if done else files[0][0])) from exc
+
+
 def _write_new(path: Path, text: str) -> None:
-    with open(path, "x", encoding="utf-8") as f:  # "x": a file that appeared meanwhile is not overwritten
-        f.write(text)
+    write_new((path, text))
 
 
 def framework_text(framework_id: str, levels: int = 3, width: int = 2) -> tuple[str, list[Missing]]:

@@ -23,6 +23,7 @@ written, so that validation stops there.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import unicodedata
@@ -31,9 +32,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError, Problem
+from ..load import MAX_MAGNITUDE
 from ..params import DEPARTMENT_ID, Framework
 from ..rules import REGISTRY
-from .scaffold import EvaluationSpec, evaluations_text
+from .scaffold import EvaluationSpec, evaluations_text, write_new
 from .yamltext import Missing, YamlText, one_line
 
 LEVEL_WORDS = {"一级": 1, "二级": 2, "三级": 3, "四级": 4}
@@ -80,11 +82,12 @@ NAME_POINTS = re.compile(r"\s*[（(]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]\s*$")
 
 
 def parse_points(v: Any) -> float | None:
-    """10, 10.0, "10", "10分", "（10分）" → 10.0; anything else None."""
+    """10, 10.0, "10", "10分", "（10分）" → 10.0; anything else None, a number below 0, not finite or too large
+    for a figure of perfkit's (``load.MAX_MAGNITUDE``) among them, as the text "-10分" is."""
     if isinstance(v, bool) or v is None:
         return None
     if isinstance(v, (int, float)):
-        return float(v)
+        return float(v) if math.isfinite(v) and 0 <= v < MAX_MAGNITUDE else None
     m = POINTS.match(_norm(v))
     return float(m.group(1)) if m else None
 
@@ -551,13 +554,7 @@ def import_workbook(workbook: str | os.PathLike, out_dir: str | os.PathLike = "p
         raise ParameterError([Problem(workbook, "", "a 绩效目标表 but no 评分表: nothing to build a framework from")])
     dy_text, dy_missing = evaluations_text(department, year, specs, source=Path(workbook).name,
                                            how="`perfkit import-xlsx`")
-    for p, text, _ in written:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        with open(p, "x", encoding="utf-8") as fh:
-            fh.write(text)
-    paths[-1].parent.mkdir(parents=True, exist_ok=True)
-    with open(paths[-1], "x", encoding="utf-8") as fh:
-        fh.write(dy_text)
+    write_new(*[(p, text) for p, text, _ in written], (paths[-1], dy_text))  # all or none
     return Written([(p, m) for p, _, m in written], (paths[-1], dy_missing), imported)
 
 
