@@ -9,6 +9,7 @@ unless the models changed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from typing import Any
@@ -281,14 +282,17 @@ def write_schemas(out_dir: str) -> list[str]:
     os.makedirs(out_dir, exist_ok=True)
     written = []
     documents = schema_documents()
-    for name, doc in documents.items():
+    texts = {name: json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+             for name, doc in documents.items()}
+    texts[FIELDS_DOC] = fields_markdown(documents)
+    for name, text in texts.items():
         path = os.path.join(out_dir, name)
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, ensure_ascii=False, indent=2, sort_keys=True)
-            fh.write("\n")
+        try:
+            with open(path, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+        except OSError as exc:  # a full disk: no half of a schema left, and the file named
+            with contextlib.suppress(OSError):
+                os.remove(path)
+            raise OSError(exc.errno, exc.strerror or str(exc), exc.filename or path) from None
         written.append(path)
-    path = os.path.join(out_dir, FIELDS_DOC)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(fields_markdown(documents))
-    written.append(path)
     return written

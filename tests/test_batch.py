@@ -488,6 +488,19 @@ def test_dask_executor_says_how_to_install_it(params, tmp_path):
     assert "pip install -e '.[dask]'" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_an_unreachable_dask_scheduler_is_a_usage_error(params, tmp_path):
+    import dask
+
+    small = tmp_path / "parameters"
+    shutil.copytree(params / "frameworks", small / "frameworks")
+    shutil.copytree(params / "luohu-fsa", small / "luohu-fsa")
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):  # distributed's default wait is 30 s
+        r = run_cli("batch", small, "--out", tmp_path / "out", "--language", "zh", "--documents", "none",
+                    "--no-progress", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1")
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("perfkit batch: cannot reach the Dask scheduler at tcp://127.0.0.1:1 (--scheduler)")
+
+
 @pytest.mark.slow
 def test_dask_executor_writes_the_same_reports(run, params, tmp_path):
     _, batch_out, _ = run

@@ -99,7 +99,10 @@ def dask_executor(fn: TaskFunction, tasks: list[Task], workers: int, *, on_error
 
     with contextlib.ExitStack() as stack:
         if scheduler:
-            client = stack.enter_context(Client(scheduler))
+            try:
+                client = stack.enter_context(Client(scheduler))
+            except OSError as exc:  # distributed's connection timeout and refusal are OSErrors
+                raise RunError(f"cannot reach the Dask scheduler at {scheduler} (--scheduler): {exc}") from None
         else:
             cluster = stack.enter_context(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                        dashboard_address=None))
