@@ -487,7 +487,7 @@ def _named_field(err: dict, loc: tuple) -> tuple:
 
 def _near_field(key: Any) -> str | None:
     """The schema's field name closest to a misspelt ``key`` ('actaul' → 'actual'), if one is close."""
-    if not isinstance(key, str):
+    if not isinstance(key, str) or key in _field_names():  # a field of another place: its own name helps no one
         return None
     return next(iter(difflib.get_close_matches(key, _field_names(), n=1, cutoff=0.75)), None)
 

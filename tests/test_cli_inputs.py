@@ -71,3 +71,10 @@ def test_perfkit_debug_set_to_0_keeps_tracebacks_off(monkeypatch, value, shown):
     else:
         r = run_cli("validate", LUOHU)
         assert r.returncode == 3 and "internal error: ZeroDivisionError: a bug" in r.stderr
+
+
+def test_an_unknown_field_is_never_told_it_may_mean_itself():
+    # a framework given where a department-year is expected: its id, name, total… are fields elsewhere
+    r = run_cli("score", PARAMS / "frameworks" / "luohu-department-2022.yaml")
+    assert r.returncode == 1 and "id: unknown field (check the spelling" in r.stderr
+    assert "did you mean 'id'" not in r.stderr and "did you mean 'tree'" not in r.stderr
