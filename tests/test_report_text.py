@@ -145,6 +145,35 @@ def test_run_checks_the_templates_before_running(tmp_path):
     assert r.returncode == 2 and "templates directory not found" in r.stderr
 
 
+def test_templates_set_in_the_environment_are_checked_and_recorded_as_the_option_is(tmp_path, monkeypatch):
+    # $PERFKIT_TEMPLATES is how a run hands its templates to the kernel; set by the user beforehand, it is taken
+    # as --templates: checked before anything runs (a relative path from the current folder), and part of what a
+    # batch records, so the batch that follows without it does not keep the reports it made as unchanged
+    from conftest import run_cli
+    from perfkit.errors import RunError
+    from perfkit.run import batch
+
+    d = _templates(tmp_path, "headings:\n  titel: x\n")
+    monkeypatch.setenv("PERFKIT_TEMPLATES", str(d))
+    r = run_cli("run", "luohu-fsa", "2022", "--out", str(tmp_path / "out"))
+    assert r.returncode == 2 and "narrative.zh.yaml:2: headings.titel: not a key of the shipped templates" in r.stderr
+    monkeypatch.setenv("PERFKIT_TEMPLATES", "nowhere")
+    r = run_cli("batch", str(PARAMS), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert r.returncode == 2 and f"{tmp_path / 'nowhere'}: templates directory not found" in r.stderr
+    seen = []
+
+    def recorded(*a, **k):
+        seen.append(k["templates"])
+        raise RunError("stopped here")
+
+    monkeypatch.setattr(batch, "run_batch", recorded)
+    (tmp_path / "good").mkdir()
+    good = _templates(tmp_path / "good", "headings:\n  title: x\n")
+    monkeypatch.setenv("PERFKIT_TEMPLATES", str(good))
+    assert run_cli("batch", "--out", str(tmp_path / "out")).returncode == 2
+    assert seen == [str(good)]  # what run_batch checks, resolves and records as the run's templates
+
+
 # ---- the text check over every shipped unit and a new user's --------------------------------
 
 def _family_ids() -> set[str]:

@@ -10,6 +10,7 @@ interrupted (Ctrl-C), the finished units in the manifest.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .args import EXIT_FAILED, EXIT_OK, EXIT_USAGE, positive_int, timeout_seconds
@@ -37,7 +38,8 @@ def _common(p: argparse.ArgumentParser) -> None:
                         "docx, xlsx, pdf, or all (default), or none")
     p.add_argument("--templates", default=None, metavar="DIR",
                    help="a directory of narrative.<language>.yaml files whose sentences replace the shipped ones "
-                        "key by key (checked first: an unknown key or placeholder is an error)")
+                        "key by key (checked first: an unknown key or placeholder is an error; default: "
+                        "$PERFKIT_TEMPLATES, if set)")
 
 
 def _run_arguments(p: argparse.ArgumentParser) -> None:
@@ -99,6 +101,14 @@ def _print_problems(rec) -> None:
             print(f"    {line}", file=sys.stderr)
 
 
+def _templates(args) -> str | None:
+    """``--templates``, else ``$PERFKIT_TEMPLATES`` from the user's environment: a run passes its templates to the
+    kernel in that variable, and one set beforehand would reach the kernel anyway, unchecked until a report
+    failed on it and unseen by the batch's record of its inputs. Taken here, it is checked before any unit runs
+    (a relative path from the current folder) and recorded, so a batch without it runs its units again."""
+    return args.templates or os.environ.get("PERFKIT_TEMPLATES") or None
+
+
 def cmd_run(args) -> int:
     from ..errors import RunError
     from ..run.batch import describe_failure, run_unit
@@ -110,7 +120,7 @@ def cmd_run(args) -> int:
         try:
             rec = run_unit(args.department, args.year, language, args.params, args.out,
                            notebook=args.notebook, kernel_name=args.kernel, timeout=args.timeout,
-                           templates=args.templates, engine_name=args.engine,
+                           templates=_templates(args), engine_name=args.engine,
                            documents=documents_of(args.documents))
         except RunError as exc:
             print(f"perfkit run: {exc}", file=sys.stderr)
@@ -140,7 +150,7 @@ def cmd_batch(args) -> int:
         result = run_batch(args.params, args.out, workers=args.workers, languages=args.language,
                            notebook=args.notebook, kernel_name=args.kernel, timeout=args.timeout,
                            executor=args.executor, scheduler=args.scheduler, progress=not args.no_progress,
-                           force=args.force, only=args.only, dry_run=args.dry_run, templates=args.templates,
+                           force=args.force, only=args.only, dry_run=args.dry_run, templates=_templates(args),
                            engine_name=args.engine, documents=documents_of(args.documents))
     except RunError as exc:
         print(f"perfkit batch: {exc}", file=sys.stderr)
