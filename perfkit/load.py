@@ -796,6 +796,9 @@ def unit_name_problem(department: Any, year: Any) -> str | None:
     if not isinstance(department, str) or not re.fullmatch(DEPARTMENT_ID, department):
         return (f"department {ascii(department)} is not a department id: lowercase ASCII letters and digits, "
                 "words joined by '-' (e.g. luohu-fsa); department ids are names, never paths")
+    if department == "frameworks":  # the parameters' folder of frameworks, which holds no department-year
+        return ("department 'frameworks' is not a department id: the parameters' frameworks/ folder has that "
+                "name, and department-years are never looked for in it")
     if isinstance(year, bool) or not YEAR_NAME.fullmatch(str(year) if isinstance(year, (int, str)) else ""):
         return f"year {ascii(year)} is not a year: expected four digits, 1000 to 9999 (e.g. 2022)"
     return None

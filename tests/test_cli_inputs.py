@@ -78,3 +78,18 @@ def test_an_unknown_field_is_never_told_it_may_mean_itself():
     r = run_cli("score", PARAMS / "frameworks" / "luohu-department-2022.yaml")
     assert r.returncode == 1 and "id: unknown field (check the spelling" in r.stderr
     assert "did you mean 'id'" not in r.stderr and "did you mean 'tree'" not in r.stderr
+
+
+def test_frameworks_is_no_department_and_an_import_takes_only_a_year_of_four_digits(tmp_path):
+    # 'frameworks' is the parameters' folder of frameworks: a department-year written there would never be found
+    r = run_cli("new", "frameworks", "2024", "--params", PARAMS, "--framework", "mof-project-self-2020")
+    assert r.returncode in (1, 2) and "department 'frameworks' is not a department id" in r.stderr
+    assert not (PARAMS / "frameworks" / "2024.yaml").exists()
+    from test_import_xlsx import workbook
+
+    xlsx = workbook(tmp_path / "w2024.xlsx")
+    for args, says in ((["--department", "frameworks"], "department 'frameworks' is not a department id"),
+                       (["--year", "5"], "year 5 is not a year: expected four digits")):
+        r = run_cli("import-xlsx", xlsx, "--out", tmp_path / "p", *args)
+        assert r.returncode == 1 and says in r.stderr
+        assert not (tmp_path / "p").exists()  # checked before anything is written

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError, Problem
-from ..load import MAX_MAGNITUDE
+from ..load import MAX_MAGNITUDE, unit_name_problem
 from ..params import DEPARTMENT_ID, Framework
 from ..rules import REGISTRY
 from .scaffold import EvaluationSpec, evaluations_text, write_new
@@ -524,6 +524,8 @@ def import_workbook(workbook: str | os.PathLike, out_dir: str | os.PathLike = "p
         if not re.fullmatch(DEPARTMENT_ID, value):
             raise ParameterError([Problem(workbook, "", f"{what} {value!r} is not an id: lowercase ASCII letters, "
                                           "digits and hyphens")])
+    if (why := unit_name_problem(department, year)) is not None:  # a year of four digits; not 'frameworks'
+        raise ParameterError([Problem(workbook, "", why)])
     imported = read_workbook(workbook)
     out = Path(out_dir)
     sheets = imported.score_sheets
