@@ -5,7 +5,7 @@ import errno
 
 import pytest
 
-from conftest import PARAMS, run_cli
+from conftest import PARAMS, params_copy, run_cli
 
 LUOHU = PARAMS / "luohu-fsa" / "2022.yaml"
 
@@ -16,11 +16,13 @@ LUOHU = PARAMS / "luohu-fsa" / "2022.yaml"
     ("sheet.csv", "expected a file name ending in .xlsx"),
 ])
 def test_score_writes_its_sheet_only_to_an_xlsx_name(tmp_path, target, says):
-    before = LUOHU.read_bytes()
-    r = run_cli("score", "--xlsx", target, LUOHU, cwd=tmp_path)
+    luohu = params_copy(tmp_path, "luohu-fsa") / "luohu-fsa" / "2022.yaml"  # a copy: a failure would overwrite it
+    target = str(luohu) if target == str(LUOHU) else target
+    before = luohu.read_bytes()
+    r = run_cli("score", "--xlsx", target, luohu, cwd=tmp_path)
     assert r.returncode == 2 and says in r.stderr
-    assert LUOHU.read_bytes() == before  # the parameter file given as the sheet is not overwritten
-    r = run_cli("score", "--xlsx", tmp_path / "Sheet.XLSX", LUOHU)
+    assert luohu.read_bytes() == before  # the parameter file given as the sheet is not overwritten
+    r = run_cli("score", "--xlsx", tmp_path / "Sheet.XLSX", luohu)
     assert r.returncode == 0 and (tmp_path / "Sheet.XLSX").read_bytes()[:2] == b"PK"
 
 
@@ -82,9 +84,10 @@ def test_an_unknown_field_is_never_told_it_may_mean_itself():
 
 def test_frameworks_is_no_department_and_an_import_takes_only_a_year_of_four_digits(tmp_path):
     # 'frameworks' is the parameters' folder of frameworks: a department-year written there would never be found
-    r = run_cli("new", "frameworks", "2024", "--params", PARAMS, "--framework", "mof-project-self-2020")
+    params = params_copy(tmp_path)  # a copy: were the check to fail, the file would be written into it
+    r = run_cli("new", "frameworks", "2024", "--params", params, "--framework", "mof-project-self-2020")
     assert r.returncode in (1, 2) and "department 'frameworks' is not a department id" in r.stderr
-    assert not (PARAMS / "frameworks" / "2024.yaml").exists()
+    assert not (params / "frameworks" / "2024.yaml").exists()
     from test_import_xlsx import workbook
 
     xlsx = workbook(tmp_path / "w2024.xlsx")
