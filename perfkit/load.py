@@ -68,6 +68,8 @@ class _Limits:
     so the line map can point at it without expanding it.
     """
 
+    limits_while_composing = True  # the loaders with this mixin check the limits as each node is composed
+
     def _init_limits(self) -> None:
         self._path: list = []
         self._frames: list[list[int]] = []  # [expanded size, height of the tallest child] per open node
@@ -271,7 +273,7 @@ def _parse(path: str, text: str, loader_class: type) -> tuple[Any, dict[tuple, i
     ParameterError naming both lines."""
     loader = loader_class(text)
     dups: list = []
-    tally = None if getattr(loader_class, "limits_while_composing", True) else [0]
+    tally = None if loader_class.limits_while_composing else [0]
     try:
         node = loader.get_single_node()
         lines = _line_map(node, loader.alias_lines, dups=dups, tally=tally) if node is not None else {}
@@ -300,7 +302,7 @@ def read_yaml(path: str | os.PathLike) -> YamlDoc:
         raise ParameterError([Problem(path, "", f"cannot be read: {exc.strerror}")]) from None
     # The fastest loader that can read the text: one composing without the limits reads only a text without
     # anchors (``&``).
-    first = next((cls for cls in _LOADERS if getattr(cls, "limits_while_composing", True) or "&" not in text), _Loader)
+    first = next((cls for cls in _LOADERS if cls.limits_while_composing or "&" not in text), _Loader)
     try:
         try:
             data, lines = _parse(path, text, first)

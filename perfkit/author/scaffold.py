@@ -305,7 +305,7 @@ def new_department_year(params_dir: str | os.PathLike, department: str, year: in
     fw, _ = load_framework(framework_id, str(params_dir))
     text, missing = department_year_text(department, int(year), fw, kind=kind, evaluator=evaluator)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_new(path, text)
+    write_new((path, text))
     return path, missing
 
 
@@ -326,10 +326,6 @@ def write_new(*files: tuple[Path, str]) -> None:
         if isinstance(exc, FileExistsError) or exc.filename is not None:
             raise
         raise OSError(exc.errno, exc.strerror or str(exc), str(done[-1] if done else files[0][0])) from exc
-
-
-def _write_new(path: Path, text: str) -> None:
-    write_new((path, text))
 
 
 def framework_text(framework_id: str, levels: int = 3, width: int = 2) -> tuple[str, list[Missing]]:
@@ -377,7 +373,7 @@ def new_framework(params_dir: str | os.PathLike, framework_id: str, levels: int 
         raise ParameterError([Problem(str(path), "", "already exists; perfkit new never overwrites a file")])
     text, missing = framework_text(framework_id, levels)
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_new(path, text)
+    write_new((path, text))
     return path, missing
 
 

@@ -106,7 +106,9 @@ def _templates(args) -> str | None:
     kernel in that variable, and one set beforehand would reach the kernel anyway, unchecked until a report
     failed on it and unseen by the batch's record of its inputs. Taken here, it is checked before any unit runs
     (a relative path from the current folder) and recorded, so a batch without it runs its units again."""
-    return args.templates or os.environ.get("PERFKIT_TEMPLATES") or None
+    from ..run.engine import TEMPLATES_ENV  # cmd_run and cmd_batch import the run layer anyway
+
+    return args.templates or os.environ.get(TEMPLATES_ENV) or None
 
 
 def cmd_run(args) -> int:
